@@ -1,0 +1,86 @@
+/**
+ * Names and shapes of Mailroom's stateful resources, shared by the CDK app (infra/constructs)
+ * and local mode (infra/local), so the two cannot drift apart.
+ */
+export const MAIN_TABLE = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  ttlAttribute: 'expiresAt',
+  gsi1: { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+} as const;
+
+/** Powertools idempotency's own table. */
+export const IDEMPOTENCY_TABLE = {
+  partitionKey: 'id',
+  ttlAttribute: 'expiration',
+} as const;
+
+/** Default resource-name prefix in local mode (CDK lets CloudFormation name things). */
+export const LOCAL_PREFIX = 'mailroom';
+
+export const localNames = (prefix = LOCAL_PREFIX) => ({
+  table: `${prefix}-main`,
+  idempotencyTable: `${prefix}-idempotency`,
+  attachmentsBucket: `${prefix}-attachments`,
+  eventBus: `${prefix}-events`,
+  scheduleGroup: `${prefix}-schedules`,
+});
+
+/**
+ * Every Lambda entry point: folder under functions/ (handler.ts inside).
+ * `sender` is deployed once per lane.
+ */
+export const FUNCTIONS = [
+  'authorizer',
+  'ingest',
+  'emails',
+  'sender',
+  'tracking',
+  'intake',
+  'health',
+  'templates',
+  'suppressions',
+  'unsubscribe',
+  'operations',
+] as const;
+export type FunctionName = (typeof FUNCTIONS)[number];
+
+/** HTTP API routes → function. Routes marked `public` skip the authorizer. */
+export const ROUTES: ReadonlyArray<{ method: 'GET' | 'POST' | 'PATCH' | 'DELETE'; path: string; fn: FunctionName; public?: boolean }> = [
+  { method: 'POST', path: '/emails', fn: 'ingest' },
+  { method: 'POST', path: '/emails/batch', fn: 'ingest' },
+  { method: 'GET', path: '/emails', fn: 'emails' },
+  { method: 'GET', path: '/emails/{id}', fn: 'emails' },
+  { method: 'PATCH', path: '/emails/{id}', fn: 'emails' },
+  { method: 'POST', path: '/emails/{id}/cancel', fn: 'emails' },
+  { method: 'GET', path: '/templates', fn: 'templates' },
+  { method: 'POST', path: '/templates', fn: 'templates' },
+  { method: 'GET', path: '/templates/{id}', fn: 'templates' },
+  { method: 'PATCH', path: '/templates/{id}', fn: 'templates' },
+  { method: 'DELETE', path: '/templates/{id}', fn: 'templates' },
+  { method: 'POST', path: '/templates/{id}/publish', fn: 'templates' },
+  { method: 'POST', path: '/templates/{id}/render', fn: 'templates' },
+  { method: 'GET', path: '/suppressions', fn: 'suppressions' },
+  { method: 'POST', path: '/suppressions', fn: 'suppressions' },
+  { method: 'DELETE', path: '/suppressions/{email}', fn: 'suppressions' },
+  { method: 'GET', path: '/lanes', fn: 'operations' },
+  { method: 'GET', path: '/lanes/{lane}/dlq', fn: 'operations' },
+  { method: 'POST', path: '/lanes/{lane}/dlq/redrive', fn: 'operations' },
+  { method: 'GET', path: '/health', fn: 'health', public: true },
+  { method: 'GET', path: '/unsubscribe/{token}', fn: 'unsubscribe', public: true },
+  { method: 'POST', path: '/unsubscribe/{token}', fn: 'unsubscribe', public: true },
+];
+
+/** Seconds API Gateway caches an authorizer answer; also how long a revoked key may still work. */
+export const AUTHORIZER_CACHE_SECONDS = 300;
+
+/** Stack output keys the CLI reads from a deployed stack. */
+export const OUTPUTS = {
+  apiUrl: 'ApiUrl',
+  tableName: 'TableName',
+  idempotencyTableName: 'IdempotencyTableName',
+  laneQueueUrls: 'LaneQueueUrls',
+  laneDlqUrls: 'LaneDlqUrls',
+  eventBusName: 'EventBusName',
+  consoleUrl: 'ConsoleUrl',
+} as const;

@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import { LANE_NAMES, type Lane } from './lanes';
+
+/**
+ * Environment variable names. infra/ sets them and functions read them through the schemas
+ * below, so the two cannot drift apart.
+ */
+export const ENV = {
+  TABLE_NAME: 'MAILROOM_TABLE_NAME',
+  IDEMPOTENCY_TABLE_NAME: 'MAILROOM_IDEMPOTENCY_TABLE_NAME',
+  /** JSON object lane → queue URL. */
+  LANE_QUEUE_URLS: 'MAILROOM_LANE_QUEUE_URLS',
+  /** JSON object lane → DLQ URL. */
+  LANE_DLQ_URLS: 'MAILROOM_LANE_DLQ_URLS',
+  /** JSON object lane → queue ARN (Scheduler targets). */
+  LANE_QUEUE_ARNS: 'MAILROOM_LANE_QUEUE_ARNS',
+  LANE: 'MAILROOM_LANE',
+  SES_CONFIGURATION_SET: 'MAILROOM_SES_CONFIGURATION_SET',
+  /** Seconds a sender's claim on an email lasts; shorter than the visibility timeout. */
+  CLAIM_LEASE_SECONDS: 'MAILROOM_CLAIM_LEASE_SECONDS',
+  /** SES client request timeout in ms; shorter than the lease. */
+  SES_TIMEOUT_MS: 'MAILROOM_SES_TIMEOUT_MS',
+  /** Local/dev SMTP fallback as a URL (smtp://user:pass@host:port). */
+  SMTP_URL: 'MAILROOM_SMTP_URL',
+  /** AWS: Secrets Manager secret holding {host, port, username, password, secure}. */
+  SMTP_SECRET_ARN: 'MAILROOM_SMTP_SECRET_ARN',
+  ATTACHMENTS_BUCKET: 'MAILROOM_ATTACHMENTS_BUCKET',
+  EVENT_BUS_NAME: 'MAILROOM_EVENT_BUS_NAME',
+  SCHEDULE_GROUP: 'MAILROOM_SCHEDULE_GROUP',
+  SCHEDULER_ROLE_ARN: 'MAILROOM_SCHEDULER_ROLE_ARN',
+  SCHEDULER_DLQ_ARN: 'MAILROOM_SCHEDULER_DLQ_ARN',
+  /** Public base URL of the API (unsubscribe links). */
+  PUBLIC_API_URL: 'MAILROOM_PUBLIC_API_URL',
+  /** Secrets Manager secret (AWS) holding the unsubscribe token signing key. */
+  UNSUBSCRIBE_SECRET_ARN: 'MAILROOM_UNSUBSCRIBE_SECRET_ARN',
+  /** Signing key given directly (local mode). */
+  UNSUBSCRIBE_SIGNING_KEY: 'MAILROOM_UNSUBSCRIBE_SIGNING_KEY',
+  /** `mask` (default) or `hash` or `full`: how recipient addresses appear in logs and events. */
+  RECIPIENT_LOGGING: 'MAILROOM_RECIPIENT_LOGGING',
+  /** Days an email body is kept when the tenant sets nothing. */
+  DEFAULT_RETENTION_DAYS: 'MAILROOM_DEFAULT_RETENTION_DAYS',
+  /** Largest accepted request body in bytes. */
+  MAX_BODY_BYTES: 'MAILROOM_MAX_BODY_BYTES',
+} as const;
+
+export type EnvName = (typeof ENV)[keyof typeof ENV];
+type Env = Record<string, string | undefined>;
+
+const laneMap = z
+  .string()
+  .transform((s, ctx) => {
+    try {
+      return JSON.parse(s) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'not JSON' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.record(z.enum(LANE_NAMES), z.string().min(1)));
+
+const common = {
+  [ENV.TABLE_NAME]: z.string().min(1),
+  [ENV.RECIPIENT_LOGGING]: z.enum(['mask', 'hash', 'full']).default('mask'),
+};
+
+export const ingestEnvSchema = z.object({
+  ...common,
+  [ENV.IDEMPOTENCY_TABLE_NAME]: z.string().min(1),
+  [ENV.LANE_QUEUE_URLS]: laneMap,
+  [ENV.DEFAULT_RETENTION_DAYS]: z.coerce.number().int().positive().default(30),
+  [ENV.MAX_BODY_BYTES]: z.coerce.number().int().positive().default(1_000_000),
+});
+
+export const senderEnvSchema = z.object({
+  ...common,
+  [ENV.LANE]: z.enum(LANE_NAMES),
+  [ENV.LANE_QUEUE_URLS]: laneMap,
+  [ENV.LANE_DLQ_URLS]: laneMap,
+  [ENV.SES_CONFIGURATION_SET]: z.string().min(1).optional(),
+  [ENV.CLAIM_LEASE_SECONDS]: z.coerce.number().int().positive().default(60),
+  [ENV.SES_TIMEOUT_MS]: z.coerce.number().int().positive().default(10_000),
+  [ENV.SMTP_URL]: z.string().min(1).optional(),
+  [ENV.SMTP_SECRET_ARN]: z.string().min(1).optional(),
+});
+
+export const readEnvSchema = z.object({ ...common });
+
+export type IngestEnv = z.infer<typeof ingestEnvSchema>;
+export type SenderEnv = z.infer<typeof senderEnvSchema>;
+
+/** Parse a function's environment once at cold start; a bad deployment fails loudly and early. */
+export function loadEnv<S extends z.ZodType>(schema: S, env: Env = process.env): z.infer<S> {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`Mailroom configuration is invalid: ${problems}`);
+  }
+  return parsed.data;
+}
+
+export type LaneUrls = Partial<Record<Lane, string>>;

@@ -1,0 +1,104 @@
+/**
+ * Typed errors. Every class sets `name`, ends in `Error` and keeps its `cause`.
+ * The HTTP layer maps them to Resend-style `{statusCode, name, message}` answers by class.
+ */
+export class MailroomError extends Error {
+  /** HTTP status the API answers with. */
+  readonly statusCode: number;
+  /** Resend-compatible error name in the API body. */
+  readonly code: string;
+  readonly headers?: Record<string, string>;
+
+  constructor(message: string, statusCode: number, code: string, options?: { cause?: unknown; headers?: Record<string, string> }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'MailroomError';
+    this.statusCode = statusCode;
+    this.code = code;
+    if (options?.headers) this.headers = options.headers;
+  }
+}
+
+export class ValidationError extends MailroomError {
+  constructor(message: string, code: 'validation_error' | 'missing_required_field' | 'invalid_scheduled_at' | 'invalid_attachment' | 'invalid_template' = 'validation_error', options?: { cause?: unknown }) {
+    super(message, 422, code, options);
+    this.name = 'ValidationError';
+  }
+}
+
+export class MalformedRequestError extends MailroomError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 400, 'invalid_request', options);
+    this.name = 'MalformedRequestError';
+  }
+}
+
+export class PayloadTooLargeError extends MailroomError {
+  constructor(message: string) {
+    super(message, 413, 'payload_too_large');
+    this.name = 'PayloadTooLargeError';
+  }
+}
+
+export class UnauthorizedError extends MailroomError {
+  constructor(message = 'Missing or invalid API key. Send `Authorization: Bearer mr_…`.') {
+    super(message, 401, 'missing_api_key');
+    this.name = 'UnauthorizedError';
+  }
+}
+
+export class ForbiddenError extends MailroomError {
+  constructor(message: string, code: 'restricted_api_key' | 'invalid_from_address' | 'invalid_access' = 'restricted_api_key') {
+    super(message, 403, code);
+    this.name = 'ForbiddenError';
+  }
+}
+
+export class NotFoundError extends MailroomError {
+  constructor(message: string) {
+    super(message, 404, 'not_found');
+    this.name = 'NotFoundError';
+  }
+}
+
+export class ConflictError extends MailroomError {
+  constructor(message: string, code: 'invalid_idempotent_request' | 'concurrent_idempotent_requests' | 'invalid_state' = 'invalid_state', options?: { cause?: unknown }) {
+    super(message, 409, code, options);
+    this.name = 'ConflictError';
+  }
+}
+
+export class RateLimitError extends MailroomError {
+  constructor(message: string, headers: Record<string, string>, code: 'rate_limit_exceeded' | 'daily_quota_exceeded' = 'rate_limit_exceeded') {
+    super(message, 429, code, { headers });
+    this.name = 'RateLimitError';
+  }
+}
+
+/** A dependency (DynamoDB, SQS, Scheduler) failed while accepting a request: the client may retry. */
+export class DependencyError extends MailroomError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 503, 'service_unavailable', options);
+    this.name = 'DependencyError';
+  }
+}
+
+/** How a provider failure should be handled. */
+export type FailureClass = 'permanent' | 'transient' | 'throttled' | 'paused';
+
+/** A mail provider (SES, SMTP) refused or failed a send. */
+export class ProviderError extends Error {
+  readonly failureClass: FailureClass;
+  readonly provider: string;
+  readonly code: string;
+  /** True when the provider may have accepted the message (timeout after the request went out). */
+  readonly ambiguous: boolean;
+
+  constructor(provider: string, failureClass: FailureClass, code: string, message: string, options?: { cause?: unknown; ambiguous?: boolean }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ProviderError';
+    this.provider = provider;
+    this.failureClass = failureClass;
+    this.code = code;
+    this.ambiguous = options?.ambiguous ?? false;
+  }
+}

@@ -1,0 +1,33 @@
+import type { Lane } from '#shared/config/lanes';
+
+export interface TenantLimits {
+  /** Sustained API requests per second (token bucket refill). */
+  readonly requestsPerSecond: number;
+  /** Token bucket size. */
+  readonly burst: number;
+  readonly emailsPerDay: number;
+  /** Per sender address, per hour; 0 = no cap. */
+  readonly perSenderHourlyCap: number;
+}
+
+export interface Tenant {
+  readonly id: string;
+  readonly name?: string;
+  /** Domains (`example.com`) or full addresses (`news@example.com`) the tenant may send from. Empty = any. */
+  readonly allowedSenders: string[];
+  readonly defaultLane?: Lane;
+  readonly sesTenantName?: string;
+  readonly retentionDays: number;
+  readonly limits: TenantLimits;
+  /** Base URL joined by the `url` template helper. */
+  readonly baseUrl?: string;
+  readonly createdAt: string;
+  updatedAt: string;
+}
+
+export const DEFAULT_LIMITS: TenantLimits = {
+  requestsPerSecond: 50,
+  burst: 200,
+  emailsPerDay: 100_000,
+  perSenderHourlyCap: 0,
+};

@@ -1,0 +1,141 @@
+/**
+ * Ports: what the use cases need from the outside world. Adapters in shared/adapters/
+ * implement them over AWS (or memory, for tests and benchmarks).
+ */
+import type { Lane } from '#shared/config/lanes';
+import type { ApiKeyRecord } from '#shared/domain/api-key';
+import type { EmailEvent, EmailRecord, LaneMessage, LastError } from '#shared/domain/email';
+import type { Status } from '#shared/domain/status';
+import type { Tenant } from '#shared/domain/tenant';
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** Fields a transition may set besides status and history. */
+export type TransitionSet = Partial<
+  Pick<
+    EmailRecord,
+    | 'provider'
+    | 'providerMessageId'
+    | 'messageId'
+    | 'lastError'
+    | 'attempts'
+    | 'sentAt'
+    | 'scheduledAt'
+    | 'scheduleVersion'
+    | 'leaseUntil'
+    | 'claimToken'
+    | 'suppressedRecipients'
+  >
+>;
+
+export interface TransitionInput {
+  readonly to: Status;
+  readonly event: EmailEvent;
+  /** Only if the caller still holds this claim. */
+  readonly claimToken?: string;
+  /** Only if the email still has this schedule version. */
+  readonly scheduleVersion?: number;
+  /** Restrict the allowed current statuses further than the transition table does. */
+  readonly from?: readonly Status[];
+  readonly set?: TransitionSet;
+  /** Keep `last_event` unchanged (e.g. internal `sending`). */
+  readonly keepLastEvent?: boolean;
+}
+
+export type ClaimResult =
+  | { readonly claimed: true; readonly email: EmailRecord }
+  | { readonly claimed: false; readonly reason: 'missing' | 'finished' | 'leased' | 'stale'; readonly email?: EmailRecord };
+
+export interface ClaimInput {
+  readonly token: string;
+  readonly now: Date;
+  readonly leaseSeconds: number;
+  readonly scheduleVersion: number;
+}
+
+export interface ListEmailsInput {
+  readonly tenantId: string;
+  readonly limit: number;
+  readonly cursor?: string;
+}
+
+export interface EmailStore {
+  /** Writes a new email; fails if the id exists. */
+  create(email: EmailRecord): Promise<void>;
+  /** Writes many new emails (DynamoDB batches of 25), returning the ids that could not be written. */
+  createMany(emails: readonly EmailRecord[]): Promise<{ failedIds: string[] }>;
+  get(id: string): Promise<EmailRecord | undefined>;
+  /** Claims an email for sending with a lease, by one conditional write. */
+  claim(id: string, input: ClaimInput): Promise<ClaimResult>;
+  /** Forward-only status change plus a history entry; undefined when the condition did not hold. */
+  transition(id: string, input: TransitionInput): Promise<EmailRecord | undefined>;
+  /** Appends a history entry without changing status. */
+  appendEvent(id: string, event: EmailEvent): Promise<void>;
+  listByTenant(input: ListEmailsInput): Promise<{ emails: EmailRecord[]; cursor?: string }>;
+  /** Finds an email by the provider's message id (tracking events). */
+  findByProviderMessageId?(providerMessageId: string): Promise<EmailRecord | undefined>;
+}
+
+export interface ApiKeyStore {
+  getByHash(hash: string): Promise<ApiKeyRecord | undefined>;
+  put(record: ApiKeyRecord): Promise<void>;
+  listByTenant(tenantId: string): Promise<ApiKeyRecord[]>;
+  revoke(hash: string, at: string): Promise<boolean>;
+}
+
+export interface TenantStore {
+  get(id: string): Promise<Tenant | undefined>;
+  put(tenant: Tenant): Promise<void>;
+}
+
+export interface EnqueueOptions {
+  readonly delaySeconds?: number;
+}
+
+export interface QueuedMessage {
+  readonly body: LaneMessage;
+  readonly delaySeconds?: number;
+}
+
+export interface LaneStats {
+  readonly depth: number;
+  readonly inFlight: number;
+  readonly delayed: number;
+  readonly dlqDepth: number;
+  readonly oldestAgeSeconds?: number;
+}
+
+export interface LaneQueue {
+  enqueue(lane: Lane, message: LaneMessage, options?: EnqueueOptions): Promise<void>;
+  /** SQS batches of 10; returns the email ids that could not be enqueued. */
+  enqueueMany(lane: Lane, messages: readonly QueuedMessage[]): Promise<{ failedIds: string[] }>;
+  /** Hides a received message for `seconds` (backoff). */
+  changeVisibility(lane: Lane, receiptHandle: string, seconds: number): Promise<void>;
+  /** Puts a message on the lane's DLQ. */
+  sendToDlq(lane: Lane, message: LaneMessage, reason: string): Promise<void>;
+  stats(lane: Lane): Promise<LaneStats>;
+}
+
+export interface OutgoingMail {
+  readonly emailId: string;
+  readonly tenantId: string;
+  readonly lane: Lane;
+  readonly from: string;
+  /** Envelope recipients (to + cc + bcc, minus suppressed). */
+  readonly recipients: string[];
+  /** The complete MIME message, built once. */
+  readonly raw: Buffer;
+  readonly sesTenantName?: string;
+}
+
+export interface MailProvider {
+  readonly name: 'ses' | 'smtp' | (string & {});
+  /** Sends the message; throws ProviderError with a failure class. */
+  send(mail: OutgoingMail): Promise<{ messageId: string }>;
+}
+
+export type ErrorLike = LastError;
