@@ -1,0 +1,167 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { ENV } from '#shared/config/env';
+import { AUTHORIZER_CACHE_SECONDS, ROUTES, type FunctionName } from '#infra/definitions';
+import { pascal } from './lanes';
+import { MailroomFunction, type LaneQueues, type SchedulerBinding } from './mailroom-function';
+
+/** Functions behind the HTTP API (every distinct `fn` of ROUTES; the others are queue/event driven). */
+export type ApiFunctionName = Exclude<FunctionName, 'sender' | 'tracking' | 'intake' | 'authorizer'>;
+
+export interface ApiProps {
+  readonly table: ITable;
+  readonly idempotencyTable: ITable;
+  readonly laneQueues: LaneQueues;
+  readonly laneDlqs: LaneQueues;
+  readonly attachmentsBucket: IBucket;
+  readonly unsubscribeSecret: ISecret;
+  readonly bus: IEventBus;
+  readonly scheduler: SchedulerBinding;
+  /** Steady-state requests per second on the stage. */
+  readonly rateLimit: number;
+  readonly burstLimit: number;
+  /** Public base URL for unsubscribe links when it is not the execute-api endpoint (custom domain). */
+  readonly publicApiUrl?: string;
+}
+
+/**
+ * The HTTP API: a Lambda authorizer (hashed API keys, SIMPLE responses, cached), one function per
+ * route group of ROUTES, access logs and stage throttling. Routes marked `public` skip the authorizer.
+ */
+export class Api extends Construct {
+  public readonly httpApi: apigw.HttpApi;
+  public readonly stage: apigw.HttpStage;
+  /** Base URL without trailing slash, e.g. https://abc.execute-api.eu-west-1.amazonaws.com */
+  public readonly url: string;
+  public readonly authorizerFn: MailroomFunction;
+  public readonly authorizer: HttpLambdaAuthorizer;
+  public readonly functions: Readonly<Record<ApiFunctionName, MailroomFunction>>;
+  public readonly accessLogs: LogGroup;
+
+  constructor(scope: Construct, id: string, props: ApiProps) {
+    super(scope, id);
+
+    this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
+      description: 'Mailroom email API (Resend-compatible paths)',
+      // The default stage is added below so it can carry access logs and throttling.
+      createDefaultStage: false,
+    });
+    this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.DESTROY });
+    this.stage = this.httpApi.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: props.rateLimit, burstLimit: props.burstLimit },
+      accessLogSettings: {
+        destination: new apigw.LogGroupLogDestination(this.accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            requestTime: '$context.requestTime',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            responseLength: '$context.responseLength',
+            responseLatency: '$context.responseLatency',
+            integrationLatency: '$context.integrationLatency',
+            integrationError: '$context.integrationErrorMessage',
+            authorizerError: '$context.authorizer.error',
+          }),
+        ),
+      },
+    });
+    this.url = props.publicApiUrl ?? this.httpApi.apiEndpoint;
+
+    this.authorizerFn = new MailroomFunction(this, 'AuthorizerFunction', { name: 'authorizer', description: 'Mailroom: API key authorizer', memorySize: 256 });
+    this.authorizerFn.bindTable(props.table, 'read');
+    this.authorizer = new HttpLambdaAuthorizer('ApiKeyAuthorizer', this.authorizerFn, {
+      responseTypes: [HttpLambdaResponseType.SIMPLE],
+      identitySource: ['$request.header.Authorization'],
+      resultsCacheTtl: Duration.seconds(AUTHORIZER_CACHE_SECONDS),
+    });
+
+    const fn = (name: ApiFunctionName, description: string, timeout = 10) =>
+      new MailroomFunction(this, `${pascal(name)}Function`, { name, description, timeout: Duration.seconds(timeout) });
+    const functions: Record<ApiFunctionName, MailroomFunction> = {
+      ingest: fn('ingest', 'Mailroom: POST /emails, /emails/batch', 29),
+      emails: fn('emails', 'Mailroom: read, list, reschedule and cancel emails', 15),
+      templates: fn('templates', 'Mailroom: tenant templates'),
+      suppressions: fn('suppressions', 'Mailroom: suppression list'),
+      health: fn('health', 'Mailroom: provider circuit state and lane depths'),
+      operations: fn('operations', 'Mailroom: lane depths, DLQ inspection and redrive', 15),
+      unsubscribe: fn('unsubscribe', 'Mailroom: one-click unsubscribe (RFC 8058)'),
+    };
+    this.functions = functions;
+
+    functions.ingest
+      .bindTable(props.table, 'readwrite')
+      .bindTable(props.idempotencyTable, 'readwrite', ENV.IDEMPOTENCY_TABLE_NAME)
+      .bindLaneQueues(props.laneQueues, { send: true })
+      .bindAttachments(props.attachmentsBucket, 'put')
+      .bindScheduler(props.scheduler)
+      .bindEventBus(props.bus);
+    functions.emails
+      .bindTable(props.table, 'readwrite')
+      .bindLaneQueues(props.laneQueues, { send: true })
+      .bindScheduler(props.scheduler)
+      .bindEventBus(props.bus);
+    functions.templates.bindTable(props.table, 'readwrite');
+    functions.suppressions.bindTable(props.table, 'readwrite');
+    functions.health
+      .bindTable(props.table, 'read')
+      .bindLaneQueues(props.laneQueues, { attributes: true })
+      .bindLaneDlqs(props.laneDlqs, { attributes: true });
+    functions.operations
+      .bindTable(props.table, 'read')
+      .bindLaneQueues(props.laneQueues, { send: true, attributes: true })
+      .bindLaneDlqs(props.laneDlqs, { attributes: true, redrive: true });
+    functions.unsubscribe.bindTable(props.table, 'readwrite').bindSecret(props.unsubscribeSecret, ENV.UNSUBSCRIBE_SECRET_ARN);
+    this.bindPublicUrl(functions.unsubscribe);
+
+    // One integration (and one invoke permission) per function, shared by its routes.
+    const integrations = new Map<ApiFunctionName, HttpLambdaIntegration>();
+    const integrationFor = (name: ApiFunctionName) => {
+      let integration = integrations.get(name);
+      if (!integration) {
+        integration = new HttpLambdaIntegration(`${pascal(name)}Integration`, functions[name], { scopePermissionToRoute: false });
+        integrations.set(name, integration);
+      }
+      return integration;
+    };
+
+    for (const route of ROUTES) {
+      if (route.fn === 'sender' || route.fn === 'tracking' || route.fn === 'intake' || route.fn === 'authorizer') {
+        throw new Error(`ROUTES: ${route.method} ${route.path} points at '${route.fn}', which is not an API function`);
+      }
+      const [created] = this.httpApi.addRoutes({
+        path: route.path,
+        methods: [apigw.HttpMethod[route.method]],
+        integration: integrationFor(route.fn),
+        authorizer: route.public ? new apigw.HttpNoneAuthorizer() : this.authorizer,
+      });
+      if (route.public && created) {
+        Validations.of(created).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason: `${route.method} ${route.path} is public by design (${route.fn === 'health' ? 'load-balancer and uptime probes' : 'RFC 8058 one-click unsubscribe from a mail client; the signed token in the path is the authorization'}).`,
+        });
+      }
+    }
+  }
+
+  /**
+   * ENV.PUBLIC_API_URL (unsubscribe links). No dependency cycle: the function references only the
+   * Api resource (its id), while routes and integrations reference the API functions, never the
+   * senders; the senders sit outside the API, so they can take the URL directly.
+   */
+  public bindPublicUrl(fn: MailroomFunction): void {
+    fn.addEnvironment(ENV.PUBLIC_API_URL, this.url);
+  }
+}

@@ -1,0 +1,56 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { HARDENED_QUEUE } from './lanes';
+import { MailroomFunction } from './mailroom-function';
+
+export interface TrackingProps {
+  readonly table: ITable;
+  /** Mailroom's bus, where tracking publishes "Email Delivered", "Email Bounced", … */
+  readonly bus: events.IEventBus;
+  /** Only SES events of this configuration set are Mailroom's. */
+  readonly configurationSetName: string;
+}
+
+/**
+ * Delivery tracking: SES publishes events of the configuration set to the default bus (the only
+ * bus SES can target); a rule there hands them to the tracking function.
+ */
+export class Tracking extends Construct {
+  public readonly fn: MailroomFunction;
+  public readonly rule: events.Rule;
+  public readonly deadLetterQueue: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: TrackingProps) {
+    super(scope, id);
+
+    this.fn = new MailroomFunction(this, 'Function', { name: 'tracking', description: 'Mailroom: records SES delivery events', timeout: Duration.seconds(30) });
+    this.fn.bindTable(props.table, 'readwrite').bindEventBus(props.bus);
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', { ...HARDENED_QUEUE });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is the dead-letter queue of the SES tracking rule target; a DLQ has no DLQ of its own.',
+    });
+
+    // No eventBus → the account's default bus.
+    this.rule = new events.Rule(this, 'SesEventsRule', {
+      description: 'Mailroom: SES events of the Mailroom configuration set → tracking function',
+      eventPattern: {
+        source: ['aws.ses'],
+        // SES tags every event with its configuration set; other SES users of the account are not ours.
+        detail: { mail: { tags: { 'ses:configuration-set': [props.configurationSetName] } } },
+      },
+      targets: [
+        new targets.LambdaFunction(this.fn, {
+          deadLetterQueue: this.deadLetterQueue,
+          retryAttempts: 8,
+          maxEventAge: Duration.hours(6),
+        }),
+      ],
+    });
+  }
+}

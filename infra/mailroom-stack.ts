@@ -1,0 +1,88 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { ENV } from '#shared/config/env';
+import { LANE_NAMES, LANES, type Lane } from '#shared/config/lanes';
+import { OUTPUTS } from '#infra/definitions';
+import { Api } from './constructs/api';
+import { MailroomEvents } from './constructs/events';
+import { Intake } from './constructs/intake';
+import { Lanes } from './constructs/lanes';
+import { laneJson } from './constructs/mailroom-function';
+import { Observability } from './constructs/observability';
+import { Scheduling } from './constructs/scheduling';
+import { readSettings, type MailroomSettings } from './constructs/settings';
+import { Storage } from './constructs/storage';
+import { Tracking } from './constructs/tracking';
+
+export interface MailroomStackProps extends StackProps {
+  /** Overrides the settings read from CDK context (tests). */
+  readonly settings?: Partial<MailroomSettings>;
+}
+
+/** Mailroom: composes one construct per pipeline stage; no resources of its own besides outputs. */
+export class MailroomStack extends Stack {
+  public readonly settings: MailroomSettings;
+  public readonly storage: Storage;
+  public readonly events: MailroomEvents;
+  public readonly lanes: Lanes;
+  public readonly scheduling: Scheduling;
+  public readonly api: Api;
+  public readonly intake: Intake;
+  public readonly tracking: Tracking;
+  public readonly observability: Observability;
+
+  constructor(scope: Construct, id: string, props: MailroomStackProps = {}) {
+    super(scope, id, props);
+    const settings = { ...readSettings(this), ...props.settings };
+    this.settings = settings;
+
+    this.storage = new Storage(this, 'Storage', { attachmentRetentionDays: settings.attachmentRetentionDays });
+    const { table, idempotencyTable, attachmentsBucket, unsubscribeSecret } = this.storage;
+
+    this.events = new MailroomEvents(this, 'Events', {
+      intakePrincipals: settings.intakePrincipals,
+      webhooks: settings.webhooks,
+      archiveDays: settings.eventArchiveDays,
+    });
+    const bus = this.events.bus;
+
+    this.lanes = new Lanes(this, 'Lanes', { table, eventBus: bus, unsubscribeSecret, smtpSecretArn: settings.smtpSecretArn });
+    this.scheduling = new Scheduling(this, 'Scheduling', { laneQueues: this.lanes.queues });
+    const scheduler = this.scheduling.binding;
+
+    this.api = new Api(this, 'Api', {
+      table,
+      idempotencyTable,
+      laneQueues: this.lanes.queues,
+      laneDlqs: this.lanes.dlqs,
+      attachmentsBucket,
+      unsubscribeSecret,
+      bus,
+      scheduler,
+      rateLimit: settings.apiRateLimit,
+      burstLimit: settings.apiBurstLimit,
+      publicApiUrl: settings.publicApiUrl,
+    });
+    for (const sender of Object.values(this.lanes.senders)) this.api.bindPublicUrl(sender);
+
+    this.intake = new Intake(this, 'Intake', { bus, table, idempotencyTable, laneQueues: this.lanes.queues, attachmentsBucket, scheduler });
+    this.tracking = new Tracking(this, 'Tracking', { table, bus, configurationSetName: this.lanes.configurationSet.configurationSetName });
+
+    const laneMaxAgeSeconds = Object.fromEntries(LANE_NAMES.map((l) => [l, settings.laneMaxAgeSeconds[l] ?? LANES[l].maxAgeSeconds])) as Record<Lane, number>;
+    this.observability = new Observability(this, 'Observability', {
+      laneQueues: this.lanes.queues,
+      laneDlqs: this.lanes.dlqs,
+      laneMaxAgeSeconds,
+      functions: [this.api.authorizerFn, ...Object.values(this.api.functions), ...Object.values(this.lanes.senders), this.intake.fn, this.tracking.fn],
+      httpApi: this.api.httpApi,
+      alarmEmail: settings.alarmEmail,
+    });
+
+    new CfnOutput(this, OUTPUTS.apiUrl, { value: this.api.url, description: 'Base URL of the Mailroom HTTP API' });
+    new CfnOutput(this, OUTPUTS.tableName, { value: table.tableName, description: `Main table (${ENV.TABLE_NAME})` });
+    new CfnOutput(this, OUTPUTS.idempotencyTableName, { value: idempotencyTable.tableName, description: `Idempotency table (${ENV.IDEMPOTENCY_TABLE_NAME})` });
+    new CfnOutput(this, OUTPUTS.laneQueueUrls, { value: laneJson(this, this.lanes.queues, (q) => q.queueUrl), description: 'JSON lane → queue URL' });
+    new CfnOutput(this, OUTPUTS.laneDlqUrls, { value: laneJson(this, this.lanes.dlqs, (q) => q.queueUrl), description: 'JSON lane → DLQ URL' });
+    new CfnOutput(this, OUTPUTS.eventBusName, { value: bus.eventBusName, description: 'Mailroom EventBridge bus (intake and status events)' });
+  }
+}
