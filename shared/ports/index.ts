@@ -139,3 +139,61 @@ export interface MailProvider {
 }
 
 export type ErrorLike = LastError;
+
+/** Future sends (> 15 minutes ahead): EventBridge Scheduler in AWS, a table-backed scheduler locally. */
+export interface SendScheduler {
+  /** Creates (idempotently) a one-time schedule that puts `message` on the lane queue at `at`. */
+  schedule(input: { emailId: string; lane: Lane; at: Date; message: LaneMessage }): Promise<void>;
+  /** Moves an existing schedule to a new time and message (new schedule version). */
+  reschedule(input: { emailId: string; lane: Lane; at: Date; message: LaneMessage }): Promise<void>;
+  /** Deletes the schedule; a missing schedule is not an error. */
+  cancel(emailId: string): Promise<void>;
+}
+
+/** Outbound "Email …" events on the Mailroom bus. */
+export interface MailroomEvent {
+  readonly detailType: string;
+  readonly detail: Record<string, unknown>;
+}
+
+export interface EventPublisher {
+  publish(events: readonly MailroomEvent[]): Promise<void>;
+}
+
+/** Per-tenant request rate and daily quota (token bucket in one conditional write). */
+export interface RateLimiter {
+  /** Takes `count` tokens; throws RateLimitError (429) when the tenant is over its limit. */
+  consume(tenantId: string, count: number, limits: import('#shared/domain/tenant').TenantLimits): Promise<void>;
+}
+
+export type BreakerState = 'closed' | 'open' | 'half_open';
+
+/** Circuit breaker over a provider, shared by all sender instances. */
+export interface CircuitBreaker {
+  /** May this call go to the provider? `half_open` lets exactly one probe through. */
+  acquire(provider: string): Promise<{ allowed: boolean; state: BreakerState }>;
+  recordSuccess(provider: string): Promise<void>;
+  recordFailure(provider: string): Promise<void>;
+  state(provider: string): Promise<{ state: BreakerState; openUntil?: string; failures: number }>;
+}
+
+/** Rendered content of an email, ready for MIME. */
+export interface EmailContent {
+  readonly subject: string;
+  readonly html?: string;
+  readonly text?: string;
+  readonly attachments?: import('#shared/rendering/mime').MimeAttachment[];
+  /** Extra headers (List-Unsubscribe…). */
+  readonly headers?: Record<string, string>;
+}
+
+/** Turns a stored email into content: renders its template, fetches attachments. */
+export interface ContentBuilder {
+  build(email: EmailRecord): Promise<EmailContent>;
+}
+
+/** Suppression list lookups at send time. */
+export interface SuppressionCheck {
+  /** The recipients (bare, lower-cased addresses) that must not be mailed on this lane. */
+  suppressed(tenantId: string, recipients: readonly string[], lane: Lane): Promise<Set<string>>;
+}

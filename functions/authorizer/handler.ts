@@ -1,0 +1,3 @@
+import { createAuthorizerHandler } from './app';
+
+export const handler = createAuthorizerHandler(process.env);

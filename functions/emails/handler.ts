@@ -1,0 +1,3 @@
+import { createEmailsHandler } from './app';
+
+export const handler = createEmailsHandler(process.env);

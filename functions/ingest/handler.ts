@@ -1,0 +1,3 @@
+import { createIngestHandler } from './app';
+
+export const handler = createIngestHandler(process.env);

@@ -1,0 +1,80 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { ENV, loadEnv, senderEnvSchema } from '#shared/config/env';
+import { LANES, SQS_MAX_RECEIVE_COUNT } from '#shared/config/lanes';
+import { createDocumentClient, createSqsClient } from '#shared/adapters/aws-clients';
+import { DynamoEmailStore } from '#shared/adapters/dynamodb-email-store';
+import { DynamoTenantStore } from '#shared/adapters/dynamodb-tenant-store';
+import { createSesMailProvider } from '#shared/adapters/ses-mail-provider';
+import { createSmtpMailProvider } from '#shared/adapters/smtp-mail-provider';
+import { SqsLaneQueue } from '#shared/adapters/sqs-lane-queue';
+import type { LaneMessage } from '#shared/domain/email';
+import { withPowertools } from '#shared/http/middy';
+import { logger } from '#shared/observability/logger';
+import { systemClock } from '#shared/ports/index';
+import { sendEmail, type SendEmailDeps } from '#shared/use-cases/send-email';
+
+/** Thrown for a record that should come back later; the visibility was already changed. */
+export class RetryLaterError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RetryLaterError';
+  }
+}
+
+function parseMessage(record: SQSRecord): LaneMessage | undefined {
+  try {
+    const body = JSON.parse(record.body) as Partial<LaneMessage>;
+    if (typeof body.emailId === 'string' && typeof body.tenantId === 'string') {
+      return { emailId: body.emailId, tenantId: body.tenantId, scheduleVersion: Number(body.scheduleVersion ?? 0) };
+    }
+  } catch {
+    // fall through
+  }
+  return undefined;
+}
+
+/**
+ * Lane sender: an SQS batch, each record sent by the sendEmail use case. Records to retry get
+ * their visibility set to the backoff and are reported as batch item failures.
+ */
+export const makeSenderHandler = (deps: SendEmailDeps) => {
+  const recordHandler = async (record: SQSRecord): Promise<string> => {
+    const message = parseMessage(record);
+    if (!message) {
+      logger.error('Malformed lane message moved to the DLQ', { messageId: record.messageId });
+      await deps.queue.sendToDlq(deps.lane.name, { emailId: 'malformed', tenantId: '', scheduleVersion: 0 }, `malformed body: ${record.body.slice(0, 200)}`);
+      return 'malformed';
+    }
+    logger.appendKeys({ emailId: message.emailId, tenantId: message.tenantId, lane: deps.lane.name });
+    const outcome = await sendEmail(deps, { message, receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? 1) });
+    if (outcome.kind === 'retry') {
+      await deps.queue.changeVisibility(deps.lane.name, record.receiptHandle, outcome.delaySeconds);
+      throw new RetryLaterError(`retry in ${outcome.delaySeconds}s: ${outcome.reason}`);
+    }
+    return outcome.kind;
+  };
+  // A processor per invocation: it holds per-batch state, and local mode may run batches concurrently.
+  return async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> =>
+    processPartialResponse(event, recordHandler, new BatchProcessor(EventType.SQS), context ? { context } : undefined);
+};
+
+export function createSenderDeps(env: Record<string, string | undefined>): SendEmailDeps {
+  const config = loadEnv(senderEnvSchema, env);
+  const doc = createDocumentClient();
+  const table = config[ENV.TABLE_NAME];
+  const fallback = createSmtpMailProvider({ url: config[ENV.SMTP_URL], secretArn: config[ENV.SMTP_SECRET_ARN] });
+  return {
+    emails: new DynamoEmailStore(doc, table),
+    tenants: new DynamoTenantStore(doc, table),
+    queue: new SqsLaneQueue(createSqsClient(), config[ENV.LANE_QUEUE_URLS], config[ENV.LANE_DLQ_URLS]),
+    clock: systemClock,
+    lane: LANES[config[ENV.LANE]],
+    primary: createSesMailProvider({ configurationSet: config[ENV.SES_CONFIGURATION_SET], timeoutMs: config[ENV.SES_TIMEOUT_MS] }),
+    ...(fallback ? { fallback } : {}),
+    leaseSeconds: config[ENV.CLAIM_LEASE_SECONDS],
+    maxReceiveCount: SQS_MAX_RECEIVE_COUNT,
+  };
+}
+
+export const createSenderHandler = (env: Record<string, string | undefined>) => withPowertools(makeSenderHandler(createSenderDeps(env)));

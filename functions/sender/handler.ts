@@ -1,0 +1,3 @@
+import { createSenderHandler } from './app';
+
+export const handler = createSenderHandler(process.env);

@@ -1,0 +1,148 @@
+/**
+ * Local stand-in for API Gateway (HTTP API, payload 2.0): turns HTTP requests into the same
+ * events API Gateway sends, runs the real authorizer and the real handlers, and writes their
+ * answers back. Routes come from infra/definitions.ts, like the CDK app's.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Context } from 'aws-lambda';
+import { ROUTES, type FunctionName } from '../definitions';
+
+type AnyHandler = (event: any, context: Context) => Promise<any>;
+
+export interface LocalApiOptions {
+  readonly port: number;
+  readonly host?: string;
+  readonly functions: Partial<Record<FunctionName, AnyHandler>>;
+  /** Extra handlers for paths outside the API (the console's static files). */
+  readonly staticHandler?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /** Largest body the server reads; API Gateway's own limit is 10 MB. */
+  readonly maxBodyBytes?: number;
+}
+
+interface CompiledRoute {
+  method: string;
+  path: string;
+  regex: RegExp;
+  params: string[];
+  fn: FunctionName;
+  public: boolean;
+}
+
+const compiled: CompiledRoute[] = ROUTES.map((r) => {
+  const params: string[] = [];
+  const pattern = r.path.replace(/\{(\w+)\}/g, (_, name: string) => {
+    params.push(name);
+    return '([^/]+)';
+  });
+  return { method: r.method, path: r.path, regex: new RegExp(`^${pattern}$`), params, fn: r.fn, public: r.public ?? false };
+});
+
+export function lambdaContext(functionName: string, timeoutMs = 30_000): Context {
+  const started = Date.now();
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
+    memoryLimitInMB: '512',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, timeoutMs - (Date.now() - started)),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too_large'> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) return 'too_large';
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function send(res: ServerResponse, status: number, headers: Record<string, string>, body: string | Buffer): void {
+  res.writeHead(status, headers);
+  res.end(body);
+}
+
+export async function startLocalApi(options: LocalApiOptions): Promise<{ url: string; server: Server; stop(): Promise<void> }> {
+  const maxBody = options.maxBodyBytes ?? 10 * 1024 * 1024;
+  const server = createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (options.staticHandler?.(req, res)) return;
+      const method = (req.method ?? 'GET').toUpperCase();
+      const match = compiled.map((r) => ({ r, m: r.method === method ? r.regex.exec(url.pathname) : null })).find((x) => x.m);
+      if (!match || !options.functions[match.r.fn]) {
+        const known = compiled.some((r) => r.regex.test(url.pathname));
+        return send(res, known ? 405 : 404, { 'content-type': 'application/json' }, JSON.stringify({ message: known ? 'Method Not Allowed' : 'Not Found' }));
+      }
+      const { r, m } = match;
+      const body = await readBody(req, maxBody);
+      if (body === 'too_large') return send(res, 413, { 'content-type': 'application/json' }, JSON.stringify({ message: 'Request Entity Too Large' }));
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
+      const pathParameters = Object.fromEntries(r.params.map((p, i) => [p, decodeURIComponent(m![i + 1]!)]));
+      const query = Object.fromEntries(url.searchParams.entries());
+      const requestId = randomUUID();
+      const event: Record<string, any> = {
+        version: '2.0',
+        routeKey: `${r.method} ${r.path}`,
+        rawPath: url.pathname,
+        rawQueryString: url.search.slice(1),
+        headers,
+        ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
+        ...(r.params.length ? { pathParameters } : {}),
+        requestContext: {
+          accountId: '000000000000',
+          apiId: 'local',
+          domainName: headers.host ?? 'localhost',
+          domainPrefix: 'local',
+          http: { method, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+          requestId,
+          routeKey: `${r.method} ${r.path}`,
+          stage: '$default',
+          time: new Date().toISOString(),
+          timeEpoch: Date.now(),
+        },
+        isBase64Encoded: false,
+        ...(body.length ? { body: body.toString('utf8') } : {}),
+      };
+      if (!r.public) {
+        // Like API Gateway with an identity source: no Authorization header, no authorizer call.
+        if (!headers.authorization) return send(res, 401, { 'content-type': 'application/json' }, JSON.stringify({ message: 'Unauthorized' }));
+        const authorizer = options.functions.authorizer!;
+        const auth = await authorizer({ type: 'REQUEST', routeKey: event.routeKey, headers, requestContext: event.requestContext }, lambdaContext('authorizer'));
+        if (!auth?.isAuthorized) return send(res, 403, { 'content-type': 'application/json' }, JSON.stringify({ message: 'Forbidden' }));
+        event.requestContext.authorizer = { lambda: auth.context ?? {} };
+      }
+      const result = await options.functions[r.fn]!(event, lambdaContext(r.fn));
+      const out = typeof result === 'object' && result && 'statusCode' in result ? result : { statusCode: 200, body: JSON.stringify(result), headers: { 'content-type': 'application/json' } };
+      const responseBody = out.isBase64Encoded ? Buffer.from(out.body ?? '', 'base64') : (out.body ?? '');
+      send(res, out.statusCode, { ...(out.headers ?? {}), 'x-request-id': requestId }, responseBody);
+    } catch (error) {
+      // API Gateway answers 500 when the integration itself fails.
+      console.error('[local api] integration error', error);
+      if (!res.headersSent) send(res, 500, { 'content-type': 'application/json' }, JSON.stringify({ message: 'Internal Server Error' }));
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(options.port, options.host ?? '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    server,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * Creates local tables, queues and buckets from the same definitions the CDK app uses.
+ * Idempotent: existing resources are kept (local mode survives a restart).
+ */
+import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { LANE_NAMES, LANES, laneDlqName, laneQueueName, SQS_MAX_RECEIVE_COUNT, type Lane } from '#shared/config/lanes';
+import { IDEMPOTENCY_TABLE, MAIN_TABLE } from '../definitions';
+
+export async function createTables(dynamo: DynamoDBClient, names: { table: string; idempotencyTable: string }): Promise<void> {
+  const tables = [
+    {
+      TableName: names.table,
+      BillingMode: 'PAY_PER_REQUEST' as const,
+      AttributeDefinitions: [
+        { AttributeName: MAIN_TABLE.partitionKey, AttributeType: 'S' as const },
+        { AttributeName: MAIN_TABLE.sortKey, AttributeType: 'S' as const },
+        { AttributeName: MAIN_TABLE.gsi1.partitionKey, AttributeType: 'S' as const },
+        { AttributeName: MAIN_TABLE.gsi1.sortKey, AttributeType: 'S' as const },
+      ],
+      KeySchema: [
+        { AttributeName: MAIN_TABLE.partitionKey, KeyType: 'HASH' as const },
+        { AttributeName: MAIN_TABLE.sortKey, KeyType: 'RANGE' as const },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: MAIN_TABLE.gsi1.name,
+          KeySchema: [
+            { AttributeName: MAIN_TABLE.gsi1.partitionKey, KeyType: 'HASH' as const },
+            { AttributeName: MAIN_TABLE.gsi1.sortKey, KeyType: 'RANGE' as const },
+          ],
+          Projection: { ProjectionType: 'ALL' as const },
+        },
+      ],
+    },
+    {
+      TableName: names.idempotencyTable,
+      BillingMode: 'PAY_PER_REQUEST' as const,
+      AttributeDefinitions: [{ AttributeName: IDEMPOTENCY_TABLE.partitionKey, AttributeType: 'S' as const }],
+      KeySchema: [{ AttributeName: IDEMPOTENCY_TABLE.partitionKey, KeyType: 'HASH' as const }],
+    },
+  ];
+  for (const table of tables) {
+    try {
+      await dynamo.send(new CreateTableCommand(table));
+    } catch (error) {
+      if (!(error instanceof ResourceInUseException)) throw error;
+    }
+    await dynamo.send(new DescribeTableCommand({ TableName: table.TableName }));
+  }
+}
+
+export interface LocalQueues {
+  queueUrls: Record<Lane, string>;
+  dlqUrls: Record<Lane, string>;
+  queueArns: Record<Lane, string>;
+}
+
+export async function createQueues(sqs: SQSClient, prefix: string): Promise<LocalQueues> {
+  const queueUrls = {} as Record<Lane, string>;
+  const dlqUrls = {} as Record<Lane, string>;
+  const queueArns = {} as Record<Lane, string>;
+  for (const lane of LANE_NAMES) {
+    const settings = LANES[lane];
+    const dlq = await sqs.send(new CreateQueueCommand({ QueueName: laneDlqName(prefix, lane), Attributes: { MessageRetentionPeriod: '1209600' } }));
+    const dlqArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl!, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+    const queue = await sqs.send(
+      new CreateQueueCommand({
+        QueueName: laneQueueName(prefix, lane),
+        Attributes: {
+          VisibilityTimeout: String(settings.visibilityTimeoutSeconds),
+          MessageRetentionPeriod: '1209600',
+          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: SQS_MAX_RECEIVE_COUNT }),
+        },
+      }),
+    );
+    queueUrls[lane] = queue.QueueUrl!;
+    dlqUrls[lane] = dlq.QueueUrl!;
+    queueArns[lane] = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue.QueueUrl!, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+  }
+  return { queueUrls, dlqUrls, queueArns };
+}
+
+export async function createBucket(s3: S3Client, bucket: string): Promise<void> {
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  } catch (error) {
+    const name = (error as { name?: string }).name;
+    if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw error;
+  }
+}

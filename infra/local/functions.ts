@@ -1,0 +1,22 @@
+/**
+ * The handlers local mode runs, built from their real factories with a local environment.
+ * A function folder adds itself here when it is written.
+ */
+import type { Lane } from '#shared/config/lanes';
+import { createAuthorizerHandler } from '#functions/authorizer/app';
+import { createEmailsHandler } from '#functions/emails/app';
+import { createIngestHandler } from '#functions/ingest/app';
+import { createSenderHandler } from '#functions/sender/app';
+import type { FunctionName } from '../definitions';
+
+type Env = Record<string, string | undefined>;
+type AnyHandler = (event: any, context: any) => Promise<any>;
+
+/** API functions by name (sender, tracking and intake are invoked by other triggers). */
+export const API_FUNCTIONS: Partial<Record<FunctionName, (env: Env) => AnyHandler>> = {
+  authorizer: createAuthorizerHandler,
+  ingest: createIngestHandler,
+  emails: createEmailsHandler,
+};
+
+export const createLaneSender = (env: Env, _lane: Lane): AnyHandler => createSenderHandler(env);

@@ -1,0 +1,180 @@
+/**
+ * Mailroom on a laptop: the emulators, the resources (from the CDK app's definitions), the real
+ * handlers behind a local API Gateway, and the lane pollers. `npm start` and the integration
+ * tests both run this.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { ENV } from '#shared/config/env';
+import { LANE_NAMES, type Lane } from '#shared/config/lanes';
+import { DynamoApiKeyStore, DynamoTenantStore } from '#shared/adapters/dynamodb-tenant-store';
+import { DEFAULT_LIMITS, type Tenant } from '#shared/domain/tenant';
+import { systemClock } from '#shared/ports/index';
+import { createApiKey } from '#shared/use-cases/api-keys';
+import { localNames } from '../definitions';
+import { startLocalApi } from './api-server';
+import { createBucket, createQueues, createTables, type LocalQueues } from './bootstrap';
+import { LOCAL_AWS, startEmulators, type EmulatorPorts, type Emulators } from './emulators';
+import { API_FUNCTIONS, createLaneSender } from './functions';
+import { startLanePoller, type LanePoller } from './lane-poller';
+
+export interface LocalStackOptions {
+  /** API port (0 = any free port). */
+  readonly apiPort?: number;
+  readonly ports?: EmulatorPorts;
+  /** Keep DynamoDB data here across restarts; in memory when absent. */
+  readonly dataDir?: string;
+  /** Send through the SMTP sink when SES fails (default on). */
+  readonly smtpFallback?: boolean;
+  /** Override the SES endpoint the senders use (fault injection). */
+  readonly sesEndpoint?: string;
+  /** Extra environment for every function. */
+  readonly env?: Record<string, string>;
+  readonly workers?: number;
+  readonly seed?: { tenantId?: string; from?: string; allowedSenders?: string[] };
+  /** Start the lane pollers (default true). */
+  readonly pollLanes?: boolean;
+  readonly logLevel?: string;
+}
+
+export interface LocalStack {
+  readonly apiUrl: string;
+  readonly apiKey: string;
+  readonly tenantId: string;
+  readonly from: string;
+  readonly sesInboxUrl: string;
+  readonly smtpInboxUrl: string;
+  readonly emulators: Emulators;
+  readonly queues: LocalQueues;
+  readonly names: ReturnType<typeof localNames>;
+  readonly env: Record<string, string>;
+  readonly sqs: SQSClient;
+  readonly dynamo: DynamoDBClient;
+  readonly doc: DynamoDBDocumentClient;
+  poller?: LanePoller;
+  /** Creates another tenant with its own key (tests). */
+  createTenant(tenantId: string, options?: Partial<Tenant>): Promise<{ apiKey: string }>;
+  stop(): Promise<void>;
+}
+
+/** Points every AWS SDK client of this process at the emulators. */
+function setProcessEnv(emulators: Emulators, sesEndpoint: string, logLevel: string): void {
+  Object.assign(process.env, {
+    AWS_REGION: LOCAL_AWS.region,
+    AWS_DEFAULT_REGION: LOCAL_AWS.region,
+    AWS_ACCESS_KEY_ID: LOCAL_AWS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_AWS.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamodbEndpoint,
+    AWS_ENDPOINT_URL_SQS: emulators.sqsEndpoint,
+    AWS_ENDPOINT_URL_S3: emulators.sqsEndpoint,
+    AWS_ENDPOINT_URL_SESV2: sesEndpoint,
+    POWERTOOLS_TRACE_ENABLED: process.env.POWERTOOLS_TRACE_ENABLED ?? 'false',
+    POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? logLevel,
+    AWS_LAMBDA_LOG_LEVEL: process.env.AWS_LAMBDA_LOG_LEVEL ?? logLevel,
+  });
+}
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const emulators = await startEmulators({ ports: options.ports ?? {}, ...(options.dataDir ? { dynamoDbPath: `${options.dataDir}/dynamodb` } : {}) });
+  const stops: Array<() => Promise<void>> = [() => emulators.stop()];
+  try {
+    setProcessEnv(emulators, options.sesEndpoint ?? emulators.sesEndpoint, options.logLevel ?? 'WARN');
+    const names = localNames();
+    const dynamo = new DynamoDBClient({});
+    const doc = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
+    const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
+    await createTables(dynamo, names);
+    const queues = await createQueues(sqs, 'mailroom');
+    await createBucket(new S3Client({ forcePathStyle: true }), names.attachmentsBucket);
+
+    const env: Record<string, string> = {
+      [ENV.TABLE_NAME]: names.table,
+      [ENV.IDEMPOTENCY_TABLE_NAME]: names.idempotencyTable,
+      [ENV.LANE_QUEUE_URLS]: JSON.stringify(queues.queueUrls),
+      [ENV.LANE_DLQ_URLS]: JSON.stringify(queues.dlqUrls),
+      [ENV.LANE_QUEUE_ARNS]: JSON.stringify(queues.queueArns),
+      [ENV.ATTACHMENTS_BUCKET]: names.attachmentsBucket,
+      [ENV.EVENT_BUS_NAME]: names.eventBus,
+      [ENV.SCHEDULE_GROUP]: names.scheduleGroup,
+      [ENV.SES_CONFIGURATION_SET]: 'mailroom',
+      [ENV.UNSUBSCRIBE_SIGNING_KEY]: 'local-unsubscribe-signing-key-not-secret',
+      ...(options.smtpFallback === false ? {} : { [ENV.SMTP_URL]: emulators.smtpUrl }),
+      ...options.env,
+    };
+
+    const functions = Object.fromEntries(Object.entries(API_FUNCTIONS).map(([name, create]) => [name, create!(env)]));
+    const api = await startLocalApi({ port: options.apiPort ?? 0, functions });
+    stops.unshift(() => api.stop());
+    env[ENV.PUBLIC_API_URL] = api.url;
+
+    const senders = Object.fromEntries(LANE_NAMES.map((lane) => [lane, createLaneSender({ ...env, [ENV.LANE]: lane }, lane)])) as Record<Lane, any>;
+    let poller: LanePoller | undefined;
+    if (options.pollLanes !== false) {
+      poller = startLanePoller({ sqs, queueUrls: queues.queueUrls, queueArns: queues.queueArns, senders, workers: options.workers ?? 4, onError: (e) => console.error('[local lanes]', e) });
+      stops.unshift(() => poller!.stop());
+    }
+
+    const keys = new DynamoApiKeyStore(doc, names.table);
+    const tenants = new DynamoTenantStore(doc, names.table);
+    const createTenant = async (tenantId: string, extra: Partial<Tenant> = {}) => {
+      const now = new Date().toISOString();
+      await tenants.put({ id: tenantId, allowedSenders: [], retentionDays: 30, limits: DEFAULT_LIMITS, createdAt: now, updatedAt: now, ...extra });
+      const { key } = await createApiKey({ keys, clock: systemClock }, { tenantId, scopes: ['admin'], name: 'local' });
+      return { apiKey: key };
+    };
+    const tenantId = options.seed?.tenantId ?? 'local';
+    const from = options.seed?.from ?? 'Mailroom <hello@example.com>';
+    const { apiKey } = await createTenant(tenantId, { allowedSenders: options.seed?.allowedSenders ?? ['example.com'], name: 'Local tenant' });
+
+    return {
+      apiUrl: api.url,
+      apiKey,
+      tenantId,
+      from,
+      sesInboxUrl: emulators.sesEndpoint,
+      smtpInboxUrl: emulators.smtpWebUrl,
+      emulators,
+      queues,
+      names,
+      env,
+      sqs,
+      dynamo,
+      doc,
+      ...(poller ? { poller } : {}),
+      createTenant,
+      async stop() {
+        for (const stop of stops) await stop().catch((e) => console.error('[local] stop failed', e));
+      },
+    };
+  } catch (error) {
+    for (const stop of stops) await stop().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** `.mailroom/local.json`: how scripts, the CLI and the resend SDK find the local stack. */
+export function writeLocalInfo(path: string, stack: LocalStack): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(
+    path,
+    `${JSON.stringify(
+      {
+        apiUrl: stack.apiUrl,
+        apiKey: stack.apiKey,
+        from: stack.from,
+        sesInboxUrl: stack.sesInboxUrl,
+        smtpInboxUrl: stack.smtpInboxUrl,
+        tenantId: stack.tenantId,
+        endpoints: { dynamodb: stack.emulators.dynamodbEndpoint, sqs: stack.emulators.sqsEndpoint, ses: stack.emulators.sesEndpoint, smtp: stack.emulators.smtpUrl },
+        env: stack.env,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+}

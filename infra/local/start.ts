@@ -1,0 +1,61 @@
+/**
+ * `npm start`: Mailroom locally. Ports come from MAILROOM_API_PORT (3000), MAILROOM_DYNAMODB_PORT,
+ * MAILROOM_SQS_PORT, MAILROOM_SES_PORT, MAILROOM_SMTP_PORT, MAILROOM_SMTP_WEB_PORT (0 = any).
+ */
+import { startLocalStack, writeLocalInfo } from './stack';
+
+const port = (name: string, fallback: number) => {
+  const value = process.env[name];
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535) {
+    console.error(`${name}=${value} is not a port number (0-65535).`);
+    process.exit(2);
+  }
+  return n;
+};
+
+const infoPath = '.mailroom/local.json';
+const stack = await startLocalStack({
+  apiPort: port('MAILROOM_API_PORT', 3000),
+  ports: {
+    dynamodb: port('MAILROOM_DYNAMODB_PORT', 8000),
+    sqs: port('MAILROOM_SQS_PORT', 9324),
+    ses: port('MAILROOM_SES_PORT', 8005),
+    smtp: port('MAILROOM_SMTP_PORT', 1025),
+    smtpWeb: port('MAILROOM_SMTP_WEB_PORT', 1080),
+  },
+  dataDir: process.env.MAILROOM_DATA_DIR ?? '.mailroom/data',
+  logLevel: process.env.MAILROOM_LOG_LEVEL ?? 'WARN',
+}).catch((error: unknown) => {
+  console.error(`Mailroom could not start: ${(error as Error).message}`);
+  process.exit(1);
+});
+writeLocalInfo(infoPath, stack);
+
+console.log(`
+Mailroom is running locally.
+
+  API           ${stack.apiUrl}
+  API key       ${stack.apiKey}
+  Send from     ${stack.from}
+  SES inbox     ${stack.sesInboxUrl}
+  SMTP inbox    ${stack.smtpInboxUrl}   (fallback sink)
+
+  Written to ${infoPath}. Try:
+  curl -X POST ${stack.apiUrl}/emails -H "Authorization: Bearer ${stack.apiKey}" -H "Content-Type: application/json" \\
+    -d '{"from":"${stack.from.replace(/"/g, '')}","to":"you@example.org","subject":"Hello","html":"<p>It works</p>"}'
+
+Press Ctrl-C to stop.
+`);
+
+let stopping = false;
+const shutdown = async () => {
+  if (stopping) return;
+  stopping = true;
+  console.log('\nStopping Mailroom…');
+  await stack.stop();
+  process.exit(0);
+};
+process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown);

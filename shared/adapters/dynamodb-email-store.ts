@@ -1,0 +1,198 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { EmailEvent, EmailRecord } from '#shared/domain/email';
+import { CLAIMABLE, SEND_FINISHED, statusesBefore, type Status } from '#shared/domain/status';
+import type { ClaimInput, ClaimResult, EmailStore, ListEmailsInput, TransitionInput } from '#shared/ports/index';
+import { decodeCursor, encodeCursor, withBatchRetry } from './dynamodb-util';
+
+const KEY_ATTRS = ['pk', 'sk', 'gsi1pk', 'gsi1sk'] as const;
+
+export const emailKey = (id: string) => ({ pk: `EMAIL#${id}`, sk: 'EMAIL' });
+
+function toItem(email: EmailRecord): Record<string, unknown> {
+  return {
+    ...emailKey(email.id),
+    gsi1pk: `TENANT#${email.tenantId}`,
+    gsi1sk: `EMAIL#${email.createdAt}#${email.id}`,
+    ...email,
+  };
+}
+
+function fromItem(item: Record<string, unknown> | undefined): EmailRecord | undefined {
+  if (!item) return undefined;
+  const copy: Record<string, unknown> = { ...item };
+  for (const k of KEY_ATTRS) delete copy[k];
+  return copy as unknown as EmailRecord;
+}
+
+/** Builds `#a IN (:a0, :a1, …)` with its values. */
+function inList(attr: string, prefix: string, values: readonly string[]) {
+  const names = values.map((_, i) => `:${prefix}${i}`);
+  return {
+    expression: `${attr} IN (${names.join(', ')})`,
+    values: Object.fromEntries(values.map((v, i) => [names[i]!, v])),
+  };
+}
+
+/** EmailStore on the single Mailroom table (`EMAIL#<id>` / `EMAIL`, gsi1 = tenant, newest first). */
+export class DynamoEmailStore implements EmailStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async create(email: EmailRecord): Promise<void> {
+    await this.doc.send(
+      new PutCommand({ TableName: this.tableName, Item: toItem(email), ConditionExpression: 'attribute_not_exists(pk)' }),
+    );
+  }
+
+  async createMany(emails: readonly EmailRecord[]): Promise<{ failedIds: string[] }> {
+    const failedIds: string[] = [];
+    for (let i = 0; i < emails.length; i += 25) {
+      const chunk = emails.slice(i, i + 25);
+      const unprocessed = await withBatchRetry(chunk.map((e) => ({ PutRequest: { Item: toItem(e) } })), async (requests) => {
+        const out = await this.doc.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }));
+        return (out.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
+      });
+      for (const r of unprocessed) failedIds.push(String((r.PutRequest?.Item as { id: string }).id));
+    }
+    return { failedIds };
+  }
+
+  async get(id: string): Promise<EmailRecord | undefined> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: emailKey(id), ConsistentRead: true }));
+    return fromItem(out.Item);
+  }
+
+  async claim(id: string, input: ClaimInput): Promise<ClaimResult> {
+    const nowSec = Math.floor(input.now.getTime() / 1000);
+    const claimable = inList('#status', 'c', CLAIMABLE);
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: emailKey(id),
+          UpdateExpression: 'SET #status = :sending, leaseUntil = :lease, claimToken = :token, updatedAt = :now',
+          ConditionExpression: `attribute_exists(pk) AND scheduleVersion = :sv AND (${claimable.expression} OR (#status = :sending AND leaseUntil < :nowSec))`,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ...claimable.values,
+            ':sending': 'sending',
+            ':lease': nowSec + input.leaseSeconds,
+            ':token': input.token,
+            ':now': input.now.toISOString(),
+            ':nowSec': nowSec,
+            ':sv': input.scheduleVersion,
+          },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { claimed: true, email: fromItem(out.Attributes)! };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const current = fromItem(error.Item as Record<string, unknown> | undefined) ?? (await this.get(id));
+      if (!current) return { claimed: false, reason: 'missing' };
+      if (current.scheduleVersion !== input.scheduleVersion) return { claimed: false, reason: 'stale', email: current };
+      if (current.status === 'sending') return { claimed: false, reason: 'leased', email: current };
+      if ((SEND_FINISHED as readonly Status[]).includes(current.status)) return { claimed: false, reason: 'finished', email: current };
+      return { claimed: false, reason: 'finished', email: current };
+    }
+  }
+
+  async transition(id: string, input: TransitionInput): Promise<EmailRecord | undefined> {
+    const allowed = statusesBefore(input.to).filter((s) => !input.from || input.from.includes(s));
+    if (allowed.length === 0) return undefined;
+    const cond = inList('#status', 'f', allowed);
+    const names: Record<string, string> = { '#status': 'status' };
+    const values: Record<string, unknown> = {
+      ...cond.values,
+      ':to': input.to,
+      ':ev': [input.event],
+      ':empty': [],
+      ':now': input.event.at,
+    };
+    const sets = ['#status = :to', 'updatedAt = :now', 'events = list_append(if_not_exists(events, :empty), :ev)'];
+    const removes: string[] = [];
+    if (!input.keepLastEvent) {
+      sets.push('lastEvent = :le');
+      values[':le'] = input.event.type;
+    }
+    for (const [k, v] of Object.entries(input.set ?? {})) {
+      names[`#s_${k}`] = k;
+      if (v === undefined) removes.push(`#s_${k}`);
+      else {
+        sets.push(`#s_${k} = :s_${k}`);
+        values[`:s_${k}`] = v;
+      }
+    }
+    const conditions = ['attribute_exists(pk)', `(${cond.expression})`];
+    if (input.claimToken !== undefined) {
+      conditions.push('claimToken = :ct');
+      values[':ct'] = input.claimToken;
+    }
+    if (input.scheduleVersion !== undefined) {
+      conditions.push('scheduleVersion = :sv');
+      values[':sv'] = input.scheduleVersion;
+    }
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: emailKey(id),
+          UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+          ConditionExpression: conditions.join(' AND '),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return fromItem(out.Attributes);
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  async appendEvent(id: string, event: EmailEvent): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: emailKey(id),
+          UpdateExpression: 'SET events = list_append(if_not_exists(events, :empty), :ev), updatedAt = :now',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':ev': [event], ':empty': [], ':now': event.at },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return;
+      throw error;
+    }
+  }
+
+  async listByTenant(input: ListEmailsInput): Promise<{ emails: EmailRecord[]; cursor?: string }> {
+    const out = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': `TENANT#${input.tenantId}`, ':prefix': 'EMAIL#' },
+        ScanIndexForward: false,
+        Limit: input.limit,
+        ExclusiveStartKey: decodeCursor(input.cursor),
+      }),
+    );
+    const emails = (out.Items ?? []).map((i) => fromItem(i)!);
+    const cursor = encodeCursor(out.LastEvaluatedKey);
+    return cursor ? { emails, cursor } : { emails };
+  }
+}

@@ -1,0 +1,94 @@
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import nodemailer, { type Transporter } from 'nodemailer';
+import { classifySmtpError } from '#shared/domain/failure-classification';
+import type { MailProvider, OutgoingMail } from '#shared/ports/index';
+import { createSecretsClient } from './aws-clients';
+
+export interface SmtpSettings {
+  readonly host: string;
+  readonly port: number;
+  readonly secure?: boolean;
+  readonly username?: string;
+  readonly password?: string;
+  /** Ask for STARTTLS and refuse to go on without it. */
+  readonly requireTLS?: boolean;
+}
+
+/** Parses `smtp://user:pass@host:port` / `smtps://…` (local mode and tests). */
+export function smtpSettingsFromUrl(url: string): SmtpSettings {
+  const u = new URL(url);
+  const secure = u.protocol === 'smtps:';
+  return {
+    host: u.hostname,
+    port: Number(u.port || (secure ? 465 : 587)),
+    secure,
+    ...(u.username ? { username: decodeURIComponent(u.username), password: decodeURIComponent(u.password) } : {}),
+    requireTLS: u.searchParams.get('requireTLS') === 'true',
+  };
+}
+
+/**
+ * SMTP fallback through nodemailer's pooled transport. It sends the same MIME bytes as SES
+ * (`raw`), with an explicit envelope so Bcc recipients get the message without a header.
+ */
+export class SmtpMailProvider implements MailProvider {
+  readonly name = 'smtp';
+  private transport?: Promise<Transporter>;
+
+  constructor(private readonly settings: () => Promise<SmtpSettings>) {}
+
+  private getTransport(): Promise<Transporter> {
+    this.transport ??= this.settings().then((s) =>
+      nodemailer.createTransport({
+        pool: true,
+        maxConnections: 3,
+        host: s.host,
+        port: s.port,
+        secure: s.secure ?? false,
+        requireTLS: s.requireTLS ?? false,
+        auth: s.username ? { user: s.username, pass: s.password ?? '' } : undefined,
+        connectionTimeout: 5_000,
+        greetingTimeout: 5_000,
+        socketTimeout: 15_000,
+      }),
+    );
+    // A failed settings load is retried on the next send.
+    this.transport.catch(() => (this.transport = undefined));
+    return this.transport;
+  }
+
+  async send(mail: OutgoingMail): Promise<{ messageId: string }> {
+    try {
+      const transport = await this.getTransport();
+      const info = (await transport.sendMail({ envelope: { from: mail.from, to: mail.recipients }, raw: mail.raw })) as { messageId?: string };
+      return { messageId: info.messageId ?? '' };
+    } catch (error) {
+      throw classifySmtpError(error);
+    }
+  }
+
+  close(): void {
+    void this.transport?.then((t) => t.close());
+    this.transport = undefined;
+  }
+}
+
+/** Reads `{host, port, secure, username, password}` from a Secrets Manager secret (once per container). */
+export function smtpSettingsFromSecret(secretArn: string, client: SecretsManagerClient = createSecretsClient()): () => Promise<SmtpSettings> {
+  return async () => {
+    const out = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));
+    const parsed = JSON.parse(out.SecretString ?? '{}') as Partial<SmtpSettings> & { port?: number | string };
+    if (!parsed.host) throw new Error(`SMTP secret ${secretArn} has no host`);
+    return { ...parsed, host: parsed.host, port: Number(parsed.port ?? 587) };
+  };
+}
+
+/** The fallback provider from config, or undefined when no fallback is configured. */
+export function createSmtpMailProvider(config: { url?: string; secretArn?: string }): SmtpMailProvider | undefined {
+  if (config.url) {
+    const settings = smtpSettingsFromUrl(config.url);
+    return new SmtpMailProvider(async () => settings);
+  }
+  if (config.secretArn) return new SmtpMailProvider(smtpSettingsFromSecret(config.secretArn));
+  return undefined;
+}

@@ -1,0 +1,63 @@
+import MailComposer from 'nodemailer/lib/mail-composer/index.js';
+
+export interface MimeAttachment {
+  readonly filename: string;
+  readonly content: Buffer;
+  readonly contentType?: string;
+  /** For inline images referenced as `cid:<contentId>` in the HTML. */
+  readonly cid?: string;
+}
+
+export interface MimeInput {
+  readonly emailId: string;
+  readonly from: string;
+  readonly to: readonly string[];
+  readonly cc: readonly string[];
+  readonly replyTo: readonly string[];
+  readonly subject: string;
+  readonly html?: string;
+  readonly text?: string;
+  readonly headers: Record<string, string>;
+  readonly attachments?: readonly MimeAttachment[];
+  readonly date: Date;
+}
+
+export const CORRELATION_HEADER = 'X-Mailroom-Email-ID';
+
+/** `<emailId@sender-domain>`: unique, and the domain is the sender's own. */
+export function messageIdFor(emailId: string, from: string): string {
+  const domain = /@([^>\s]+)>?\s*$/.exec(from)?.[1] ?? 'mailroom.local';
+  return `<${emailId}@${domain}>`;
+}
+
+/**
+ * Builds the complete MIME message once (nodemailer's MailComposer). The same bytes go to SES
+ * (Content.Raw) or to the SMTP fallback. Bcc recipients are not written into the headers; they
+ * travel in the envelope only.
+ */
+export async function buildMime(input: MimeInput): Promise<{ raw: Buffer; messageId: string }> {
+  const messageId = messageIdFor(input.emailId, input.from);
+  const composer = new MailComposer({
+    from: input.from,
+    to: [...input.to],
+    cc: input.cc.length ? [...input.cc] : undefined,
+    replyTo: input.replyTo.length ? [...input.replyTo] : undefined,
+    subject: input.subject,
+    html: input.html,
+    text: input.text,
+    messageId,
+    date: input.date,
+    headers: { ...input.headers, [CORRELATION_HEADER]: input.emailId },
+    attachments: input.attachments?.map((a) => ({
+      filename: a.filename,
+      content: a.content,
+      contentType: a.contentType,
+      cid: a.cid,
+      contentDisposition: a.cid ? ('inline' as const) : ('attachment' as const),
+    })),
+    disableFileAccess: true,
+    disableUrlAccess: true,
+  });
+  const raw = await composer.compile().build();
+  return { raw, messageId };
+}

@@ -1,0 +1,43 @@
+import type { EmailRecord, LaneMessage } from '#shared/domain/email';
+import { DependencyError } from '#shared/domain/errors';
+import type { Clock, LaneQueue, SendScheduler } from '#shared/ports/index';
+
+/** SQS DelaySeconds tops out at 15 minutes; later sends go through the scheduler. */
+export const MAX_SQS_DELAY_SECONDS = 900;
+
+export interface DispatchDeps {
+  readonly queue: LaneQueue;
+  readonly clock: Clock;
+  readonly scheduler?: SendScheduler;
+}
+
+export const laneMessageFor = (email: Pick<EmailRecord, 'id' | 'tenantId' | 'scheduleVersion'>): LaneMessage => ({
+  emailId: email.id,
+  tenantId: email.tenantId,
+  scheduleVersion: email.scheduleVersion,
+});
+
+/** Seconds from now until the email is due (0 for an immediate send). */
+export function secondsUntilDue(email: Pick<EmailRecord, 'scheduledAt'>, clock: Clock): number {
+  if (!email.scheduledAt) return 0;
+  return Math.max(0, Math.ceil((Date.parse(email.scheduledAt) - clock.now().getTime()) / 1000));
+}
+
+/**
+ * Puts a stored email on its way: straight onto its lane queue (with a delay of up to 15
+ * minutes), or into a one-time schedule that fires into the same queue.
+ */
+export async function dispatchEmail(deps: DispatchDeps, email: EmailRecord): Promise<void> {
+  const delay = secondsUntilDue(email, deps.clock);
+  const message = laneMessageFor(email);
+  try {
+    if (delay > MAX_SQS_DELAY_SECONDS) {
+      if (!deps.scheduler) throw new Error('No scheduler is configured for sends more than 15 minutes ahead');
+      await deps.scheduler.schedule({ emailId: email.id, lane: email.lane, at: new Date(email.scheduledAt!), message });
+    } else {
+      await deps.queue.enqueue(email.lane, message, delay > 0 ? { delaySeconds: delay } : {});
+    }
+  } catch (error) {
+    throw new DependencyError('The email could not be queued. Nothing was sent; retry the request (with the same Idempotency-Key).', { cause: error });
+  }
+}

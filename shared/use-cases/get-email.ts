@@ -1,0 +1,64 @@
+import { hasScope, type Principal } from '#shared/domain/api-key';
+import type { EmailRecord } from '#shared/domain/email';
+import { ForbiddenError, NotFoundError, ValidationError } from '#shared/domain/errors';
+import type { EmailStore } from '#shared/ports/index';
+
+/** Resend's email object, plus Mailroom's status, lane and event history. */
+export function toEmailView(email: EmailRecord) {
+  return {
+    object: 'email' as const,
+    id: email.id,
+    from: email.from,
+    to: email.to,
+    cc: email.cc.length ? email.cc : null,
+    bcc: email.bcc.length ? email.bcc : null,
+    reply_to: email.replyTo.length ? email.replyTo : null,
+    subject: email.subject ?? null,
+    html: email.html ?? null,
+    text: email.text ?? null,
+    tags: email.tags,
+    created_at: email.createdAt,
+    scheduled_at: email.scheduledAt ?? null,
+    last_event: email.lastEvent,
+    status: email.status,
+    lane: email.lane,
+    template: email.template ? { id: email.template.id, version: email.template.version } : null,
+    attempts: email.attempts,
+    provider: email.provider ?? null,
+    provider_message_id: email.providerMessageId ?? null,
+    sent_at: email.sentAt ?? null,
+    last_error: email.lastError ?? null,
+    suppressed_recipients: email.suppressedRecipients ?? [],
+    attachments: (email.attachments ?? []).map((a) => ({ filename: a.filename, content_type: a.contentType ?? null, size: a.size })),
+    events: email.events.map((e) => ({ type: e.type, at: e.at, ...(e.detail ? { detail: e.detail } : {}) })),
+  };
+}
+
+/** A short list entry (no bodies, no history). */
+export function toEmailSummary(email: EmailRecord) {
+  const { html: _h, text: _t, events: _e, ...rest } = toEmailView(email);
+  return rest;
+}
+
+export const UUIDISH = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Loads one of the caller's emails. Another tenant's id is 404, not 403, so ids cannot be probed. */
+export async function getEmail(deps: { emails: EmailStore }, principal: Principal, id: string): Promise<EmailRecord> {
+  if (!hasScope(principal, 'emails:read') && !hasScope(principal, 'emails:send')) {
+    throw new ForbiddenError('This API key is not allowed to read emails (scope `emails:read`).');
+  }
+  if (!UUIDISH.test(id)) throw new NotFoundError('Email not found.');
+  const email = await deps.emails.get(id);
+  if (!email || email.tenantId !== principal.tenantId) throw new NotFoundError('Email not found.');
+  return email;
+}
+
+export async function listEmails(deps: { emails: EmailStore }, principal: Principal, query: { limit?: string; after?: string }) {
+  if (!hasScope(principal, 'emails:read') && !hasScope(principal, 'emails:send')) {
+    throw new ForbiddenError('This API key is not allowed to read emails (scope `emails:read`).');
+  }
+  const limit = query.limit === undefined ? 20 : Number(query.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new ValidationError('`limit` must be an integer from 1 to 100.');
+  const page = await deps.emails.listByTenant({ tenantId: principal.tenantId, limit, ...(query.after ? { cursor: query.after } : {}) });
+  return { object: 'list' as const, has_more: page.cursor !== undefined, ...(page.cursor ? { next_cursor: page.cursor } : {}), data: page.emails.map(toEmailSummary) };
+}

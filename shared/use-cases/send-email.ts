@@ -1,0 +1,252 @@
+import { randomUUID } from 'node:crypto';
+import type { LaneSettings } from '#shared/config/lanes';
+import { normalizeAddress } from '#shared/domain/address';
+import { allRecipients, type EmailRecord, type LaneMessage, type LastError } from '#shared/domain/email';
+import { ProviderError } from '#shared/domain/errors';
+import { allowsFailover } from '#shared/domain/failure-classification';
+import { metrics, METRIC } from '#shared/observability/metrics';
+import { logger } from '#shared/observability/logger';
+import { buildMime } from '#shared/rendering/mime';
+import type {
+  CircuitBreaker,
+  Clock,
+  ContentBuilder,
+  EmailContent,
+  EmailStore,
+  EventPublisher,
+  LaneQueue,
+  MailProvider,
+  SuppressionCheck,
+  TenantStore,
+} from '#shared/ports/index';
+import { emailEvent } from './email-events';
+import { publishStatusEvent } from './status-events';
+
+export interface SendEmailDeps {
+  readonly emails: EmailStore;
+  readonly queue: LaneQueue;
+  readonly clock: Clock;
+  readonly lane: LaneSettings;
+  readonly primary: MailProvider;
+  readonly fallback?: MailProvider;
+  readonly breaker?: CircuitBreaker;
+  readonly content?: ContentBuilder;
+  readonly suppressions?: SuppressionCheck;
+  readonly events?: EventPublisher;
+  readonly tenants?: TenantStore;
+  /** Seconds a claim lasts: longer than a provider call, shorter than the visibility timeout. */
+  readonly leaseSeconds: number;
+  /** Throttled receives before the sender fails over to the fallback (if any). */
+  readonly throttleFailoverAfter?: number;
+  /** SQS maxReceiveCount of the lane queue: a throttled message is re-queued fresh before it. */
+  readonly maxReceiveCount?: number;
+  readonly newToken?: () => string;
+  readonly random?: () => number;
+}
+
+export interface LaneDelivery {
+  readonly message: LaneMessage;
+  /** SQS ApproximateReceiveCount. */
+  readonly receiveCount: number;
+}
+
+export type SendOutcome =
+  | { kind: 'sent'; provider: string; providerMessageId: string }
+  | { kind: 'dropped'; reason: 'missing' | 'finished' | 'stale' }
+  | { kind: 'suppressed' }
+  | { kind: 'failed'; error: LastError; toDlq: boolean }
+  | { kind: 'retry'; delaySeconds: number; throttled: boolean; reason: string }
+  /** A throttled message near SQS's receive limit was re-queued as a fresh message. */
+  | { kind: 'requeued'; delaySeconds: number };
+
+const BASE_BACKOFF_SECONDS = 2;
+const MAX_BACKOFF_SECONDS = 900;
+
+/** Full-jitter exponential backoff: uniform in [1, min(cap, base·2^n)]. */
+export function fullJitter(attempt: number, random: () => number, base = BASE_BACKOFF_SECONDS, cap = MAX_BACKOFF_SECONDS): number {
+  const ceiling = Math.min(cap, base * 2 ** Math.max(0, attempt));
+  return Math.max(1, Math.round(random() * ceiling));
+}
+
+function lastErrorOf(error: unknown): LastError {
+  if (error instanceof ProviderError) return { class: error.failureClass, code: error.code, message: error.message.slice(0, 500), provider: error.provider };
+  const e = error as { name?: string; message?: string };
+  return { class: 'unknown', code: e?.name ?? 'Error', message: String(e?.message ?? error).slice(0, 500) };
+}
+
+/**
+ * Sends one email from a lane message, exactly once as far as the record can tell.
+ *
+ * Primary course: claim the email (conditional write with a lease) → drop stale or finished
+ * messages → drop suppressed recipients → render → build MIME once → send through the
+ * primary provider (or the fallback when the breaker is open or the primary definitely did
+ * not take it) → record `sent` under the claim.
+ * Failures: permanent → `failed`; throttled → retry later without spending an attempt;
+ * transient → retry with full-jitter backoff until the lane's attempt budget is spent, then
+ * `failed` and the message goes to the lane DLQ.
+ */
+export async function sendEmail(deps: SendEmailDeps, delivery: LaneDelivery): Promise<SendOutcome> {
+  const { message } = delivery;
+  const now = deps.clock.now();
+  const token = (deps.newToken ?? randomUUID)();
+  const random = deps.random ?? Math.random;
+  const claim = await deps.emails.claim(message.emailId, { token, now, leaseSeconds: deps.leaseSeconds, scheduleVersion: message.scheduleVersion });
+  if (!claim.claimed) {
+    if (claim.reason === 'leased') {
+      const leaseLeft = Math.max(1, (claim.email?.leaseUntil ?? 0) - Math.floor(now.getTime() / 1000));
+      return { kind: 'retry', delaySeconds: leaseLeft + 1, throttled: true, reason: 'claimed by another sender' };
+    }
+    logger.info('Dropping lane message', { emailId: message.emailId, reason: claim.reason });
+    return { kind: 'dropped', reason: claim.reason };
+  }
+  const email = claim.email;
+  if (email.scheduledAt && email.attempts === 0) {
+    metrics.addMetric(METRIC.ScheduledFired, 'Count', 1);
+  }
+
+  // Suppression: drop suppressed recipients; if none are left, the email is suppressed.
+  const recipients = allRecipients(email);
+  const suppressed = deps.suppressions ? await deps.suppressions.suppressed(email.tenantId, recipients.map((r) => normalizeAddress(r) ?? r), email.lane) : new Set<string>();
+  const keep = (list: string[]) => list.filter((r) => !suppressed.has(normalizeAddress(r) ?? r));
+  const to = keep(email.to);
+  const cc = keep(email.cc);
+  const bcc = keep(email.bcc);
+  const envelope = [...to, ...cc, ...bcc];
+  const dropped = recipients.filter((r) => suppressed.has(normalizeAddress(r) ?? r));
+  if (envelope.length === 0) {
+    await deps.emails.transition(email.id, {
+      to: 'suppressed',
+      claimToken: token,
+      event: emailEvent('suppressed', deps.clock.now(), { recipients: dropped.length }),
+      set: { suppressedRecipients: dropped, leaseUntil: undefined },
+    });
+    metrics.addMetric(METRIC.Suppressed, 'Count', 1);
+    await publishStatusEvent(deps.events, email, 'Email Suppressed', {});
+    return { kind: 'suppressed' };
+  }
+
+  let content: EmailContent;
+  try {
+    content = deps.content ? await deps.content.build(email) : { subject: email.subject ?? '', html: email.html, text: email.text };
+  } catch (error) {
+    // A template that cannot render with its stored variables will not render on a retry either.
+    return fail(deps, email, token, { class: 'permanent', code: 'RenderingFailed', message: String((error as Error).message).slice(0, 500) }, false);
+  }
+  const { raw, messageId } = await buildMime({
+    emailId: email.id,
+    from: email.from,
+    to: to.length ? to : [],
+    cc,
+    replyTo: email.replyTo,
+    subject: content.subject,
+    html: content.html,
+    text: content.text,
+    headers: { ...email.headers, ...content.headers },
+    attachments: content.attachments,
+    date: now,
+  });
+  const tenant = await deps.tenants?.get(email.tenantId);
+  const mail = { emailId: email.id, tenantId: email.tenantId, lane: email.lane, from: email.from, recipients: envelope, raw, ...(tenant?.sesTenantName ? { sesTenantName: tenant.sesTenantName } : {}) };
+
+  const attempt = email.attempts + 1;
+  let result: { provider: MailProvider; messageId: string } | undefined;
+  let failure: ProviderError | undefined;
+  const gate = deps.breaker ? await deps.breaker.acquire(deps.primary.name) : { allowed: true, state: 'closed' as const };
+  if (gate.allowed) {
+    try {
+      result = await timed(deps.primary, mail);
+      await deps.breaker?.recordSuccess(deps.primary.name);
+    } catch (error) {
+      failure = error instanceof ProviderError ? error : new ProviderError(deps.primary.name, 'transient', 'Unknown', String(error), { cause: error, ambiguous: true });
+      if (failure.failureClass !== 'permanent') await deps.breaker?.recordFailure(deps.primary.name);
+    }
+  }
+  const primaryDown = !gate.allowed || (failure !== undefined && allowsFailover(failure, { throttleCount: delivery.receiveCount, throttleFailoverAfter: deps.throttleFailoverAfter ?? 3 }));
+  if (!result && deps.fallback && primaryDown) {
+    metrics.singleMetric().addDimension('Provider', deps.fallback.name).addMetric(METRIC.ProviderFallbacks, 'Count', 1);
+    try {
+      result = await timed(deps.fallback, mail);
+    } catch (error) {
+      failure = error instanceof ProviderError ? error : new ProviderError(deps.fallback.name, 'transient', 'Unknown', String(error), { cause: error });
+    }
+  } else if (!result && !gate.allowed) {
+    failure = new ProviderError(deps.primary.name, 'transient', 'BreakerOpen', `${deps.primary.name} circuit breaker is open and no fallback is configured`);
+  }
+
+  if (result) {
+    const sentAt = deps.clock.now();
+    const updated = await deps.emails.transition(email.id, {
+      to: 'sent',
+      claimToken: token,
+      event: emailEvent('sent', sentAt, { provider: result.provider.name, attempt, ...(dropped.length ? { suppressedRecipients: dropped.length } : {}) }),
+      set: {
+        provider: result.provider.name,
+        providerMessageId: result.messageId,
+        messageId,
+        sentAt: sentAt.toISOString(),
+        attempts: attempt,
+        leaseUntil: undefined,
+        ...(dropped.length ? { suppressedRecipients: dropped } : {}),
+      },
+    });
+    if (!updated) logger.warn('Sent, but the claim was lost before the status write', { emailId: email.id });
+    metrics.singleMetric().addDimension('Lane', email.lane).addDimension('Provider', result.provider.name).addMetric(METRIC.EmailsSent, 'Count', 1);
+    const since = Date.parse(email.scheduledAt ?? email.createdAt);
+    metrics.singleMetric().addDimension('Lane', email.lane).addMetric(METRIC.TimeToSend, 'Milliseconds', Math.max(0, sentAt.getTime() - since));
+    await publishStatusEvent(deps.events, email, 'Email Sent', { provider: result.provider.name });
+    return { kind: 'sent', provider: result.provider.name, providerMessageId: result.messageId };
+  }
+
+  const error = failure!;
+  const lastError = lastErrorOf(error);
+  if (error.failureClass === 'permanent') return fail(deps, email, token, lastError, false);
+  if (error.failureClass === 'throttled') {
+    metrics.addMetric(METRIC.Throttled, 'Count', 1);
+    await deps.emails.transition(email.id, {
+      to: 'retrying',
+      claimToken: token,
+      keepLastEvent: true,
+      event: emailEvent('throttled', deps.clock.now(), { provider: error.provider }),
+      set: { lastError, leaseUntil: undefined },
+    });
+    const delaySeconds = fullJitter(Math.min(delivery.receiveCount, 8), random, BASE_BACKOFF_SECONDS, 300);
+    // Throttling never pushes mail into the DLQ: near SQS's receive limit, start a fresh message.
+    if (delivery.receiveCount >= (deps.maxReceiveCount ?? Number.POSITIVE_INFINITY) - 2) {
+      await deps.queue.enqueue(email.lane, message, { delaySeconds: Math.min(delaySeconds, 900) });
+      return { kind: 'requeued', delaySeconds };
+    }
+    return { kind: 'retry', delaySeconds, throttled: true, reason: error.code };
+  }
+  // transient or paused: spend an attempt.
+  if (attempt >= deps.lane.maxAttempts) return fail(deps, email, token, lastError, true, attempt);
+  await deps.emails.transition(email.id, {
+    to: 'retrying',
+    claimToken: token,
+    event: emailEvent('retrying', deps.clock.now(), { attempt, provider: error.provider, code: error.code }),
+    set: { attempts: attempt, lastError, leaseUntil: undefined },
+  });
+  return { kind: 'retry', delaySeconds: fullJitter(attempt, random), throttled: false, reason: error.code };
+}
+
+async function timed(provider: MailProvider, mail: Parameters<MailProvider['send']>[0]): Promise<{ provider: MailProvider; messageId: string }> {
+  const started = performance.now();
+  try {
+    const { messageId } = await provider.send(mail);
+    return { provider, messageId };
+  } finally {
+    metrics.singleMetric().addDimension('Provider', provider.name).addMetric(METRIC.SendLatency, 'Milliseconds', performance.now() - started);
+  }
+}
+
+async function fail(deps: SendEmailDeps, email: EmailRecord, token: string, error: LastError, toDlq: boolean, attempts?: number): Promise<SendOutcome> {
+  await deps.emails.transition(email.id, {
+    to: 'failed',
+    claimToken: token,
+    event: emailEvent('failed', deps.clock.now(), { reason: error.class, code: error.code }),
+    set: { lastError: error, leaseUntil: undefined, ...(attempts !== undefined ? { attempts } : {}) },
+  });
+  if (toDlq) await deps.queue.sendToDlq(email.lane, { emailId: email.id, tenantId: email.tenantId, scheduleVersion: email.scheduleVersion }, `${error.code}: ${error.message}`);
+  metrics.singleMetric().addDimension('Lane', email.lane).addMetric(METRIC.EmailsFailed, 'Count', 1);
+  await publishStatusEvent(deps.events, email, 'Email Failed', { reason: error.class, code: error.code });
+  return { kind: 'failed', error, toDlq };
+}
