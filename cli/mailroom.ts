@@ -1,0 +1,22 @@
+/**
+ * `npm run mailroom -- <command>`: operate Mailroom, locally (after `npm start`) or against a
+ * deployed stack (`--stack <name>`). Exit codes: 0 ok, 1 failure, 2 bad usage.
+ */
+import { Command, CommanderError } from 'commander';
+import { registerKeys } from './commands/keys';
+import { CliError } from './target';
+
+const program = new Command('mailroom').description('Operate a Mailroom deployment').exitOverride();
+registerKeys(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);
+  if (error instanceof CliError) {
+    console.error(error.message);
+    process.exit(error.exitCode);
+  }
+  console.error(`mailroom: ${(error as Error).message}`);
+  process.exit(1);
+}

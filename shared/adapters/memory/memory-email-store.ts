@@ -1,0 +1,87 @@
+import type { EmailEvent, EmailRecord } from '#shared/domain/email';
+import { CLAIMABLE, statusesBefore } from '#shared/domain/status';
+import type { ClaimInput, ClaimResult, EmailStore, ListEmailsInput, TransitionInput } from '#shared/ports/index';
+
+const clone = <T>(v: T): T => structuredClone(v);
+
+/** EmailStore in memory with the same conditional semantics as the DynamoDB one (tests, benchmarks). */
+export class MemoryEmailStore implements EmailStore {
+  readonly items = new Map<string, EmailRecord>();
+  /** Calls per operation, for assertions and call counting. */
+  readonly calls: Record<string, number> = {};
+
+  private count(op: string) {
+    this.calls[op] = (this.calls[op] ?? 0) + 1;
+  }
+
+  async create(email: EmailRecord): Promise<void> {
+    this.count('create');
+    if (this.items.has(email.id)) throw new Error(`email ${email.id} exists`);
+    this.items.set(email.id, clone(email));
+  }
+
+  async createMany(emails: readonly EmailRecord[]): Promise<{ failedIds: string[] }> {
+    this.count('createMany');
+    for (const e of emails) this.items.set(e.id, clone(e));
+    return { failedIds: [] };
+  }
+
+  async get(id: string): Promise<EmailRecord | undefined> {
+    this.count('get');
+    const e = this.items.get(id);
+    return e ? clone(e) : undefined;
+  }
+
+  async claim(id: string, input: ClaimInput): Promise<ClaimResult> {
+    this.count('claim');
+    const e = this.items.get(id);
+    if (!e) return { claimed: false, reason: 'missing' };
+    const nowSec = Math.floor(input.now.getTime() / 1000);
+    if (e.scheduleVersion !== input.scheduleVersion) return { claimed: false, reason: 'stale', email: clone(e) };
+    const expiredLease = e.status === 'sending' && (e.leaseUntil ?? 0) < nowSec;
+    if (!CLAIMABLE.includes(e.status) && !expiredLease) {
+      return { claimed: false, reason: e.status === 'sending' ? 'leased' : 'finished', email: clone(e) };
+    }
+    e.status = 'sending';
+    e.leaseUntil = nowSec + input.leaseSeconds;
+    e.claimToken = input.token;
+    e.updatedAt = input.now.toISOString();
+    return { claimed: true, email: clone(e) };
+  }
+
+  async transition(id: string, input: TransitionInput): Promise<EmailRecord | undefined> {
+    this.count('transition');
+    const e = this.items.get(id);
+    if (!e) return undefined;
+    const allowed = statusesBefore(input.to).filter((s) => !input.from || input.from.includes(s));
+    if (!allowed.includes(e.status)) return undefined;
+    if (input.claimToken !== undefined && e.claimToken !== input.claimToken) return undefined;
+    if (input.scheduleVersion !== undefined && e.scheduleVersion !== input.scheduleVersion) return undefined;
+    e.status = input.to;
+    if (!input.keepLastEvent) e.lastEvent = input.event.type;
+    e.updatedAt = input.event.at;
+    e.events = [...e.events, input.event];
+    for (const [k, v] of Object.entries(input.set ?? {})) {
+      if (v === undefined) delete (e as unknown as Record<string, unknown>)[k];
+      else (e as unknown as Record<string, unknown>)[k] = clone(v);
+    }
+    return clone(e);
+  }
+
+  async appendEvent(id: string, event: EmailEvent): Promise<void> {
+    this.count('appendEvent');
+    const e = this.items.get(id);
+    if (e) e.events = [...e.events, event];
+  }
+
+  async listByTenant(input: ListEmailsInput): Promise<{ emails: EmailRecord[]; cursor?: string }> {
+    this.count('listByTenant');
+    const all = [...this.items.values()]
+      .filter((e) => e.tenantId === input.tenantId)
+      .sort((a, b) => (b.createdAt + b.id).localeCompare(a.createdAt + a.id));
+    const start = input.cursor ? Number(Buffer.from(input.cursor, 'base64url').toString()) : 0;
+    const page = all.slice(start, start + input.limit).map(clone);
+    const next = start + input.limit < all.length ? Buffer.from(String(start + input.limit)).toString('base64url') : undefined;
+    return next ? { emails: page, cursor: next } : { emails: page };
+  }
+}
