@@ -80,7 +80,7 @@ export class Api extends Construct {
     });
     this.url = props.publicApiUrl ?? this.httpApi.apiEndpoint;
 
-    this.authorizerFn = new MailroomFunction(this, 'AuthorizerFunction', { name: 'authorizer', description: 'Mailroom: API key authorizer', memorySize: 256 });
+    this.authorizerFn = new MailroomFunction(this, 'AuthorizerFunction', { name: 'authorizer', description: 'Mailroom: API key authorizer' });
     this.authorizerFn.bindTable(props.table, 'read');
     this.authorizer = new HttpLambdaAuthorizer('ApiKeyAuthorizer', this.authorizerFn, {
       responseTypes: [HttpLambdaResponseType.SIMPLE],
