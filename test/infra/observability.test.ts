@@ -1,0 +1,189 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { LANE_NAMES, LANES } from '#shared/config/lanes';
+import { CUSTOM_DIMENSIONS, CUSTOM_NAMESPACE } from '#infra/constructs/observability';
+import type { MailroomStack } from '#infra/mailroom-stack';
+import { logicalId, synthTemplate } from './fixture';
+
+process.env.CDK_VALIDATION = 'false';
+
+type Alarm = { Properties: Record<string, any> };
+type DashboardWidget = { properties: { title?: string; metrics?: unknown[][] } };
+
+/** Every metric an alarm watches, flattened: {namespace, name, dimensions, expression}. */
+function alarmMetrics(alarm: Alarm) {
+  const p = alarm.Properties;
+  if (p.MetricName) return [{ namespace: p.Namespace, name: p.MetricName, dimensions: (p.Dimensions ?? []).map((d: any) => d.Name), expression: undefined }];
+  return (p.Metrics as any[]).map((m) => ({
+    namespace: m.MetricStat?.Metric.Namespace,
+    name: m.MetricStat?.Metric.MetricName,
+    dimensions: (m.MetricStat?.Metric.Dimensions ?? []).map((d: any) => d.Name),
+    expression: m.Expression as string | undefined,
+  }));
+}
+
+/** Dimension names a Metrics Insights / SEARCH expression over the custom namespace uses. */
+function expressionDimensions(expression: string): string[] {
+  const select = /^SELECT\s+\w+\((\w+)\)\s+FROM\s+(\S+)(.*)$/i.exec(expression);
+  if (select) {
+    const rest = select[3] ?? '';
+    return [...rest.matchAll(/(?:GROUP BY|WHERE|AND|,)\s*(\w+)/gi)].map((m) => m[1]!);
+  }
+  const search = /^SEARCH\('(.*)',\s*'[^']+',\s*\d+\)$/.exec(expression);
+  if (search) {
+    const terms = search[1]!.replace(/(Namespace|MetricName)="[^"]*"/g, '').trim();
+    return terms ? terms.split(/\s+/) : [];
+  }
+  return [];
+}
+
+describe('observability', () => {
+  let stack: MailroomStack;
+  let template: Template;
+  let alarms: Record<string, Alarm>;
+  let widgets: DashboardWidget[];
+
+  beforeAll(() => {
+    ({ stack, template } = synthTemplate());
+    alarms = template.findResources('AWS::CloudWatch::Alarm') as Record<string, Alarm>;
+    const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard')) as Alarm[];
+    // The body is an Fn::Join of JSON text and tokens (queue names, region): stub the tokens.
+    const parts = dashboard!.Properties.DashboardBody['Fn::Join'][1] as unknown[];
+    widgets = JSON.parse(parts.map((x) => (typeof x === 'string' ? x : 'TOKEN')).join('')).widgets;
+  });
+
+  const find = (predicate: (a: Alarm) => boolean) => Object.values(alarms).filter(predicate);
+  const topicRef = () => ({ Ref: logicalId(stack, stack.observability.topic) });
+
+  it('sends every alarm (and its recovery) to the SNS topic and names a runbook section', () => {
+    expect(Object.keys(alarms).length).toBe(stack.observability.alarms.length);
+    for (const [id, alarm] of Object.entries(alarms)) {
+      expect(alarm.Properties.AlarmActions, id).toEqual([topicRef()]);
+      expect(alarm.Properties.OKActions, id).toEqual([topicRef()]);
+      expect(alarm.Properties.AlarmDescription, id).toMatch(/docs\/runbook\.md#[a-z0-9-]+/);
+      expect(alarm.Properties.TreatMissingData, id).toBe('notBreaching');
+    }
+  });
+
+  it('alarms on any message in a lane DLQ', () => {
+    for (const lane of LANE_NAMES) {
+      const match = find((a) => a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible' && JSON.stringify(a.Properties.Dimensions).includes(logicalId(stack, stack.lanes.dlqs[lane])));
+      expect(match, lane).toHaveLength(1);
+      expect(match[0]!.Properties).toMatchObject({ Namespace: 'AWS/SQS', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+    }
+  });
+
+  it('alarms when a lane\'s oldest message is older than the lane table says (overridable per lane)', () => {
+    for (const lane of LANE_NAMES) {
+      const match = find((a) => a.Properties.MetricName === 'ApproximateAgeOfOldestMessage' && JSON.stringify(a.Properties.Dimensions).includes(logicalId(stack, stack.lanes.queues[lane])));
+      expect(match, lane).toHaveLength(1);
+      expect(match[0]!.Properties).toMatchObject({ Threshold: LANES[lane].maxAgeSeconds, ComparisonOperator: 'GreaterThanThreshold' });
+    }
+    const tuned = synthTemplate({ laneMaxAgeSeconds: { bulk: 7200 } });
+    const bulkAge = Object.values(tuned.template.findResources('AWS::CloudWatch::Alarm')).filter(
+      (a: any) => a.Properties.MetricName === 'ApproximateAgeOfOldestMessage' && JSON.stringify(a.Properties.Dimensions).includes(logicalId(tuned.stack, tuned.stack.lanes.queues.bulk)),
+    ) as Alarm[];
+    expect(bulkAge[0]!.Properties.Threshold).toBe(7200);
+  });
+
+  it('alarms on Errors and Throttles of every function', () => {
+    const functions = Object.keys(template.findResources('AWS::Lambda::Function'));
+    expect(functions).toHaveLength(14);
+    for (const fnId of functions) {
+      for (const metric of ['Errors', 'Throttles']) {
+        const match = find((a) => a.Properties.Namespace === 'AWS/Lambda' && a.Properties.MetricName === metric && JSON.stringify(a.Properties.Dimensions).includes(`"${fnId}"`));
+        expect(match, `${metric} ${fnId}`).toHaveLength(1);
+        expect(match[0]!.Properties).toMatchObject({ Statistic: 'Sum', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', Period: 300 });
+      }
+    }
+  });
+
+  it('alarms on the SES reputation rates', () => {
+    const rate = (name: string) => find((a) => alarmMetrics(a).some((m) => m.namespace === 'AWS/SES' && m.name === name));
+    expect(rate('Reputation.BounceRate')).toHaveLength(1);
+    expect(rate('Reputation.BounceRate')[0]!.Properties).toMatchObject({ Threshold: 0.04, ComparisonOperator: 'GreaterThanThreshold' });
+    expect(rate('Reputation.ComplaintRate')[0]!.Properties).toMatchObject({ Threshold: 0.0008, ComparisonOperator: 'GreaterThanThreshold' });
+  });
+
+  it('alarms on provider fallbacks, an open breaker and failing emails from Mailroom\'s own metrics', () => {
+    const custom = (metric: string) => find((a) => alarmMetrics(a).some((m) => m.expression?.includes(`(${metric}) FROM ${CUSTOM_NAMESPACE}`)));
+    expect(custom('ProviderFallbacks')[0]!.Properties).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+    expect(alarmMetrics(custom('ProviderFallbacks')[0]!)[0]!.expression).toMatch(/^SELECT SUM\(/);
+    expect(custom('BreakerOpen')[0]!.Properties).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+    expect(alarmMetrics(custom('BreakerOpen')[0]!)[0]!.expression).toMatch(/^SELECT MAX\(/);
+    expect(custom('EmailsFailed')).toHaveLength(1);
+  });
+
+  it('alarms when API 5xx exceed 1 % of requests', () => {
+    const [rate] = find((a) => alarmMetrics(a).some((m) => m.namespace === 'AWS/ApiGateway' && m.name === '5xx'));
+    expect(rate!.Properties.Threshold).toBe(1);
+    const metrics = alarmMetrics(rate!);
+    expect(metrics.find((m) => m.expression)?.expression).toContain('100 * errors / requests');
+    expect(metrics.map((m) => m.name)).toEqual(expect.arrayContaining(['Count', '5xx']));
+    expect(JSON.stringify(rate!.Properties.Metrics)).toContain(logicalId(stack, stack.api.httpApi));
+  });
+
+  it('has the expected number of alarms', () => {
+    // 4 lanes × (DLQ + age) + 14 functions × (Errors + Throttles) + 2 SES + 3 custom + 1 API
+    expect(Object.keys(alarms)).toHaveLength(LANE_NAMES.length * 2 + 14 * 2 + 2 + 3 + 1);
+  });
+
+  it('uses only Lane, Provider and Reason as dimensions of custom metrics, in alarms and on the dashboard', () => {
+    const used = new Set<string>();
+    for (const alarm of Object.values(alarms)) {
+      for (const m of alarmMetrics(alarm)) {
+        if (m.namespace === CUSTOM_NAMESPACE) m.dimensions.forEach((d: string) => used.add(d));
+        if (m.expression?.includes(CUSTOM_NAMESPACE)) expressionDimensions(m.expression).forEach((d) => used.add(d));
+      }
+    }
+    let customSeries = 0;
+    for (const widget of widgets) {
+      for (const line of widget.properties.metrics ?? []) {
+        const options = line[line.length - 1] as { expression?: string };
+        if (line[0] === CUSTOM_NAMESPACE) {
+          customSeries++;
+          const dims = line.slice(2, -1).filter((_, i) => i % 2 === 0) as string[];
+          dims.forEach((d) => used.add(d));
+        }
+        if (options?.expression?.includes(CUSTOM_NAMESPACE)) {
+          customSeries++;
+          expressionDimensions(options.expression).forEach((d) => used.add(d));
+        }
+      }
+    }
+    expect(customSeries).toBeGreaterThan(0);
+    for (const d of used) expect(CUSTOM_DIMENSIONS).toContain(d);
+  });
+
+  it('has a Mailroom dashboard with lanes, providers, latency, reputation and API widgets', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'Mailroom' });
+    const titles = widgets.map((w) => w.properties.title);
+    for (const title of [
+      'Lane depth (visible messages)',
+      'Lane oldest message age (s)',
+      'EmailsSent by lane',
+      'EmailsFailed by lane',
+      'EmailsSent by provider',
+      'Provider fallbacks by reason',
+      'SendLatency (ms) p50 / p90 / p99',
+      'TimeToSend (ms) p50 / p90 / p99',
+      'SES reputation',
+      'API requests',
+      'API latency (ms)',
+    ]) {
+      expect(titles).toContain(title);
+    }
+    const body = JSON.stringify(widgets);
+    for (const p of ['p50', 'p90', 'p99']) expect(body).toContain(`MetricName=\\"SendLatency\\" Lane', '${p}'`);
+    for (const metric of ['4xx', '5xx', 'Count', 'Latency']) expect(body).toContain(`"AWS/ApiGateway","${metric}"`);
+  });
+
+  it('publishes alarms to a TLS-only topic, with an email subscription only when alarmEmail is set', () => {
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+    template.resourceCountIs('AWS::SNS::Subscription', 0);
+    const withEmail = synthTemplate({ alarmEmail: 'ops@example.com' });
+    withEmail.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+  });
+});
