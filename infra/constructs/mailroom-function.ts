@@ -36,7 +36,7 @@ export interface SchedulerBinding {
   readonly laneQueues: LaneQueues;
 }
 
-export interface MailroomFunctionProps extends Omit<NodejsFunctionProps, 'entry' | 'runtime' | 'architecture' | 'bundling' | 'logGroup'> {
+export interface MailroomFunctionProps extends Omit<NodejsFunctionProps, 'entry' | 'runtime' | 'architecture' | 'bundling' | 'logGroup' | 'role'> {
   /** Folder under functions/ holding handler.ts. */
   readonly name: FunctionName;
   /** Log retention. @default one month */
