@@ -77,8 +77,22 @@ export interface SendEmailRequest {
 
 const REQUIRED = new Set(['from', 'to']);
 
-/** Turns zod issues into one readable sentence with Resend's error name. */
-export function toValidationError(error: z.ZodError, what = 'request'): ValidationError {
+/** The value at a zod issue path, or undefined when any step is missing. */
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+/**
+ * Turns zod issues into one readable sentence with Resend's error name. Pass the parsed `input`
+ * so a missing field (`missing_required_field`) is told apart from a wrong one: zod 4 issues
+ * do not carry the input unless asked to.
+ */
+export function toValidationError(error: z.ZodError, what = 'request', input?: unknown): ValidationError {
   const first = error.issues[0]!;
   if (first.code === 'unrecognized_keys') {
     const keys = (first as { keys: string[] }).keys;
@@ -86,7 +100,8 @@ export function toValidationError(error: z.ZodError, what = 'request'): Validati
     return new ValidationError(`Unknown field${keys.length > 1 ? 's' : ''}${where}: ${keys.map((k) => `\`${k}\``).join(', ')}.`);
   }
   const path = first.path.join('.');
-  if (first.code === 'invalid_type' && (first as { input?: unknown }).input === undefined && first.path.length >= 1) {
+  const absent = input !== undefined ? valueAt(input, first.path) === undefined : 'input' in first && first.input === undefined;
+  if ((first.code === 'invalid_type' || first.code === 'invalid_union') && absent && first.path.length >= 1) {
     const top = String(first.path[0]);
     return new ValidationError(`Missing \`${path}\` field.`, REQUIRED.has(top) || first.path.length > 1 ? 'missing_required_field' : 'validation_error');
   }
@@ -115,7 +130,7 @@ export function parseSendRequest(body: unknown): SendEmailRequest {
     throw new ValidationError('The request body must be a JSON object.');
   }
   const result = sendEmailSchema.safeParse(body);
-  if (!result.success) throw toValidationError(result.error);
+  if (!result.success) throw toValidationError(result.error, 'request', body);
   const b = result.data;
   if (hasLineBreak(b.from)) throw new ValidationError('Invalid `from` field: line breaks are not allowed.');
   if (b.subject !== undefined && hasLineBreak(b.subject)) throw new ValidationError('Invalid `subject` field: line breaks are not allowed.');
