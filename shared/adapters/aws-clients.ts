@@ -39,7 +39,8 @@ export function createSesClient(timeoutMs = 10_000): SESv2Client {
   return traced(
     new SESv2Client({
       maxAttempts: 1,
-      requestHandler: new NodeHttpHandler({ connectionTimeout: Math.min(2_000, timeoutMs), requestTimeout: timeoutMs }),
+      // Without throwOnRequestTimeout the handler only logs a warning and the call hangs past the lease.
+      requestHandler: new NodeHttpHandler({ connectionTimeout: Math.min(2_000, timeoutMs), requestTimeout: timeoutMs, throwOnRequestTimeout: true }),
     }),
   );
 }

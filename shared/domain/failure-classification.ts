@@ -34,6 +34,7 @@ interface ErrorShape {
   name?: string;
   code?: string;
   message?: string;
+  syscall?: string;
   responseCode?: number;
   $metadata?: { httpStatusCode?: number };
   cause?: unknown;
@@ -41,6 +42,11 @@ interface ErrorShape {
 
 function networkCode(error: ErrorShape): string | undefined {
   for (let e: ErrorShape | undefined = error, depth = 0; e && depth < 4; e = e.cause as ErrorShape | undefined, depth++) {
+    // nodemailer wraps a refused connect as ESOCKET with the original text (`connect ECONNREFUSED …`).
+    const refused = /\b(ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN)\b/.exec(e.message ?? '');
+    if (e.syscall === 'connect' || e.syscall === 'getaddrinfo' || (refused && e.code === 'ESOCKET')) {
+      if (refused) return refused[1];
+    }
     if (e.code && (CONNECT_ERRORS.has(e.code) || AMBIGUOUS_ERRORS.has(e.code))) return e.code;
   }
   return undefined;
@@ -76,7 +82,7 @@ export function classifySmtpError(error: unknown): ProviderError {
   }
   if (code !== undefined && code >= 400 && code < 500) return new ProviderError('smtp', 'transient', `SMTP${code}`, message, { cause: error });
   if (code !== undefined && code >= 500) return new ProviderError('smtp', 'permanent', `SMTP${code}`, message, { cause: error });
-  const net = e.code && (CONNECT_ERRORS.has(e.code) || e.code === 'ECONNECTION') ? e.code : networkCode(e);
+  const net = networkCode(e) ?? (e.code === 'ECONNECTION' ? e.code : undefined);
   if (net && CONNECT_ERRORS.has(net)) return new ProviderError('smtp', 'transient', net, message, { cause: error });
   if (e.code === 'EAUTH' || e.code === 'EENVELOPE' || e.code === 'EMESSAGE') {
     return new ProviderError('smtp', 'permanent', e.code, message, { cause: error });
