@@ -3,6 +3,7 @@ import { ENV, ingestEnvSchema, loadEnv } from '#shared/config/env';
 import { createDocumentClient, createDynamoClient, createSqsClient } from '#shared/adapters/aws-clients';
 import { DynamoEmailStore } from '#shared/adapters/dynamodb-email-store';
 import { DynamoTenantStore } from '#shared/adapters/dynamodb-tenant-store';
+import { DynamoRateLimiter } from '#shared/adapters/dynamodb-rate-limiter';
 import { createDynamoIdempotency } from '#shared/adapters/powertools-idempotency';
 import { SqsLaneQueue } from '#shared/adapters/sqs-lane-queue';
 import { header, json, jsonBody, principalOf, type ApiEvent, type ApiResult } from '#shared/http/api';
@@ -44,6 +45,7 @@ export function createIngestDeps(env: Record<string, string | undefined>): Inges
   return {
     emails: new DynamoEmailStore(doc, table),
     tenants: new DynamoTenantStore(doc, table),
+    rateLimiter: new DynamoRateLimiter(doc, table),
     queue: new SqsLaneQueue(createSqsClient(), config[ENV.LANE_QUEUE_URLS]),
     idempotency: createDynamoIdempotency(dynamo, config[ENV.IDEMPOTENCY_TABLE_NAME]),
     clock: systemClock,

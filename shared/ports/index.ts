@@ -162,8 +162,11 @@ export interface EventPublisher {
 
 /** Per-tenant request rate and daily quota (token bucket in one conditional write). */
 export interface RateLimiter {
-  /** Takes `count` tokens; throws RateLimitError (429) when the tenant is over its limit. */
-  consume(tenantId: string, count: number, limits: import('#shared/domain/tenant').TenantLimits): Promise<void>;
+  /**
+   * Takes `count` tokens (a batch counts its emails), then `count` from the daily quota and, with
+   * `sender`, from that sender's hourly cap; throws RateLimitError (429) when any is exhausted.
+   */
+  consume(tenantId: string, count: number, limits: import('#shared/domain/tenant').TenantLimits, options?: { sender?: string }): Promise<void>;
 }
 
 export type BreakerState = 'closed' | 'open' | 'half_open';
@@ -196,4 +199,36 @@ export interface ContentBuilder {
 export interface SuppressionCheck {
   /** The recipients (bare, lower-cased addresses) that must not be mailed on this lane. */
   suppressed(tenantId: string, recipients: readonly string[], lane: Lane): Promise<Set<string>>;
+}
+
+/** Tenant-managed templates: a draft per template plus immutable published versions. */
+export interface TemplateStore {
+  /** Creates the draft; throws ConflictError when the id is taken. */
+  create(template: import('#shared/domain/template').TenantTemplate): Promise<void>;
+  get(tenantId: string, id: string): Promise<import('#shared/domain/template').TenantTemplate | undefined>;
+  list(tenantId: string, input: { limit: number; cursor?: string }): Promise<{ templates: import('#shared/domain/template').TenantTemplate[]; cursor?: string }>;
+  /** Replaces the draft's content; undefined when the template does not exist. */
+  updateDraft(tenantId: string, id: string, content: import('#shared/domain/template').TemplateContent, updatedAt: string): Promise<import('#shared/domain/template').TenantTemplate | undefined>;
+  /** Removes the template from listings and lookups; published versions stay for emails already accepted. */
+  delete(tenantId: string, id: string): Promise<boolean>;
+  /**
+   * Writes `draft` (as read) as version `draft.lastVersion + 1` and makes it the published one,
+   * only if nobody edited or published the template since it was read (else ConflictError).
+   */
+  publish(draft: import('#shared/domain/template').TenantTemplate, publishedAt: string): Promise<import('#shared/domain/template').TemplateVersion>;
+  getVersion(tenantId: string, id: string, version: number): Promise<import('#shared/domain/template').TemplateVersion | undefined>;
+  /** Highest version number ever published under this id (survives delete, so numbers never repeat). */
+  latestVersionNumber(tenantId: string, id: string): Promise<number>;
+}
+
+/** Attachment bytes (S3 in AWS, fauxqs locally). */
+export interface AttachmentStore {
+  put(key: string, body: Buffer, contentType: string | undefined, expiresAt?: Date): Promise<void>;
+  get(key: string): Promise<Buffer>;
+}
+
+/** Per-sender hourly send cap, shared by every lane (a `CAP#<sender>#<hour>` counter). */
+export interface SenderCap {
+  /** Counts one send of the tenant's `sender` in the clock hour of `at`; false (nothing counted) when that hour's cap is reached. */
+  take(tenantId: string, sender: string, at: Date, cap: number): Promise<boolean>;
 }

@@ -149,7 +149,7 @@ export async function acceptEmail(deps: AcceptEmailDeps, input: AcceptEmailInput
   const tenant = await deps.tenants?.get(input.principal.tenantId);
   const accept = async (): Promise<{ id: string }> => {
     const prepared = await prepareEmail(deps, { ...input, tenant });
-    if (tenant && deps.rateLimiter) await deps.rateLimiter.consume(tenant.id, 1, tenant.limits);
+    if (tenant && deps.rateLimiter) await deps.rateLimiter.consume(tenant.id, 1, tenant.limits, { sender: prepared.request.fromAddress });
     const record = await storeAttachments(deps, prepared);
     await deps.emails.create(record);
     try {

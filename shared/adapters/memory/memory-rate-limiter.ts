@@ -1,0 +1,36 @@
+import { dailyQuotaError, decideBucket, hasRateLimit, rateLimitError, senderCapError, utcDay, utcHour } from '#shared/domain/rate-limit';
+import type { TenantLimits } from '#shared/domain/tenant';
+import type { Clock, RateLimiter } from '#shared/ports/index';
+import { systemClock } from '#shared/ports/index';
+
+/** The same limits as DynamoRateLimiter, kept in memory (tests, benchmarks). */
+export class MemoryRateLimiter implements RateLimiter {
+  readonly tats = new Map<string, number>();
+  readonly windows = new Map<string, number>();
+  /** Every call, allowed or not (tests assert what a request was charged). */
+  readonly calls: Array<{ tenantId: string; count: number; sender?: string }> = [];
+
+  constructor(private readonly clock: Clock = systemClock) {}
+
+  async consume(tenantId: string, count: number, limits: TenantLimits, options: { sender?: string } = {}): Promise<void> {
+    this.calls.push({ tenantId, count, ...(options.sender ? { sender: options.sender } : {}) });
+    if (count <= 0) return;
+    const now = this.clock.now().getTime();
+    if (hasRateLimit(limits)) {
+      const decision = decideBucket(limits, this.tats.get(tenantId), now, count);
+      if (!decision.allowed) throw rateLimitError(decision, count);
+      this.tats.set(tenantId, decision.tat);
+    }
+    if (limits.emailsPerDay > 0) this.count(`${tenantId}#day#${utcDay(now)}`, count, limits.emailsPerDay, (used) => dailyQuotaError(limits.emailsPerDay, used, count, now));
+    if (options.sender && limits.perSenderHourlyCap > 0) {
+      const sender = options.sender;
+      this.count(`${tenantId}#${sender.toLowerCase()}#${utcHour(now)}`, count, limits.perSenderHourlyCap, (used) => senderCapError(sender, limits.perSenderHourlyCap, used, count, now));
+    }
+  }
+
+  private count(key: string, count: number, limit: number, refuse: (used: number) => Error): void {
+    const used = this.windows.get(key) ?? 0;
+    if (used + count > limit) throw refuse(used);
+    this.windows.set(key, used + count);
+  }
+}
