@@ -93,13 +93,14 @@ export class DynamoEmailStore implements EmailStore {
             ':sv': input.scheduleVersion,
           },
           ReturnValues: 'ALL_NEW',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
       return { claimed: true, email: fromItem(out.Attributes)! };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const current = fromItem(error.Item as Record<string, unknown> | undefined) ?? (await this.get(id));
+      // error.Item is in raw AttributeValue form (the document client does not unmarshall
+      // exceptions), so read the item again: one consistent GetItem, only on a refused claim.
+      const current = await this.get(id);
       if (!current) return { claimed: false, reason: 'missing' };
       if (current.scheduleVersion !== input.scheduleVersion) return { claimed: false, reason: 'stale', email: current };
       if (current.status === 'sending') return { claimed: false, reason: 'leased', email: current };
