@@ -3,6 +3,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { ENV, loadEnv, senderEnvSchema } from '#shared/config/env';
 import { LANES, SQS_MAX_RECEIVE_COUNT } from '#shared/config/lanes';
 import { createDocumentClient, createSqsClient } from '#shared/adapters/aws-clients';
+import { DynamoCircuitBreaker } from '#shared/adapters/dynamodb-circuit-breaker';
 import { DynamoEmailStore } from '#shared/adapters/dynamodb-email-store';
 import { DynamoTenantStore } from '#shared/adapters/dynamodb-tenant-store';
 import { createSesMailProvider } from '#shared/adapters/ses-mail-provider';
@@ -72,9 +73,24 @@ export function createSenderDeps(env: Record<string, string | undefined>): SendE
     lane: LANES[config[ENV.LANE]],
     primary: createSesMailProvider({ configurationSet: config[ENV.SES_CONFIGURATION_SET], timeoutMs: config[ENV.SES_TIMEOUT_MS] }),
     ...(fallback ? { fallback } : {}),
+    // One breaker item per provider in the main table, shared by every sender of every lane.
+    breaker: new DynamoCircuitBreaker(doc, table, {
+      failureThreshold: config[ENV.BREAKER_FAILURE_THRESHOLD],
+      windowSeconds: config[ENV.BREAKER_WINDOW_SECONDS],
+      openSeconds: config[ENV.BREAKER_OPEN_SECONDS],
+      // A probe holds its slot for as long as one SES call may take.
+      probeSeconds: Math.ceil(config[ENV.SES_TIMEOUT_MS] / 1000) + 1,
+      cacheMs: config[ENV.BREAKER_CACHE_MS],
+    }),
     leaseSeconds: config[ENV.CLAIM_LEASE_SECONDS],
+    throttleFailoverAfter: config[ENV.THROTTLE_FAILOVER_AFTER],
     maxReceiveCount: SQS_MAX_RECEIVE_COUNT,
   };
 }
 
-export const createSenderHandler = (env: Record<string, string | undefined>) => withPowertools(makeSenderHandler(createSenderDeps(env)));
+/**
+ * `customize` lets local mode and fault-injection tests adjust the wired dependencies (a fixed
+ * jitter, a store that crashes on cue) without any test branch in production code.
+ */
+export const createSenderHandler = (env: Record<string, string | undefined>, customize: (deps: SendEmailDeps) => SendEmailDeps = (d) => d) =>
+  withPowertools(makeSenderHandler(customize(createSenderDeps(env))));

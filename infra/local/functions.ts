@@ -7,6 +7,7 @@ import { createAuthorizerHandler } from '#functions/authorizer/app';
 import { createEmailsHandler } from '#functions/emails/app';
 import { createIngestHandler } from '#functions/ingest/app';
 import { createSenderHandler } from '#functions/sender/app';
+import type { SendEmailDeps } from '#shared/use-cases/send-email';
 import type { FunctionName } from '../definitions';
 
 type Env = Record<string, string | undefined>;
@@ -19,4 +20,6 @@ export const API_FUNCTIONS: Partial<Record<FunctionName, (env: Env) => AnyHandle
   emails: createEmailsHandler,
 };
 
-export const createLaneSender = (env: Env, _lane: Lane): AnyHandler => createSenderHandler(env);
+/** One lane's sender; `customize` adjusts its wired dependencies (fault-injection tests). */
+export const createLaneSender = (env: Env, lane: Lane, customize?: (deps: SendEmailDeps, lane: Lane) => SendEmailDeps): AnyHandler =>
+  createSenderHandler(env, customize ? (deps) => customize(deps, lane) : undefined);

@@ -19,6 +19,8 @@ export interface LanePollerOptions {
   /** Parallel workers; each always looks at critical first. */
   readonly workers?: number;
   readonly idleSleepMs?: number;
+  /** Visibility timeout to ask for on receive; the queue's own (the lane's) when absent. */
+  readonly visibilityTimeoutSeconds?: number;
   readonly onError?: (error: unknown) => void;
 }
 
@@ -42,6 +44,7 @@ export function startLanePoller(options: LanePollerOptions): LanePoller {
           QueueUrl: options.queueUrls[lane.name],
           MaxNumberOfMessages: lane.batchSize,
           WaitTimeSeconds: 0,
+          ...(options.visibilityTimeoutSeconds !== undefined ? { VisibilityTimeout: options.visibilityTimeoutSeconds } : {}),
           MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp', 'ApproximateFirstReceiveTimestamp'],
         }),
       );

@@ -14,6 +14,7 @@ import { LANE_NAMES, type Lane } from '#shared/config/lanes';
 import { DynamoApiKeyStore, DynamoTenantStore } from '#shared/adapters/dynamodb-tenant-store';
 import { DEFAULT_LIMITS, type Tenant } from '#shared/domain/tenant';
 import { systemClock } from '#shared/ports/index';
+import type { SendEmailDeps } from '#shared/use-cases/send-email';
 import { createApiKey } from '#shared/use-cases/api-keys';
 import { localNames } from '../definitions';
 import { startLocalApi } from './api-server';
@@ -35,6 +36,10 @@ export interface LocalStackOptions {
   /** Extra environment for every function. */
   readonly env?: Record<string, string>;
   readonly workers?: number;
+  /** Adjust each lane sender's dependencies (tests: fixed jitter, crash injection). */
+  readonly senderOverrides?: (deps: SendEmailDeps, lane: Lane) => SendEmailDeps;
+  /** Visibility timeout the local poller asks for on receive (default: the lane's). Tests shrink it. */
+  readonly laneVisibilitySeconds?: number;
   readonly seed?: { tenantId?: string; from?: string; allowedSenders?: string[] };
   /** Start the lane pollers (default true). */
   readonly pollLanes?: boolean;
@@ -112,10 +117,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stops.unshift(() => api.stop());
     env[ENV.PUBLIC_API_URL] = api.url;
 
-    const senders = Object.fromEntries(LANE_NAMES.map((lane) => [lane, createLaneSender({ ...env, [ENV.LANE]: lane }, lane)])) as Record<Lane, any>;
+    const senders = Object.fromEntries(LANE_NAMES.map((lane) => [lane, createLaneSender({ ...env, [ENV.LANE]: lane }, lane, options.senderOverrides)])) as Record<Lane, any>;
     let poller: LanePoller | undefined;
     if (options.pollLanes !== false) {
-      poller = startLanePoller({ sqs, queueUrls: queues.queueUrls, queueArns: queues.queueArns, senders, workers: options.workers ?? 4, onError: (e) => console.error('[local lanes]', e) });
+      poller = startLanePoller({ sqs, queueUrls: queues.queueUrls, queueArns: queues.queueArns, senders, workers: options.workers ?? 4, ...(options.laneVisibilitySeconds !== undefined ? { visibilityTimeoutSeconds: options.laneVisibilitySeconds } : {}), onError: (e) => console.error('[local lanes]', e) });
       stops.unshift(() => poller!.stop());
     }
 

@@ -24,11 +24,22 @@ export const ENV = {
   SMTP_URL: 'MAILROOM_SMTP_URL',
   /** AWS: Secrets Manager secret holding {host, port, username, password, secure}. */
   SMTP_SECRET_ARN: 'MAILROOM_SMTP_SECRET_ARN',
+  /** Throttled receives of one message before the sender fails it over to SMTP. */
+  THROTTLE_FAILOVER_AFTER: 'MAILROOM_THROTTLE_FAILOVER_AFTER',
+  /** SES circuit breaker: failures within the window that open it. */
+  BREAKER_FAILURE_THRESHOLD: 'MAILROOM_BREAKER_FAILURE_THRESHOLD',
+  BREAKER_WINDOW_SECONDS: 'MAILROOM_BREAKER_WINDOW_SECONDS',
+  /** Seconds an open breaker sends everything to SMTP before one probe goes to SES. */
+  BREAKER_OPEN_SECONDS: 'MAILROOM_BREAKER_OPEN_SECONDS',
+  /** Milliseconds a sender instance caches the breaker state. */
+  BREAKER_CACHE_MS: 'MAILROOM_BREAKER_CACHE_MS',
   ATTACHMENTS_BUCKET: 'MAILROOM_ATTACHMENTS_BUCKET',
   EVENT_BUS_NAME: 'MAILROOM_EVENT_BUS_NAME',
   SCHEDULE_GROUP: 'MAILROOM_SCHEDULE_GROUP',
   SCHEDULER_ROLE_ARN: 'MAILROOM_SCHEDULER_ROLE_ARN',
   SCHEDULER_DLQ_ARN: 'MAILROOM_SCHEDULER_DLQ_ARN',
+  /** `local` (local mode: schedules in the main table) or `aws` (EventBridge Scheduler); default: aws when its settings are present. */
+  SCHEDULER: 'MAILROOM_SCHEDULER',
   /** Public base URL of the API (unsubscribe links). */
   PUBLIC_API_URL: 'MAILROOM_PUBLIC_API_URL',
   /** Secrets Manager secret (AWS) holding the unsubscribe token signing key. */
@@ -41,6 +52,8 @@ export const ENV = {
   DEFAULT_RETENTION_DAYS: 'MAILROOM_DEFAULT_RETENTION_DAYS',
   /** Largest accepted request body in bytes. */
   MAX_BODY_BYTES: 'MAILROOM_MAX_BODY_BYTES',
+  /** Where lane ages and last-hour counts come from: `cloudwatch` (AWS, default), `table` (local mode: a Scan), `none`. */
+  LANE_METRICS: 'MAILROOM_LANE_METRICS',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];
@@ -63,8 +76,18 @@ const common = {
   [ENV.RECIPIENT_LOGGING]: z.enum(['mask', 'hash', 'full']).default('mask'),
 };
 
+/** Who creates, moves and deletes schedules (ingest, emails, intake): all optional, see createSendScheduler. */
+const schedulerSettings = {
+  [ENV.SCHEDULER]: z.enum(['local', 'aws']).optional(),
+  [ENV.SCHEDULE_GROUP]: z.string().min(1).optional(),
+  [ENV.SCHEDULER_ROLE_ARN]: z.string().min(1).optional(),
+  [ENV.SCHEDULER_DLQ_ARN]: z.string().min(1).optional(),
+  [ENV.LANE_QUEUE_ARNS]: laneMap.optional(),
+};
+
 export const ingestEnvSchema = z.object({
   ...common,
+  ...schedulerSettings,
   [ENV.IDEMPOTENCY_TABLE_NAME]: z.string().min(1),
   [ENV.LANE_QUEUE_URLS]: laneMap,
   [ENV.DEFAULT_RETENTION_DAYS]: z.coerce.number().int().positive().default(30),
@@ -81,9 +104,41 @@ export const senderEnvSchema = z.object({
   [ENV.SES_TIMEOUT_MS]: z.coerce.number().int().positive().default(10_000),
   [ENV.SMTP_URL]: z.string().min(1).optional(),
   [ENV.SMTP_SECRET_ARN]: z.string().min(1).optional(),
+  [ENV.THROTTLE_FAILOVER_AFTER]: z.coerce.number().int().positive().default(3),
+  [ENV.BREAKER_FAILURE_THRESHOLD]: z.coerce.number().int().positive().default(5),
+  [ENV.BREAKER_WINDOW_SECONDS]: z.coerce.number().int().positive().default(30),
+  [ENV.BREAKER_OPEN_SECONDS]: z.coerce.number().int().positive().default(30),
+  [ENV.BREAKER_CACHE_MS]: z.coerce.number().int().nonnegative().default(2_000),
 });
 
 export const readEnvSchema = z.object({ ...common });
+
+/** `GET /emails…`, `PATCH /emails/{id}` and `POST /emails/{id}/cancel`. */
+export const emailsEnvSchema = z.object({
+  ...common,
+  ...schedulerSettings,
+  [ENV.LANE_QUEUE_URLS]: laneMap.optional(),
+});
+
+const laneMetricsSource = z.enum(['cloudwatch', 'table', 'none']).default('cloudwatch');
+
+/** `GET /health`: breaker (table), lane counters, SMTP fallback probe. */
+export const healthEnvSchema = z.object({
+  ...common,
+  [ENV.LANE_QUEUE_URLS]: laneMap,
+  [ENV.LANE_DLQ_URLS]: laneMap,
+  [ENV.SMTP_URL]: z.string().min(1).optional(),
+  [ENV.SMTP_SECRET_ARN]: z.string().min(1).optional(),
+  [ENV.LANE_METRICS]: laneMetricsSource,
+});
+
+/** `GET /lanes`, DLQ list and redrive. */
+export const operationsEnvSchema = z.object({
+  ...common,
+  [ENV.LANE_QUEUE_URLS]: laneMap,
+  [ENV.LANE_DLQ_URLS]: laneMap,
+  [ENV.LANE_METRICS]: laneMetricsSource,
+});
 
 export type IngestEnv = z.infer<typeof ingestEnvSchema>;
 export type SenderEnv = z.infer<typeof senderEnvSchema>;

@@ -158,7 +158,8 @@ export async function sendEmail(deps: SendEmailDeps, delivery: LaneDelivery): Pr
       await deps.breaker?.recordSuccess(deps.primary.name);
     } catch (error) {
       failure = error instanceof ProviderError ? error : new ProviderError(deps.primary.name, 'transient', 'Unknown', String(error), { cause: error, ambiguous: true });
-      if (failure.failureClass !== 'permanent') await deps.breaker?.recordFailure(deps.primary.name);
+      // The breaker tracks availability: throttling has its own path and a rejection says SES is up.
+      if (failure.failureClass === 'transient' || failure.failureClass === 'paused') await deps.breaker?.recordFailure(deps.primary.name);
     }
   }
   const primaryDown = !gate.allowed || (failure !== undefined && allowsFailover(failure, { throttleCount: delivery.receiveCount, throttleFailoverAfter: deps.throttleFailoverAfter ?? 3 }));
@@ -170,7 +171,8 @@ export async function sendEmail(deps: SendEmailDeps, delivery: LaneDelivery): Pr
       failure = error instanceof ProviderError ? error : new ProviderError(deps.fallback.name, 'transient', 'Unknown', String(error), { cause: error });
     }
   } else if (!result && !gate.allowed) {
-    failure = new ProviderError(deps.primary.name, 'transient', 'BreakerOpen', `${deps.primary.name} circuit breaker is open and no fallback is configured`);
+    // Nothing was tried: wait like a throttled message, without spending the attempt budget.
+    failure = new ProviderError(deps.primary.name, 'throttled', 'BreakerOpen', `${deps.primary.name} circuit breaker is ${gate.state === 'open' ? 'open' : 'probing'} and no fallback is configured`);
   }
 
   if (result) {
