@@ -1,0 +1,39 @@
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { AttachmentStore } from '#shared/ports/index';
+import { createS3Client } from './aws-clients';
+
+/**
+ * Attachment bytes in the attachments bucket (keys `<tenant>/<emailId>/<n>-<filename>`). The
+ * bucket encrypts at rest and its lifecycle rule expires objects, so nothing here deletes.
+ */
+export class S3AttachmentStore implements AttachmentStore {
+  constructor(
+    private readonly s3: S3Client,
+    private readonly bucket: string,
+  ) {}
+
+  async put(key: string, body: Buffer, contentType: string | undefined, expiresAt?: Date): Promise<void> {
+    await this.s3.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        Body: body,
+        ContentLength: body.length,
+        ContentType: contentType ?? 'application/octet-stream',
+        // Informational: the lifecycle rule does the deleting.
+        ...(expiresAt ? { Expires: expiresAt } : {}),
+      }),
+    );
+  }
+
+  async get(key: string): Promise<Buffer> {
+    const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+    if (!out.Body) throw new Error(`Attachment object ${key} has no body`);
+    return Buffer.from(await out.Body.transformToByteArray());
+  }
+}
+
+/** The adapter over a fresh S3 client, or undefined when no bucket is configured. */
+export function createS3AttachmentStore(bucket: string | undefined, s3?: S3Client): S3AttachmentStore | undefined {
+  return bucket ? new S3AttachmentStore(s3 ?? createS3Client(), bucket) : undefined;
+}

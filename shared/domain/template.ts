@@ -1,0 +1,39 @@
+import type { Lane } from '#shared/config/lanes';
+
+/** Tenant template ids: lower-case slug, so they can share a key with a version (`TEMPLATE#<id>#<version>`). */
+export const TEMPLATE_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
+/** The editable content of a tenant template (the draft, or one published version). */
+export interface TemplateContent {
+  readonly name: string;
+  readonly description?: string;
+  readonly subject: string;
+  readonly html: string;
+  readonly text?: string;
+  readonly lane?: Lane;
+  /** JSON Schema of the variables. */
+  readonly schema?: object;
+  /** Variables for previews. */
+  readonly sample?: Record<string, unknown>;
+}
+
+/** A tenant template: its draft plus the version that sends use. */
+export interface TenantTemplate extends TemplateContent {
+  readonly tenantId: string;
+  readonly id: string;
+  /** The version sends use; absent until the template is published. */
+  readonly publishedVersion?: number;
+  /** Highest version number used under this id, including by a deleted template of the same id (numbers never repeat). */
+  readonly lastVersion: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly publishedAt?: string;
+}
+
+/** One immutable published version. */
+export interface TemplateVersion extends TemplateContent {
+  readonly tenantId: string;
+  readonly id: string;
+  readonly version: number;
+  readonly publishedAt: string;
+}

@@ -1,0 +1,369 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { LANE_NAMES } from '#shared/config/lanes';
+import { hasScope, type Principal } from '#shared/domain/api-key';
+import { ForbiddenError, NotFoundError, ValidationError } from '#shared/domain/errors';
+import { toValidationError } from '#shared/domain/send-request';
+import { TEMPLATE_ID, type TemplateContent, type TemplateVersion, type TenantTemplate } from '#shared/domain/template';
+import type { Clock, TemplateStore, TenantStore } from '#shared/ports/index';
+import { templateEnv } from '#shared/rendering/template-env';
+import { getRepositoryTemplate } from '#shared/rendering/template-repository';
+import {
+  type LoadedTemplate,
+  PREVIEW_DEFAULTS,
+  type RenderedTemplate,
+  renderTemplate,
+  validateTemplateVariables,
+} from '#shared/rendering/templates';
+import type { TemplateInfo, TemplateLookup } from './accept-email';
+
+/**
+ * Tenant-managed templates (Resend's templates resource): a draft that `PATCH` edits, and
+ * immutable numbered versions that `publish` cuts from it. Sends use the published version and
+ * record its number, so an edit never changes an email already accepted. A template id resolves
+ * to the tenant's own published template first, then to the repository's.
+ */
+
+export interface TemplatesDeps {
+  readonly templates: TemplateStore;
+  readonly clock: Clock;
+  /** For the tenant's base URL in previews. */
+  readonly tenants?: TenantStore;
+  /** Repository templates (default: the bundled `templates/`). */
+  readonly repository?: (id: string) => LoadedTemplate | undefined;
+}
+
+/** Largest template (all parts and meta, as JSON): keeps the DynamoDB item well under 400 KB. */
+export const MAX_TEMPLATE_BYTES = 300_000;
+
+const contentFields = {
+  name: z.string().min(1).max(200),
+  description: z.string().max(1000),
+  subject: z.string().min(1).max(998),
+  html: z.string().min(1),
+  text: z.string().min(1),
+  lane: z.enum(LANE_NAMES),
+  schema: z.record(z.string(), z.unknown()),
+  sample: z.record(z.string(), z.unknown()),
+};
+
+const createSchema = z
+  .object({
+    id: z.string().regex(TEMPLATE_ID, 'must be 1-64 lower-case letters, digits, `_` or `-`, starting with a letter or digit').optional(),
+    name: contentFields.name.optional(),
+    description: contentFields.description.optional(),
+    subject: contentFields.subject,
+    html: contentFields.html,
+    text: contentFields.text.optional(),
+    lane: contentFields.lane.optional(),
+    schema: contentFields.schema.optional(),
+    sample: contentFields.sample.optional(),
+  })
+  .strict();
+
+/** PATCH: any field; `null` removes an optional one. */
+const updateSchema = z
+  .object({
+    name: contentFields.name.optional(),
+    description: contentFields.description.nullable().optional(),
+    subject: contentFields.subject.optional(),
+    html: contentFields.html.optional(),
+    text: contentFields.text.nullable().optional(),
+    lane: contentFields.lane.nullable().optional(),
+    schema: contentFields.schema.nullable().optional(),
+    sample: contentFields.sample.nullable().optional(),
+  })
+  .strict();
+
+const renderSchema = z
+  .object({
+    variables: z.record(z.string(), z.unknown()).optional(),
+    /** `draft` (default for tenant templates), `published`, or a version number. */
+    version: z.union([z.literal('draft'), z.literal('published'), z.number().int().positive()]).optional(),
+  })
+  .strict();
+
+function assertCanRead(principal: Principal): void {
+  if (!['templates:write', 'emails:send', 'emails:read'].some((s) => hasScope(principal, s as never))) {
+    throw new ForbiddenError('This API key is not allowed to read templates (scope `templates:write`, `emails:send` or `emails:read`).');
+  }
+}
+
+function assertCanWrite(principal: Principal): void {
+  if (!hasScope(principal, 'templates:write')) throw new ForbiddenError('This API key is not allowed to change templates (scope `templates:write`).');
+}
+
+function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new ValidationError('The request body must be a JSON object.');
+  const result = schema.safeParse(body);
+  if (!result.success) throw toValidationError(result.error);
+  return result.data;
+}
+
+/**
+ * The template as the renderer sees it. The version is scoped by tenant so two tenants' `v1`
+ * never share a cache entry; a draft keeps one entry (the cache recompiles when its body changed).
+ */
+export function toLoadedTemplate(content: TemplateContent, tenantId: string, id: string, version: number | 'draft'): LoadedTemplate {
+  return {
+    id,
+    version: `${tenantId}/${version}`,
+    source: 'tenant',
+    subject: content.subject,
+    html: content.html,
+    ...(content.text !== undefined ? { text: content.text } : {}),
+    meta: {
+      ...(content.description !== undefined ? { description: content.description } : {}),
+      ...(content.lane !== undefined ? { lane: content.lane } : {}),
+      ...(content.schema !== undefined ? { schema: content.schema } : {}),
+      ...(content.sample !== undefined ? { sample: content.sample } : {}),
+    },
+  };
+}
+
+/**
+ * Refuses a template that cannot work: a Handlebars syntax error, prototype access, an invalid
+ * schema, a sample that does not match the schema or does not render.
+ */
+function checkContent(content: TemplateContent, id: string): void {
+  const size = Buffer.byteLength(JSON.stringify(content), 'utf8');
+  if (size > MAX_TEMPLATE_BYTES) throw new ValidationError(`Template "${id}" is ${size} bytes; at most ${MAX_TEMPLATE_BYTES} are allowed.`, 'invalid_template');
+  templateEnv.compile(content.subject, 'plain', `template "${id}" (subject)`);
+  templateEnv.compile(content.html, 'html', `template "${id}" (html)`);
+  if (content.text !== undefined) templateEnv.compile(content.text, 'plain', `template "${id}" (text)`);
+  const loaded = toLoadedTemplate(content, '~check', id, 'draft');
+  if (content.sample !== undefined) {
+    try {
+      renderTemplate(loaded, content.sample, { baseUrl: PREVIEW_DEFAULTS.baseUrl, extraVariables: PREVIEW_DEFAULTS.extraVariables });
+    } catch (error) {
+      if (error instanceof ValidationError) throw new ValidationError(`\`sample\` does not render: ${error.message}`, error.code === 'invalid_template' ? 'invalid_template' : 'validation_error', { cause: error });
+      throw error;
+    }
+  } else if (content.schema !== undefined) {
+    try {
+      validateTemplateVariables(loaded, {});
+    } catch (error) {
+      // Only a broken schema matters here; `{}` missing required variables is expected.
+      if (error instanceof ValidationError && error.code === 'invalid_template') throw error;
+    }
+  }
+}
+
+const defined = <T extends object>(value: T): T => Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined && v !== null)) as T;
+
+/** The API view of a tenant template (snake_case like Resend). */
+export function toTemplateView(t: TenantTemplate) {
+  return {
+    object: 'template' as const,
+    id: t.id,
+    source: 'tenant' as const,
+    name: t.name,
+    description: t.description ?? null,
+    subject: t.subject,
+    html: t.html,
+    text: t.text ?? null,
+    lane: t.lane ?? null,
+    schema: t.schema ?? null,
+    sample: t.sample ?? null,
+    status: t.publishedVersion ? ('published' as const) : ('draft' as const),
+    published_version: t.publishedVersion ?? null,
+    has_unpublished_changes: !t.publishedAt || t.updatedAt > t.publishedAt,
+    created_at: t.createdAt,
+    updated_at: t.updatedAt,
+    published_at: t.publishedAt ?? null,
+  };
+}
+
+/** The API view of a repository template (read-only). */
+export function toRepositoryTemplateView(t: LoadedTemplate) {
+  return {
+    object: 'template' as const,
+    id: t.id,
+    source: 'repository' as const,
+    name: t.id,
+    description: t.meta.description ?? null,
+    subject: t.subject,
+    html: t.html,
+    text: t.text ?? null,
+    lane: t.meta.lane ?? null,
+    schema: t.meta.schema ?? null,
+    sample: t.meta.sample ?? null,
+    status: 'published' as const,
+    published_version: t.version,
+  };
+}
+
+const repositoryOf = (deps: Pick<TemplatesDeps, 'repository'>) => deps.repository ?? getRepositoryTemplate;
+
+function validId(id: string): boolean {
+  return TEMPLATE_ID.test(id);
+}
+
+/** `POST /templates`: creates the draft (not yet usable for sends until published). */
+export async function createTemplate(deps: TemplatesDeps, principal: Principal, body: unknown): Promise<TenantTemplate> {
+  assertCanWrite(principal);
+  const input = parse(createSchema, body);
+  const id = input.id ?? `tpl_${randomBytes(8).toString('hex')}`;
+  const { id: _id, ...rest } = input;
+  const content = defined({ ...rest, name: input.name ?? id }) as TemplateContent;
+  checkContent(content, id);
+  const now = deps.clock.now().toISOString();
+  // A re-created id continues the numbering of a deleted one: a version number is never reused.
+  const lastVersion = await deps.templates.latestVersionNumber(principal.tenantId, id);
+  const template: TenantTemplate = { ...content, tenantId: principal.tenantId, id, lastVersion, createdAt: now, updatedAt: now };
+  await deps.templates.create(template);
+  return template;
+}
+
+/** `GET /templates/{id}`: the tenant's template, else the repository's (read-only). */
+export async function getTemplate(deps: TemplatesDeps, principal: Principal, id: string) {
+  assertCanRead(principal);
+  const own = validId(id) ? await deps.templates.get(principal.tenantId, id) : undefined;
+  if (own) return toTemplateView(own);
+  const repo = repositoryOf(deps)(id);
+  if (repo) return toRepositoryTemplateView(repo);
+  throw new NotFoundError(`Template "${id.slice(0, 64)}" not found.`);
+}
+
+/** `GET /templates`: the tenant's templates, by id, cursor-paginated. */
+export async function listTemplates(deps: TemplatesDeps, principal: Principal, query: { limit?: string; after?: string }) {
+  assertCanRead(principal);
+  const limit = query.limit === undefined ? 20 : Number(query.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new ValidationError('`limit` must be an integer from 1 to 100.');
+  const page = await deps.templates.list(principal.tenantId, { limit, ...(query.after ? { cursor: query.after } : {}) });
+  return { object: 'list' as const, has_more: page.cursor !== undefined, ...(page.cursor ? { next_cursor: page.cursor } : {}), data: page.templates.map(toTemplateView) };
+}
+
+async function ownTemplate(deps: TemplatesDeps, principal: Principal, id: string): Promise<TenantTemplate> {
+  const own = validId(id) ? await deps.templates.get(principal.tenantId, id) : undefined;
+  if (!own) {
+    if (repositoryOf(deps)(id)) throw new ForbiddenError(`Template "${id}" ships with Mailroom and cannot be changed over the API; create your own with the same id to override it.`, 'invalid_access');
+    throw new NotFoundError(`Template "${id.slice(0, 64)}" not found.`);
+  }
+  return own;
+}
+
+/** `PATCH /templates/{id}`: edits the draft. Published versions, and emails that use them, do not change. */
+export async function updateTemplate(deps: TemplatesDeps, principal: Principal, id: string, body: unknown): Promise<TenantTemplate> {
+  assertCanWrite(principal);
+  const patch = parse(updateSchema, body);
+  const current = await ownTemplate(deps, principal, id);
+  const merged = { ...current, ...patch } as Record<string, unknown>;
+  const content = defined({
+    name: merged.name,
+    description: merged.description,
+    subject: merged.subject,
+    html: merged.html,
+    text: merged.text,
+    lane: merged.lane,
+    schema: merged.schema,
+    sample: merged.sample,
+  }) as unknown as TemplateContent;
+  checkContent(content, id);
+  const updated = await deps.templates.updateDraft(principal.tenantId, id, content, deps.clock.now().toISOString());
+  if (!updated) throw new NotFoundError(`Template "${id}" not found.`);
+  return updated;
+}
+
+/** `DELETE /templates/{id}`. Published versions stay readable for emails already accepted. */
+export async function deleteTemplate(deps: TemplatesDeps, principal: Principal, id: string): Promise<{ object: 'template'; id: string; deleted: true }> {
+  assertCanWrite(principal);
+  await ownTemplate(deps, principal, id);
+  if (!(await deps.templates.delete(principal.tenantId, id))) throw new NotFoundError(`Template "${id}" not found.`);
+  return { object: 'template', id, deleted: true };
+}
+
+/** `POST /templates/{id}/publish`: the draft becomes the next immutable version, used by new sends. */
+export async function publishTemplate(deps: TemplatesDeps, principal: Principal, id: string): Promise<TemplateVersion> {
+  assertCanWrite(principal);
+  const draft = await ownTemplate(deps, principal, id);
+  checkContent(draft, id);
+  return deps.templates.publish(draft, deps.clock.now().toISOString());
+}
+
+/**
+ * `POST /templates/{id}/render`: renders without sending. Tenant templates render their draft
+ * unless `version` says `published` or a number; variables default to the template's sample.
+ */
+export async function previewTemplate(deps: TemplatesDeps, principal: Principal, id: string, body: unknown): Promise<RenderedTemplate & { id: string; version: number | string | 'draft' }> {
+  assertCanRead(principal);
+  const input = parse(renderSchema, body ?? {});
+  const own = validId(id) ? await deps.templates.get(principal.tenantId, id) : undefined;
+  let loaded: LoadedTemplate;
+  let version: number | string;
+  if (own) {
+    const wanted = input.version ?? 'draft';
+    if (wanted === 'draft') {
+      loaded = toLoadedTemplate(own, principal.tenantId, id, 'draft');
+      version = 'draft';
+    } else {
+      const number = wanted === 'published' ? own.publishedVersion : wanted;
+      const stored = number ? await deps.templates.getVersion(principal.tenantId, id, number) : undefined;
+      if (!stored) throw new NotFoundError(wanted === 'published' ? `Template "${id}" has no published version yet.` : `Template "${id}" has no version ${wanted}.`);
+      loaded = toLoadedTemplate(stored, principal.tenantId, id, stored.version);
+      version = stored.version;
+    }
+  } else {
+    const repo = repositoryOf(deps)(id);
+    if (!repo) throw new NotFoundError(`Template "${id.slice(0, 64)}" not found.`);
+    loaded = repo;
+    version = repo.version;
+  }
+  const tenant = await deps.tenants?.get(principal.tenantId);
+  const rendered = renderTemplate(loaded, input.variables ?? loaded.meta.sample ?? {}, {
+    baseUrl: tenant?.baseUrl ?? PREVIEW_DEFAULTS.baseUrl,
+    extraVariables: PREVIEW_DEFAULTS.extraVariables,
+  });
+  return { id, version, ...rendered };
+}
+
+/** Keeps published versions (immutable) per container, so a busy sender reads each once. */
+export class TemplateVersionCache {
+  private readonly entries = new Map<string, TemplateVersion>();
+  constructor(private readonly max = 200) {}
+
+  async get(store: TemplateStore, tenantId: string, id: string, version: number): Promise<TemplateVersion | undefined> {
+    const key = `${tenantId}#${id}#${version}`;
+    const hit = this.entries.get(key);
+    if (hit) return hit;
+    const found = await store.getVersion(tenantId, id, version);
+    if (found) {
+      this.entries.set(key, found);
+      if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
+    }
+    return found;
+  }
+}
+
+function templateInfo(loaded: LoadedTemplate, version: number | string): TemplateInfo {
+  return {
+    id: loaded.id,
+    version,
+    ...(loaded.meta.lane ? { lane: loaded.meta.lane } : {}),
+    validate(variables) {
+      validateTemplateVariables(loaded, variables);
+      // Without a schema only a render finds a missing variable; do it now rather than fail in the sender.
+      if (!loaded.meta.schema) renderTemplate(loaded, variables, { baseUrl: PREVIEW_DEFAULTS.baseUrl, extraVariables: PREVIEW_DEFAULTS.extraVariables });
+    },
+  };
+}
+
+/**
+ * The TemplateLookup accept-email uses: the tenant's published template first, then the
+ * repository's. A tenant template that was never published (and shadows nothing) is a 422.
+ */
+export function createTemplateLookup(deps: Pick<TemplatesDeps, 'templates' | 'repository'>, cache = new TemplateVersionCache()): TemplateLookup {
+  return {
+    async find(tenantId, id) {
+      const own = validId(id) ? await deps.templates.get(tenantId, id) : undefined;
+      if (own?.publishedVersion) {
+        const stored = await cache.get(deps.templates, tenantId, id, own.publishedVersion);
+        if (stored) return templateInfo(toLoadedTemplate(stored, tenantId, id, stored.version), stored.version);
+      }
+      const repo = repositoryOf(deps)(id);
+      if (repo) return templateInfo(repo, repo.version);
+      if (own) throw new ValidationError(`Template "${id}" has no published version yet. Publish it first (POST /templates/${id}/publish).`, 'invalid_template');
+      return undefined;
+    },
+  };
+}
