@@ -77,6 +77,10 @@ export function createMemoryIdempotency(): PowertoolsIdempotency {
     },
     async set(key: string, value: string, options?: { EX?: number; NX?: boolean }) {
       if (options?.NX && live(key)) return null;
+      // Powertools' cache layer drops the payload hash when it marks a record COMPLETED, so a
+      // replay of the same body would be refused as a mismatch; keep the hash like DynamoDB does.
+      const previous = live(key)?.value;
+      if (previous !== undefined) value = keepPayloadHash(previous, value);
       data.set(key, { value, expires: Date.now() + (options?.EX ?? IDEMPOTENCY_TTL_SECONDS) * 1000 });
       return 'OK';
     },
@@ -86,4 +90,16 @@ export function createMemoryIdempotency(): PowertoolsIdempotency {
     },
   };
   return new PowertoolsIdempotency(new CachePersistenceLayer({ client: client as never }));
+}
+
+/** Carries the stored payload hash (`validation`) into an updated cache record that lacks it. */
+function keepPayloadHash(previous: string, next: string): string {
+  try {
+    const before = JSON.parse(previous) as Record<string, unknown>;
+    const after = JSON.parse(next) as Record<string, unknown>;
+    if (before.validation === undefined || after.validation !== undefined) return next;
+    return JSON.stringify({ ...after, validation: before.validation });
+  } catch {
+    return next;
+  }
 }

@@ -1,0 +1,77 @@
+import { createHash } from 'node:crypto';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { MemoryApiKeyStore } from '#shared/adapters/memory/memory-adapters';
+import { MemoryEmailStore } from '#shared/adapters/memory/memory-email-store';
+import { withApi } from '#shared/http/middy';
+import { systemClock } from '#shared/ports/index';
+import { createApiKey } from '#shared/use-cases/api-keys';
+import { makeAuthorizerHandler } from '#functions/authorizer/app';
+import { makeEmailsHandler } from '#functions/emails/app';
+import { answer, apiEvent, lambdaContext } from '#test/support/api-event';
+
+describe('API key authorizer', () => {
+  let keys: MemoryApiKeyStore;
+  let authorize: ReturnType<typeof makeAuthorizerHandler>;
+  const bearer = (key: string) => ({ headers: { authorization: `Bearer ${key}` } });
+
+  beforeEach(() => {
+    keys = new MemoryApiKeyStore();
+    authorize = makeAuthorizerHandler({ keys });
+  });
+
+  it('answers a valid key with its tenant and scopes', async () => {
+    const { key } = await createApiKey({ keys, clock: systemClock }, { tenantId: 'acme', scopes: ['emails:send', 'emails:read'], defaultLane: 'critical' });
+    const result = await authorize(bearer(key));
+    expect(result).toEqual({
+      isAuthorized: true,
+      context: { tenantId: 'acme', scopes: 'emails:send,emails:read', keyPrefix: key.slice(0, 9), defaultLane: 'critical' },
+    });
+  });
+
+  it('reads the Authorization header case-insensitively by scheme', async () => {
+    const { key } = await createApiKey({ keys, clock: systemClock }, { tenantId: 'acme' });
+    expect((await authorize({ headers: { authorization: `bearer ${key}` } })).context.tenantId).toBe('acme');
+  });
+
+  it.each([
+    ['no header', {}],
+    ['an unknown key of the right shape', bearer(`mr_${'A'.repeat(43)}`)],
+    ['a malformed key', bearer('mr_short')],
+    ['a key without the prefix', bearer('A'.repeat(46))],
+    ['another scheme', { headers: { authorization: 'Basic dXNlcjpwYXNz' } }],
+  ])('gives no tenant for %s', async (_what, event) => {
+    await createApiKey({ keys, clock: systemClock }, { tenantId: 'acme' });
+    expect(await authorize(event as { headers: Record<string, string> })).toEqual({ isAuthorized: true, context: { tenantId: '' } });
+  });
+
+  it('gives no tenant for a revoked key', async () => {
+    const { key, record } = await createApiKey({ keys, clock: systemClock }, { tenantId: 'acme' });
+    expect((await authorize(bearer(key))).context.tenantId).toBe('acme');
+    await keys.revoke(record.hash, new Date().toISOString());
+    expect((await authorize(bearer(key))).context.tenantId).toBe('');
+  });
+
+  it('makes the route answer 401 JSON when the authorizer found no tenant', async () => {
+    const result = await authorize(bearer(`mr_${'A'.repeat(43)}`));
+    const event = apiEvent('GET /emails', { principal: null });
+    event.requestContext.authorizer = { lambda: result.context as never };
+    const res = answer(await withApi(makeEmailsHandler({ emails: new MemoryEmailStore() }))(event, lambdaContext()));
+    expect(res).toEqual({ status: 401, body: { statusCode: 401, name: 'missing_api_key', message: expect.any(String) } });
+  });
+
+  it('stores only the SHA-256 of the key, never the key', async () => {
+    const { key } = await createApiKey({ keys, clock: systemClock }, { tenantId: 'acme' });
+    expect(key).toMatch(/^mr_[A-Za-z0-9_-]{43}$/);
+    const [stored] = [...keys.items.values()];
+    expect(stored!.hash).toBe(createHash('sha256').update(key).digest('hex'));
+    expect([...keys.items.keys()]).toEqual([stored!.hash]);
+    expect(JSON.stringify(stored)).not.toContain(key.slice(3));
+    expect(stored!.prefix).toBe(key.slice(0, 9));
+  });
+
+  it('creates a different key every time', async () => {
+    const a = await createApiKey({ keys, clock: systemClock }, { tenantId: 'acme' });
+    const b = await createApiKey({ keys, clock: systemClock }, { tenantId: 'acme' });
+    expect(a.key).not.toBe(b.key);
+  });
+});

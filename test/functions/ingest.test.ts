@@ -1,0 +1,174 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Lane } from '#shared/config/lanes';
+import type { LaneMessage } from '#shared/domain/email';
+import { MemoryLaneQueue } from '#shared/adapters/memory/memory-adapters';
+import { MemoryEmailStore } from '#shared/adapters/memory/memory-email-store';
+import { createMemoryIdempotency } from '#shared/adapters/powertools-idempotency';
+import { withApi } from '#shared/http/middy';
+import { systemClock, type EnqueueOptions } from '#shared/ports/index';
+import { makeIngestHandler, type IngestDeps } from '#functions/ingest/app';
+import { answer, apiEvent, lambdaContext, TENANT } from '#test/support/api-event';
+
+/** A lane queue whose enqueue waits until the test opens the gate. */
+class GatedLaneQueue extends MemoryLaneQueue {
+  private open!: () => void;
+  readonly gate = new Promise<void>((resolve) => (this.open = resolve));
+  entered = 0;
+  release() {
+    this.open();
+  }
+  override async enqueue(lane: Lane, message: LaneMessage, options?: EnqueueOptions): Promise<void> {
+    this.entered++;
+    await this.gate;
+    return super.enqueue(lane, message, options);
+  }
+}
+
+const body = { from: 'Acme <hello@acme.test>', to: 'ada@example.org', subject: 'Hello', html: '<p>Hi</p>' };
+
+describe('POST /emails (ingest handler, in-memory ports)', () => {
+  let deps: IngestDeps & { emails: MemoryEmailStore; queue: MemoryLaneQueue };
+  let ids: number;
+
+  const post = async (payload: unknown, headers: Record<string, string> = {}, principal?: typeof TENANT | null) =>
+    answer(await withApi(makeIngestHandler(deps))(apiEvent('POST /emails', { body: payload, headers, ...(principal !== undefined ? { principal } : {}) }), lambdaContext()));
+
+  beforeEach(() => {
+    ids = 0;
+    deps = {
+      emails: new MemoryEmailStore(),
+      queue: new MemoryLaneQueue(),
+      idempotency: createMemoryIdempotency(),
+      clock: systemClock,
+      newId: () => `email-${++ids}`,
+      defaultRetentionDays: 30,
+      maxBodyBytes: 10_000,
+    };
+  });
+
+  it('answers 200 {id}, stores the email as queued and enqueues it once on its lane', async () => {
+    const res = await post(body);
+    expect(res).toEqual({ status: 200, body: { id: 'email-1' } });
+    const record = deps.emails.items.get('email-1')!;
+    expect(record).toMatchObject({ status: 'queued', lastEvent: 'queued', tenantId: 'acme', lane: 'transactional', subject: 'Hello', to: ['ada@example.org'] });
+    expect(record.events.map((e) => e.type)).toEqual(['queued']);
+    expect(deps.queue.sent).toEqual([{ lane: 'transactional', message: { emailId: 'email-1', tenantId: 'acme', scheduleVersion: 0 } }]);
+  });
+
+  it('puts the email on the lane named by the Mailroom-Lane header', async () => {
+    await post(body, { 'Mailroom-Lane': 'critical' });
+    expect(deps.queue.sent[0]?.lane).toBe('critical');
+    expect(deps.emails.items.get('email-1')?.lane).toBe('critical');
+  });
+
+  it('answers 422 for an unknown lane', async () => {
+    const res = await post(body, { 'mailroom-lane': 'express' });
+    expect(res.status).toBe(422);
+    expect(res.body.name).toBe('validation_error');
+  });
+
+  it('answers 400 invalid_request for malformed JSON, with the error shape', async () => {
+    const res = await post('{"from": "a@b.co",');
+    expect(res).toEqual({ status: 400, body: { statusCode: 400, name: 'invalid_request', message: expect.any(String) } });
+    expect(deps.emails.items.size).toBe(0);
+  });
+
+  it('answers 413 for a body over maxBodyBytes', async () => {
+    const res = await post({ ...body, html: 'x'.repeat(10_001) });
+    expect(res.status).toBe(413);
+    expect(res.body).toMatchObject({ statusCode: 413, name: 'payload_too_large' });
+    expect(deps.emails.items.size).toBe(0);
+  });
+
+  it.each([
+    ['missing_required_field', { from: body.from, to: body.to, html: 'x' }],
+    ['missing_required_field', { from: body.from, subject: 'x', html: 'x' }],
+    ['validation_error', { ...body, to: 'nope' }],
+    ['validation_error', { ...body, headers: { Bcc: 'x@example.org' } }],
+    ['validation_error', { ...body, subject: 'a\r\nBcc: x@example.org' }],
+    ['validation_error', { ...body, unknown_field: 1 }],
+  ])('answers 422 %s and stores nothing', async (name, payload) => {
+    const res = await post(payload);
+    expect(res).toEqual({ status: 422, body: { statusCode: 422, name, message: expect.any(String) } });
+    expect(deps.emails.items.size).toBe(0);
+    expect(deps.queue.sent).toHaveLength(0);
+  });
+
+  it('answers 401 missing_api_key without an authorizer context', async () => {
+    const res = await post(body, {}, null);
+    expect(res).toEqual({ status: 401, body: { statusCode: 401, name: 'missing_api_key', message: expect.any(String) } });
+    expect(deps.emails.items.size).toBe(0);
+  });
+
+  it('answers 403 for a key without the emails:send scope', async () => {
+    const res = await post(body, {}, { ...TENANT, scopes: ['emails:read'] });
+    expect(res.status).toBe(403);
+    expect(deps.emails.items.size).toBe(0);
+  });
+
+  it('replays an idempotent request with the same id and enqueues once', async () => {
+    const first = await post(body, { 'Idempotency-Key': 'order-42' });
+    const second = await post(body, { 'Idempotency-Key': 'order-42' });
+    expect(first).toEqual({ status: 200, body: { id: 'email-1' } });
+    expect(second).toEqual(first);
+    expect(deps.emails.items.size).toBe(1);
+    expect(deps.queue.sent).toHaveLength(1);
+  });
+
+  it('scopes idempotency keys per tenant', async () => {
+    const a = await post(body, { 'Idempotency-Key': 'k' });
+    const b = await post(body, { 'Idempotency-Key': 'k' }, { ...TENANT, tenantId: 'other' });
+    expect(a.body.id).not.toBe(b.body.id);
+    expect(deps.queue.sent).toHaveLength(2);
+  });
+
+  it('answers 409 invalid_idempotent_request for the same key with another body', async () => {
+    await post(body, { 'Idempotency-Key': 'order-42' });
+    const res = await post({ ...body, subject: 'Changed' }, { 'Idempotency-Key': 'order-42' });
+    expect(res).toEqual({ status: 409, body: { statusCode: 409, name: 'invalid_idempotent_request', message: expect.any(String) } });
+    expect(deps.queue.sent).toHaveLength(1);
+  });
+
+  it('answers 409 concurrent_idempotent_requests while the first request is in flight', async () => {
+    const gated = new GatedLaneQueue();
+    deps = { ...deps, queue: gated };
+    const first = post(body, { 'Idempotency-Key': 'slow' });
+    await expect.poll(() => gated.entered).toBe(1);
+    const second = await post(body, { 'Idempotency-Key': 'slow' });
+    expect(second).toEqual({ status: 409, body: { statusCode: 409, name: 'concurrent_idempotent_requests', message: expect.any(String) } });
+    gated.release();
+    expect(await first).toEqual({ status: 200, body: { id: 'email-1' } });
+    expect(gated.sent).toHaveLength(1);
+    // Once the first finished, the key replays its answer.
+    expect(await post(body, { 'Idempotency-Key': 'slow' })).toEqual({ status: 200, body: { id: 'email-1' } });
+  });
+
+  it('answers 503 when the enqueue fails, marks the record failed and releases the key', async () => {
+    deps.queue.failNext = 1;
+    const failed = await post(body, { 'Idempotency-Key': 'retry-me' });
+    expect(failed).toEqual({ status: 503, body: { statusCode: 503, name: 'service_unavailable', message: expect.any(String) } });
+    const first = deps.emails.items.get('email-1')!;
+    expect(first.status).toBe('failed');
+    expect(first.lastError).toMatchObject({ code: 'EnqueueFailed' });
+
+    const retry = await post(body, { 'Idempotency-Key': 'retry-me' });
+    expect(retry).toEqual({ status: 200, body: { id: 'email-2' } });
+    expect(deps.emails.items.get('email-2')?.status).toBe('queued');
+    expect(deps.queue.sent.map((s) => s.message.emailId)).toEqual(['email-2']);
+  });
+
+  it('does not cache a validation failure under the key', async () => {
+    const bad = await post({ ...body, to: 'nope' }, { 'Idempotency-Key': 'fix-me' });
+    expect(bad.status).toBe(422);
+    const good = await post(body, { 'Idempotency-Key': 'fix-me' });
+    expect(good).toEqual({ status: 200, body: { id: 'email-1' } });
+  });
+
+  it('does not cache a refused sender under the key', async () => {
+    const restricted = { ...TENANT, senderDomain: 'other.test' };
+    const refused = await post(body, { 'Idempotency-Key': 'sender' }, restricted);
+    expect(refused.status).toBe(403);
+    const ok = await post({ ...body, from: 'hello@other.test' }, { 'Idempotency-Key': 'sender' }, restricted);
+    expect(ok.status).toBe(200);
+  });
+});
