@@ -3,11 +3,13 @@
  * deployed stack (`--stack <name>`). Exit codes: 0 ok, 1 failure, 2 bad usage.
  */
 import { Command, CommanderError } from 'commander';
+import { registerDlq } from './commands/dlq';
 import { registerKeys } from './commands/keys';
 import { CliError } from './target';
 
 const program = new Command('mailroom').description('Operate a Mailroom deployment').exitOverride();
 registerKeys(program);
+registerDlq(program);
 
 try {
   await program.parseAsync(process.argv);
