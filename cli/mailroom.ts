@@ -5,11 +5,13 @@
 import { Command, CommanderError } from 'commander';
 import { registerDlq } from './commands/dlq';
 import { registerKeys } from './commands/keys';
+import { registerTenants } from './commands/tenants';
 import { CliError } from './target';
 
 const program = new Command('mailroom').description('Operate a Mailroom deployment').exitOverride();
 registerKeys(program);
 registerDlq(program);
+registerTenants(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -4,8 +4,9 @@ import { DynamoApiKeyStore } from '#shared/adapters/dynamodb-tenant-store';
 import { isLane } from '#shared/config/lanes';
 import { SCOPES, type Scope } from '#shared/domain/api-key';
 import { systemClock } from '#shared/ports/index';
-import { createApiKey } from '#shared/use-cases/api-keys';
+import { createApiKey, listApiKeys, revokeApiKey, rotateApiKey } from '#shared/use-cases/api-keys';
 import { CliError, resolveTarget } from '../target';
+import { cliRun } from './tenants';
 
 export function registerKeys(program: Command): void {
   const keys = program.command('keys').description('manage API keys');
@@ -39,5 +40,44 @@ export function registerKeys(program: Command): void {
       );
       if (opts.json) console.log(JSON.stringify({ key, prefix: record.prefix, tenant: record.tenantId, scopes: record.scopes }));
       else console.log(`Created key for tenant ${record.tenantId} (scopes: ${record.scopes.join(', ')}).\n\n  ${key}\n\nStore it now: Mailroom keeps only its hash.`);
+    });
+
+  const keyStore = async (opts: { stack?: string }) => new DynamoApiKeyStore(createDocumentClient(), (await resolveTarget(opts)).tableName);
+  keys
+    .command('list')
+    .description("list a tenant's keys (prefix, name, scopes, created, revoked; never the key)")
+    .requiredOption('--tenant <id>', 'tenant')
+    .option('--stack <name>', 'a deployed stack (default: the local stack)')
+    .option('--json', 'print JSON')
+    .action(async (opts: { tenant: string; stack?: string; json?: boolean }) => {
+      const views = await listApiKeys({ keys: await keyStore(opts) }, opts.tenant);
+      if (opts.json) return console.log(JSON.stringify(views, null, 2));
+      if (views.length === 0) return console.log(`Tenant ${opts.tenant} has no API keys.`);
+      const rows = views.map((v) => [v.prefix + '…', v.name ?? '-', v.scopes.join(','), v.senderDomain ?? '-', v.createdAt, v.revokedAt ?? '-']);
+      const head = ['PREFIX', 'NAME', 'SCOPES', 'SENDER DOMAIN', 'CREATED', 'REVOKED'];
+      const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+      for (const r of [head, ...rows]) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
+    });
+  keys
+    .command('revoke <prefix-or-hash>')
+    .description('revoke a key (refused by the API once the authorizer cache expires)')
+    .requiredOption('--tenant <id>', 'tenant the key belongs to')
+    .option('--stack <name>', 'a deployed stack (default: the local stack)')
+    .action(async (prefixOrHash: string, opts: { tenant: string; stack?: string }) => {
+      const store = await keyStore(opts);
+      const view = await cliRun(() => revokeApiKey({ keys: store, clock: systemClock }, { tenantId: opts.tenant, key: prefixOrHash }));
+      console.log(`Revoked ${view.prefix}… at ${view.revokedAt}. Requests with it stop within the authorizer cache TTL.`);
+    });
+  keys
+    .command('rotate <prefix>')
+    .description('issue a new key with the same settings and revoke the old one')
+    .requiredOption('--tenant <id>', 'tenant the key belongs to')
+    .option('--stack <name>', 'a deployed stack (default: the local stack)')
+    .option('--json', 'print JSON')
+    .action(async (prefix: string, opts: { tenant: string; stack?: string; json?: boolean }) => {
+      const store = await keyStore(opts);
+      const { key, record, revoked } = await cliRun(() => rotateApiKey({ keys: store, clock: systemClock }, { tenantId: opts.tenant, key: prefix }));
+      if (opts.json) return console.log(JSON.stringify({ key, prefix: record.prefix, tenant: record.tenantId, scopes: record.scopes, revoked: revoked.prefix }));
+      console.log(`Rotated ${revoked.prefix}… → ${record.prefix}… (scopes: ${record.scopes.join(', ')}).\n\n  ${key}\n\nStore it now: Mailroom keeps only its hash. The old key is revoked.`);
     });
 }

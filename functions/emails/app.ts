@@ -2,7 +2,7 @@ import { ENV, loadEnv, readEnvSchema } from '#shared/config/env';
 import { createDocumentClient } from '#shared/adapters/aws-clients';
 import { DynamoEmailStore } from '#shared/adapters/dynamodb-email-store';
 import { NotFoundError } from '#shared/domain/errors';
-import { json, principalOf, type ApiEvent, type ApiResult } from '#shared/http/api';
+import { json, principalOf, requireScope, type ApiEvent, type ApiResult } from '#shared/http/api';
 import { withApi } from '#shared/http/middy';
 import type { EmailStore } from '#shared/ports/index';
 import { getEmail, listEmails, toEmailView } from '#shared/use-cases/get-email';
@@ -19,9 +19,9 @@ export const makeEmailsHandler =
     const id = event.pathParameters?.id;
     switch (event.routeKey) {
       case 'GET /emails':
-        return json(200, await listEmails(deps, principal, { ...(event.queryStringParameters ?? {}) }));
+        return json(200, await listEmails(deps, requireScope(principal, 'emails:read'), { ...(event.queryStringParameters ?? {}) }));
       case 'GET /emails/{id}':
-        return json(200, toEmailView(await getEmail(deps, principal, id ?? '')));
+        return json(200, toEmailView(await getEmail(deps, requireScope(principal, 'emails:read'), id ?? '')));
       default:
         throw new NotFoundError(`No route ${event.routeKey}.`);
     }

@@ -1,8 +1,8 @@
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { MiddlewareObj } from '@middy/core';
 import { isLane } from '#shared/config/lanes';
-import { SCOPES, type Principal, type Scope } from '#shared/domain/api-key';
-import { MailroomError, MalformedRequestError, PayloadTooLargeError, UnauthorizedError } from '#shared/domain/errors';
+import { hasScope, SCOPES, type Principal, type Scope } from '#shared/domain/api-key';
+import { ForbiddenError, MailroomError, MalformedRequestError, PayloadTooLargeError, UnauthorizedError } from '#shared/domain/errors';
 import { logger } from '#shared/observability/logger';
 import { metrics, METRIC } from '#shared/observability/metrics';
 
@@ -42,6 +42,15 @@ export function principalOf(event: ApiEvent): Principal {
     ...(ctx.defaultLane && isLane(ctx.defaultLane) ? { defaultLane: ctx.defaultLane } : {}),
     ...(ctx.senderDomain ? { senderDomain: ctx.senderDomain } : {}),
   };
+}
+
+/**
+ * Refuses (403 `restricted_api_key`) a caller whose key lacks `scope` (`admin` has every scope).
+ * Returns the principal so a handler can write `const p = requireScope(principalOf(event), 'emails:read')`.
+ */
+export function requireScope(principal: Principal, scope: Scope): Principal {
+  if (!hasScope(principal, scope)) throw new ForbiddenError(`This API key does not have the \`${scope}\` scope.`);
+  return principal;
 }
 
 /** Case-insensitive header lookup (API Gateway lower-cases them; local mode does too). */

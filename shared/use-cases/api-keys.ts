@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Lane } from '#shared/config/lanes';
 import type { ApiKeyRecord, Principal, Scope } from '#shared/domain/api-key';
+import { ConflictError, NotFoundError } from '#shared/domain/errors';
 import type { ApiKeyStore, Clock } from '#shared/ports/index';
 
 export const API_KEY_PREFIX = 'mr_';
@@ -47,4 +48,69 @@ export async function authenticate(deps: { keys: ApiKeyStore }, authorization: s
     ...(record.defaultLane ? { defaultLane: record.defaultLane } : {}),
     ...(record.senderDomain ? { senderDomain: record.senderDomain } : {}),
   };
+}
+
+/** What a key listing shows: never the hash or the key, only its prefix. */
+export interface ApiKeyView {
+  readonly prefix: string;
+  readonly name?: string;
+  readonly scopes: Scope[];
+  readonly defaultLane?: Lane;
+  readonly senderDomain?: string;
+  readonly createdAt: string;
+  readonly revokedAt?: string;
+}
+
+const toView = (r: ApiKeyRecord): ApiKeyView => ({
+  prefix: r.prefix,
+  ...(r.name ? { name: r.name } : {}),
+  scopes: r.scopes,
+  ...(r.defaultLane ? { defaultLane: r.defaultLane } : {}),
+  ...(r.senderDomain ? { senderDomain: r.senderDomain } : {}),
+  createdAt: r.createdAt,
+  ...(r.revokedAt ? { revokedAt: r.revokedAt } : {}),
+});
+
+/** A tenant's keys, newest first, by prefix only. */
+export async function listApiKeys(deps: { keys: ApiKeyStore }, tenantId: string): Promise<ApiKeyView[]> {
+  const records = await deps.keys.listByTenant(tenantId);
+  return records.sort((a, b) => b.createdAt.localeCompare(a.createdAt)).map(toView);
+}
+
+/** Finds one of the tenant's keys by its prefix (`mr_AbCdEf`) or its full SHA-256 hash. */
+async function findKey(deps: { keys: ApiKeyStore }, tenantId: string, prefixOrHash: string): Promise<ApiKeyRecord> {
+  const wanted = prefixOrHash.trim();
+  const records = await deps.keys.listByTenant(tenantId);
+  const matches = /^[0-9a-f]{64}$/.test(wanted) ? records.filter((r) => r.hash === wanted) : records.filter((r) => wanted.length >= 4 && r.prefix.startsWith(wanted));
+  if (matches.length === 0) throw new NotFoundError(`Tenant ${tenantId} has no API key ${wanted.slice(0, 16)}.`);
+  if (matches.length > 1) {
+    const live = matches.filter((r) => !r.revokedAt);
+    if (live.length === 1) return live[0]!;
+    throw new ConflictError(`Prefix ${wanted} matches ${matches.length} keys; give the full hash.`);
+  }
+  return matches[0]!;
+}
+
+/** Revokes a key. The authorizer refuses it from the next uncached request (AUTHORIZER_CACHE_SECONDS). */
+export async function revokeApiKey(deps: { keys: ApiKeyStore; clock: Clock }, input: { tenantId: string; key: string }): Promise<ApiKeyView> {
+  const record = await findKey(deps, input.tenantId, input.key);
+  if (record.revokedAt) throw new ConflictError(`Key ${record.prefix} was already revoked at ${record.revokedAt}.`);
+  const at = deps.clock.now().toISOString();
+  if (!(await deps.keys.revoke(record.hash, at))) throw new ConflictError(`Key ${record.prefix} was already revoked.`);
+  return toView({ ...record, revokedAt: at });
+}
+
+/** Issues a new key with the old one's tenant, scopes, name, lane and sender domain, then revokes the old one. */
+export async function rotateApiKey(deps: { keys: ApiKeyStore; clock: Clock }, input: { tenantId: string; key: string }): Promise<{ key: string; record: ApiKeyRecord; revoked: ApiKeyView }> {
+  const old = await findKey(deps, input.tenantId, input.key);
+  if (old.revokedAt) throw new ConflictError(`Key ${old.prefix} is revoked; create a new key instead.`);
+  const created = await createApiKey(deps, {
+    tenantId: old.tenantId,
+    scopes: old.scopes,
+    ...(old.name ? { name: old.name } : {}),
+    ...(old.defaultLane ? { defaultLane: old.defaultLane } : {}),
+    ...(old.senderDomain ? { senderDomain: old.senderDomain } : {}),
+  });
+  const revoked = await revokeApiKey(deps, { tenantId: old.tenantId, key: old.hash });
+  return { ...created, revoked };
 }
