@@ -5,7 +5,9 @@
 import type { Lane } from '#shared/config/lanes';
 import { createAuthorizerHandler } from '#functions/authorizer/app';
 import { createEmailsHandler } from '#functions/emails/app';
+import { createHealthHandler } from '#functions/health/app';
 import { createIngestHandler } from '#functions/ingest/app';
+import { createOperationsHandler } from '#functions/operations/app';
 import { createSenderHandler } from '#functions/sender/app';
 import type { SendEmailDeps } from '#shared/use-cases/send-email';
 import type { FunctionName } from '../definitions';
@@ -18,6 +20,8 @@ export const API_FUNCTIONS: Partial<Record<FunctionName, (env: Env) => AnyHandle
   authorizer: createAuthorizerHandler,
   ingest: createIngestHandler,
   emails: createEmailsHandler,
+  health: createHealthHandler,
+  operations: createOperationsHandler,
 };
 
 /** One lane's sender; `customize` adjusts its wired dependencies (fault-injection tests). */

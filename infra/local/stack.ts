@@ -107,6 +107,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [ENV.EVENT_BUS_NAME]: names.eventBus,
       [ENV.SCHEDULE_GROUP]: names.scheduleGroup,
       [ENV.SES_CONFIGURATION_SET]: 'mailroom',
+      // Lane ages and last-hour counts: CloudWatch has no local emulator, so count from the table.
+      [ENV.LANE_METRICS]: 'table',
       [ENV.UNSUBSCRIBE_SIGNING_KEY]: 'local-unsubscribe-signing-key-not-secret',
       ...(options.smtpFallback === false ? {} : { [ENV.SMTP_URL]: emulators.smtpUrl }),
       ...options.env,

@@ -3,6 +3,7 @@
  * against the local emulators, LocalStack or AWS. Clients are traced by X-Ray when tracing is on.
  */
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -63,4 +64,8 @@ export function createSecretsClient(): SecretsManagerClient {
 
 export function createCloudFormationClient(): CloudFormationClient {
   return new CloudFormationClient({});
+}
+
+export function createCloudWatchClient(): CloudWatchClient {
+  return traced(new CloudWatchClient({ requestHandler: new NodeHttpHandler({ connectionTimeout: 2_000, requestTimeout: 5_000 }) }));
 }

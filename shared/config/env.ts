@@ -35,6 +35,8 @@ export const ENV = {
   BREAKER_CACHE_MS: 'MAILROOM_BREAKER_CACHE_MS',
   ATTACHMENTS_BUCKET: 'MAILROOM_ATTACHMENTS_BUCKET',
   EVENT_BUS_NAME: 'MAILROOM_EVENT_BUS_NAME',
+  /** `eventbridge` (default: PutEvents on EVENT_BUS_NAME) or `local` (local mode: printed and added to the email's history). */
+  EVENT_PUBLISHER: 'MAILROOM_EVENT_PUBLISHER',
   SCHEDULE_GROUP: 'MAILROOM_SCHEDULE_GROUP',
   SCHEDULER_ROLE_ARN: 'MAILROOM_SCHEDULER_ROLE_ARN',
   SCHEDULER_DLQ_ARN: 'MAILROOM_SCHEDULER_DLQ_ARN',
@@ -85,9 +87,23 @@ const schedulerSettings = {
   [ENV.LANE_QUEUE_ARNS]: laneMap.optional(),
 };
 
+/** Outbound "Email …" events (ingest, sender, tracking, intake). */
+const eventSettings = {
+  [ENV.EVENT_BUS_NAME]: z.string().min(1).optional(),
+  [ENV.EVENT_PUBLISHER]: z.enum(['eventbridge', 'local']).default('eventbridge'),
+};
+
+/** Unsubscribe link signing (senders sign, the unsubscribe function verifies). */
+const unsubscribeSettings = {
+  [ENV.PUBLIC_API_URL]: z.string().url().optional(),
+  [ENV.UNSUBSCRIBE_SECRET_ARN]: z.string().min(1).optional(),
+  [ENV.UNSUBSCRIBE_SIGNING_KEY]: z.string().min(16).optional(),
+};
+
 export const ingestEnvSchema = z.object({
   ...common,
   ...schedulerSettings,
+  ...eventSettings,
   [ENV.IDEMPOTENCY_TABLE_NAME]: z.string().min(1),
   [ENV.LANE_QUEUE_URLS]: laneMap,
   [ENV.DEFAULT_RETENTION_DAYS]: z.coerce.number().int().positive().default(30),
@@ -96,6 +112,8 @@ export const ingestEnvSchema = z.object({
 
 export const senderEnvSchema = z.object({
   ...common,
+  ...eventSettings,
+  ...unsubscribeSettings,
   [ENV.LANE]: z.enum(LANE_NAMES),
   [ENV.LANE_QUEUE_URLS]: laneMap,
   [ENV.LANE_DLQ_URLS]: laneMap,
@@ -112,6 +130,12 @@ export const senderEnvSchema = z.object({
 });
 
 export const readEnvSchema = z.object({ ...common });
+
+/** SES events → status, history, suppression. */
+export const trackingEnvSchema = z.object({ ...common, ...eventSettings });
+
+/** `POST|GET /unsubscribe/{token}`. */
+export const unsubscribeEnvSchema = z.object({ ...common, ...unsubscribeSettings });
 
 /** `GET /emails…`, `PATCH /emails/{id}` and `POST /emails/{id}/cancel`. */
 export const emailsEnvSchema = z.object({

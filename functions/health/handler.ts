@@ -1,0 +1,3 @@
+import { createHealthHandler } from './app';
+
+export const handler = createHealthHandler(process.env);

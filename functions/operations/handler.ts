@@ -1,0 +1,3 @@
+import { createOperationsHandler } from './app';
+
+export const handler = createOperationsHandler(process.env);
