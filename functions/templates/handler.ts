@@ -1,0 +1,3 @@
+import { createTemplatesHandler } from './app';
+
+export const handler = createTemplatesHandler(process.env);
