@@ -1,0 +1,82 @@
+import type { Context } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { LANE_NAMES, LANES } from '#shared/config/lanes';
+import { MemoryLaneQueue } from '#shared/adapters/memory/memory-adapters';
+import type { ApiEvent } from '#shared/http/api';
+import { withApi } from '#shared/http/middy';
+import type { LaneMetrics } from '#shared/ports/operations';
+import { makeOperationsHandler, type OperationsDeps } from '#functions/operations/app';
+
+const clock = { now: () => new Date('2030-01-01T00:00:00Z') };
+const context = { functionName: 'operations', awsRequestId: 'req-1', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
+
+function event(routeKey: string, opts: { scopes?: string; lane?: string; query?: Record<string, string> } = {}): ApiEvent {
+  const [method, path] = routeKey.split(' ');
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: path!.replace('{lane}', opts.lane ?? ''),
+    headers: {},
+    ...(opts.lane ? { pathParameters: { lane: opts.lane } } : {}),
+    ...(opts.query ? { queryStringParameters: opts.query } : {}),
+    requestContext: { requestId: 'api-1', http: { method, path }, authorizer: { lambda: { tenantId: 't1', scopes: opts.scopes ?? 'admin', keyPrefix: 'mr_x' } } },
+    isBase64Encoded: false,
+  } as unknown as ApiEvent;
+}
+
+const metrics: LaneMetrics = {
+  snapshot: async (lanes) => Object.fromEntries(lanes.map((l) => [l, { oldestAgeSeconds: 7, sentLastHour: 12, failedLastHour: 1 }])) as never,
+};
+
+describe('operations API', () => {
+  const run = (deps: OperationsDeps, e: ApiEvent) => withApi(makeOperationsHandler(deps))(e, context);
+
+  it('GET /lanes lists every lane in priority order with depth, in flight, delayed, DLQ depth, age and last-hour counts', async () => {
+    const queue = new MemoryLaneQueue();
+    await queue.enqueue('marketing', { emailId: 'a', tenantId: 't', scheduleVersion: 0 });
+    await queue.sendToDlq('marketing', { emailId: 'b', tenantId: 't', scheduleVersion: 0 }, 'gave up');
+    const res = await run({ queue, clock, laneMetrics: metrics }, event('GET /lanes'));
+    expect(res.statusCode).toBe(200);
+    const { data } = JSON.parse(res.body);
+    expect(data.map((l: { lane: string }) => l.lane)).toEqual([...LANE_NAMES]);
+    expect(data[2]).toEqual({ lane: 'marketing', depth: 1, inFlight: 0, delayed: 0, dlqDepth: 1, oldestAgeSeconds: 7, maxAgeSeconds: LANES.marketing.maxAgeSeconds, sentLastHour: 12, failedLastHour: 1 });
+  });
+
+  it('GET /lanes still answers with null ages when the metrics backend fails', async () => {
+    const res = await run({ queue: new MemoryLaneQueue(), clock, laneMetrics: { snapshot: () => Promise.reject(new Error('CloudWatch down')) } }, event('GET /lanes'));
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(res.body).data[0]).toMatchObject({ oldestAgeSeconds: null, sentLastHour: null });
+  });
+
+  it('refuses keys without the admin scope with 403', async () => {
+    const res = await run({ queue: new MemoryLaneQueue(), clock }, event('GET /lanes', { scopes: 'emails:send,emails:read' }));
+    expect(res.statusCode).toBe(403);
+    expect(JSON.parse(res.body)).toMatchObject({ statusCode: 403, name: 'restricted_api_key' });
+  });
+
+  it('answers 404 for an unknown lane and 422 for a bad limit', async () => {
+    const dlq = { list: async () => [], redrive: async () => ({}) };
+    expect((await run({ queue: new MemoryLaneQueue(), clock, dlq }, event('GET /lanes/{lane}/dlq', { lane: 'urgent' }))).statusCode).toBe(404);
+    expect((await run({ queue: new MemoryLaneQueue(), clock, dlq }, event('GET /lanes/{lane}/dlq', { lane: 'bulk', query: { limit: '0' } }))).statusCode).toBe(422);
+  });
+
+  it('lists and redrives a lane DLQ through the DLQ port', async () => {
+    const calls: string[] = [];
+    const dlq = {
+      list: async (lane: string, max: number) => {
+        calls.push(`list ${lane} ${max}`);
+        return [{ emailId: 'e1', reason: 'x' }];
+      },
+      redrive: async (lane: string) => {
+        calls.push(`redrive ${lane}`);
+        return { moved: 3 };
+      },
+    };
+    const list = await run({ queue: new MemoryLaneQueue(), clock, dlq }, event('GET /lanes/{lane}/dlq', { lane: 'bulk', query: { limit: '5' } }));
+    expect(JSON.parse(list.body)).toEqual({ object: 'list', lane: 'bulk', data: [{ emailId: 'e1', reason: 'x' }] });
+    const redrive = await run({ queue: new MemoryLaneQueue(), clock, dlq }, event('POST /lanes/{lane}/dlq/redrive', { lane: 'bulk' }));
+    expect(redrive.statusCode).toBe(202);
+    expect(JSON.parse(redrive.body)).toEqual({ lane: 'bulk', moved: 3 });
+    expect(calls).toEqual(['list bulk 5', 'redrive bulk']);
+  });
+});
