@@ -6,14 +6,21 @@ import { createDocumentClient, createSqsClient } from '#shared/adapters/aws-clie
 import { DynamoCircuitBreaker } from '#shared/adapters/dynamodb-circuit-breaker';
 import { DynamoEmailStore } from '#shared/adapters/dynamodb-email-store';
 import { DynamoTenantStore } from '#shared/adapters/dynamodb-tenant-store';
+import { DynamoSuppressionStore } from '#shared/adapters/dynamodb-suppression-store';
+import { createEventPublisher } from '#shared/adapters/eventbridge-event-publisher';
+import { createSigningKeySource } from '#shared/adapters/signing-key';
 import { createSesMailProvider } from '#shared/adapters/ses-mail-provider';
 import { createSmtpMailProvider } from '#shared/adapters/smtp-mail-provider';
 import { SqsLaneQueue } from '#shared/adapters/sqs-lane-queue';
+import { DynamoTemplateStore } from '#shared/adapters/dynamodb-template-store';
+import { createS3AttachmentStore } from '#shared/adapters/s3-attachment-store';
+import { createTemplateContentBuilder } from '#shared/use-cases/template-content';
 import type { LaneMessage } from '#shared/domain/email';
 import { withPowertools } from '#shared/http/middy';
 import { logger } from '#shared/observability/logger';
 import { systemClock } from '#shared/ports/index';
 import { sendEmail, type SendEmailDeps } from '#shared/use-cases/send-email';
+import { unsubscribeLinks } from '#shared/use-cases/unsubscribe';
 
 /** Thrown for a record that should come back later; the visibility was already changed. */
 export class RetryLaterError extends Error {
@@ -65,9 +72,23 @@ export function createSenderDeps(env: Record<string, string | undefined>): SendE
   const doc = createDocumentClient();
   const table = config[ENV.TABLE_NAME];
   const fallback = createSmtpMailProvider({ url: config[ENV.SMTP_URL], secretArn: config[ENV.SMTP_SECRET_ARN] });
+  const tenants = new DynamoTenantStore(doc, table);
+  const attachments = createS3AttachmentStore(config[ENV.ATTACHMENTS_BUCKET]);
+  const emails = new DynamoEmailStore(doc, table);
+  const events = createEventPublisher({ busName: config[ENV.EVENT_BUS_NAME], mode: config[ENV.EVENT_PUBLISHER], recipientLogging: config[ENV.RECIPIENT_LOGGING] }, emails);
+  const publicApiUrl = config[ENV.PUBLIC_API_URL];
+  // Marketing and bulk mail carries RFC 8058 one-click unsubscribe headers and `unsubscribe_url`.
+  const unsubscribe = publicApiUrl
+    ? unsubscribeLinks({ baseUrl: publicApiUrl, clock: systemClock, signingKey: createSigningKeySource({ key: config[ENV.UNSUBSCRIBE_SIGNING_KEY], secretArn: config[ENV.UNSUBSCRIBE_SECRET_ARN] }) })
+    : undefined;
+  const templateContent = createTemplateContentBuilder({ templates: new DynamoTemplateStore(doc, table), tenants, ...(attachments ? { attachments } : {}), ...(unsubscribe ? { extraVariables: unsubscribe.variables } : {}) });
   return {
-    emails: new DynamoEmailStore(doc, table),
-    tenants: new DynamoTenantStore(doc, table),
+    emails,
+    ...(events ? { events } : {}),
+    suppressions: new DynamoSuppressionStore(doc, table),
+    tenants,
+    // Renders the template version recorded at accept time; reads attachment bytes from S3.
+    content: unsubscribe ? unsubscribe.wrap(templateContent) : templateContent,
     queue: new SqsLaneQueue(createSqsClient(), config[ENV.LANE_QUEUE_URLS], config[ENV.LANE_DLQ_URLS]),
     clock: systemClock,
     lane: LANES[config[ENV.LANE]],

@@ -9,6 +9,7 @@ import { createHealthHandler } from '#functions/health/app';
 import { createIngestHandler } from '#functions/ingest/app';
 import { createOperationsHandler } from '#functions/operations/app';
 import { createSenderHandler } from '#functions/sender/app';
+import { createTemplatesHandler } from '#functions/templates/app';
 import type { SendEmailDeps } from '#shared/use-cases/send-email';
 import type { FunctionName } from '../definitions';
 
@@ -22,6 +23,7 @@ export const API_FUNCTIONS: Partial<Record<FunctionName, (env: Env) => AnyHandle
   emails: createEmailsHandler,
   health: createHealthHandler,
   operations: createOperationsHandler,
+  templates: createTemplatesHandler,
 };
 
 /** One lane's sender; `customize` adjusts its wired dependencies (fault-injection tests). */

@@ -136,7 +136,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
     const tenantId = options.seed?.tenantId ?? 'local';
     const from = options.seed?.from ?? 'Mailroom <hello@example.com>';
-    const { apiKey } = await createTenant(tenantId, { allowedSenders: options.seed?.allowedSenders ?? ['example.com'], name: 'Local tenant' });
+    const { apiKey } = await createTenant(tenantId, { allowedSenders: options.seed?.allowedSenders ?? ['example.com'], name: 'Local tenant', baseUrl: 'https://app.example.com' });
 
     return {
       apiUrl: api.url,

@@ -107,10 +107,14 @@ export const ingestEnvSchema = z.object({
   [ENV.IDEMPOTENCY_TABLE_NAME]: z.string().min(1),
   [ENV.LANE_QUEUE_URLS]: laneMap,
   [ENV.DEFAULT_RETENTION_DAYS]: z.coerce.number().int().positive().default(30),
-  [ENV.MAX_BODY_BYTES]: z.coerce.number().int().positive().default(1_000_000),
+  // API Gateway's own payload limit; attachments sent as base64 `content` need the room.
+  [ENV.MAX_BODY_BYTES]: z.coerce.number().int().positive().default(10 * 1024 * 1024),
+  /** Attachment bytes (S3); without it a request with attachments is refused. */
+  [ENV.ATTACHMENTS_BUCKET]: z.string().min(1).optional(),
 });
 
 export const senderEnvSchema = z.object({
+  [ENV.ATTACHMENTS_BUCKET]: z.string().min(1).optional(),
   ...common,
   ...eventSettings,
   ...unsubscribeSettings,
