@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DEFAULT_LANE, isLane, type Lane } from '#shared/config/lanes';
 import { hasScope, type Principal } from '#shared/domain/api-key';
 import type { EmailRecord } from '#shared/domain/email';
-import { ForbiddenError, ValidationError } from '#shared/domain/errors';
+import { ForbiddenError, PayloadTooLargeError, ValidationError } from '#shared/domain/errors';
 import { parseSendRequest, type SendEmailRequest } from '#shared/domain/send-request';
 import type { Tenant } from '#shared/domain/tenant';
 import type { IdempotencyGuard } from '#shared/ports/idempotency';
@@ -134,7 +134,22 @@ export async function prepareEmail(
     expiresAt,
     events: [emailEvent(status, now, { lane, ...(scheduledAt ? { scheduled_at: scheduledAt.toISOString() } : {}) })],
   };
+  assertStorable(record);
   return { record, request };
+}
+
+/**
+ * Largest email record (bodies, addresses, headers, template variables) accepted, in bytes of
+ * JSON. A DynamoDB item holds 400 KB, and the record keeps room for its `events` history.
+ */
+export const MAX_EMAIL_RECORD_BYTES = 350_000;
+
+/** Refuses (413) an email whose record could not be stored, instead of failing the write with a 500. */
+function assertStorable(record: EmailRecord): void {
+  const size = Buffer.byteLength(JSON.stringify(record), 'utf8');
+  if (size > MAX_EMAIL_RECORD_BYTES) {
+    throw new PayloadTooLargeError(`The email is ${size} bytes once stored; at most ${MAX_EMAIL_RECORD_BYTES} bytes of bodies, addresses, headers and template variables are accepted. Send large content as attachments.`);
+  }
 }
 
 /**

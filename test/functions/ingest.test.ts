@@ -80,6 +80,15 @@ describe('POST /emails (ingest handler, in-memory ports)', () => {
     expect(deps.emails.items.size).toBe(0);
   });
 
+  it('answers 413 for an email too large to store, even under the body limit', async () => {
+    deps = { ...deps, maxBodyBytes: 10_000_000 };
+    const res = await post({ ...body, html: 'x'.repeat(400_000) });
+    expect(res.status).toBe(413);
+    expect(res.body).toMatchObject({ statusCode: 413, name: 'payload_too_large' });
+    expect(deps.emails.items.size).toBe(0);
+    expect((await post({ ...body, html: 'x'.repeat(300_000) })).status).toBe(200);
+  });
+
   it.each([
     ['missing_required_field', { from: body.from, to: body.to, html: 'x' }],
     ['missing_required_field', { from: body.from, subject: 'x', html: 'x' }],
