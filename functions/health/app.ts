@@ -1,5 +1,6 @@
 import { ENV, healthEnvSchema, loadEnv } from '#shared/config/env';
-import { createSqsClient } from '#shared/adapters/aws-clients';
+import { createDocumentClient, createSqsClient } from '#shared/adapters/aws-clients';
+import { readBreakerState } from '#shared/adapters/dynamodb-circuit-breaker';
 import { createLaneMetrics } from '#shared/adapters/lane-metrics';
 import { smtpSettingsFromSecret, smtpSettingsFromUrl } from '#shared/adapters/smtp-mail-provider';
 import { SmtpProbe } from '#shared/adapters/smtp-probe';
@@ -25,6 +26,7 @@ export const makeHealthHandler =
 export function createHealthDeps(env: Record<string, string | undefined>): HealthDeps {
   const config = loadEnv(healthEnvSchema, env);
   const table = config[ENV.TABLE_NAME];
+  const doc = createDocumentClient();
   const smtpUrl = config[ENV.SMTP_URL];
   const smtpSecret = config[ENV.SMTP_SECRET_ARN];
   const probe = smtpUrl ? new SmtpProbe(async () => smtpSettingsFromUrl(smtpUrl)) : smtpSecret ? new SmtpProbe(smtpSettingsFromSecret(smtpSecret)) : undefined;
@@ -39,6 +41,8 @@ export function createHealthDeps(env: Record<string, string | undefined>): Healt
   return {
     queue: new SqsLaneQueue(createSqsClient(), config[ENV.LANE_QUEUE_URLS], config[ENV.LANE_DLQ_URLS]),
     clock: systemClock,
+    // One consistent read per check: health must show the breaker as the senders see it.
+    breaker: { state: (provider: string) => readBreakerState(doc, table, provider) },
     ...(smtp ? { smtp } : {}),
     ...(cachedMetrics ? { laneMetrics: cachedMetrics } : {}),
   };

@@ -1,23 +1,23 @@
 import { ENV, loadEnv, operationsEnvSchema } from '#shared/config/env';
 import { isLane, LANE_NAMES, type Lane } from '#shared/config/lanes';
-import { createSqsClient } from '#shared/adapters/aws-clients';
+import { createDocumentClient, createSqsClient } from '#shared/adapters/aws-clients';
+import { DynamoEmailStore } from '#shared/adapters/dynamodb-email-store';
+import { SqsDlqAdmin } from '#shared/adapters/sqs-dlq-admin';
 import { createLaneMetrics } from '#shared/adapters/lane-metrics';
 import { SqsLaneQueue } from '#shared/adapters/sqs-lane-queue';
 import { hasScope, type Principal } from '#shared/domain/api-key';
 import { ForbiddenError, NotFoundError, ValidationError } from '#shared/domain/errors';
 import { json, principalOf, type ApiEvent, type ApiResult } from '#shared/http/api';
 import { withApi } from '#shared/http/middy';
-import { systemClock } from '#shared/ports/index';
+import type { DlqAdmin } from '#shared/ports/dlq';
+import { systemClock, type EmailStore } from '#shared/ports/index';
 import { laneStatus, type LaneStatusDeps } from '#shared/use-cases/lane-status';
-
-/** DLQ inspection and redrive, as the operations API needs them (issue 3's DLQ use case fits this). */
-export interface OperationsDlq {
-  list(lane: Lane, max: number): Promise<unknown[]>;
-  redrive(lane: Lane): Promise<unknown>;
-}
+import { listDlq, MAX_DLQ_LIST, redriveDlq } from '#shared/use-cases/redrive-dlq';
 
 export interface OperationsDeps extends LaneStatusDeps {
-  readonly dlq?: OperationsDlq;
+  readonly dlq?: DlqAdmin;
+  /** Shows each DLQ entry's current email status. */
+  readonly emails?: EmailStore;
 }
 
 function requireAdmin(principal: Principal): void {
@@ -42,14 +42,15 @@ export const makeOperationsHandler =
         const lane = laneParam(event);
         const raw = event.queryStringParameters?.limit;
         const limit = raw === undefined ? 10 : Number(raw);
-        if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new ValidationError('`limit` must be an integer from 1 to 100.');
+        if (!Number.isInteger(limit) || limit < 1 || limit > MAX_DLQ_LIST) throw new ValidationError(`\`limit\` must be an integer from 1 to ${MAX_DLQ_LIST}.`);
         if (!deps.dlq) throw new NotFoundError('DLQ inspection is not available in this deployment.');
-        return json(200, { object: 'list', lane, data: await deps.dlq.list(lane, limit) });
+        const listing = await listDlq({ dlq: deps.dlq, clock: deps.clock, ...(deps.emails ? { emails: deps.emails } : {}) }, { lane, max: limit });
+        return json(200, { object: 'list', lane, data: listing.messages });
       }
       case 'POST /lanes/{lane}/dlq/redrive': {
         const lane = laneParam(event);
         if (!deps.dlq) throw new NotFoundError('DLQ redrive is not available in this deployment.');
-        return json(202, { lane, ...((await deps.dlq.redrive(lane)) as object) });
+        return json(202, await redriveDlq({ dlq: deps.dlq }, { lane }));
       }
       default:
         throw new NotFoundError(`No route ${event.routeKey}.`);
@@ -58,9 +59,16 @@ export const makeOperationsHandler =
 
 export function createOperationsDeps(env: Record<string, string | undefined>): OperationsDeps {
   const config = loadEnv(operationsEnvSchema, env);
-  const queue = new SqsLaneQueue(createSqsClient(), config[ENV.LANE_QUEUE_URLS], config[ENV.LANE_DLQ_URLS]);
+  const sqs = createSqsClient();
+  const queue = new SqsLaneQueue(sqs, config[ENV.LANE_QUEUE_URLS], config[ENV.LANE_DLQ_URLS]);
   const laneMetrics = createLaneMetrics(config[ENV.LANE_METRICS], { table: config[ENV.TABLE_NAME], queueUrls: config[ENV.LANE_QUEUE_URLS] });
-  return { queue, clock: systemClock, ...(laneMetrics ? { laneMetrics } : {}) };
+  return {
+    queue,
+    clock: systemClock,
+    dlq: new SqsDlqAdmin(sqs, config[ENV.LANE_QUEUE_URLS], config[ENV.LANE_DLQ_URLS]),
+    emails: new DynamoEmailStore(createDocumentClient(), config[ENV.TABLE_NAME]),
+    ...(laneMetrics ? { laneMetrics } : {}),
+  };
 }
 
 export const createOperationsHandler = (env: Record<string, string | undefined>) => withApi(makeOperationsHandler(createOperationsDeps(env)));

@@ -4,6 +4,7 @@ import { LANE_NAMES, LANES } from '#shared/config/lanes';
 import { MemoryLaneQueue } from '#shared/adapters/memory/memory-adapters';
 import type { ApiEvent } from '#shared/http/api';
 import { withApi } from '#shared/http/middy';
+import type { DlqAdmin } from '#shared/ports/dlq';
 import type { LaneMetrics } from '#shared/ports/operations';
 import { makeOperationsHandler, type OperationsDeps } from '#functions/operations/app';
 
@@ -55,28 +56,32 @@ describe('operations API', () => {
   });
 
   it('answers 404 for an unknown lane and 422 for a bad limit', async () => {
-    const dlq = { list: async () => [], redrive: async () => ({}) };
+    const dlq: DlqAdmin = { list: async () => [], redrive: async () => ({ kind: 'moved', moved: 0 }) };
     expect((await run({ queue: new MemoryLaneQueue(), clock, dlq }, event('GET /lanes/{lane}/dlq', { lane: 'urgent' }))).statusCode).toBe(404);
     expect((await run({ queue: new MemoryLaneQueue(), clock, dlq }, event('GET /lanes/{lane}/dlq', { lane: 'bulk', query: { limit: '0' } }))).statusCode).toBe(422);
   });
 
   it('lists and redrives a lane DLQ through the DLQ port', async () => {
     const calls: string[] = [];
-    const dlq = {
-      list: async (lane: string, max: number) => {
+    const dlq: DlqAdmin = {
+      list: async (lane, max) => {
         calls.push(`list ${lane} ${max}`);
-        return [{ emailId: 'e1', reason: 'x' }];
+        return [{ messageId: 'm1', emailId: 'e1', tenantId: 't1', reason: 'Timeout: gave up', enqueuedAt: '2029-12-31T23:59:00.000Z' }];
       },
-      redrive: async (lane: string) => {
+      redrive: async (lane) => {
         calls.push(`redrive ${lane}`);
-        return { moved: 3 };
+        return { kind: 'moved', moved: 3 };
       },
     };
     const list = await run({ queue: new MemoryLaneQueue(), clock, dlq }, event('GET /lanes/{lane}/dlq', { lane: 'bulk', query: { limit: '5' } }));
-    expect(JSON.parse(list.body)).toEqual({ object: 'list', lane: 'bulk', data: [{ emailId: 'e1', reason: 'x' }] });
+    expect(JSON.parse(list.body)).toEqual({
+      object: 'list',
+      lane: 'bulk',
+      data: [{ messageId: 'm1', emailId: 'e1', tenantId: 't1', reason: 'Timeout: gave up', enqueuedAt: '2029-12-31T23:59:00.000Z', ageSeconds: 60 }],
+    });
     const redrive = await run({ queue: new MemoryLaneQueue(), clock, dlq }, event('POST /lanes/{lane}/dlq/redrive', { lane: 'bulk' }));
     expect(redrive.statusCode).toBe(202);
-    expect(JSON.parse(redrive.body)).toEqual({ lane: 'bulk', moved: 3 });
+    expect(JSON.parse(redrive.body)).toEqual({ lane: 'bulk', kind: 'moved', moved: 3 });
     expect(calls).toEqual(['list bulk 5', 'redrive bulk']);
   });
 });
