@@ -31,7 +31,8 @@ export class MemoryTemplateStore implements TemplateStore {
     const current = this.drafts.get(key);
     if (!current) return undefined;
     const base = Object.fromEntries(Object.entries(current).filter(([k]) => !(CONTENT_FIELDS as readonly string[]).includes(k)));
-    const next = { ...base, ...clone(content), updatedAt } as TenantTemplate;
+    const fields = Object.fromEntries(CONTENT_FIELDS.filter((f) => content[f] !== undefined).map((f) => [f, clone(content[f])]));
+    const next = { ...base, ...fields, updatedAt } as TenantTemplate;
     this.drafts.set(key, next);
     return clone(next);
   }
