@@ -13,7 +13,7 @@ import { DynamoTemplateStore } from '#shared/adapters/dynamodb-template-store';
 import { createS3AttachmentStore } from '#shared/adapters/s3-attachment-store';
 import { createAttachmentIntake } from '#shared/use-cases/attachments';
 import { createTemplateLookup } from '#shared/use-cases/templates';
-import { header, json, jsonBody, principalOf, type ApiEvent, type ApiResult } from '#shared/http/api';
+import { header, idempotencyKeyOf, json, jsonBody, principalOf, type ApiEvent, type ApiResult } from '#shared/http/api';
 import { withApi } from '#shared/http/middy';
 import { metrics, METRIC } from '#shared/observability/metrics';
 import { systemClock } from '#shared/ports/index';
@@ -31,7 +31,7 @@ export const makeIngestHandler =
     const principal = principalOf(event);
     if (context?.getRemainingTimeInMillis) deps.idempotency.registerLambdaContext?.(context);
     const body = jsonBody(event, deps.maxBodyBytes);
-    const idempotencyKey = header(event, 'idempotency-key');
+    const idempotencyKey = idempotencyKeyOf(event);
     const laneHeader = header(event, 'mailroom-lane');
     if (event.routeKey === 'POST /emails/batch') {
       const validation = header(event, 'x-batch-validation');

@@ -9,7 +9,8 @@ import { DynamoTenantStore } from '#shared/adapters/dynamodb-tenant-store';
 import { DynamoSuppressionStore } from '#shared/adapters/dynamodb-suppression-store';
 import { createEventPublisher } from '#shared/adapters/eventbridge-event-publisher';
 import { createSigningKeySource } from '#shared/adapters/signing-key';
-import { createSesMailProvider } from '#shared/adapters/ses-mail-provider';
+import { DynamoSenderCap } from '#shared/adapters/dynamodb-sender-cap';
+import { createSesMailProvider, type SesMailProvider } from '#shared/adapters/ses-mail-provider';
 import { createSmtpMailProvider } from '#shared/adapters/smtp-mail-provider';
 import { SqsLaneQueue } from '#shared/adapters/sqs-lane-queue';
 import { DynamoTemplateStore } from '#shared/adapters/dynamodb-template-store';
@@ -19,6 +20,7 @@ import type { LaneMessage } from '#shared/domain/email';
 import { withPowertools } from '#shared/http/middy';
 import { logger } from '#shared/observability/logger';
 import { systemClock } from '#shared/ports/index';
+import { pacedProvider } from '#shared/use-cases/pacing';
 import { sendEmail, type SendEmailDeps } from '#shared/use-cases/send-email';
 import { unsubscribeLinks } from '#shared/use-cases/unsubscribe';
 
@@ -67,6 +69,8 @@ export const makeSenderHandler = (deps: SendEmailDeps) => {
     processPartialResponse(event, recordHandler, new BatchProcessor(EventType.SQS), context ? { context } : undefined);
 };
 
+const pacedSes = (ses: SesMailProvider) => pacedProvider(ses, { maxSendRate: () => ses.maxSendRate(), clock: systemClock });
+
 export function createSenderDeps(env: Record<string, string | undefined>): SendEmailDeps {
   const config = loadEnv(senderEnvSchema, env);
   const doc = createDocumentClient();
@@ -92,7 +96,10 @@ export function createSenderDeps(env: Record<string, string | undefined>): SendE
     queue: new SqsLaneQueue(createSqsClient(), config[ENV.LANE_QUEUE_URLS], config[ENV.LANE_DLQ_URLS]),
     clock: systemClock,
     lane: LANES[config[ENV.LANE]],
-    primary: createSesMailProvider({ configurationSet: config[ENV.SES_CONFIGURATION_SET], timeoutMs: config[ENV.SES_TIMEOUT_MS] }),
+    // Paced to the account's MaxSendRate (recipients per second, read every 10 minutes), per container.
+    primary: pacedSes(createSesMailProvider({ configurationSet: config[ENV.SES_CONFIGURATION_SET], timeoutMs: config[ENV.SES_TIMEOUT_MS] })),
+    // Per-sender hourly caps (tenant limits), counted at send time on every lane.
+    senderCap: new DynamoSenderCap(doc, table),
     ...(fallback ? { fallback } : {}),
     // One breaker item per provider in the main table, shared by every sender of every lane.
     breaker: new DynamoCircuitBreaker(doc, table, {

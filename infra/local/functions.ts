@@ -10,6 +10,8 @@ import { createIngestHandler } from '#functions/ingest/app';
 import { createOperationsHandler } from '#functions/operations/app';
 import { createSenderHandler } from '#functions/sender/app';
 import { createTemplatesHandler } from '#functions/templates/app';
+import { createSuppressionsHandler } from '#functions/suppressions/app';
+import { createUnsubscribeHandler } from '#functions/unsubscribe/app';
 import type { SendEmailDeps } from '#shared/use-cases/send-email';
 import type { FunctionName } from '../definitions';
 
@@ -24,6 +26,8 @@ export const API_FUNCTIONS: Partial<Record<FunctionName, (env: Env) => AnyHandle
   health: createHealthHandler,
   operations: createOperationsHandler,
   templates: createTemplatesHandler,
+  suppressions: createSuppressionsHandler,
+  unsubscribe: createUnsubscribeHandler,
 };
 
 /** One lane's sender; `customize` adjusts its wired dependencies (fault-injection tests). */

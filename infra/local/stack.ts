@@ -110,6 +110,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // Lane ages and last-hour counts: CloudWatch has no local emulator, so count from the table.
       [ENV.LANE_METRICS]: 'table',
       [ENV.UNSUBSCRIBE_SIGNING_KEY]: 'local-unsubscribe-signing-key-not-secret',
+      // No EventBridge emulator exists: outbound events are printed and added to the email's history.
+      [ENV.EVENT_PUBLISHER]: 'local',
       ...(options.smtpFallback === false ? {} : { [ENV.SMTP_URL]: emulators.smtpUrl }),
       ...options.env,
     };

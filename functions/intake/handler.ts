@@ -1,0 +1,3 @@
+import { createIntakeHandler } from './app';
+
+export const handler = createIntakeHandler(process.env);

@@ -1,0 +1,3 @@
+import { createSuppressionsHandler } from './app';
+
+export const handler = createSuppressionsHandler(process.env);

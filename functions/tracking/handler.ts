@@ -1,0 +1,3 @@
+import { createTrackingHandler } from './app';
+
+export const handler = createTrackingHandler(process.env);

@@ -1,0 +1,3 @@
+import { createUnsubscribeHandler } from './app';
+
+export const handler = createUnsubscribeHandler(process.env);

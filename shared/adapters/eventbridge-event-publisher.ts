@@ -1,0 +1,84 @@
+import { type EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { logger } from '#shared/observability/logger';
+import { redactAddress, type RecipientLogging } from '#shared/observability/redact';
+import type { EmailStore, EventPublisher, MailroomEvent } from '#shared/ports/index';
+import { createEventBridgeClient } from './aws-clients';
+
+/** `source` of every event Mailroom puts on its bus. */
+export const EVENT_SOURCE = 'mailroom';
+/** PutEvents takes at most 10 entries per call. */
+const BATCH = 10;
+
+/** The detail as it leaves Mailroom: recipients masked or hashed as configured, a timestamp always. */
+export function outboundDetail(detail: Record<string, unknown>, mode: RecipientLogging, now: () => Date = () => new Date()): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...detail, at: typeof detail.at === 'string' ? detail.at : now().toISOString() };
+  if (Array.isArray(detail.recipients)) out.recipients = detail.recipients.map((r) => redactAddress(String(r), mode));
+  return out;
+}
+
+/** Outbound "Email …" events: PutEvents on the Mailroom bus, source `mailroom`, batches of 10. */
+export class EventBridgeEventPublisher implements EventPublisher {
+  constructor(
+    private readonly client: EventBridgeClient,
+    private readonly busName: string,
+    private readonly recipientLogging: RecipientLogging = 'mask',
+  ) {}
+
+  async publish(events: readonly MailroomEvent[]): Promise<void> {
+    for (let i = 0; i < events.length; i += BATCH) {
+      let entries: PutEventsRequestEntry[] = events.slice(i, i + BATCH).map((e) => ({
+        EventBusName: this.busName,
+        Source: EVENT_SOURCE,
+        DetailType: e.detailType,
+        Detail: JSON.stringify(outboundDetail(e.detail, this.recipientLogging)),
+      }));
+      // Entries can fail one by one (throttling); retry those once, then report.
+      for (let attempt = 0; attempt < 2 && entries.length > 0; attempt++) {
+        const out = await this.client.send(new PutEventsCommand({ Entries: entries }));
+        if (!out.FailedEntryCount) {
+          entries = [];
+          break;
+        }
+        entries = entries.filter((_, j) => out.Entries?.[j]?.ErrorCode);
+      }
+      if (entries.length > 0) throw new Error(`${entries.length} event(s) could not be put on ${this.busName}`);
+    }
+  }
+}
+
+/**
+ * Local mode's bus (no EventBridge emulator exists): prints each event, keeps it in memory and
+ * appends it to its email's history, so `GET /emails/{id}` shows what subscribers would have heard.
+ */
+export class LocalEventPublisher implements EventPublisher {
+  readonly published: Array<MailroomEvent & { readonly time: string }> = [];
+
+  constructor(
+    private readonly emails: EmailStore | undefined,
+    private readonly recipientLogging: RecipientLogging = 'mask',
+    private readonly print: (line: string) => void = (line) => console.log(line),
+  ) {}
+
+  async publish(events: readonly MailroomEvent[]): Promise<void> {
+    for (const e of events) {
+      const detail = outboundDetail(e.detail, this.recipientLogging);
+      const time = new Date().toISOString();
+      this.published.push({ detailType: e.detailType, detail, time });
+      this.print(`[mailroom events] ${e.detailType} ${JSON.stringify(detail)}`);
+      if (typeof detail.id === 'string') await this.emails?.appendEvent(detail.id, { type: 'event_published', at: time, detail: { detail_type: e.detailType } });
+    }
+  }
+}
+
+/** The publisher a function's config asks for: EventBridge (AWS, LocalStack) or the local one. */
+export function createEventPublisher(
+  config: { busName?: string | undefined; mode: 'eventbridge' | 'local'; recipientLogging: RecipientLogging },
+  emails?: EmailStore,
+): EventPublisher | undefined {
+  if (config.mode === 'local') return new LocalEventPublisher(emails, config.recipientLogging);
+  if (!config.busName) {
+    logger.debug('No event bus configured; outbound events are off');
+    return undefined;
+  }
+  return new EventBridgeEventPublisher(createEventBridgeClient(), config.busName, config.recipientLogging);
+}

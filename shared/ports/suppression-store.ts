@@ -1,0 +1,15 @@
+import type { Suppression } from '#shared/domain/suppression';
+import type { SuppressionCheck } from './index';
+
+/** A tenant's suppression list; also answers the sender's SuppressionCheck. */
+export interface SuppressionStore extends SuppressionCheck {
+  /**
+   * Adds the address. A `marketing` entry never narrows an existing `all` one; an `all` entry
+   * replaces a `marketing` one. Returns the entry now stored.
+   */
+  put(suppression: Suppression): Promise<Suppression>;
+  get(tenantId: string, address: string): Promise<Suppression | undefined>;
+  list(tenantId: string, input: { limit: number; cursor?: string }): Promise<{ items: Suppression[]; cursor?: string }>;
+  /** False when the address was not on the list. */
+  delete(tenantId: string, address: string): Promise<boolean>;
+}
