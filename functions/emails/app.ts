@@ -1,17 +1,28 @@
-import { ENV, loadEnv, readEnvSchema } from '#shared/config/env';
-import { createDocumentClient } from '#shared/adapters/aws-clients';
+import { emailsEnvSchema, ENV, loadEnv } from '#shared/config/env';
+import { createDocumentClient, createSqsClient } from '#shared/adapters/aws-clients';
 import { DynamoEmailStore } from '#shared/adapters/dynamodb-email-store';
-import { NotFoundError } from '#shared/domain/errors';
-import { json, principalOf, requireScope, type ApiEvent, type ApiResult } from '#shared/http/api';
+import { sendSchedulerFromEnv } from '#shared/adapters/scheduler-send-scheduler';
+import { SqsLaneQueue } from '#shared/adapters/sqs-lane-queue';
+import { DependencyError, NotFoundError } from '#shared/domain/errors';
+import { json, jsonBody, principalOf, requireScope, type ApiEvent, type ApiResult } from '#shared/http/api';
 import { withApi } from '#shared/http/middy';
-import type { EmailStore } from '#shared/ports/index';
+import { systemClock, type Clock, type EmailStore, type LaneQueue, type SendScheduler } from '#shared/ports/index';
+import { cancelEmail } from '#shared/use-cases/cancel-email';
+import { rescheduleEmail } from '#shared/use-cases/reschedule-email';
 import { getEmail, listEmails, toEmailView } from '#shared/use-cases/get-email';
 
 export interface EmailsDeps {
   readonly emails: EmailStore;
+  /** Reschedule puts a message with the new schedule version on the lane queue. */
+  readonly queue?: LaneQueue;
+  readonly scheduler?: SendScheduler;
+  readonly clock?: Clock;
 }
 
-/** `GET /emails`, `GET /emails/{id}`. */
+/** Largest PATCH body (it holds one field). */
+const MAX_PATCH_BYTES = 10_000;
+
+/** `GET /emails`, `GET /emails/{id}`, `PATCH /emails/{id}` (reschedule), `POST /emails/{id}/cancel`; the last two answer `{object:'email', id}` like Resend. */
 export const makeEmailsHandler =
   (deps: EmailsDeps) =>
   async (event: ApiEvent): Promise<ApiResult> => {
@@ -22,14 +33,29 @@ export const makeEmailsHandler =
         return json(200, await listEmails(deps, requireScope(principal, 'emails:read'), { ...(event.queryStringParameters ?? {}) }));
       case 'GET /emails/{id}':
         return json(200, toEmailView(await getEmail(deps, requireScope(principal, 'emails:read'), id ?? '')));
+      case 'PATCH /emails/{id}': {
+        const body = jsonBody(event, MAX_PATCH_BYTES);
+        if (!deps.queue) throw new DependencyError('Rescheduling is not configured on this deployment (no lane queues).');
+        return json(200, await rescheduleEmail({ ...deps, queue: deps.queue, clock: deps.clock ?? systemClock }, principal, id ?? '', body));
+      }
+      case 'POST /emails/{id}/cancel':
+        return json(200, await cancelEmail({ ...deps, clock: deps.clock ?? systemClock }, principal, id ?? ''));
       default:
         throw new NotFoundError(`No route ${event.routeKey}.`);
     }
   };
 
 export function createEmailsDeps(env: Record<string, string | undefined>): EmailsDeps {
-  const config = loadEnv(readEnvSchema, env);
-  return { emails: new DynamoEmailStore(createDocumentClient(), config[ENV.TABLE_NAME]) };
+  const config = loadEnv(emailsEnvSchema, env);
+  const doc = createDocumentClient();
+  const urls = config[ENV.LANE_QUEUE_URLS];
+  const scheduler = sendSchedulerFromEnv(config, doc);
+  return {
+    emails: new DynamoEmailStore(doc, config[ENV.TABLE_NAME]),
+    clock: systemClock,
+    ...(urls ? { queue: new SqsLaneQueue(createSqsClient(), urls) } : {}),
+    ...(scheduler ? { scheduler } : {}),
+  };
 }
 
 export const createEmailsHandler = (env: Record<string, string | undefined>) => withApi(makeEmailsHandler(createEmailsDeps(env)));

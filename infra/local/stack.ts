@@ -22,6 +22,8 @@ import { createBucket, createQueues, createTables, type LocalQueues } from './bo
 import { LOCAL_AWS, startEmulators, type EmulatorPorts, type Emulators } from './emulators';
 import { API_FUNCTIONS, createLaneSender } from './functions';
 import { startLanePoller, type LanePoller } from './lane-poller';
+import { DynamoLocalScheduler, startLocalSchedulerLoop, type LocalSchedulerLoop } from '#shared/adapters/dynamodb-local-scheduler';
+import { SqsLaneQueue } from '#shared/adapters/sqs-lane-queue';
 
 export interface LocalStackOptions {
   /** API port (0 = any free port). */
@@ -43,6 +45,8 @@ export interface LocalStackOptions {
   readonly seed?: { tenantId?: string; from?: string; allowedSenders?: string[] };
   /** Start the lane pollers (default true). */
   readonly pollLanes?: boolean;
+  /** Start the local scheduler loop that fires due schedules (default true). */
+  readonly runScheduler?: boolean;
   readonly logLevel?: string;
 }
 
@@ -61,6 +65,8 @@ export interface LocalStack {
   readonly dynamo: DynamoDBClient;
   readonly doc: DynamoDBDocumentClient;
   poller?: LanePoller;
+  /** Fires due schedules (sends more than 15 minutes ahead) into the lane queues. */
+  scheduler?: LocalSchedulerLoop;
   /** Creates another tenant with its own key (tests). */
   createTenant(tenantId: string, options?: Partial<Tenant>): Promise<{ apiKey: string }>;
   stop(): Promise<void>;
@@ -106,6 +112,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [ENV.ATTACHMENTS_BUCKET]: names.attachmentsBucket,
       [ENV.EVENT_BUS_NAME]: names.eventBus,
       [ENV.SCHEDULE_GROUP]: names.scheduleGroup,
+      // No EventBridge Scheduler emulator exists: schedules live in the main table (survive a restart).
+      [ENV.SCHEDULER]: 'local',
       [ENV.SES_CONFIGURATION_SET]: 'mailroom',
       // Lane ages and last-hour counts: CloudWatch has no local emulator, so count from the table.
       [ENV.LANE_METRICS]: 'table',
@@ -126,6 +134,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (options.pollLanes !== false) {
       poller = startLanePoller({ sqs, queueUrls: queues.queueUrls, queueArns: queues.queueArns, senders, workers: options.workers ?? 4, ...(options.laneVisibilitySeconds !== undefined ? { visibilityTimeoutSeconds: options.laneVisibilitySeconds } : {}), onError: (e) => console.error('[local lanes]', e) });
       stops.unshift(() => poller!.stop());
+    }
+    let scheduler: LocalSchedulerLoop | undefined;
+    if (options.runScheduler !== false) {
+      // Fires what fell due while local mode was down at once, then every 250 ms.
+      scheduler = startLocalSchedulerLoop({ scheduler: new DynamoLocalScheduler(doc, names.table), queue: new SqsLaneQueue(sqs, queues.queueUrls), onError: (e) => console.error('[local scheduler]', e) });
+      stops.unshift(() => scheduler!.stop());
     }
 
     const keys = new DynamoApiKeyStore(doc, names.table);
@@ -155,6 +169,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dynamo,
       doc,
       ...(poller ? { poller } : {}),
+      ...(scheduler ? { scheduler } : {}),
       createTenant,
       async stop() {
         for (const stop of stops) await stop().catch((e) => console.error('[local] stop failed', e));

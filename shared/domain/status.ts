@@ -21,7 +21,8 @@ export const STATUSES = [
 export type Status = (typeof STATUSES)[number];
 
 const TRANSITIONS: Readonly<Record<Status, readonly Status[]>> = {
-  scheduled: ['queued', 'sending', 'canceled', 'suppressed', 'failed'],
+  // scheduled → scheduled: a reschedule (PATCH /emails/{id}) bumps the schedule version.
+  scheduled: ['scheduled', 'queued', 'sending', 'canceled', 'suppressed', 'failed'],
   queued: ['sending', 'canceled', 'suppressed', 'failed'],
   sending: ['sent', 'retrying', 'failed', 'suppressed', 'sending'],
   retrying: ['sending', 'failed', 'suppressed'],

@@ -17,9 +17,11 @@ import type {
   LaneQueue,
   MailProvider,
   SuppressionCheck,
+  SenderCap,
   TenantStore,
 } from '#shared/ports/index';
 import { emailEvent } from './email-events';
+import { secondsToNextHour } from './pacing';
 import { publishStatusEvent } from './status-events';
 
 export interface SendEmailDeps {
@@ -34,6 +36,8 @@ export interface SendEmailDeps {
   readonly suppressions?: SuppressionCheck;
   readonly events?: EventPublisher;
   readonly tenants?: TenantStore;
+  /** Per-sender hourly caps (tenant limits `perSenderHourlyCap`): an email over the cap waits for the next hour. */
+  readonly senderCap?: SenderCap;
   /** Seconds a claim lasts: longer than a provider call, shorter than the visibility timeout. */
   readonly leaseSeconds: number;
   /** Throttled receives before the sender fails over to the fallback (if any). */
@@ -125,6 +129,13 @@ export async function sendEmail(deps: SendEmailDeps, delivery: LaneDelivery): Pr
     return { kind: 'suppressed' };
   }
 
+  // Per-sender hourly cap: over it, wait for the next clock hour without spending an attempt.
+  const tenant = await deps.tenants?.get(email.tenantId);
+  const cap = tenant?.limits.perSenderHourlyCap ?? 0;
+  if (deps.senderCap && cap > 0 && !(await deps.senderCap.take(email.tenantId, normalizeAddress(email.from) ?? email.from, now, cap))) {
+    return waitForSenderCap(deps, email, token, message, delivery.receiveCount, now);
+  }
+
   let content: EmailContent;
   try {
     content = deps.content ? await deps.content.build(email) : { subject: email.subject ?? '', html: email.html, text: email.text };
@@ -145,13 +156,14 @@ export async function sendEmail(deps: SendEmailDeps, delivery: LaneDelivery): Pr
     attachments: content.attachments,
     date: now,
   });
-  const tenant = await deps.tenants?.get(email.tenantId);
   const mail = { emailId: email.id, tenantId: email.tenantId, lane: email.lane, from: email.from, recipients: envelope, raw, ...(tenant?.sesTenantName ? { sesTenantName: tenant.sesTenantName } : {}) };
 
   const attempt = email.attempts + 1;
   let result: { provider: MailProvider; messageId: string } | undefined;
   let failure: ProviderError | undefined;
   const gate = deps.breaker ? await deps.breaker.acquire(deps.primary.name) : { allowed: true, state: 'closed' as const };
+  // Each send that skips an open breaker counts once: the BreakerOpen alarm watches its maximum.
+  if (!gate.allowed) metrics.singleMetric().addDimension('Provider', deps.primary.name).addMetric(METRIC.BreakerOpen, 'Count', 1);
   if (gate.allowed) {
     try {
       result = await timed(deps.primary, mail);
@@ -164,7 +176,8 @@ export async function sendEmail(deps: SendEmailDeps, delivery: LaneDelivery): Pr
   }
   const primaryDown = !gate.allowed || (failure !== undefined && allowsFailover(failure, { throttleCount: delivery.receiveCount, throttleFailoverAfter: deps.throttleFailoverAfter ?? 3 }));
   if (!result && deps.fallback && primaryDown) {
-    metrics.singleMetric().addDimension('Provider', deps.fallback.name).addMetric(METRIC.ProviderFallbacks, 'Count', 1);
+    const reason = !gate.allowed ? 'breaker_open' : failure!.failureClass;
+    metrics.singleMetric().addDimension('Provider', deps.fallback.name).addDimension('Reason', reason).addMetric(METRIC.ProviderFallbacks, 'Count', 1);
     try {
       result = await timed(deps.fallback, mail);
     } catch (error) {
@@ -228,6 +241,23 @@ export async function sendEmail(deps: SendEmailDeps, delivery: LaneDelivery): Pr
     set: { attempts: attempt, lastError, leaseUntil: undefined },
   });
   return { kind: 'retry', delaySeconds: fullJitter(attempt, random), throttled: false, reason: error.code };
+}
+
+async function waitForSenderCap(deps: SendEmailDeps, email: EmailRecord, token: string, message: LaneMessage, receiveCount: number, now: Date): Promise<SendOutcome> {
+  await deps.emails.transition(email.id, {
+    to: 'retrying',
+    claimToken: token,
+    keepLastEvent: true,
+    event: emailEvent('sender_capped', deps.clock.now(), { sender: normalizeAddress(email.from) ?? email.from }),
+    set: { leaseUntil: undefined },
+  });
+  const delaySeconds = secondsToNextHour(now);
+  // Like throttling, a cap wait never pushes mail towards the DLQ: near SQS's receive limit, start a fresh message.
+  if (receiveCount >= (deps.maxReceiveCount ?? Number.POSITIVE_INFINITY) - 2) {
+    await deps.queue.enqueue(email.lane, message, { delaySeconds: Math.min(delaySeconds, 900) });
+    return { kind: 'requeued', delaySeconds };
+  }
+  return { kind: 'retry', delaySeconds, throttled: true, reason: 'sender_hourly_cap' };
 }
 
 async function timed(provider: MailProvider, mail: Parameters<MailProvider['send']>[0]): Promise<{ provider: MailProvider; messageId: string }> {

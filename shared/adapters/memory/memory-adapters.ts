@@ -12,6 +12,8 @@ import type {
   MailroomEvent,
   OutgoingMail,
   QueuedMessage,
+  SenderCap,
+  SendScheduler,
   TenantStore,
 } from '#shared/ports/index';
 
@@ -103,5 +105,35 @@ export class MemoryEventPublisher implements EventPublisher {
   readonly events: MailroomEvent[] = [];
   async publish(events: readonly MailroomEvent[]) {
     this.events.push(...events);
+  }
+}
+
+/** Per-sender hourly counters in memory (same semantics as DynamoSenderCap). */
+export class MemorySenderCap implements SenderCap {
+  readonly counts = new Map<string, number>();
+  async take(tenantId: string, sender: string, at: Date, cap: number): Promise<boolean> {
+    const key = `${tenantId}#${sender.toLowerCase()}#${at.toISOString().slice(0, 13)}`;
+    const used = this.counts.get(key) ?? 0;
+    if (used >= cap) return false;
+    this.counts.set(key, used + 1);
+    return true;
+  }
+}
+
+/** Schedules in memory: what is scheduled, when, with which message. */
+export class MemorySendScheduler implements SendScheduler {
+  readonly schedules = new Map<string, { lane: Lane; at: Date; message: LaneMessage }>();
+  readonly calls: Array<{ op: 'schedule' | 'reschedule' | 'cancel'; emailId: string }> = [];
+  async schedule(input: { emailId: string; lane: Lane; at: Date; message: LaneMessage }): Promise<void> {
+    this.calls.push({ op: 'schedule', emailId: input.emailId });
+    this.schedules.set(input.emailId, { lane: input.lane, at: input.at, message: input.message });
+  }
+  async reschedule(input: { emailId: string; lane: Lane; at: Date; message: LaneMessage }): Promise<void> {
+    this.calls.push({ op: 'reschedule', emailId: input.emailId });
+    this.schedules.set(input.emailId, { lane: input.lane, at: input.at, message: input.message });
+  }
+  async cancel(emailId: string): Promise<void> {
+    this.calls.push({ op: 'cancel', emailId });
+    this.schedules.delete(emailId);
   }
 }
