@@ -39,6 +39,14 @@ export class PayloadTooLargeError extends MailroomError {
   }
 }
 
+/** A malformed `Idempotency-Key` header (too long, not printable ASCII). */
+export class InvalidIdempotencyKeyError extends MailroomError {
+  constructor(message: string) {
+    super(message, 400, 'invalid_idempotency_key');
+    this.name = 'InvalidIdempotencyKeyError';
+  }
+}
+
 export class UnauthorizedError extends MailroomError {
   constructor(message = 'Missing or invalid API key. Send `Authorization: Bearer mr_…`.') {
     super(message, 401, 'missing_api_key');

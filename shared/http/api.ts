@@ -2,7 +2,7 @@ import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructu
 import type { MiddlewareObj } from '@middy/core';
 import { isLane } from '#shared/config/lanes';
 import { hasScope, SCOPES, type Principal, type Scope } from '#shared/domain/api-key';
-import { ForbiddenError, MailroomError, MalformedRequestError, PayloadTooLargeError, UnauthorizedError } from '#shared/domain/errors';
+import { ForbiddenError, InvalidIdempotencyKeyError, MailroomError, MalformedRequestError, PayloadTooLargeError, UnauthorizedError } from '#shared/domain/errors';
 import { logger } from '#shared/observability/logger';
 import { metrics, METRIC } from '#shared/observability/metrics';
 
@@ -61,20 +61,76 @@ export function header(event: Pick<ApiEvent, 'headers'>, name: string): string |
   return undefined;
 }
 
-/** Parses the JSON body, enforcing the size limit. 400 for malformed JSON, 413 for oversize. */
+/** Deepest JSON nesting a request may have (DynamoDB refuses items nested deeper than 32 levels). */
+export const MAX_JSON_DEPTH = 16;
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+/**
+ * Parses the JSON body: size limit (413, checked before decoding), strict UTF-8 (400), JSON
+ * syntax (400), nesting depth (400). Keys such as `__proto__` stay plain own data properties
+ * (JSON.parse never touches prototypes), so the schemas refuse them as unknown fields.
+ */
 export function jsonBody(event: Pick<ApiEvent, 'body' | 'isBase64Encoded'>, maxBytes: number): unknown {
   if (event.body === undefined || event.body === null || event.body === '') {
     throw new MalformedRequestError('The request body is empty; send a JSON object.');
   }
-  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-  if (Buffer.byteLength(text, 'utf8') > maxBytes) {
-    throw new PayloadTooLargeError(`The request body is larger than ${maxBytes} bytes.`);
+  if (typeof event.body !== 'string') throw new MalformedRequestError('The request body is not valid JSON.');
+  const tooLarge = () => new PayloadTooLargeError(`The request body is larger than ${maxBytes} bytes.`);
+  let text: string;
+  if (event.isBase64Encoded) {
+    if (Math.floor((event.body.length * 3) / 4) - 2 > maxBytes) throw tooLarge();
+    const bytes = Buffer.from(event.body, 'base64');
+    if (bytes.length > maxBytes) throw tooLarge();
+    try {
+      text = utf8.decode(bytes);
+    } catch (error) {
+      throw new MalformedRequestError('The request body is not valid UTF-8.', { cause: error });
+    }
+  } else {
+    if (event.body.length > maxBytes || Buffer.byteLength(event.body, 'utf8') > maxBytes) throw tooLarge();
+    text = event.body;
   }
+  let parsed: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    parsed = JSON.parse(text) as unknown;
   } catch (error) {
     throw new MalformedRequestError('The request body is not valid JSON.', { cause: error });
   }
+  assertSaneJson(parsed);
+  return parsed;
+}
+
+/** A UTF-16 surrogate without its pair: `"\ud800"` is valid JSON but not a character, and cannot be stored or sent. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Walks a parsed body iteratively (hostile depth cannot overflow the stack): depth limit, well-formed strings and keys. */
+function assertSaneJson(value: unknown): void {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (typeof v === 'string') {
+      if (LONE_SURROGATE.test(v)) throw new MalformedRequestError('The request body contains an unpaired UTF-16 surrogate (\\uD800-\\uDFFF escape); send well-formed Unicode.');
+      continue;
+    }
+    if (v === null || typeof v !== 'object') continue;
+    if (d + 1 > MAX_JSON_DEPTH) throw new MalformedRequestError(`The request body is nested more than ${MAX_JSON_DEPTH} levels deep.`);
+    if (Array.isArray(v)) for (const child of v) stack.push([child, d + 1]);
+    else for (const [k, child] of Object.entries(v)) stack.push([k, d], [child, d + 1]);
+  }
+}
+
+/** Longest `Idempotency-Key` accepted (Resend's limit). */
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 256;
+
+/** The `Idempotency-Key` header, validated: 1-256 printable ASCII characters; 400 `invalid_idempotency_key` otherwise. */
+export function idempotencyKeyOf(event: Pick<ApiEvent, 'headers'>): string | undefined {
+  const key = header(event, 'idempotency-key');
+  if (key === undefined || key === '') return undefined;
+  if (key.length > MAX_IDEMPOTENCY_KEY_LENGTH || !/^[\x20-\x7e]+$/.test(key)) {
+    throw new InvalidIdempotencyKeyError(`The Idempotency-Key header must be 1-${MAX_IDEMPOTENCY_KEY_LENGTH} printable ASCII characters.`);
+  }
+  return key;
 }
 
 export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): ApiResult {
