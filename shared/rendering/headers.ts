@@ -17,15 +17,28 @@ export const RESERVED_HEADERS: ReadonlySet<string> = new Set(
 /** RFC 5322 field name: printable ASCII except colon; we also cap the length. */
 const HEADER_NAME = /^[!-9;-~]{1,76}$/;
 const CRLF = /[\r\n]/;
+/** Other control characters (NUL, ESC, DEL…) have no business in a header value either. */
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f]/;
+/** Prefixes Mailroom and SES keep for themselves. */
+const RESERVED_PREFIXES = ['x-mailroom-', 'x-ses-'];
+/** Most custom headers per email. */
+export const MAX_CUSTOM_HEADERS = 50;
 
 /** Throws when a header name/value could inject headers or override Mailroom's own. */
 export function assertSafeHeaders(headers: Record<string, string>): void {
-  for (const [name, value] of Object.entries(headers)) {
+  const entries = Object.entries(headers);
+  if (entries.length > MAX_CUSTOM_HEADERS) throw new ValidationError(`Too many custom headers: ${entries.length}. At most ${MAX_CUSTOM_HEADERS}.`);
+  const seen = new Set<string>();
+  for (const [name, value] of entries) {
     if (!HEADER_NAME.test(name)) throw new ValidationError(`Header name "${printable(name)}" is not a valid header field name.`);
-    if (RESERVED_HEADERS.has(name.toLowerCase())) {
+    const lower = name.toLowerCase();
+    if (seen.has(lower)) throw new ValidationError(`Header "${name}" is given twice (header names are case-insensitive).`);
+    seen.add(lower);
+    if (RESERVED_HEADERS.has(lower) || RESERVED_PREFIXES.some((p) => lower.startsWith(p))) {
       throw new ValidationError(`Header "${name}" cannot be set through \`headers\`; use the matching field of the request instead, or leave it to Mailroom.`);
     }
     if (CRLF.test(value)) throw new ValidationError(`Header "${name}" contains a line break (CR or LF), which is not allowed.`);
+    if (CONTROL.test(value)) throw new ValidationError(`Header "${name}" contains a control character, which is not allowed.`);
     if (value.length > 998) throw new ValidationError(`Header "${name}" is longer than 998 characters.`);
   }
 }
