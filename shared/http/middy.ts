@@ -1,4 +1,4 @@
-import middy, { type MiddyfiedHandler } from '@middy/core';
+import middy, { type MiddlewareObj, type MiddyfiedHandler } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
@@ -16,7 +16,27 @@ export function withPowertools<E, R>(fn: (event: E, context: Context) => Promise
     .use(logMetrics(metrics)) as unknown as MiddyfiedHandler<E, R>;
 }
 
+/**
+ * Correlation ids on every log line of an API request: API Gateway's request id (also in the access
+ * log), the caller's tenant and the email id in the path. Powertools resets them after the request.
+ */
+export function apiCorrelationIds(): MiddlewareObj<ApiEvent, ApiResult> {
+  return {
+    before: async (request) => {
+      const event = request.event;
+      const tenantId = event.requestContext?.authorizer?.lambda?.tenantId;
+      // Only /emails/{id} routes carry an email id (templates use {id} too).
+      const emailId = event.routeKey?.includes('/emails/{id}') ? event.pathParameters?.id : undefined;
+      logger.appendKeys({
+        ...(event.requestContext?.requestId ? { requestId: event.requestContext.requestId } : {}),
+        ...(tenantId ? { tenantId } : {}),
+        ...(emailId ? { emailId } : {}),
+      });
+    },
+  };
+}
+
 /** Same chain for API routes, with typed errors turned into JSON answers (outermost). */
 export function withApi(fn: (event: ApiEvent, context: Context) => Promise<ApiResult>): MiddyfiedHandler<ApiEvent, ApiResult> {
-  return withPowertools(fn).use(httpErrors()) as MiddyfiedHandler<ApiEvent, ApiResult>;
+  return withPowertools(fn).use(apiCorrelationIds()).use(httpErrors()) as MiddyfiedHandler<ApiEvent, ApiResult>;
 }
