@@ -5,13 +5,17 @@
 import { Command, CommanderError } from 'commander';
 import { registerDlq } from './commands/dlq';
 import { registerKeys } from './commands/keys';
+import { registerEvents } from './commands/events';
 import { registerTenants } from './commands/tenants';
+import { registerTemplates } from './commands/templates';
 import { CliError } from './target';
 
 const program = new Command('mailroom').description('Operate a Mailroom deployment').exitOverride();
 registerKeys(program);
+registerEvents(program);
 registerDlq(program);
 registerTenants(program);
+registerTemplates(program);
 
 try {
   await program.parseAsync(process.argv);
