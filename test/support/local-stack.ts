@@ -74,6 +74,6 @@ export async function sesInbox(stack: Pick<LocalStack, 'sesInboxUrl'>): Promise<
 
 /** Emails captured by the SMTP sink (maildev REST API). */
 export async function smtpInbox(stack: Pick<LocalStack, 'smtpInboxUrl'>): Promise<any[]> {
-  const res = await fetch(`${stack.smtpInboxUrl}/email`);
+  const res = await fetch(`${stack.smtpInboxUrl}/api/email`);
   return (await res.json()) as any[];
 }
