@@ -5,6 +5,8 @@
 import { Command, CommanderError } from 'commander';
 import { registerDlq } from './commands/dlq';
 import { registerKeys } from './commands/keys';
+import { registerLanes } from './commands/lanes';
+import { registerStatus } from './commands/status';
 import { registerEvents } from './commands/events';
 import { registerTenants } from './commands/tenants';
 import { registerTemplates } from './commands/templates';
@@ -12,6 +14,8 @@ import { CliError } from './target';
 
 const program = new Command('mailroom').description('Operate a Mailroom deployment').exitOverride();
 registerKeys(program);
+registerStatus(program);
+registerLanes(program);
 registerEvents(program);
 registerDlq(program);
 registerTenants(program);
