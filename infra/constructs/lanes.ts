@@ -1,5 +1,6 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -16,6 +17,8 @@ export interface LanesProps {
   readonly table: ITable;
   readonly eventBus: IEventBus;
   readonly unsubscribeSecret: secretsmanager.ISecret;
+  /** Attachment bytes the senders read back to build the MIME message. */
+  readonly attachmentsBucket: IBucket;
   /** Complete ARN of a Secrets Manager secret {host, port, username, password, secure} for the SMTP fallback. */
   readonly smtpSecretArn?: string;
 }
@@ -109,6 +112,7 @@ export class Lanes extends Construct {
       });
       sender.bindTable(props.table, 'readwrite');
       sender.bindEventBus(props.eventBus);
+      sender.bindAttachments(props.attachmentsBucket, 'read');
       sender.bindSecret(props.unsubscribeSecret, ENV.UNSUBSCRIBE_SECRET_ARN);
       if (smtpSecret) sender.bindSecret(smtpSecret, ENV.SMTP_SECRET_ARN);
 

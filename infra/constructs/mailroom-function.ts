@@ -157,7 +157,8 @@ export class MailroomFunction extends NodejsFunction {
   public bindAttachments(bucket: IBucket, access: 'put' | 'read' | 'readwrite'): this {
     this.addEnvironment(ENV.ATTACHMENTS_BUCKET, bucket.bucketName);
     if (access === 'put') bucket.grantPut(this);
-    else if (access === 'read') bucket.grantRead(this);
+    // Senders only fetch objects by key: s3:GetObject, not grantRead's GetObject*/GetBucket*/List*.
+    else if (access === 'read') this.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects('*')] }));
     else bucket.grantReadWrite(this);
     acknowledgeWildcardResource(this.role!, bucket.arnForObjects('*'), 'Attachment objects are keyed per email under this one bucket; the grant covers objects of the attachments bucket only.');
     if (access !== 'read') acknowledgeWildcardAction(this.role!, 's3:Abort*', 's3:AbortMultipartUpload (CDK grantPut) so a failed multipart attachment upload can be cleaned up; limited to the attachments bucket.');

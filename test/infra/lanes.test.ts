@@ -98,6 +98,15 @@ describe('lanes', () => {
     expect(resourcesOf(grantsOf(template, stack, sender, 'ses:GetAccount'))).toEqual(['"*"']);
   });
 
+  it('lets each sender read attachment bytes from the attachments bucket, and not write them', () => {
+    for (const lane of LANE_NAMES) {
+      const sender = stack.lanes.senders[lane];
+      expect(envOf(template, stack, sender)[ENV.ATTACHMENTS_BUCKET]).toEqual({ Ref: logicalId(stack, stack.storage.attachmentsBucket) });
+      expect(resourcesOf(grantsOf(template, stack, sender, 's3:GetObject')).join()).toContain(logicalId(stack, stack.storage.attachmentsBucket));
+      expect(grantsOf(template, stack, sender, 's3:PutObject')).toEqual([]);
+    }
+  });
+
   it('lets a sender move mail to its own DLQ only and re-enqueue into every lane', () => {
     const sender = stack.lanes.senders.marketing;
     const send = resourcesOf(grantsOf(template, stack, sender, 'sqs:SendMessage')).join();
