@@ -1,0 +1,101 @@
+/**
+ * Bundle size and cold import per function: each functions/<name>/handler.ts bundled with esbuild
+ * as the CDK construct does (infra/constructs/mailroom-function.ts: ESM, minified, source maps,
+ * .hbs as text, nothing external), then imported in fresh Node processes.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build, type Metafile } from 'esbuild';
+import { emitResult, progress, sectionArgs } from '../lib/child';
+import { fakeFunctionEnv } from '../lib/fixtures';
+import { median } from '../lib/stats';
+
+export interface BundlesArgs {
+  readonly imports: number;
+}
+
+export interface BundleResult {
+  readonly name: string;
+  readonly bytes: number;
+  readonly importMs: number[];
+  readonly importMsNoSourceMaps: number[];
+  readonly importError?: string;
+  /** Largest contributors by package, bytes in the minified output. */
+  readonly topPackages: Array<{ name: string; bytes: number }>;
+}
+
+const ESM_REQUIRE_BANNER = "import { createRequire as __mailroomCreateRequire } from 'node:module';const require = __mailroomCreateRequire(import.meta.url);";
+
+function packageOf(input: string): string {
+  const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
+  if (m) return m[1]!;
+  return input.split('/')[0] ?? input;
+}
+
+function topPackages(metafile: Metafile): Array<{ name: string; bytes: number }> {
+  const totals = new Map<string, number>();
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [input, info] of Object.entries(output.inputs)) totals.set(packageOf(input), (totals.get(packageOf(input)) ?? 0) + info.bytesInOutput);
+  }
+  return [...totals.entries()].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes).slice(0, 8);
+}
+
+function importTimes(file: string, count: number, sourceMaps: boolean): { times: number[]; error?: string } {
+  const code = `const t=performance.now();try{await import(${JSON.stringify(pathToFileURL(file).href)});process.stdout.write(String(performance.now()-t))}catch(e){process.stdout.write('ERR '+String(e&&e.message||e).slice(0,300))}`;
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const r = spawnSync(process.execPath, [...(sourceMaps ? ['--enable-source-maps'] : []), '--input-type=module', '-e', code], {
+      env: { PATH: process.env.PATH ?? '', ...fakeFunctionEnv() },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    const out = r.stdout.trim();
+    if (out.startsWith('ERR') || r.status !== 0) return { times, error: out || r.stderr.slice(0, 300) };
+    times.push(Number(out));
+  }
+  return { times };
+}
+
+const args = sectionArgs<BundlesArgs>();
+const dir = mkdtempSync(join(tmpdir(), 'mailroom-bundles-'));
+const results: BundleResult[] = [];
+try {
+  const names = readdirSync('functions').filter((n) => existsSync(join('functions', n, 'handler.ts'))).sort();
+  for (const name of names) {
+    const outfile = join(dir, name, 'index.mjs');
+    const result = await build({
+      entryPoints: [join('functions', name, 'handler.ts')],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'esm',
+      mainFields: ['module', 'main'],
+      minify: true,
+      sourcemap: true,
+      banner: { js: ESM_REQUIRE_BANNER },
+      loader: { '.hbs': 'text' },
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const bytes = Object.entries(result.metafile.outputs).filter(([f]) => f.endsWith('.mjs')).reduce((n, [, o]) => n + o.bytes, 0);
+    progress(`bundle ${name}: ${(bytes / 1024).toFixed(0)} KiB; importing ${args.imports}× in fresh processes`);
+    const withMaps = importTimes(outfile, args.imports, true);
+    const withoutMaps = withMaps.error ? { times: [] } : importTimes(outfile, Math.max(3, Math.ceil(args.imports / 4)), false);
+    results.push({
+      name,
+      bytes,
+      importMs: withMaps.times,
+      importMsNoSourceMaps: withoutMaps.times,
+      ...(withMaps.error ? { importError: withMaps.error } : {}),
+      topPackages: topPackages(result.metafile),
+    });
+    progress(`  median import ${median(withMaps.times).toFixed(1)} ms${withMaps.error ? ` (error: ${withMaps.error})` : ''}`);
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+emitResult({ bundles: results });
