@@ -12,7 +12,8 @@ describe('custom header hygiene', () => {
   });
 
   it('refuses invalid names, injected line breaks and control characters', () => {
-    for (const headers of [{ 'X Bad': 'x' }, { 'X:Bad': 'x' }, { 'X-Ü': 'x' }, { '': 'x' }, { 'X-A': 'a\r\nBcc: evil@example.com' }, { 'X-A': 'a\u0000b' }, { 'X-A': 'a\u001bb' }]) {
+    const cases: Record<string, string>[] = [{ 'X Bad': 'x' }, { 'X:Bad': 'x' }, { 'X-Ü': 'x' }, { '': 'x' }, { 'X-A': 'a\r\nBcc: evil@example.com' }, { 'X-A': 'a\u0000b' }, { 'X-A': 'a\u001bb' }];
+    for (const headers of cases) {
       expect(() => assertSafeHeaders(headers), JSON.stringify(headers)).toThrow(ValidationError);
     }
   });
@@ -21,5 +22,21 @@ describe('custom header hygiene', () => {
     expect(() => assertSafeHeaders({ 'X-A': '1', 'x-a': '2' })).toThrow(/twice/);
     const many = Object.fromEntries(Array.from({ length: MAX_CUSTOM_HEADERS + 1 }, (_, i) => [`X-H${i}`, 'v']));
     expect(() => assertSafeHeaders(many)).toThrow(/Too many/);
+  });
+
+  it('refuses a header name over 76 characters and a value over 998', () => {
+    expect(() => assertSafeHeaders({ [`X-${'a'.repeat(75)}`]: 'x' })).toThrow(ValidationError);
+    expect(() => assertSafeHeaders({ 'X-Long': 'a'.repeat(999) })).toThrow(/998/);
+    expect(() => assertSafeHeaders({ 'X-Long': 'a'.repeat(998) })).not.toThrow();
+  });
+
+  it('answers a refused header with a 422 validation_error', () => {
+    try {
+      assertSafeHeaders({ Bcc: 'x@example.org' });
+      expect.fail('accepted Bcc');
+    } catch (error) {
+      expect((error as ValidationError).statusCode).toBe(422);
+      expect((error as ValidationError).code).toBe('validation_error');
+    }
   });
 });
