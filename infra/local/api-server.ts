@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Context } from 'aws-lambda';
+import { redactAddressesIn } from '#shared/observability/redact';
 import { ROUTES, type FunctionName } from '../definitions';
 
 type AnyHandler = (event: any, context: Context) => Promise<any>;
@@ -130,7 +131,8 @@ export async function startLocalApi(options: LocalApiOptions): Promise<{ url: st
       send(res, out.statusCode, { ...(out.headers ?? {}), 'x-request-id': requestId }, responseBody);
     } catch (error) {
       // API Gateway answers 500 when the integration itself fails.
-      console.error('[local api] integration error', error);
+      // Redacted like the functions' logs: an error message may carry a recipient address.
+      console.error('[local api] integration error', redactAddressesIn(String((error as Error)?.stack ?? error)));
       if (!res.headersSent) send(res, 500, { 'content-type': 'application/json' }, JSON.stringify({ message: 'Internal Server Error' }));
     }
   });

@@ -16,6 +16,7 @@ import { DEFAULT_LIMITS, type Tenant } from '#shared/domain/tenant';
 import { systemClock } from '#shared/ports/index';
 import type { SendEmailDeps } from '#shared/use-cases/send-email';
 import { createApiKey } from '#shared/use-cases/api-keys';
+import { redactAddressesIn } from '#shared/observability/redact';
 import { localNames } from '../definitions';
 import { startLocalApi } from './api-server';
 import { createBucket, createQueues, createTables, type LocalQueues } from './bootstrap';
@@ -132,13 +133,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const senders = Object.fromEntries(LANE_NAMES.map((lane) => [lane, createLaneSender({ ...env, [ENV.LANE]: lane }, lane, options.senderOverrides)])) as Record<Lane, any>;
     let poller: LanePoller | undefined;
     if (options.pollLanes !== false) {
-      poller = startLanePoller({ sqs, queueUrls: queues.queueUrls, queueArns: queues.queueArns, senders, workers: options.workers ?? 4, ...(options.laneVisibilitySeconds !== undefined ? { visibilityTimeoutSeconds: options.laneVisibilitySeconds } : {}), onError: (e) => console.error('[local lanes]', e) });
+      poller = startLanePoller({ sqs, queueUrls: queues.queueUrls, queueArns: queues.queueArns, senders, workers: options.workers ?? 4, ...(options.laneVisibilitySeconds !== undefined ? { visibilityTimeoutSeconds: options.laneVisibilitySeconds } : {}), onError: (e) => console.error('[local lanes]', redactAddressesIn(String((e as Error)?.stack ?? e))) });
       stops.unshift(() => poller!.stop());
     }
     let scheduler: LocalSchedulerLoop | undefined;
     if (options.runScheduler !== false) {
       // Fires what fell due while local mode was down at once, then every 250 ms.
-      scheduler = startLocalSchedulerLoop({ scheduler: new DynamoLocalScheduler(doc, names.table), queue: new SqsLaneQueue(sqs, queues.queueUrls), onError: (e) => console.error('[local scheduler]', e) });
+      scheduler = startLocalSchedulerLoop({ scheduler: new DynamoLocalScheduler(doc, names.table), queue: new SqsLaneQueue(sqs, queues.queueUrls), onError: (e) => console.error('[local scheduler]', redactAddressesIn(String((e as Error)?.stack ?? e))) });
       stops.unshift(() => scheduler!.stop());
     }
 
