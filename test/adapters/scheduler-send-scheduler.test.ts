@@ -66,7 +66,7 @@ describe('EventBridgeSendScheduler (request shape, aws-sdk-client-mock)', () => 
   });
 
   it('makes an existing schedule match when creation conflicts (retry after the ClientToken expired)', async () => {
-    mock.on(CreateScheduleCommand).rejects(new ConflictException({ message: 'exists', $metadata: {} }));
+    mock.on(CreateScheduleCommand).rejects(new ConflictException({ message: 'exists', Message: 'exists', $metadata: {} }));
     mock.on(UpdateScheduleCommand).resolves({});
     await scheduler.schedule(input);
     expect(mock.commandCalls(UpdateScheduleCommand).map((c) => c.args[0].input)).toEqual([expectedRequest]);
@@ -83,14 +83,14 @@ describe('EventBridgeSendScheduler (request shape, aws-sdk-client-mock)', () => 
   });
 
   it('creates the schedule when rescheduling one that does not exist (it fired, or the email used an SQS delay)', async () => {
-    mock.on(UpdateScheduleCommand).rejects(new ResourceNotFoundException({ message: 'gone', $metadata: {} }));
+    mock.on(UpdateScheduleCommand).rejects(new ResourceNotFoundException({ message: 'gone', Message: 'gone', $metadata: {} }));
     mock.on(CreateScheduleCommand).resolves({});
     await scheduler.reschedule(input);
     expect(mock.commandCalls(CreateScheduleCommand).map((c) => c.args[0].input)).toEqual([expectedRequest]);
   });
 
   it('cancels with DeleteSchedule and ignores a schedule that is already gone', async () => {
-    mock.on(DeleteScheduleCommand).resolvesOnce({}).rejectsOnce(new ResourceNotFoundException({ message: 'gone', $metadata: {} }));
+    mock.on(DeleteScheduleCommand).resolvesOnce({}).rejectsOnce(new ResourceNotFoundException({ message: 'gone', Message: 'gone', $metadata: {} }));
     await scheduler.cancel(message.emailId);
     await scheduler.cancel(message.emailId);
     expect(mock.commandCalls(DeleteScheduleCommand).map((c) => c.args[0].input)).toEqual([
