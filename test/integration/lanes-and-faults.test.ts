@@ -225,7 +225,7 @@ describe('lanes and faults: SES and SMTP both down', () => {
     // Asynchronous: the SQS and SES emulators live in this process and must keep answering.
     const cli = (...args: string[]) =>
       new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-        execFile(process.execPath, ['--import', 'tsx', 'cli/mailroom.ts', 'dlq', ...args, '--local-info', info], { encoding: 'utf8', timeout: 30_000 }, (error, stdout, stderr) =>
+        execFile(process.execPath, ['--import', 'tsx', 'cli/mailroom.ts', 'dlq', ...args, '--local-info', info], { encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) =>
           resolve({ status: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
         );
       });
@@ -247,7 +247,7 @@ describe('lanes and faults: SES and SMTP both down', () => {
     await sleep(4_000); // a second (duplicate) delivery would show up by now
     expect(subjectCount(await sesInbox(s), 'Both down')).toBe(1);
     expect((await new SqsDlqAdmin(s.sqs, s.queues.queueUrls, s.queues.dlqUrls).list('transactional', 10))).toHaveLength(0);
-  });
+  }, 120_000); // two CLI processes start (tsx) inside this test; slow on a loaded 2-core machine
 });
 
 describe('lanes and faults: priority', () => {
