@@ -74,7 +74,7 @@ export async function startDynamoDbLocal(port = 0, dbPath?: string): Promise<{ e
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.once('error', () => undefined);
   const endpoint = `http://127.0.0.1:${actual}`;
-  await waitForHttp(endpoint, 30_000, child);
+  await waitForHttp(endpoint, 120_000, child);
   return {
     endpoint,
     async stop() {
