@@ -1,0 +1,203 @@
+/** A tiny typed client for Mailroom's public API (the only thing the console talks to). */
+import type { Lane } from '#shared/config/lanes';
+import type { Status } from '#shared/domain/status';
+
+export interface List<T> {
+  readonly object: 'list';
+  readonly data: T[];
+  readonly has_more?: boolean;
+  readonly next_cursor?: string;
+}
+
+export interface EmailEvent {
+  readonly type: string;
+  readonly at: string;
+  readonly detail?: Record<string, unknown>;
+}
+
+export interface EmailSummary {
+  readonly id: string;
+  readonly from: string;
+  readonly to: string[];
+  readonly cc: string[] | null;
+  readonly bcc: string[] | null;
+  readonly reply_to: string[] | null;
+  readonly subject: string | null;
+  readonly tags: Array<{ name: string; value: string }>;
+  readonly created_at: string;
+  readonly scheduled_at: string | null;
+  readonly last_event: string;
+  readonly status: Status;
+  readonly lane: Lane;
+  readonly template: { id: string; version: number | string } | null;
+  readonly attempts: number;
+  readonly provider: string | null;
+  readonly provider_message_id: string | null;
+  readonly sent_at: string | null;
+  readonly last_error: { class?: string; code?: string; message?: string } | null;
+  readonly suppressed_recipients: string[];
+  readonly attachments: Array<{ filename: string; content_type: string | null; size: number }>;
+}
+
+export interface EmailView extends EmailSummary {
+  readonly html: string | null;
+  readonly text: string | null;
+  readonly events: EmailEvent[];
+}
+
+export interface LaneStatus {
+  readonly lane: Lane;
+  readonly depth: number;
+  readonly inFlight: number;
+  readonly delayed: number;
+  readonly dlqDepth: number;
+  readonly oldestAgeSeconds: number | null;
+  readonly maxAgeSeconds: number;
+  readonly sentLastHour: number | null;
+  readonly failedLastHour: number | null;
+}
+
+export interface DlqMessage {
+  readonly messageId: string;
+  readonly emailId: string;
+  readonly tenantId: string;
+  readonly reason?: string;
+  readonly enqueuedAt: string;
+  readonly ageSeconds: number;
+  readonly status?: Status;
+}
+
+export type RedriveResult = { lane: Lane } & ({ kind: 'move_task'; taskHandle: string } | { kind: 'moved'; moved: number });
+
+export interface Template {
+  readonly id: string;
+  readonly name: string;
+  readonly description: string | null;
+  readonly subject: string;
+  readonly lane: Lane | null;
+  readonly sample: Record<string, unknown> | null;
+  readonly status: 'draft' | 'published';
+  readonly published_version: number | null;
+  readonly updated_at: string;
+}
+
+export interface TemplatePreview {
+  readonly id: string;
+  readonly version: number | string;
+  readonly subject: string;
+  readonly html: string;
+  readonly text?: string;
+}
+
+export interface Suppression {
+  readonly email: string;
+  readonly reason: string;
+  readonly scope: string;
+  readonly source_email_id: string | null;
+  readonly created_at: string;
+}
+
+/** An error answer of the API (`{statusCode, name, message}`), or a network failure (status 0). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export type Query = Record<string, string | number | undefined>;
+
+export class MailroomApi {
+  constructor(
+    readonly baseUrl: string,
+    private readonly apiKey: string,
+  ) {}
+
+  async request<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, options: { query?: Query; body?: unknown } = {}): Promise<T> {
+    const url = new URL(this.baseUrl.replace(/\/$/, '') + path);
+    for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.apiKey}`,
+          ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+      });
+    } catch (error) {
+      throw new ApiError(0, 'network_error', `Mailroom's API at ${this.baseUrl} could not be reached (${(error as Error).message}).`);
+    }
+    const text = await res.text();
+    let body: unknown;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      body = undefined;
+    }
+    if (!res.ok) {
+      const b = (body ?? {}) as { name?: string; message?: string };
+      throw new ApiError(res.status, b.name ?? 'http_error', b.message ?? `${res.status} ${res.statusText}`);
+    }
+    return body as T;
+  }
+
+  listEmails(query: Query) {
+    return this.request<List<EmailSummary>>('GET', '/emails', { query });
+  }
+  getEmail(id: string) {
+    return this.request<EmailView>('GET', `/emails/${encodeURIComponent(id)}`);
+  }
+  cancelEmail(id: string) {
+    return this.request<{ id: string }>('POST', `/emails/${encodeURIComponent(id)}/cancel`);
+  }
+  rescheduleEmail(id: string, scheduledAt: string) {
+    return this.request<{ id: string }>('PATCH', `/emails/${encodeURIComponent(id)}`, { body: { scheduled_at: scheduledAt } });
+  }
+  sendEmail(body: Record<string, unknown>) {
+    return this.request<{ id: string }>('POST', '/emails', { body });
+  }
+  lanes() {
+    return this.request<List<LaneStatus>>('GET', '/lanes');
+  }
+  dlq(lane: Lane) {
+    return this.request<List<DlqMessage>>('GET', `/lanes/${lane}/dlq`, { query: { limit: 50 } });
+  }
+  redrive(lane: Lane) {
+    return this.request<RedriveResult>('POST', `/lanes/${lane}/dlq/redrive`);
+  }
+  templates(query: Query) {
+    return this.request<List<Template>>('GET', '/templates', { query });
+  }
+  renderTemplate(id: string, variables: Record<string, unknown> | undefined) {
+    return this.request<TemplatePreview>('POST', `/templates/${encodeURIComponent(id)}/render`, { body: variables ? { variables } : {} });
+  }
+  suppressions(query: Query) {
+    return this.request<List<Suppression>>('GET', '/suppressions', { query });
+  }
+  removeSuppression(email: string) {
+    return this.request<{ deleted: boolean }>('DELETE', `/suppressions/${encodeURIComponent(email)}`);
+  }
+}
+
+/**
+ * Where the API is: `config.json` next to index.html (written at deploy time with `{apiUrl}`),
+ * else the page's own origin (local mode serves the console from the API server).
+ */
+export async function loadApiUrl(): Promise<string> {
+  try {
+    const res = await fetch(`${import.meta.env.BASE_URL}config.json`, { cache: 'no-store' });
+    if (res.ok) {
+      const config = (await res.json()) as { apiUrl?: unknown };
+      if (typeof config.apiUrl === 'string' && /^https?:\/\//.test(config.apiUrl)) return config.apiUrl.replace(/\/$/, '');
+    }
+  } catch {
+    // absent or not JSON: same origin
+  }
+  return window.location.origin;
+}

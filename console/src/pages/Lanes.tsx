@@ -1,0 +1,129 @@
+import { useState } from 'react';
+import type { Lane } from '#shared/config/lanes';
+import type { RedriveResult } from '../api';
+import { useApi } from '../session';
+import { age, count, ErrorBox, LiveToggle, Link, Notice, StatusChip, useLoader, when } from '../ui';
+
+function Dlq({ lane, onRedriven }: { lane: Lane; onRedriven: () => void }) {
+  const api = useApi();
+  const { data, error, reload } = useLoader(() => api.dlq(lane), [api, lane]);
+  const [result, setResult] = useState<RedriveResult>();
+  const [actionError, setActionError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const rows = data?.data ?? [];
+  const redrive = async () => {
+    setBusy(true);
+    setActionError(undefined);
+    try {
+      setResult(await api.redrive(lane));
+      onRedriven();
+      await reload();
+    } catch (err) {
+      setActionError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section className="panel" aria-labelledby={`dlq-${lane}`}>
+      <div className="title-row">
+        <h2 id={`dlq-${lane}`}>Dead-letter queue: {lane}</h2>
+        <button type="button" onClick={() => void redrive()} disabled={busy || !rows.length}>
+          Redrive {lane} DLQ
+        </button>
+      </div>
+      <Notice>{result ? (result.kind === 'moved' ? `Moved ${result.moved} message${result.moved === 1 ? '' : 's'} back to the ${lane} lane.` : `Started an SQS move task (${result.taskHandle.slice(0, 24)}…); messages move in the background.`) : ''}</Notice>
+      <ErrorBox error={error ?? actionError} />
+      <table>
+        <caption className="sr-only">Messages in the {lane} dead-letter queue</caption>
+        <thead>
+          <tr>
+            <th scope="col">Email</th>
+            <th scope="col">Status now</th>
+            <th scope="col">Reason</th>
+            <th scope="col">Dead-lettered</th>
+            <th scope="col">Age</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((m) => (
+            <tr key={m.messageId} data-email-id={m.emailId}>
+              <td>
+                <Link to={`emails/${encodeURIComponent(m.emailId)}`}>
+                  <code>{m.emailId}</code>
+                </Link>
+              </td>
+              <td>{m.status ? <StatusChip status={m.status} /> : '—'}</td>
+              <td className="wrap">{m.reason ?? '—'}</td>
+              <td className="nowrap">{when(m.enqueuedAt)}</td>
+              <td>{age(m.ageSeconds)}</td>
+            </tr>
+          ))}
+          {!rows.length ? (
+            <tr>
+              <td colSpan={5} className="empty">
+                The {lane} DLQ is empty.
+              </td>
+            </tr>
+          ) : null}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+export function LanesPage() {
+  const api = useApi();
+  const [live, setLive] = useState(true);
+  const [open, setOpen] = useState<Lane | undefined>();
+  const { data, error, reload } = useLoader(() => api.lanes(), [api], { intervalMs: 5000, live });
+  return (
+    <section aria-labelledby="lanes-title">
+      <div className="title-row">
+        <h1 id="lanes-title">Lanes</h1>
+        <div className="actions">
+          <LiveToggle live={live} onChange={setLive} seconds={5} />
+        </div>
+      </div>
+      <ErrorBox error={error} />
+      <table>
+        <caption className="sr-only">Lane depths and last-hour counts, by priority</caption>
+        <thead>
+          <tr>
+            <th scope="col">Lane</th>
+            <th scope="col" className="num">Waiting</th>
+            <th scope="col" className="num">In flight</th>
+            <th scope="col" className="num">Delayed</th>
+            <th scope="col" className="num">Oldest (max)</th>
+            <th scope="col" className="num">Sent, last hour</th>
+            <th scope="col" className="num">Failed, last hour</th>
+            <th scope="col" className="num">DLQ</th>
+            <th scope="col">Dead letters</th>
+          </tr>
+        </thead>
+        <tbody>
+          {(data?.data ?? []).map((l) => (
+            <tr key={l.lane} data-lane={l.lane}>
+              <th scope="row">{l.lane}</th>
+              <td className="num">{count(l.depth)}</td>
+              <td className="num">{count(l.inFlight)}</td>
+              <td className="num">{count(l.delayed)}</td>
+              <td className={`num${l.oldestAgeSeconds !== null && l.oldestAgeSeconds > l.maxAgeSeconds ? ' over' : ''}`}>
+                {age(l.oldestAgeSeconds)} ({age(l.maxAgeSeconds)})
+              </td>
+              <td className="num">{count(l.sentLastHour)}</td>
+              <td className="num">{count(l.failedLastHour)}</td>
+              <td className={`num${l.dlqDepth > 0 ? ' over' : ''}`}>{count(l.dlqDepth)}</td>
+              <td>
+                <button type="button" className="secondary" aria-expanded={open === l.lane} onClick={() => setOpen(open === l.lane ? undefined : l.lane)}>
+                  {open === l.lane ? `Hide ${l.lane} DLQ` : `Show ${l.lane} DLQ`}
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {open ? <Dlq key={open} lane={open} onRedriven={() => void reload()} /> : null}
+    </section>
+  );
+}

@@ -1,0 +1,102 @@
+import { useCallback, useEffect, useRef, useState, type MouseEvent, type ReactNode } from 'react';
+import { ApiError } from './api';
+import { href, navigate } from './router';
+
+/** A real link that navigates inside the SPA (and still opens in a new tab with a modifier key). */
+export function Link({ to, children, className, ariaLabel, current }: { to: string; children: ReactNode; className?: string; ariaLabel?: string; current?: boolean }) {
+  const onClick = (e: MouseEvent<HTMLAnchorElement>) => {
+    if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    e.preventDefault();
+    navigate(to);
+  };
+  return (
+    <a href={href(to)} onClick={onClick} className={className} aria-label={ariaLabel} aria-current={current ? 'page' : undefined}>
+      {children}
+    </a>
+  );
+}
+
+export function StatusChip({ status }: { status: string }) {
+  return <span className={`chip chip-${status}`}>{status.replace(/_/g, ' ')}</span>;
+}
+
+export function ErrorBox({ error }: { error: unknown }) {
+  if (!error) return null;
+  const message = error instanceof ApiError ? `${error.message} (${error.status || 'network'} ${error.code})` : String((error as Error)?.message ?? error);
+  return (
+    <p role="alert" className="error">
+      {message}
+    </p>
+  );
+}
+
+export function Notice({ children }: { children: ReactNode }) {
+  return children ? (
+    <p role="status" className="notice">
+      {children}
+    </p>
+  ) : (
+    <p role="status" className="sr-only" />
+  );
+}
+
+export function when(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+}
+
+export function age(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined) return '—';
+  if (seconds < 60) return `${seconds} s`;
+  if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}
+
+export const count = (n: number | null | undefined) => (n === null || n === undefined ? '—' : n.toLocaleString());
+
+/**
+ * Loads data with `load`, again whenever `deps` change, and every `intervalMs` while `live`.
+ * Keeps the last good data while a refresh fails.
+ */
+export function useLoader<T>(load: () => Promise<T>, deps: unknown[], options: { intervalMs?: number; live?: boolean } = {}) {
+  const [data, setData] = useState<T | undefined>();
+  const [error, setError] = useState<unknown>();
+  const [loading, setLoading] = useState(true);
+  const seq = useRef(0);
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const run = useCallback(load, deps);
+  const reload = useCallback(async () => {
+    const mine = ++seq.current;
+    setLoading(true);
+    try {
+      const value = await run();
+      if (mine === seq.current) {
+        setData(value);
+        setError(undefined);
+      }
+    } catch (e) {
+      if (mine === seq.current) setError(e);
+    } finally {
+      if (mine === seq.current) setLoading(false);
+    }
+  }, [run]);
+  useEffect(() => {
+    void reload();
+  }, [reload]);
+  useEffect(() => {
+    if (!options.intervalMs || options.live === false) return;
+    const timer = window.setInterval(() => void reload(), options.intervalMs);
+    return () => window.clearInterval(timer);
+  }, [reload, options.intervalMs, options.live]);
+  return { data, error, loading, reload };
+}
+
+/** Toggle for auto-refresh, announced as a pressed/unpressed button. */
+export function LiveToggle({ live, onChange, seconds }: { live: boolean; onChange: (live: boolean) => void; seconds: number }) {
+  return (
+    <button type="button" className="secondary" aria-pressed={live} onClick={() => onChange(!live)}>
+      {live ? `Auto-refresh on (${seconds} s) — pause` : 'Auto-refresh paused — resume'}
+    </button>
+  );
+}
