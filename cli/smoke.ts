@@ -30,8 +30,8 @@ const isLocalUrl = (url: string) => /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\
 
 async function resolve(opts: SmokeOptions): Promise<{ apiUrl: string; key: string; from: string; to: string; where: string }> {
   let apiUrl = opts.api;
-  let key = opts.key ?? process.env.MAILROOM_API_KEY;
-  let from = opts.from ?? process.env.MAILROOM_SMOKE_FROM;
+  let key = opts.key ?? (process.env.MAILROOM_API_KEY || undefined);
+  let from = opts.from ?? (process.env.MAILROOM_SMOKE_FROM || undefined);
   let where: string;
   if (apiUrl) {
     where = apiUrl;
