@@ -84,3 +84,28 @@ export const OUTPUTS = {
   eventBusName: 'EventBusName',
   consoleUrl: 'ConsoleUrl',
 } as const;
+
+/** The operator console (console/): where local mode serves it, where Vite builds it, its runtime config file. */
+export const CONSOLE = { basePath: '/console/', distDir: 'console/dist', configFile: 'config.json' } as const;
+
+/**
+ * The console's Content-Security-Policy, the same locally and behind CloudFront. Scripts only from
+ * the console's own files; fetch only to itself and the API. Inline styles are allowed because the
+ * email preview (a `sandbox=""` srcdoc iframe, which inherits this policy) shows emails' inline CSS;
+ * remote images stay blocked, so previewing never fires an open-tracking pixel.
+ */
+export function consoleCsp(apiOrigin?: string): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    `connect-src 'self'${apiOrigin ? ` ${apiOrigin}` : ''}`,
+    "frame-src 'self' blob:",
+    "frame-ancestors 'none'",
+    "form-action 'self'",
+    "base-uri 'none'",
+    "object-src 'none'",
+  ].join('; ');
+}

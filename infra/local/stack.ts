@@ -19,6 +19,7 @@ import { createApiKey } from '#shared/use-cases/api-keys';
 import { redactAddressesIn } from '#shared/observability/redact';
 import { localNames } from '../definitions';
 import { startLocalApi } from './api-server';
+import { consoleStaticHandler } from './console-static';
 import { createBucket, createQueues, createTables, type LocalQueues } from './bootstrap';
 import { LOCAL_AWS, startEmulators, type EmulatorPorts, type Emulators } from './emulators';
 import { API_FUNCTIONS, createLaneSender } from './functions';
@@ -49,6 +50,8 @@ export interface LocalStackOptions {
   /** Start the local scheduler loop that fires due schedules (default true). */
   readonly runScheduler?: boolean;
   readonly logLevel?: string;
+  /** Folder of the built operator console served at /console/ (default console/dist). */
+  readonly consoleDir?: string;
 }
 
 export interface LocalStack {
@@ -126,7 +129,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
 
     const functions = Object.fromEntries(Object.entries(API_FUNCTIONS).map(([name, create]) => [name, create!(env)]));
-    const api = await startLocalApi({ port: options.apiPort ?? 0, functions });
+    const api = await startLocalApi({ port: options.apiPort ?? 0, functions, staticHandler: consoleStaticHandler(options.consoleDir ? { distDir: options.consoleDir } : {}) });
     stops.unshift(() => api.stop());
     env[ENV.PUBLIC_API_URL] = api.url;
 

@@ -41,6 +41,7 @@ Mailroom is running locally.
   Send from     ${stack.from}
   SES inbox     ${stack.sesInboxUrl}
   SMTP inbox    ${stack.smtpInboxUrl}   (fallback sink)
+  Console       ${stack.apiUrl}/console/   (sign in with the API key)
 
   Written to ${infoPath}. Try:
   curl -X POST ${stack.apiUrl}/emails -H "Authorization: Bearer ${stack.apiKey}" -H "Content-Type: application/json" \\
