@@ -18,7 +18,7 @@ import { tracer } from '#shared/observability/tracer';
 const traced = <T>(client: T): T => tracer.captureAWSv3Client(client as never) as T;
 
 export function createDynamoClient(): DynamoDBClient {
-  return traced(new DynamoDBClient({ requestHandler: new NodeHttpHandler({ connectionTimeout: 2_000, requestTimeout: 5_000 }) }));
+  return traced(new DynamoDBClient({ requestHandler: new NodeHttpHandler({ connectionTimeout: 2_000, requestTimeout: 5_000, throwOnRequestTimeout: true }) }));
 }
 
 export function createDocumentClient(client: DynamoDBClient = createDynamoClient()): DynamoDBDocumentClient {
@@ -28,7 +28,7 @@ export function createDocumentClient(client: DynamoDBClient = createDynamoClient
 export function createSqsClient(): SQSClient {
   // fauxqs queue URLs use sqs.<region>.localhost, which does not resolve on Linux; the
   // regional endpoint (or AWS_ENDPOINT_URL_SQS) is right everywhere.
-  return traced(new SQSClient({ useQueueUrlAsEndpoint: false, requestHandler: new NodeHttpHandler({ connectionTimeout: 2_000, requestTimeout: 5_000 }) }));
+  return traced(new SQSClient({ useQueueUrlAsEndpoint: false, requestHandler: new NodeHttpHandler({ connectionTimeout: 2_000, requestTimeout: 5_000, throwOnRequestTimeout: true }) }));
 }
 
 /**
