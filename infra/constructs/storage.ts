@@ -4,6 +4,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { IDEMPOTENCY_TABLE, MAIN_TABLE } from '#infra/definitions';
+import { ATTACHMENT_RETENTION } from '#shared/config/retention';
 
 export interface StorageProps {
   /** Days an attachment object lives in S3 before lifecycle expiry. */
@@ -74,6 +75,10 @@ export class Storage extends Construct {
           expiration: Duration.days(props.attachmentRetentionDays),
           abortIncompleteMultipartUploadAfter: Duration.days(1),
         },
+        // Per-tenant retention: objects tagged with their email's retention class expire with it.
+        ...ATTACHMENT_RETENTION.classes
+          .filter((days) => days < props.attachmentRetentionDays)
+          .map((days) => ({ id: `expire-attachments-${days}d`, tagFilters: { [ATTACHMENT_RETENTION.tagKey]: String(days) }, expiration: Duration.days(days) })),
       ],
       removalPolicy: RemovalPolicy.RETAIN,
     });

@@ -1,6 +1,7 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { AttachmentStore } from '#shared/ports/index';
 import { createS3Client } from './aws-clients';
+import { ATTACHMENT_RETENTION, attachmentRetentionClass } from '#shared/config/retention';
 
 /**
  * Attachment bytes in the attachments bucket (keys `<tenant>/<emailId>/<n>-<filename>`). The
@@ -22,6 +23,8 @@ export class S3AttachmentStore implements AttachmentStore {
         ContentType: contentType ?? 'application/octet-stream',
         // Informational: the lifecycle rule does the deleting.
         ...(expiresAt ? { Expires: expiresAt } : {}),
+        // The lifecycle rule of this retention class deletes the object with its email.
+        ...(expiresAt ? { Tagging: `${ATTACHMENT_RETENTION.tagKey}=${attachmentRetentionClass((expiresAt.getTime() - Date.now()) / 86_400_000)}` } : {}),
       }),
     );
   }

@@ -1,6 +1,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { IDEMPOTENCY_TABLE, MAIN_TABLE, OUTPUTS } from '#infra/definitions';
+import { ATTACHMENT_RETENTION, attachmentRetentionClass } from '#shared/config/retention';
 import type { MailroomStack } from '#infra/mailroom-stack';
 import { logicalId, synthTemplate } from './fixture';
 
@@ -39,6 +40,17 @@ describe('storage, functions and outputs', () => {
         },
       ],
     });
+  });
+
+  it('expires each attachment with its email: one lifecycle rule per retention class tag, capped by attachmentRetentionDays', () => {
+    const rules = (template.toJSON().Resources[logicalId(stack, stack.storage.attachmentsBucket)] as Resource).Properties.LifecycleConfiguration.Rules as Array<Record<string, any>>;
+    const tagged = rules.filter((r) => r.TagFilters);
+    expect(tagged.map((r) => r.ExpirationInDays)).toEqual(ATTACHMENT_RETENTION.classes.filter((d) => d < 30));
+    for (const rule of tagged) {
+      expect(rule).toMatchObject({ Status: 'Enabled', TagFilters: [{ Key: ATTACHMENT_RETENTION.tagKey, Value: String(rule.ExpirationInDays) }] });
+    }
+    expect(attachmentRetentionClass(7)).toBe(7);
+    expect(attachmentRetentionClass(8)).toBe(14);
   });
 
   it('has the Powertools idempotency table keyed by id with TTL on expiration', () => {
