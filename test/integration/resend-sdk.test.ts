@@ -24,7 +24,7 @@ describe('the official resend SDK against Mailroom', () => {
         const got = await resend.emails.get(data!.id);
         return got.data?.last_event === 'sent' ? got.data : undefined;
       },
-      { what: 'the SDK to see last_event sent' },
+      { what: 'the SDK to see last_event sent', timeoutMs: 60_000 },
     );
     expect(email).toMatchObject({ object: 'email', id: data!.id, subject: 'Sent with the resend SDK', to: ['ada@example.org'] });
     expect((await sesInbox(s)).filter((m) => m.subject === 'Sent with the resend SDK')).toHaveLength(1);
