@@ -107,3 +107,17 @@ export function allowsFailover(error: ProviderError, options: { throttleCount: n
       return false;
   }
 }
+
+/**
+ * Is this failure of a dependency other than the mail provider (S3, DynamoDB) worth retrying?
+ * AWS SDK errors carry `$metadata`: 5xx and throttling are transient, other 4xx are not;
+ * network errors are transient.
+ */
+export function isTransientDependencyError(error: unknown): boolean {
+  const e = (error ?? {}) as ErrorShape & { $retryable?: unknown };
+  const status = e.$metadata?.httpStatusCode;
+  if (status !== undefined) return status >= 500 || status === 429 || e.$retryable !== undefined;
+  if (e.name === 'TimeoutError') return true;
+  const code = networkCode(e);
+  return code !== undefined;
+}

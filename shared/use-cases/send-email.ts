@@ -3,7 +3,7 @@ import type { LaneSettings } from '#shared/config/lanes';
 import { normalizeAddress } from '#shared/domain/address';
 import { allRecipients, type EmailRecord, type LaneMessage, type LastError } from '#shared/domain/email';
 import { ProviderError } from '#shared/domain/errors';
-import { allowsFailover } from '#shared/domain/failure-classification';
+import { allowsFailover, isTransientDependencyError } from '#shared/domain/failure-classification';
 import { metrics, METRIC } from '#shared/observability/metrics';
 import { logger } from '#shared/observability/logger';
 import { buildMime } from '#shared/rendering/mime';
@@ -140,7 +140,11 @@ export async function sendEmail(deps: SendEmailDeps, delivery: LaneDelivery): Pr
   try {
     content = deps.content ? await deps.content.build(email) : { subject: email.subject ?? '', html: email.html, text: email.text };
   } catch (error) {
-    // A template that cannot render with its stored variables will not render on a retry either.
+    // A failed attachment fetch (S3 5xx, network) may work next time; a template that cannot
+    // render with its stored variables will not render on a retry either.
+    if (isTransientDependencyError(error)) {
+      return retryOrFail(deps, email, token, email.attempts + 1, new ProviderError('content', 'transient', (error as Error).name ?? 'Error', String((error as Error).message), { cause: error }), random);
+    }
     return fail(deps, email, token, { class: 'permanent', code: 'RenderingFailed', message: String((error as Error).message).slice(0, 500) }, false);
   }
   const { raw, messageId } = await buildMime({
@@ -232,7 +236,12 @@ export async function sendEmail(deps: SendEmailDeps, delivery: LaneDelivery): Pr
     }
     return { kind: 'retry', delaySeconds, throttled: true, reason: error.code };
   }
-  // transient or paused: spend an attempt.
+  return retryOrFail(deps, email, token, attempt, error, random);
+}
+
+/** Transient or paused: spend an attempt and back off, or fail into the DLQ when the budget is spent. */
+async function retryOrFail(deps: SendEmailDeps, email: EmailRecord, token: string, attempt: number, error: ProviderError, random: () => number): Promise<SendOutcome> {
+  const lastError = lastErrorOf(error);
   if (attempt >= deps.lane.maxAttempts) return fail(deps, email, token, lastError, true, attempt);
   await deps.emails.transition(email.id, {
     to: 'retrying',
