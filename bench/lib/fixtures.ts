@@ -13,7 +13,7 @@ export const FROM = 'Bench <hello@example.com>';
 export const benchTenant = (): Tenant => {
   const now = new Date().toISOString();
   // Limits high enough that the rate limiter never refuses a benchmark request.
-  return { id: TENANT_ID, allowedSenders: ['example.com'], retentionDays: 30, limits: { ...DEFAULT_LIMITS, requestsPerSecond: 1_000_000, burst: 1_000_000, emailsPerDay: 100_000_000 }, createdAt: now, updatedAt: now };
+  return { id: TENANT_ID, allowedSenders: ['example.com'], baseUrl: 'https://app.example.com', retentionDays: 30, limits: { ...DEFAULT_LIMITS, requestsPerSecond: 1_000_000, burst: 1_000_000, emailsPerDay: 100_000_000 }, createdAt: now, updatedAt: now };
 };
 
 export const benchPrincipal = (tenantId = TENANT_ID): Principal => ({ tenantId, scopes: ['emails:send', 'emails:read'], keyPrefix: 'mr_bench' });

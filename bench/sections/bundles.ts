@@ -84,7 +84,7 @@ try {
     const bytes = Object.entries(result.metafile.outputs).filter(([f]) => f.endsWith('.mjs')).reduce((n, [, o]) => n + o.bytes, 0);
     progress(`bundle ${name}: ${(bytes / 1024).toFixed(0)} KiB; importing ${args.imports}× in fresh processes`);
     const withMaps = importTimes(outfile, args.imports, true);
-    const withoutMaps = withMaps.error ? { times: [] } : importTimes(outfile, Math.max(3, Math.ceil(args.imports / 4)), false);
+    const withoutMaps = withMaps.error ? { times: [] } : importTimes(outfile, Math.max(1, Math.ceil(args.imports / 4)), false);
     results.push({
       name,
       bytes,
