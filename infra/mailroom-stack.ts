@@ -62,6 +62,7 @@ export class MailroomStack extends Stack {
       rateLimit: settings.apiRateLimit,
       burstLimit: settings.apiBurstLimit,
       publicApiUrl: settings.publicApiUrl,
+      smtpSecretArn: settings.smtpSecretArn,
     });
     for (const sender of Object.values(this.lanes.senders)) this.api.bindPublicUrl(sender);
 

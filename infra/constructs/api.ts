@@ -7,6 +7,8 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV } from '#shared/config/env';
@@ -31,6 +33,8 @@ export interface ApiProps {
   readonly burstLimit: number;
   /** Public base URL for unsubscribe links when it is not the execute-api endpoint (custom domain). */
   readonly publicApiUrl?: string;
+  /** The SMTP fallback's secret (complete ARN): GET /health probes the fallback with it. */
+  readonly smtpSecretArn?: string;
 }
 
 /**
@@ -123,6 +127,14 @@ export class Api extends Construct {
       .bindTable(props.table, 'read')
       .bindLaneQueues(props.laneQueues, { send: true, attributes: true })
       .bindLaneDlqs(props.laneDlqs, { attributes: true, redrive: true });
+    if (props.smtpSecretArn) {
+      functions.health.bindSecret(secretsmanager.Secret.fromSecretCompleteArn(this, 'HealthSmtpSecret', props.smtpSecretArn), ENV.SMTP_SECRET_ARN);
+    }
+    // Lane ages and last-hour sent/failed come from one GetMetricData call, which has no
+    // resource-level permissions (covered by the role's Resource::* acknowledgement).
+    for (const fn of [functions.health, functions.operations]) {
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
+    }
     functions.unsubscribe.bindTable(props.table, 'readwrite').bindSecret(props.unsubscribeSecret, ENV.UNSUBSCRIBE_SECRET_ARN);
     this.bindPublicUrl(functions.unsubscribe);
 
