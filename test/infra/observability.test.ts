@@ -1,9 +1,13 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LANE_NAMES, LANES } from '#shared/config/lanes';
-import { CUSTOM_DIMENSIONS, CUSTOM_NAMESPACE } from '#infra/constructs/observability';
+import { CUSTOM_DIMENSIONS, CUSTOM_NAMESPACE, RUNBOOK } from '#infra/constructs/observability';
+import { REPO_ROOT } from '#infra/constructs/mailroom-function';
 import type { MailroomStack } from '#infra/mailroom-stack';
-import { logicalId, synthTemplate } from './fixture';
+import { ENV } from '#shared/config/env';
+import { asArray, envOf, grantsOf, logicalId, resourcesOf, synthTemplate } from './fixture';
 
 process.env.CDK_VALIDATION = 'false';
 
@@ -185,5 +189,39 @@ describe('observability', () => {
     template.resourceCountIs('AWS::SNS::Subscription', 0);
     const withEmail = synthTemplate({ alarmEmail: 'ops@example.com' });
     withEmail.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+  });
+});
+
+describe('health and operations functions', () => {
+  it('may read lane metrics from CloudWatch (GetMetricData) and nothing else there', () => {
+    const { stack, template } = synthTemplate();
+    for (const fn of [stack.api.functions.health, stack.api.functions.operations]) {
+      const statements = grantsOf(template, stack, fn, 'cloudwatch:GetMetricData');
+      expect(statements, fn.node.path).toHaveLength(1);
+      // Merged with X-Ray's Resource "*" statement by minimizePolicies; no other CloudWatch action.
+      expect(asArray(statements[0]!.Action).filter((a) => a.startsWith('cloudwatch:'))).toEqual(['cloudwatch:GetMetricData']);
+    }
+    expect(grantsOf(template, stack, stack.api.functions.ingest, 'cloudwatch:GetMetricData')).toHaveLength(0);
+  });
+
+  it('gives /health the SMTP fallback secret (read only) when one is configured, so it can probe the fallback', () => {
+    const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:mailroom-smtp-AbCdEf';
+    const bare = synthTemplate();
+    expect(envOf(bare.template, bare.stack, bare.stack.api.functions.health)).not.toHaveProperty(ENV.SMTP_SECRET_ARN);
+    const { stack, template } = synthTemplate({ smtpSecretArn: arn });
+    const health = stack.api.functions.health;
+    expect(envOf(template, stack, health)[ENV.SMTP_SECRET_ARN]).toBe(arn);
+    expect(resourcesOf(grantsOf(template, stack, health, 'secretsmanager:GetSecretValue'))).toEqual([JSON.stringify(arn)]);
+    expect(envOf(template, stack, health)).toHaveProperty(ENV.TABLE_NAME);
+    expect(envOf(template, stack, health)).toHaveProperty(ENV.LANE_DLQ_URLS);
+  });
+});
+
+describe('runbook', () => {
+  it('has a section for every alarm\'s runbook anchor', () => {
+    const text = readFileSync(path.join(REPO_ROOT, 'docs', 'runbook.md'), 'utf8');
+    // GitHub's heading slugs: lower case, punctuation dropped, spaces to dashes.
+    const slugs = [...text.matchAll(/^#{2,4} (.+)$/gm)].map((m) => m[1]!.trim().toLowerCase().replace(/[^\w\- ]/g, '').replace(/ /g, '-'));
+    for (const anchor of Object.values(RUNBOOK)) expect(slugs, anchor).toContain(anchor);
   });
 });
