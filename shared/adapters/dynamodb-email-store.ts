@@ -181,6 +181,7 @@ export class DynamoEmailStore implements EmailStore {
   }
 
   async listByTenant(input: ListEmailsInput): Promise<{ emails: EmailRecord[]; cursor?: string }> {
+    if (input.status || input.lane || input.recipient) return this.listFiltered(input);
     const out = await this.doc.send(
       new QueryCommand({
         TableName: this.tableName,
@@ -196,4 +197,63 @@ export class DynamoEmailStore implements EmailStore {
     const cursor = encodeCursor(out.LastEvaluatedKey);
     return cursor ? { emails, cursor } : { emails };
   }
+
+  /**
+   * A filtered page. DynamoDB applies `Limit` before the FilterExpression, so this reads up to
+   * MAX_FILTERED_QUERIES index pages until it has `limit` matches. The cursor is the key of the last
+   * email returned (not the page's LastEvaluatedKey), so no match is skipped between pages; when the
+   * read budget runs out first, the page is short and the cursor resumes where reading stopped.
+   * Recipients are matched here (a substring of any to/cc/bcc), which DynamoDB cannot do on a list.
+   */
+  private async listFiltered(input: ListEmailsInput): Promise<{ emails: EmailRecord[]; cursor?: string }> {
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':pk': `TENANT#${input.tenantId}`, ':prefix': 'EMAIL#' };
+    const conditions: string[] = [];
+    if (input.status) {
+      names['#status'] = 'status';
+      values[':status'] = input.status;
+      conditions.push('#status = :status');
+    }
+    if (input.lane) {
+      names['#lane'] = 'lane';
+      values[':lane'] = input.lane;
+      conditions.push('#lane = :lane');
+    }
+    const recipient = input.recipient?.toLowerCase();
+    const matches = (e: EmailRecord) => !recipient || [...(e.to ?? []), ...(e.cc ?? []), ...(e.bcc ?? [])].some((a) => a.toLowerCase().includes(recipient));
+    const emails: EmailRecord[] = [];
+    let start = decodeCursor(input.cursor);
+    for (let reads = 0; reads < MAX_FILTERED_QUERIES; reads++) {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)',
+          ...(conditions.length ? { FilterExpression: conditions.join(' AND '), ExpressionAttributeNames: names } : {}),
+          ExpressionAttributeValues: values,
+          ScanIndexForward: false,
+          Limit: FILTERED_READ_PAGE,
+          ExclusiveStartKey: start,
+        }),
+      );
+      const items = out.Items ?? [];
+      for (const [i, item] of items.entries()) {
+        const email = fromItem(item)!;
+        if (!matches(email)) continue;
+        emails.push(email);
+        if (emails.length === input.limit) {
+          if (i === items.length - 1 && !out.LastEvaluatedKey) return { emails };
+          return { emails, cursor: encodeCursor(Object.fromEntries(KEY_ATTRS.map((k) => [k, item[k]])))! };
+        }
+      }
+      start = out.LastEvaluatedKey;
+      if (!start) return { emails };
+    }
+    return { emails, cursor: encodeCursor(start)! };
+  }
 }
+
+/** Index items one filtered Query reads (DynamoDB's `Limit` counts items read, not matches). */
+const FILTERED_READ_PAGE = 100;
+/** Most Query calls one filtered `GET /emails` makes: bounds its latency and read cost. */
+const MAX_FILTERED_QUERIES = 5;

@@ -61,6 +61,11 @@ export interface ListEmailsInput {
   readonly tenantId: string;
   readonly limit: number;
   readonly cursor?: string;
+  /** Only emails in this status. */
+  readonly status?: string;
+  readonly lane?: string;
+  /** Only emails with a to/cc/bcc recipient containing this text (case-insensitive). */
+  readonly recipient?: string;
 }
 
 export interface EmailStore {

@@ -2,6 +2,8 @@ import { hasScope, type Principal } from '#shared/domain/api-key';
 import type { EmailRecord } from '#shared/domain/email';
 import { ForbiddenError, NotFoundError, ValidationError } from '#shared/domain/errors';
 import type { EmailStore } from '#shared/ports/index';
+import { isLane, LANE_NAMES } from '#shared/config/lanes';
+import { STATUSES } from '#shared/domain/status';
 
 /** Resend's email object, plus Mailroom's status, lane and event history. */
 export function toEmailView(email: EmailRecord) {
@@ -53,12 +55,24 @@ export async function getEmail(deps: { emails: EmailStore }, principal: Principa
   return email;
 }
 
-export async function listEmails(deps: { emails: EmailStore }, principal: Principal, query: { limit?: string; after?: string }) {
+/** `GET /emails`: newest first, cursor-paginated, optionally filtered by `status`, `lane` and recipient (`to`, a substring). */
+export async function listEmails(deps: { emails: EmailStore }, principal: Principal, query: { limit?: string; after?: string; status?: string; lane?: string; to?: string }) {
   if (!hasScope(principal, 'emails:read') && !hasScope(principal, 'emails:send')) {
     throw new ForbiddenError('This API key is not allowed to read emails (scope `emails:read`).');
   }
   const limit = query.limit === undefined ? 20 : Number(query.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new ValidationError('`limit` must be an integer from 1 to 100.');
-  const page = await deps.emails.listByTenant({ tenantId: principal.tenantId, limit, ...(query.after ? { cursor: query.after } : {}) });
+  if (query.status && !(STATUSES as readonly string[]).includes(query.status)) throw new ValidationError(`\`status\` must be one of ${STATUSES.join(', ')}.`);
+  if (query.lane && !isLane(query.lane)) throw new ValidationError(`\`lane\` must be one of ${LANE_NAMES.join(', ')}.`);
+  const recipient = query.to?.trim().toLowerCase();
+  if (recipient !== undefined && recipient.length > 320) throw new ValidationError('`to` must be at most 320 characters.');
+  const page = await deps.emails.listByTenant({
+    tenantId: principal.tenantId,
+    limit,
+    ...(query.after ? { cursor: query.after } : {}),
+    ...(query.status ? { status: query.status } : {}),
+    ...(query.lane ? { lane: query.lane } : {}),
+    ...(recipient ? { recipient } : {}),
+  });
   return { object: 'list' as const, has_more: page.cursor !== undefined, ...(page.cursor ? { next_cursor: page.cursor } : {}), data: page.emails.map(toEmailSummary) };
 }

@@ -78,6 +78,8 @@ export class MemoryEmailStore implements EmailStore {
     this.count('listByTenant');
     const all = [...this.items.values()]
       .filter((e) => e.tenantId === input.tenantId)
+      .filter((e) => (!input.status || e.status === input.status) && (!input.lane || e.lane === input.lane))
+      .filter((e) => !input.recipient || [...e.to, ...e.cc, ...e.bcc].some((a) => a.toLowerCase().includes(input.recipient!.toLowerCase())))
       .sort((a, b) => (b.createdAt + b.id).localeCompare(a.createdAt + a.id));
     const start = input.cursor ? Number(Buffer.from(input.cursor, 'base64url').toString()) : 0;
     const page = all.slice(start, start + input.limit).map(clone);
