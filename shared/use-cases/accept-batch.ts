@@ -4,7 +4,7 @@ import { DependencyError, ForbiddenError, MailroomError, ValidationError } from 
 import { logger } from '#shared/observability/logger';
 import type { QueuedMessage } from '#shared/ports/index';
 import { chooseLane, prepareEmail, type AcceptEmailDeps } from './accept-email';
-import { laneMessageFor, MAX_SQS_DELAY_SECONDS, secondsUntilDue } from './dispatch-email';
+import { abandonUnqueued, laneMessageFor, MAX_SQS_DELAY_SECONDS, secondsUntilDue } from './dispatch-email';
 import { emailEvent } from './email-events';
 import { pacedSendTimes, parsePacingHeaders } from './pacing';
 
@@ -110,9 +110,7 @@ export async function acceptBatch(deps: AcceptEmailDeps, input: AcceptBatchInput
     for (const id of await dispatchMany(deps, toQueue)) failed.set(id, 'The email could not be queued; nothing was sent for it. Retry it.');
     if (mode === 'strict' && failed.size > 0) await abandon(deps, toQueue, 'queue');
     for (const record of toQueue.filter((r) => failed.has(r.id))) {
-      await deps.emails
-        .transition(record.id, { to: 'failed', event: emailEvent('failed', deps.clock.now(), { reason: 'enqueue_failed' }), set: { lastError: { class: 'transient', code: 'EnqueueFailed', message: 'The email could not be queued; it was reported to the caller and was not sent.' } } })
-        .catch(() => undefined);
+      await abandonUnqueued(deps, record.id);
     }
 
     const ok = accepted.filter((a) => !failed.has(a.record.id));

@@ -7,7 +7,7 @@ import { parseSendRequest, type SendEmailRequest } from '#shared/domain/send-req
 import type { Tenant } from '#shared/domain/tenant';
 import type { IdempotencyGuard } from '#shared/ports/idempotency';
 import type { Clock, EmailStore, EventPublisher, LaneQueue, RateLimiter, SendScheduler, TenantStore } from '#shared/ports/index';
-import { dispatchEmail } from './dispatch-email';
+import { abandonUnqueued, dispatchEmail } from './dispatch-email';
 import { resolveSchedule } from './schedule-time';
 import { emailEvent } from './email-events';
 
@@ -170,9 +170,7 @@ export async function acceptEmail(deps: AcceptEmailDeps, input: AcceptEmailInput
     try {
       await dispatchEmail(deps, record);
     } catch (error) {
-      await deps.emails
-        .transition(record.id, { to: 'failed', event: emailEvent('failed', deps.clock.now(), { reason: 'enqueue_failed' }), set: { lastError: { class: 'transient', code: 'EnqueueFailed', message: 'The email could not be queued; the request failed and may be retried.' } } })
-        .catch(() => undefined);
+      await abandonUnqueued(deps, record.id);
       throw error;
     }
     await deps.events?.publish([{ detailType: 'Email Accepted', detail: { id: record.id, tenant: record.tenantId, lane: record.lane, status: record.status } }]).catch(() => undefined);

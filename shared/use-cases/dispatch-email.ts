@@ -1,6 +1,7 @@
 import type { EmailRecord, LaneMessage } from '#shared/domain/email';
 import { DependencyError } from '#shared/domain/errors';
-import type { Clock, LaneQueue, SendScheduler } from '#shared/ports/index';
+import type { Clock, EmailStore, LaneQueue, SendScheduler } from '#shared/ports/index';
+import { emailEvent } from './email-events';
 
 /** SQS DelaySeconds tops out at 15 minutes; later sends go through the scheduler. */
 export const MAX_SQS_DELAY_SECONDS = 900;
@@ -40,4 +41,19 @@ export async function dispatchEmail(deps: DispatchDeps, email: EmailRecord): Pro
   } catch (error) {
     throw new DependencyError('The email could not be queued. Nothing was sent; retry the request (with the same Idempotency-Key).', { cause: error });
   }
+}
+
+/**
+ * Marks an email whose enqueue failed as `canceled` (EnqueueFailed). Canceled is final and never
+ * claimed, so if the failed call did reach SQS after all, the sender drops that message — the
+ * client was told the request failed and its retry creates the email that is sent.
+ */
+export async function abandonUnqueued(deps: { emails: EmailStore; clock: Clock }, id: string, reason = 'enqueue_failed'): Promise<void> {
+  await deps.emails
+    .transition(id, {
+      to: 'canceled',
+      event: emailEvent('canceled', deps.clock.now(), { reason }),
+      set: { lastError: { class: 'transient', code: 'EnqueueFailed', message: 'The email could not be queued; the request failed and nothing was sent for it.' } },
+    })
+    .catch(() => undefined);
 }

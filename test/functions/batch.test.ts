@@ -145,14 +145,14 @@ describe('POST /emails/batch (ingest handler, in-memory ports)', () => {
     expect(deps.scheduler.schedules.get(later)).toEqual({ lane: 'transactional', at: new Date('2026-03-11T10:00:00Z'), message: { emailId: later, tenantId: 'acme', scheduleVersion: 0 } });
   });
 
-  it('permissive: items whose lane queue fails are reported by index and marked failed, the rest go out', async () => {
+  it('permissive: items whose lane queue fails are reported by index and canceled (never sent), the rest go out', async () => {
     deps.queue.failLanes.add('bulk');
     const res = await post([item(0), item(1), item(2)], { 'x-batch-validation': 'permissive', 'mailroom-lane': 'bulk' });
     expect(res.status).toBe(200);
     expect(res.body.data).toEqual([]);
     expect(res.body.errors.map((e: { index: number }) => e.index)).toEqual([0, 1, 2]);
     expect(res.body.errors[0].message).toMatch(/could not be queued/);
-    expect([...deps.emails.items.values()].map((e) => e.status)).toEqual(['failed', 'failed', 'failed']);
+    expect([...deps.emails.items.values()].map((e) => e.status)).toEqual(['canceled', 'canceled', 'canceled']);
   });
 
   it('strict: a queue failure cancels the whole batch and answers 503 (never a silent partial batch)', async () => {

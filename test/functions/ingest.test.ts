@@ -152,12 +152,12 @@ describe('POST /emails (ingest handler, in-memory ports)', () => {
     expect(await post(body, { 'Idempotency-Key': 'slow' })).toEqual({ status: 200, body: { id: 'email-1' } });
   });
 
-  it('answers 503 when the enqueue fails, marks the record failed and releases the key', async () => {
+  it('answers 503 when the enqueue fails, cancels the record (never claimed) and releases the key', async () => {
     deps.queue.failNext = 1;
     const failed = await post(body, { 'Idempotency-Key': 'retry-me' });
     expect(failed).toEqual({ status: 503, body: { statusCode: 503, name: 'service_unavailable', message: expect.any(String) } });
     const first = deps.emails.items.get('email-1')!;
-    expect(first.status).toBe('failed');
+    expect(first.status).toBe('canceled');
     expect(first.lastError).toMatchObject({ code: 'EnqueueFailed' });
 
     const retry = await post(body, { 'Idempotency-Key': 'retry-me' });
