@@ -21,6 +21,8 @@ export interface LanesProps {
   readonly attachmentsBucket: IBucket;
   /** Complete ARN of a Secrets Manager secret {host, port, username, password, secure} for the SMTP fallback. */
   readonly smtpSecretArn?: string;
+  /** Create the configuration set's EventBridge destination (default true; LocalStack community cannot). */
+  readonly sesEventDestination?: boolean;
 }
 
 /** Hardening shared by every queue Mailroom owns (lane queues, DLQs, scheduler and target DLQs). */
@@ -65,9 +67,11 @@ export class Lanes extends Construct {
       reputationMetrics: true,
       sendingEnabled: true,
     });
-    this.configurationSet.addEventDestination('ToDefaultBus', {
-      destination: ses.EventDestination.eventBus(EventBus.fromEventBusName(this, 'Default', 'default')),
-    });
+    if (props.sesEventDestination !== false) {
+      this.configurationSet.addEventDestination('ToDefaultBus', {
+        destination: ses.EventDestination.eventBus(EventBus.fromEventBusName(this, 'Default', 'default')),
+      });
+    }
     this.configurationSetArn = stack.formatArn({
       service: 'ses',
       resource: 'configuration-set',

@@ -26,6 +26,11 @@ export interface MailroomSettings {
   readonly alarmEmail?: string;
   readonly laneMaxAgeSeconds: Partial<Record<Lane, number>>;
   readonly eventArchiveDays: number;
+  /**
+   * Publish SES events of the configuration set to the default EventBridge bus (delivery tracking).
+   * LocalStack's community edition cannot create that destination: `-c sesEventDestination=false`.
+   */
+  readonly sesEventDestination: boolean;
 }
 
 export const DEFAULT_SETTINGS = {
@@ -122,6 +127,7 @@ export function readSettings(scope: Construct): MailroomSettings {
     alarmEmail: optionalString(scope, 'alarmEmail'),
     laneMaxAgeSeconds: laneMaxAge(scope),
     eventArchiveDays: positiveInt(scope, 'eventArchiveDays', DEFAULT_SETTINGS.eventArchiveDays, true),
+    sesEventDestination: String(scope.node.tryGetContext('sesEventDestination') ?? true) !== 'false',
   };
   for (const p of settings.intakePrincipals) {
     if (!/^\d{12}$/.test(p) && !/^arn:aws[a-z-]*:iam::\d{12}:(role|user|root)/.test(p)) {

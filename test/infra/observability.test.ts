@@ -225,3 +225,15 @@ describe('runbook', () => {
     for (const anchor of Object.values(RUNBOOK)) expect(slugs, anchor).toContain(anchor);
   });
 });
+
+describe('LocalStack switch', () => {
+  it('drops only the SES configuration set\'s EventBridge destination with -c sesEventDestination=false', () => {
+    const on = synthTemplate();
+    on.template.resourceCountIs('AWS::SES::ConfigurationSetEventDestination', 1);
+    for (const value of [false, 'false']) {
+      const off = synthTemplate({ sesEventDestination: value });
+      off.template.resourceCountIs('AWS::SES::ConfigurationSetEventDestination', 0);
+      off.template.resourceCountIs('AWS::SES::ConfigurationSet', 1);
+    }
+  });
+});
