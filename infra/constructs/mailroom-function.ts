@@ -99,7 +99,7 @@ export class MailroomFunction extends NodejsFunction {
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) and, for senders, ses:GetAccount have no resource-level permissions; AWS requires Resource "*" for them.',
+        'X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords), ses:GetAccount (senders) and cloudwatch:GetMetricData (health, operations) have no resource-level permissions; AWS requires Resource "*" for them.',
     });
     if (entry === PLACEHOLDER_ENTRY) {
       Annotations.of(this).addWarningV2('mailroom:missingHandler', `functions/${name}/handler.ts does not exist yet; synthesized without bundling only`);
