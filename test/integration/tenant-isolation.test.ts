@@ -36,8 +36,12 @@ describe('tenant isolation, scoped keys and rate limits on the local stack', () 
 
   const stack = useLocalStack({ logLevel: 'DEBUG' });
   const tenants = {} as Record<'a' | 'b', { apiKey: string }>;
-  const keyFor = async (tenantId: string, scopes: Scope[], senderDomain?: string) =>
-    (await createApiKey({ keys: new DynamoApiKeyStore(stack().doc, stack().names.table), clock: systemClock }, { tenantId, scopes, ...(senderDomain ? { senderDomain } : {}) })).key;
+  const issuedKeys: string[] = [];
+  const keyFor = async (tenantId: string, scopes: Scope[], senderDomain?: string) => {
+    const { key } = await createApiKey({ keys: new DynamoApiKeyStore(stack().doc, stack().names.table), clock: systemClock }, { tenantId, scopes, ...(senderDomain ? { senderDomain } : {}) });
+    issuedKeys.push(key);
+    return key;
+  };
   const as = (key: string) => ({ apiUrl: stack().apiUrl, apiKey: key });
 
   beforeAll(async () => {
@@ -139,7 +143,7 @@ describe('tenant isolation, scoped keys and rate limits on the local stack', () 
     for (const r of bResults) await waitForStatus(B, r.body.id, ['sent'], 20_000);
   });
 
-  it('writes no full recipient address into any log line (DEBUG level, all functions in-process)', () => {
+  it('writes no full recipient address and no API key into any log line (DEBUG level, all functions in-process)', () => {
     const text = captured.join('');
     // The capture must have seen the functions' structured logs, or the check below proves nothing.
     expect(text).toContain('"level":"INFO"');
@@ -148,5 +152,7 @@ describe('tenant isolation, scoped keys and rate limits on the local stack', () 
       expect(text.toLowerCase(), `log contains ${address}`).not.toContain(address.toLowerCase());
       expect(text).not.toContain(address.split('@')[0]);
     }
+    expect(issuedKeys.length).toBeGreaterThan(0);
+    for (const key of [...issuedKeys, tenants.a.apiKey, tenants.b.apiKey]) expect(text).not.toContain(key.slice(3));
   });
 });
