@@ -77,12 +77,10 @@ export function App({ apiUrl }: { apiUrl: string }) {
   const section = route.startsWith('emails/') ? '' : route;
 
   // Move focus to the new page's content after navigation, as a full page load would.
-  const first = useRef(true);
+  const shown = useRef(route);
   useEffect(() => {
-    if (first.current) {
-      first.current = false;
-      return;
-    }
+    if (shown.current === route) return;
+    shown.current = route;
     mainRef.current?.focus();
   }, [route]);
 

@@ -74,6 +74,12 @@ export function consoleStaticHandler(options: ConsoleStaticOptions = {}): (req: 
     } catch {
       relative = '\0';
     }
+    if (relative === CONSOLE.configFile && !existsSync(path.join(root, relative))) {
+      // Local mode: the API is this same origin (AWS deployments write {apiUrl} here).
+      res.writeHead(200, { ...headers, 'content-type': CONTENT_TYPES['.json']!, 'cache-control': 'no-cache' });
+      res.end(method === 'HEAD' ? undefined : '{}');
+      return true;
+    }
     const file = path.resolve(root, relative);
     // Never outside dist (../, encoded or not).
     const inside = file === root || file.startsWith(root + path.sep);

@@ -54,6 +54,7 @@ export function EmailDetailPage({ id }: { id: string }) {
               <Row label="Last error">{email.last_error ? [email.last_error.class, email.last_error.code, email.last_error.message].filter(Boolean).join(' · ') : '—'}</Row>
             </dl>
           </div>
+          <div className="column">
           <div className="panel">
             <h2 id="timeline-title">Timeline</h2>
             <ol className="timeline" aria-labelledby="timeline-title">
@@ -66,7 +67,7 @@ export function EmailDetailPage({ id }: { id: string }) {
             </ol>
             <p className="hint">{FINAL_HINT}</p>
           </div>
-          <div className="panel wide">
+          <div className="panel">
             <h2>Preview</h2>
             {email.html ? (
               // No scripts, no forms, no same-origin access; the CSP keeps remote images (tracking pixels) from loading.
@@ -76,6 +77,7 @@ export function EmailDetailPage({ id }: { id: string }) {
             ) : (
               <p>This email has no stored body (it is rendered from its template when sent).</p>
             )}
+          </div>
           </div>
         </div>
       ) : null}
