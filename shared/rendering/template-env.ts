@@ -22,7 +22,33 @@ export interface TemplateEnv {
   readonly handlebars: typeof Handlebars;
   /** Parses, checks and compiles one template source; throws ValidationError `invalid_template`. */
   compile(source: string, kind: TemplatePartKind, name?: string): CompiledTemplatePart;
+  /**
+   * Compiles an HTML template whose static markup (its own, its layout's and its partials')
+   * was rewritten once by `rewrite`; undefined when the template cannot be expanded statically
+   * or `rewrite` declines. Throws like `compile` on a broken template.
+   */
+  compileRewritten(source: string, name: string, rewrite: StaticHtmlRewrite): CompiledTemplatePart | undefined;
 }
+
+/**
+ * The static markup of an HTML template with its layouts and partials expanded in place, every
+ * Handlebars expression replaced by a placeholder (`staticPlaceholder(i)`, numbered in order).
+ */
+export interface StaticHtml {
+  readonly html: string;
+  /** Placeholder numbers that must be siblings: the opening, `{{else}}` and closing tags of each block. */
+  readonly blocks: readonly (readonly number[])[];
+}
+
+/** Returns the rewritten markup with every placeholder kept once and in order, or undefined to decline. */
+export type StaticHtmlRewrite = (input: StaticHtml) => string | undefined;
+
+/** Private-use code points: they never reach a rendered email, and the source is refused if it has them. */
+const PLACEHOLDER_OPEN = '\uE000';
+const PLACEHOLDER_CLOSE = '\uE001';
+/** Matches every placeholder in a StaticHtml (group 1: its number). */
+export const STATIC_PLACEHOLDER = /\uE000(\d+)\uE001/g;
+export const staticPlaceholder = (index: number): string => `${PLACEHOLDER_OPEN}${index}${PLACEHOLDER_CLOSE}`;
 
 export interface TemplateEnvOptions {
   /** Layout sources by name (`base` is registered as `layouts/base`). */
@@ -57,11 +83,14 @@ export function createTemplateEnv(options: TemplateEnvOptions = {}): TemplateEnv
 
   // Partials are compiled here, once, with HTML escaping: Handlebars would otherwise compile a
   // string partial lazily with the options of whichever template used it first.
+  const partialSources = new Map<string, string>();
   for (const [name, source] of Object.entries(options.layouts ?? layouts)) {
     hb.registerPartial(`layouts/${name}`, compileChecked(hb, source, 'html', `layouts/${name}`));
+    partialSources.set(`layouts/${name}`, source);
   }
   for (const [name, source] of Object.entries(options.partials ?? partials)) {
     hb.registerPartial(`partials/${name}`, compileChecked(hb, source, 'html', `partials/${name}`));
+    partialSources.set(`partials/${name}`, source);
   }
 
   return {
@@ -70,10 +99,158 @@ export function createTemplateEnv(options: TemplateEnvOptions = {}): TemplateEnv
       const delegate = compileChecked(hb, source, kind, name);
       return (context, data) => delegate(context, { data: { ...data } });
     },
+    compileRewritten(source, name, rewrite) {
+      const ast = parseChecked(hb, source, name);
+      if (source.includes(PLACEHOLDER_OPEN) || source.includes(PLACEHOLDER_CLOSE)) return undefined;
+      const expanded = expandStatically(hb, ast, partialSources);
+      if (!expanded) return undefined;
+      const rewritten = rewrite({ html: expanded.html, blocks: expanded.blocks });
+      if (rewritten === undefined || !applyRewrite(expanded, rewritten)) return undefined;
+      // The ASTs were whitespace-processed when parsed; a second standalone pass could strip rewritten text.
+      const compileOptions = { strict: true, noEscape: false, ignoreStandalone: true };
+      const delegate = hb.compile(ast, compileOptions);
+      const sitePartials: Record<string, Handlebars.TemplateDelegate> = {};
+      for (const site of expanded.sites) sitePartials[site.name] = hb.compile(site.ast, compileOptions);
+      return (context, data) => delegate(context, { data: { ...data }, partials: sitePartials });
+    },
   };
 }
 
+// ----- static expansion (for work done once per template instead of once per render) -----
+
+/** Deeper partial nesting than this is rendered the ordinary way. */
+const MAX_PARTIAL_DEPTH = 8;
+
+interface Expanded {
+  readonly html: string;
+  readonly blocks: number[][];
+  /** The content statement (if any) between placeholder i-1 and i, for i = 0 … placeholders. */
+  readonly gaps: (hbs.AST.ContentStatement | undefined)[];
+  /** One private copy of a layout or partial per call site, renamed at the call site. */
+  readonly sites: { readonly name: string; readonly ast: hbs.AST.Program }[];
+}
+
+interface BlockFrame {
+  readonly program: hbs.AST.Program;
+  readonly outer: BlockFrame | undefined;
+}
+
+class NotStatic extends Error {}
+
+/**
+ * Inlines every layout and partial the template names (statically, so each call site gets its
+ * own copy) and turns every expression into a placeholder. Undefined for what cannot be
+ * expanded: unescaped output (`{{{x}}}`), dynamic or unknown partials, inline partials, decorators.
+ */
+function expandStatically(hb: typeof Handlebars, ast: hbs.AST.Program, partialSources: ReadonlyMap<string, string>): Expanded | undefined {
+  const pieces: string[] = [];
+  const gaps: (hbs.AST.ContentStatement | undefined)[] = [undefined];
+  const blocks: number[][] = [];
+  const sites: { name: string; ast: hbs.AST.Program }[] = [];
+  const seen = new Set<hbs.AST.ContentStatement>();
+  let placeholders = 0;
+
+  const placeholder = (): number => {
+    const index = placeholders++;
+    pieces.push(staticPlaceholder(index));
+    gaps.push(undefined);
+    return index;
+  };
+  const walk = (program: hbs.AST.Program, block: BlockFrame | undefined, depth: number): void => {
+    for (const statement of program.body) visit(statement, block, depth);
+  };
+  const visit = (statement: hbs.AST.Statement, block: BlockFrame | undefined, depth: number): void => {
+    switch (statement.type) {
+      case 'ContentStatement': {
+        const content = statement as hbs.AST.ContentStatement;
+        if (seen.has(content) || gaps[gaps.length - 1] !== undefined) throw new NotStatic();
+        seen.add(content);
+        pieces.push(content.value);
+        gaps[gaps.length - 1] = content;
+        return;
+      }
+      case 'CommentStatement':
+        placeholder();
+        return;
+      case 'MustacheStatement':
+        if (!(statement as hbs.AST.MustacheStatement).escaped) throw new NotStatic();
+        placeholder();
+        return;
+      case 'BlockStatement': {
+        const { program, inverse } = statement as hbs.AST.BlockStatement;
+        const group = [placeholder()];
+        if (program) walk(program, block, depth);
+        if (inverse) {
+          group.push(placeholder());
+          walk(inverse, block, depth);
+        }
+        group.push(placeholder());
+        blocks.push(group);
+        return;
+      }
+      case 'PartialStatement':
+      case 'PartialBlockStatement': {
+        const partial = statement as hbs.AST.PartialStatement | hbs.AST.PartialBlockStatement;
+        if (partial.name.type === 'SubExpression' || depth >= MAX_PARTIAL_DEPTH) throw new NotStatic();
+        const name = (partial.name as hbs.AST.PathExpression).original;
+        if (name === '@partial-block') {
+          if (!block || partial.type !== 'PartialStatement') throw new NotStatic();
+          placeholder();
+          walk(block.program, block.outer, depth + 1);
+          placeholder();
+          return;
+        }
+        const source = partialSources.get(name);
+        if (source === undefined) throw new NotStatic();
+        const site = { name: `~static/${sites.length}/${name}`, ast: hb.parse(source) };
+        sites.push(site);
+        placeholder();
+        const inner = partial.type === 'PartialBlockStatement' ? { program: (partial as hbs.AST.PartialBlockStatement).program, outer: block } : block;
+        walk(site.ast, inner, depth + 1);
+        placeholder();
+        (partial.name as { original: string }).original = site.name;
+        return;
+      }
+      default:
+        throw new NotStatic();
+    }
+  };
+
+  try {
+    walk(ast, undefined, 0);
+  } catch (error) {
+    if (error instanceof NotStatic) return undefined;
+    throw error;
+  }
+  return { html: pieces.join(''), blocks, gaps, sites };
+}
+
+/** Writes the rewritten pieces back into the content statements; false when they do not line up. */
+function applyRewrite(expanded: Expanded, rewritten: string): boolean {
+  const values: string[] = [];
+  let from = 0;
+  let expected = 0;
+  for (const match of rewritten.matchAll(STATIC_PLACEHOLDER)) {
+    if (Number(match[1]) !== expected) return false;
+    values.push(rewritten.slice(from, match.index));
+    from = match.index + match[0].length;
+    expected += 1;
+  }
+  values.push(rewritten.slice(from));
+  if (values.length !== expanded.gaps.length) return false;
+  for (const [i, value] of values.entries()) {
+    const content = expanded.gaps[i];
+    if (content) content.value = value;
+    else if (value !== '') return false;
+  }
+  return true;
+}
+
 function compileChecked(hb: typeof Handlebars, source: string, kind: TemplatePartKind, name: string): Handlebars.TemplateDelegate {
+  return hb.compile(parseChecked(hb, source, name), { strict: true, noEscape: kind === 'plain' });
+}
+
+function parseChecked(hb: typeof Handlebars, source: string, name: string): hbs.AST.Program {
   let ast: hbs.AST.Program;
   try {
     ast = hb.parse(source);
@@ -84,7 +261,7 @@ function compileChecked(hb: typeof Handlebars, source: string, kind: TemplatePar
   if (forbidden) {
     throw new ValidationError(`${name}: "${forbidden}" is not allowed in a template (prototype access)`, 'invalid_template');
   }
-  return hb.compile(ast, { strict: true, noEscape: kind === 'plain' });
+  return ast;
 }
 
 function findForbiddenPath(ast: hbs.AST.Program): string | undefined {

@@ -1,14 +1,16 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { compile as compileHtmlToText } from 'html-to-text';
-import juice from 'juice';
 import type { Lane } from '#shared/config/lanes';
 import { MailroomError, ValidationError } from '#shared/domain/errors';
+import { inlineCss, inlineCssStatically } from '#shared/rendering/inline-css';
 import { type CompiledTemplatePart, type TemplateRenderData, templateEnv } from '#shared/rendering/template-env';
 
 /**
  * Template rendering: variables are checked against the template's JSON Schema, then subject,
  * HTML (CSS inlined with juice) and text are rendered by the shared Handlebars environment.
+ * CSS is inlined once per template version into its markup when that gives the same HTML as
+ * inlining every rendered email (see inline-css.ts), else into every rendered email.
  */
 
 export interface TemplateMeta {
@@ -56,9 +58,14 @@ export const PREVIEW_DEFAULTS = {
 /** Most templates a container keeps compiled; the least recently used go first. */
 const MAX_CACHED_TEMPLATES = 500;
 
+/** Where a template's CSS is inlined: once into its compiled markup, or into every rendered email. */
+export type CssInlining = 'compiled' | 'per-render';
+
 interface CompiledParts {
   readonly subject: CompiledTemplatePart;
   readonly html: CompiledTemplatePart;
+  /** The HTML with its CSS already inlined, when that is equivalent (see inline-css.ts). */
+  readonly inlinedHtml?: CompiledTemplatePart;
   readonly text?: CompiledTemplatePart;
 }
 
@@ -74,6 +81,23 @@ const cache = new Map<string, CacheEntry>();
 
 /** Renders subject, HTML and text; throws ValidationError naming the offending variables. */
 export function renderTemplate(template: LoadedTemplate, variables: Record<string, unknown>, options: RenderOptions = {}): RenderedTemplate {
+  return render(template, variables, options, 'compiled');
+}
+
+/**
+ * Renders with juice run over the rendered HTML, whatever the template: the reference the
+ * compiled inlining must equal (tests compare them), and what templates it declines get anyway.
+ */
+export function renderTemplateInliningPerRender(template: LoadedTemplate, variables: Record<string, unknown>, options: RenderOptions = {}): RenderedTemplate {
+  return render(template, variables, options, 'per-render');
+}
+
+/** How `renderTemplate` inlines this template's CSS (compiles it if needed). */
+export function cssInliningOf(template: LoadedTemplate): CssInlining {
+  return compiledParts(cacheEntry(template)).inlinedHtml ? 'compiled' : 'per-render';
+}
+
+function render(template: LoadedTemplate, variables: Record<string, unknown>, options: RenderOptions, inlining: CssInlining): RenderedTemplate {
   const entry = cacheEntry(template);
   const filled = checkedVariables(entry, variables);
   const context: Record<string, unknown> = { brand: DEFAULT_BRAND, ...filled, ...options.extraVariables };
@@ -83,9 +107,11 @@ export function renderTemplate(template: LoadedTemplate, variables: Record<strin
   const subject = run(template, 'subject', parts.subject, context, data)
     .replace(/\s+/g, ' ')
     .trim();
-  const renderedHtml = run(template, 'html', parts.html, context, data);
-  const text = parts.text ? tidyText(run(template, 'text', parts.text, context, data)) : tidyText(htmlToText(renderedHtml));
-  return { subject, html: inlineCss(renderedHtml), text };
+  const html =
+    inlining === 'compiled' && parts.inlinedHtml ? run(template, 'html', parts.inlinedHtml, context, data) : inlineCss(run(template, 'html', parts.html, context, data));
+  // html-to-text reads neither <style> nor style attributes, so the inlined HTML gives the same text.
+  const text = parts.text ? tidyText(run(template, 'text', parts.text, context, data)) : tidyText(htmlToText(html));
+  return { subject, html, text };
 }
 
 /** Checks variables against the template's schema without rendering (accept-time check). */
@@ -157,11 +183,13 @@ function schemaJson(schema: object | undefined): string | undefined {
 function compiledParts(entry: CacheEntry): CompiledParts {
   if (!entry.parts) {
     const { id, subject, html, text } = entry.template;
-    entry.parts = {
+    const compiled = {
       subject: templateEnv.compile(subject, 'plain', `template "${id}" (subject)`),
       html: templateEnv.compile(html, 'html', `template "${id}" (html)`),
       ...(text === undefined ? {} : { text: templateEnv.compile(text, 'plain', `template "${id}" (text)`) }),
     };
+    const inlinedHtml = templateEnv.compileRewritten(html, `template "${id}" (html)`, inlineCssStatically);
+    entry.parts = inlinedHtml ? { ...compiled, inlinedHtml } : compiled;
   }
   return entry.parts;
 }
@@ -332,18 +360,6 @@ const htmlToText = compileHtmlToText({
     { selector: 'h2', options: { uppercase: false } },
   ],
 });
-
-function inlineCss(html: string): string {
-  return juice(html, {
-    removeStyleTags: true,
-    // What cannot be inlined (media queries, :hover) stays in a <style> block in <head>.
-    preserveMediaQueries: true,
-    preservePseudos: true,
-    preserveFontFaces: true,
-    applyWidthAttributes: true,
-    applyAttributesTableElements: true,
-  });
-}
 
 function tidyText(text: string): string {
   return text
