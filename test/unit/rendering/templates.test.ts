@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ValidationError } from '#shared/domain/errors';
 import { templateEnv } from '#shared/rendering/template-env';
@@ -6,7 +7,9 @@ import {
   type LoadedTemplate,
   cachedTemplateCount,
   clearTemplateCache,
+  cssInliningOf,
   renderTemplate,
+  renderTemplateInliningPerRender,
   renderTemplatePreview,
   templateCacheKey,
   validateTemplateVariables,
@@ -330,5 +333,141 @@ describe('compile cache', () => {
 
   it('keys the cache by source, id and version', () => {
     expect(templateCacheKey({ source: 'tenant', id: 'tpl_1', version: 3 })).toBe('tenant:tpl_1@3');
+  });
+});
+
+describe('CSS inlined once per template version', () => {
+  const collapse = (html: string) => html.replace(/\s+/g, ' ').trim();
+
+  /** Renders both ways and expects the same email; returns the compiled one. */
+  function renderBothWays(template: LoadedTemplate, variables: Record<string, unknown>, options = { baseUrl, extraVariables }) {
+    const compiled = renderTemplate(template, variables, options);
+    const perRender = renderTemplateInliningPerRender(template, variables, options);
+    expect(collapse(compiled.html)).toBe(collapse(perRender.html));
+    expect(compiled.text).toBe(perRender.text);
+    expect(compiled.subject).toBe(perRender.subject);
+    return compiled;
+  }
+
+  /** The sample with only the schema's required top-level variables: every optional block off. */
+  function requiredOnly(template: LoadedTemplate): Record<string, unknown> {
+    const required = new Set(((template.meta.schema ?? {}) as { required?: string[] }).required ?? []);
+    return Object.fromEntries(Object.entries(template.meta.sample ?? {}).filter(([key]) => required.has(key)));
+  }
+
+  describe.each([...repositoryTemplates.keys()])('%s', (id) => {
+    const template = repositoryTemplate(id);
+
+    it('inlines its CSS at compile time', () => {
+      expect(cssInliningOf(template)).toBe('compiled');
+    });
+
+    it('renders the same HTML and text as inlining every rendered email, with its sample', () => {
+      renderBothWays(template, template.meta.sample ?? {});
+    });
+
+    it('renders the same HTML and text as inlining every rendered email, with only the required variables', () => {
+      renderBothWays(template, requiredOnly(template));
+    });
+  });
+
+  it('renders order rows from {{#each}} between <tr>s in place, for 1 to 4 items', () => {
+    // Prepare
+    const template = repositoryTemplate('order-confirmation');
+    const item = { name: 'Pen', qty: 1, unit_price: 2 };
+
+    for (const count of [1, 2, 4]) {
+      // Act
+      const { html } = renderBothWays(template, { ...template.meta.sample, items: Array.from({ length: count }, (_, i) => ({ ...item, name: `Pen ${i}` })) });
+
+      // Assess: every row is inside the tbody, styled like a data-table cell
+      const tbody = /<tbody>([\s\S]*?)<\/tbody>/.exec(html)?.[1] ?? '';
+      expect(tbody.match(/<tr>/g)).toHaveLength(count);
+      expect(tbody).toMatch(/<td style="padding: 8px 0; border-bottom: 1px solid #e5e7eb; font-size: 15px;">Pen 0<\/td>/);
+    }
+  });
+
+  it('keeps hostile values escaped and un-styled', () => {
+    // Prepare
+    const hostile = '<p class="muted" style="x">{{brand.name}}</p> & <style>.a{}</style>';
+
+    // Act
+    const { html } = renderBothWays(repositoryTemplate('welcome'), { name: 'Ada', nickname: hostile, plan: '"><script>alert(1)</script>' });
+
+    // Assess
+    expect(html).toContain('Welcome, &lt;p class&#x3D;&quot;muted&quot; style&#x3D;&quot;x&quot;&gt;{{brand.name}}&lt;/p&gt; &amp; &lt;style&gt;.a{}&lt;/style&gt;!');
+    expect(html).toMatch(/<h1 style="margin: 0 0 16px 0;[^"]*">Welcome, &lt;p/);
+    expect(html).toContain('<strong>&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;</strong>');
+    expect(html).not.toContain('<script>');
+  });
+
+  it('gives the same email as per-render inlining for any variable values', () => {
+    const template = repositoryTemplate('order-confirmation');
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'binary', minLength: 1, maxLength: 40 }),
+        fc.array(fc.record({ name: fc.string({ minLength: 1, maxLength: 30 }), qty: fc.integer({ min: 1, max: 9 }), unit_price: fc.integer({ min: 0, max: 999 }) }), { minLength: 1, maxLength: 3 }),
+        (customerName, items) => {
+          const variables = { ...template.meta.sample, customer_name: customerName, items };
+          const compiled = renderTemplate(template, variables, { baseUrl });
+          const perRender = renderTemplateInliningPerRender(template, variables, { baseUrl });
+          expect(collapse(compiled.html)).toBe(collapse(perRender.html));
+          expect(compiled.text).toBe(perRender.text);
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  it('inlines a tenant template with its own document and <style> at compile time', () => {
+    // Prepare
+    const template = tenantTemplate({
+      html:
+        '<!DOCTYPE html><html><head><style>.note { color: #b91c1c; } td.cell p { margin: 0; } @media (max-width: 600px) { .note { color: red !important; } }</style></head>' +
+        '<body><table class="grid">{{#each rows}}<tr><td class="cell"><p class="note">{{this}}</p></td></tr>{{/each}}</table><a href="{{url "x"}}">{{name}}</a></body></html>',
+    });
+
+    // Act
+    const { html } = renderBothWays(template, { name: 'Ada', rows: ['a', 'b'] });
+
+    // Assess
+    expect(cssInliningOf(template)).toBe('compiled');
+    expect(html).toContain('<p class="note" style="color: #b91c1c; margin: 0;">a</p>');
+    expect(html).toContain('<p class="note" style="color: #b91c1c; margin: 0;">b</p>');
+    expect(html).toMatch(/<style>\s*@media \(max-width: 600px\)/);
+  });
+
+  it('inlines a tenant template\'s own <style> together with the shipped layout and partials', () => {
+    // Prepare
+    const template = tenantTemplate({
+      subject: 'Invoice {{number}}',
+      html: '{{#> layouts/base title="Invoice"}}<style>.amount { font-weight: bold; }</style><p>Invoice <span class="amount">{{amount}}</span></p>{{> partials/button href=(url "invoices" number) label="View"}}{{/layouts/base}}',
+    });
+
+    // Act
+    const { html } = renderBothWays(template, { amount: '12 €', number: 'INV-1' });
+
+    // Assess
+    expect(cssInliningOf(template)).toBe('compiled');
+    expect(html).toContain('<span class="amount" style="font-weight: bold;">12 €</span>');
+    expect(html).toMatch(/<td class="content" style="padding: 32px;[^"]*">/);
+    expect(html).toContain('href="https://app.example.com/invoices/INV-1"');
+  });
+
+  it.each([
+    ['a class from a variable', '<style>.warn { color: red; }</style><p class="{{kind}}">{{name}}</p>', { kind: 'warn', name: 'x' }, '<p class="warn" style="color: red;">x</p>'],
+    ['a position-dependent selector', '<style>p:first-child { color: red; }</style><div>{{#each rows}}<p>{{this}}</p>{{/each}}</div>', { rows: ['a', 'b'] }, '<p style="color: red;">a</p><p>b</p>'],
+    ['unescaped output', '<style>b { color: red; }</style><p>{{{snippet}}}</p>', { snippet: '<b>x</b>' }, '<b style="color: red;">x</b>'],
+    ['a block that opens an element it does not close', '<style>.a b { color: red; }</style>{{#if open}}<div class="a">{{/if}}<b>x</b>{{#if open}}</div>{{/if}}', { open: true }, '<b style="color: red;">x</b>'],
+  ])('inlines per render when the styles depend on the variables: %s', (_case, html, variables, expected) => {
+    // Prepare
+    const template = tenantTemplate({ subject: 'Hi', html });
+
+    // Act
+    const rendered = renderBothWays(template, variables);
+
+    // Assess
+    expect(cssInliningOf(template)).toBe('per-render');
+    expect(rendered.html).toContain(expected);
   });
 });
