@@ -4,6 +4,7 @@ import { ENV } from '#shared/config/env';
 import { LANE_NAMES, LANES, type Lane } from '#shared/config/lanes';
 import { OUTPUTS } from '#infra/definitions';
 import { Api } from './constructs/api';
+import { Console } from './constructs/console';
 import { MailroomEvents } from './constructs/events';
 import { Intake } from './constructs/intake';
 import { Lanes } from './constructs/lanes';
@@ -30,6 +31,7 @@ export class MailroomStack extends Stack {
   public readonly intake: Intake;
   public readonly tracking: Tracking;
   public readonly observability: Observability;
+  public readonly console: Console;
 
   constructor(scope: Construct, id: string, props: MailroomStackProps = {}) {
     super(scope, id, props);
@@ -79,11 +81,14 @@ export class MailroomStack extends Stack {
       alarmEmail: settings.alarmEmail,
     });
 
+    this.console = new Console(this, 'Console', { apiUrl: this.api.url, accessLogsBucket: this.storage.accessLogsBucket });
+
     new CfnOutput(this, OUTPUTS.apiUrl, { value: this.api.url, description: 'Base URL of the Mailroom HTTP API' });
     new CfnOutput(this, OUTPUTS.tableName, { value: table.tableName, description: `Main table (${ENV.TABLE_NAME})` });
     new CfnOutput(this, OUTPUTS.idempotencyTableName, { value: idempotencyTable.tableName, description: `Idempotency table (${ENV.IDEMPOTENCY_TABLE_NAME})` });
     new CfnOutput(this, OUTPUTS.laneQueueUrls, { value: laneJson(this, this.lanes.queues, (q) => q.queueUrl), description: 'JSON lane → queue URL' });
     new CfnOutput(this, OUTPUTS.laneDlqUrls, { value: laneJson(this, this.lanes.dlqs, (q) => q.queueUrl), description: 'JSON lane → DLQ URL' });
     new CfnOutput(this, OUTPUTS.eventBusName, { value: bus.eventBusName, description: 'Mailroom EventBridge bus (intake and status events)' });
+    new CfnOutput(this, OUTPUTS.consoleUrl, { value: this.console.url, description: 'Operator console (CloudFront); sign in with an API key' });
   }
 }

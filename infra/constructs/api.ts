@@ -58,6 +58,15 @@ export class Api extends Construct {
       description: 'Mailroom email API (Resend-compatible paths)',
       // The default stage is added below so it can carry access logs and throttling.
       createDefaultStage: false,
+      // The operator console (CloudFront, another origin) calls the API from the browser. Any origin:
+      // auth is a bearer API key the caller holds, never a cookie, so CORS protects nothing here.
+      corsPreflight: {
+        allowOrigins: ['*'],
+        allowMethods: [apigw.CorsHttpMethod.GET, apigw.CorsHttpMethod.POST, apigw.CorsHttpMethod.PATCH, apigw.CorsHttpMethod.DELETE],
+        allowHeaders: ['authorization', 'content-type', 'idempotency-key', 'mailroom-lane', 'x-batch-validation'],
+        exposeHeaders: ['x-request-id'],
+        maxAge: Duration.days(1),
+      },
     });
     this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.DESTROY });
     this.stage = this.httpApi.addStage('DefaultStage', {
