@@ -148,7 +148,6 @@ export class Console extends Construct {
       },
       // Client-side routes (/console/emails/<id>) are not objects: S3 answers 403 (no ListBucket), so serve the SPA.
       errorResponses: [403, 404].map((httpStatus) => ({ httpStatus, responseHttpStatus: 200, responsePagePath: indexPath, ttl: Duration.seconds(10) })),
-      minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       priceClass: cloudfront.PriceClass.PRICE_CLASS_100,
     });
@@ -158,7 +157,7 @@ export class Console extends Construct {
       { id: 'AwsSolutions-CFR1', reason: 'The console is for the operators of this deployment, wherever they are; every API call it makes needs an API key, so geo restriction would add no protection.' },
       { id: 'AwsSolutions-CFR2', reason: 'Static files only: the distribution serves the console build and has no origin that runs code; the API it calls has its own stage throttling and key authorizer.' },
       { id: 'AwsSolutions-CFR3', reason: 'Static, public build files; viewer requests carry no data worth auditing (the API key goes only to the API, whose access logs are on). Enable standard logging if your audit policy requires it.' },
-      { id: 'AwsSolutions-CFR4', reason: 'Uses the default *.cloudfront.net certificate, for which CloudFront fixes the viewer TLS policy; minimumProtocolVersion TLSv1.2_2021 applies as soon as a custom domain and certificate are added.' },
+      { id: 'AwsSolutions-CFR4', reason: 'Uses the default *.cloudfront.net certificate, whose viewer TLS policy CloudFront fixes (it cannot be raised without a custom domain and ACM certificate); browsers negotiate TLS 1.2+ anyway.' },
     );
 
     const distDir = props.distDir ?? path.join(REPO_ROOT, CONSOLE.distDir);
