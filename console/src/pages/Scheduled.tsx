@@ -28,7 +28,7 @@ function RescheduleForm({ email, onDone }: { email: EmailSummary; onDone: (messa
       <label htmlFor={id} className="sr-only">
         New send time for {email.subject ?? email.id}
       </label>
-      <input id={id} type="text" placeholder="2030-01-01T09:00:00Z or in 2 hours" value={value} onChange={(e) => setValue(e.target.value)} required />
+      <input id={id} type="text" placeholder="e.g. in 2 hours" value={value} onChange={(e) => setValue(e.target.value)} required />
       <button type="submit" className="secondary" disabled={busy || !value.trim()}>
         Reschedule
       </button>
@@ -88,11 +88,13 @@ export function ScheduledPage() {
                 <Link to={`emails/${encodeURIComponent(e.id)}`}>{e.subject || '(no subject)'}</Link>
               </td>
               <td>{e.lane}</td>
-              <td className="row-actions">
+              <td>
+                <div className="row-actions">
                 <button type="button" className="danger" onClick={() => void cancel(e)} aria-label={`Cancel “${e.subject ?? e.id}”`}>
                   Cancel
                 </button>
                 <RescheduleForm email={e} onDone={done} />
+                </div>
               </td>
             </tr>
           ))}
