@@ -1,10 +1,10 @@
-import { Duration, SecretValue, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, SecretValue, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { HARDENED_QUEUE } from './lanes';
+import { deadLetterQueue } from './lanes';
 import type { WebhookSetting } from './settings';
 
 /** detail-type of the intake event other services put on the Mailroom bus. */
@@ -61,11 +61,7 @@ export class MailroomEvents extends Construct {
 
     const rules: events.Rule[] = [];
     if (props.webhooks.length > 0) {
-      const dlq = new sqs.Queue(this, 'WebhookDeadLetterQueue', { ...HARDENED_QUEUE });
-      Validations.of(dlq).acknowledge({
-        id: 'AwsSolutions-SQS3',
-        reason: 'This queue is the dead-letter queue of the webhook rule targets; a DLQ has no DLQ of its own.',
-      });
+      const dlq = deadLetterQueue(this, 'WebhookDeadLetterQueue', 'the webhook rule targets');
       this.webhookDeadLetterQueue = dlq;
       props.webhooks.forEach((hook, i) => {
         const connection = new events.Connection(this, `WebhookConnection${i}`, {

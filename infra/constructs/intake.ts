@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -7,7 +7,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '#shared/config/env';
 import { EMAIL_REQUESTED } from './events';
-import { HARDENED_QUEUE } from './lanes';
+import { deadLetterQueue } from './lanes';
 import { MailroomFunction, type LaneQueues, type SchedulerBinding } from './mailroom-function';
 
 export interface IntakeProps {
@@ -40,11 +40,7 @@ export class Intake extends Construct {
       .bindScheduler(props.scheduler)
       .bindEventBus(props.bus);
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', { ...HARDENED_QUEUE });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is the dead-letter queue of the intake rule target; a DLQ has no DLQ of its own.',
-    });
+    this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', 'the intake rule target');
 
     this.rule = new events.Rule(this, 'Rule', {
       description: 'Mailroom: "Email Requested" → intake function',

@@ -1,9 +1,9 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { HARDENED_QUEUE } from './lanes';
+import { deadLetterQueue } from './lanes';
 import type { LaneQueues, SchedulerBinding } from './mailroom-function';
 
 export interface SchedulingProps {
@@ -27,11 +27,7 @@ export class Scheduling extends Construct {
 
     this.group = new scheduler.ScheduleGroup(this, 'Group', {});
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', { ...HARDENED_QUEUE });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is the dead-letter queue of EventBridge Scheduler schedules; a DLQ has no DLQ of its own.',
-    });
+    this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', 'EventBridge Scheduler schedules');
 
     this.role = new iam.Role(this, 'Role', {
       description: 'Mailroom: EventBridge Scheduler puts due lane messages into lane queues',

@@ -1,10 +1,10 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { HARDENED_QUEUE } from './lanes';
+import { deadLetterQueue } from './lanes';
 import { MailroomFunction } from './mailroom-function';
 
 export interface TrackingProps {
@@ -30,11 +30,7 @@ export class Tracking extends Construct {
     this.fn = new MailroomFunction(this, 'Function', { name: 'tracking', description: 'Mailroom: records SES delivery events', timeout: Duration.seconds(30) });
     this.fn.bindTable(props.table, 'readwrite').bindEventBus(props.bus);
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', { ...HARDENED_QUEUE });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is the dead-letter queue of the SES tracking rule target; a DLQ has no DLQ of its own.',
-    });
+    this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', 'the SES tracking rule target');
 
     // No eventBus → the account's default bus.
     this.rule = new events.Rule(this, 'SesEventsRule', {
