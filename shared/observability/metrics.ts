@@ -1,4 +1,5 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { logger } from './logger';
 
 /**
  * The one Metrics instance (EMF). Dimensions are few on purpose — Lane, Provider, Reason —
@@ -7,6 +8,15 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 export const metrics = new Metrics({
   namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Mailroom',
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'mailroom',
+  // Many invocations (reads, health checks) rightly emit no metric; Powertools' "no application
+  // metrics to publish" warning would fill every log with noise, so it is logged at debug level.
+  logger: {
+    trace: (...args: unknown[]) => logger.trace(String(args[0]), ...(args.slice(1) as [])),
+    debug: (...args: unknown[]) => logger.debug(String(args[0]), ...(args.slice(1) as [])),
+    info: (...args: unknown[]) => logger.info(String(args[0]), ...(args.slice(1) as [])),
+    warn: (...args: unknown[]) => logger.debug(String(args[0]), ...(args.slice(1) as [])),
+    error: (...args: unknown[]) => logger.error(String(args[0]), ...(args.slice(1) as [])),
+  },
 });
 
 export const METRIC = {
