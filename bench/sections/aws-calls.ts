@@ -2,6 +2,11 @@
  * AWS calls per email by service and operation, on the emulators, with the handlers built by their
  * real factories (infra/local/functions.ts) and every SDK client counted by middleware. Also the
  * DynamoDB capacity units each path consumed and the stored size of an email item.
+ *
+ * Counted as deployed on AWS, not as local mode runs: outbound events go through the real
+ * EventBridge publisher (PutEvents) to a fake EventBridge on 127.0.0.1 — local mode's publisher
+ * appends each event to the email's history instead, an UpdateItem AWS never does — and local
+ * mode's scheduler loop (a table Query every 250 ms, EventBridge Scheduler's stand-in) is off.
  */
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
@@ -15,6 +20,7 @@ import { captureStdout, emitResult, progress, sectionArgs } from '../lib/child';
 import { benchPrincipal, plainEmail } from '../lib/fixtures';
 import { dynamoItemBytes, sqsEvent, startBenchStack } from '../lib/local';
 import { CallTally } from '../lib/sdk-calls';
+import { startFakeEventBridge } from '../lib/fake-eventbridge';
 
 export interface CallCase {
   readonly name: string;
@@ -34,10 +40,14 @@ export interface AwsCallsResult {
 
 const args = sectionArgs<{ senderEmails: number }>();
 const out = captureStdout();
-const stack = await startBenchStack();
+const stack = await startBenchStack({ runScheduler: false });
+const eventBridge = await startFakeEventBridge();
+// Read when each EventBridge client is built (below), after the stack has set the emulators' endpoints.
+process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = eventBridge.url;
+const awsEnv = { ...stack.env, [ENV.EVENT_PUBLISHER]: 'eventbridge' };
 const cases: CallCase[] = [];
 try {
-  const ingest = API_FUNCTIONS.ingest!(stack.env);
+  const ingest = API_FUNCTIONS.ingest!(awsEnv);
   const authorizer = API_FUNCTIONS.authorizer!(stack.env);
   const principal = benchPrincipal();
   const tally = new CallTally();
@@ -83,7 +93,7 @@ try {
   // Sender: drain what the ingest enqueued, in lane-sized batches, exactly as the event source mapping would.
   const lane = LANES.transactional;
   const queueUrl = stack.queues.queueUrls.transactional;
-  const sender = createLaneSender({ ...stack.env, [ENV.LANE]: 'transactional' }, 'transactional');
+  const sender = createLaneSender({ ...awsEnv, [ENV.LANE]: 'transactional' }, 'transactional');
   const receive = async (): Promise<Message[]> =>
     (await stack.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: lane.batchSize, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['All'] }))).Messages ?? [];
   // Warm the sender's clients on one batch outside the counts.
@@ -110,6 +120,9 @@ try {
       if (r?.batchItemFailures?.length) throw new Error(`sender failed ${r.batchItemFailures.length} records`);
     }
   });
+  // The counts above only mean something if the events really went out (one "Email Sent" per email).
+  const sentEvents = eventBridge.entries.filter((e) => e.DetailType === 'Email Sent').length;
+  if (sentEvents < sent) throw new Error(`the fake EventBridge got ${sentEvents} "Email Sent" events for ${sent} sent emails`);
   await measure(
     'event source mapping, per email (receive + delete per batch)',
     sent,
@@ -131,5 +144,6 @@ try {
   emitResult({ cases, emailItemBytes: { queued: queuedBytes, sent: sentBytes }, laneMessageBytes: Buffer.byteLength(batches[0]![0]!.Body!) } satisfies AwsCallsResult);
 } finally {
   out.restore();
+  await eventBridge.stop();
   await stack.stop();
 }
