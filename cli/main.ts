@@ -1,5 +1,5 @@
 /**
- * `npm run mailroom -- <command>`: operate Mailroom, locally (after `npm start`) or against a
+ * The mailroom CLI: operate Mailroom, locally (after `npm start`) or against a
  * deployed stack (`--stack <name>`). Exit codes: 0 ok, 1 failure, 2 bad usage.
  */
 import { Command, CommanderError } from 'commander';
