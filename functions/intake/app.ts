@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createIngestDeps } from '#functions/ingest/app';
 import { ConflictError, MailroomError } from '#shared/domain/errors';
 import type { Principal } from '#shared/domain/api-key';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { LANE_NAMES, type Lane } from './lanes';
 
 /**

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseAddress } from './address';
 import { ValidationError } from './errors';
 import { assertSafeHeaders, hasLineBreak } from '#shared/rendering/headers';

@@ -4,7 +4,7 @@
  * the SES event record (`eventType`, `mail`, and one type-specific object). The mapping table
  * below is the one place that says what each SES event means for a Mailroom email.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Status } from './status';
 
 const header = z.object({ name: z.string(), value: z.string() });

@@ -4,7 +4,7 @@
  * signature is HMAC-SHA256 over the payload part, compared in constant time.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { MailroomError } from './errors';
 
 /** Days an unsubscribe link keeps working (CAN-SPAM asks for at least 30 after the send). */

@@ -4,7 +4,7 @@ import { ForbiddenError, NotFoundError, ValidationError } from '#shared/domain/e
 import { SUPPRESSION_REASONS, SUPPRESSION_SCOPES, type Suppression } from '#shared/domain/suppression';
 import type { Clock } from '#shared/ports/index';
 import type { SuppressionStore } from '#shared/ports/suppression-store';
-import { z } from 'zod';
+import * as z from 'zod';
 
 export interface SuppressionsDeps {
   readonly suppressions: SuppressionStore;

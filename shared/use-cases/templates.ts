@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { LANE_NAMES } from '#shared/config/lanes';
 import { hasScope, type Principal } from '#shared/domain/api-key';
 import { ForbiddenError, NotFoundError, ValidationError } from '#shared/domain/errors';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { LANE_NAMES } from '#shared/config/lanes';
 import { parseAddress } from '#shared/domain/address';
 import { ConflictError, NotFoundError, ValidationError } from '#shared/domain/errors';
