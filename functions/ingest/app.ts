@@ -3,6 +3,7 @@ import { ENV, ingestEnvSchema, loadEnv } from '#shared/config/env';
 import { createDocumentClient, createDynamoClient, createSqsClient } from '#shared/adapters/aws-clients';
 import { DynamoEmailStore } from '#shared/adapters/dynamodb-email-store';
 import { DynamoTenantStore } from '#shared/adapters/dynamodb-tenant-store';
+import { CachedTenantStore } from '#shared/adapters/cached-tenant-store';
 import { createEventPublisher } from '#shared/adapters/eventbridge-event-publisher';
 import { DynamoRateLimiter } from '#shared/adapters/dynamodb-rate-limiter';
 import { createDynamoIdempotency } from '#shared/adapters/powertools-idempotency';
@@ -69,7 +70,8 @@ export function createIngestDeps(env: Record<string, string | undefined>): Inges
   return {
     emails,
     ...(events ? { events } : {}),
-    tenants: new DynamoTenantStore(doc, table),
+    // One read per tenant per TENANT_CACHE_SECONDS per container, not one per request.
+    tenants: new CachedTenantStore(new DynamoTenantStore(doc, table)),
     templates: createTemplateLookup({ templates: new DynamoTemplateStore(doc, table) }),
     ...(attachmentStore ? { attachments: createAttachmentIntake({ store: attachmentStore }) } : {}),
     rateLimiter: new DynamoRateLimiter(doc, table),

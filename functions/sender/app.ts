@@ -6,6 +6,7 @@ import { createDocumentClient, createSqsClient } from '#shared/adapters/aws-clie
 import { DynamoCircuitBreaker } from '#shared/adapters/dynamodb-circuit-breaker';
 import { DynamoEmailStore } from '#shared/adapters/dynamodb-email-store';
 import { DynamoTenantStore } from '#shared/adapters/dynamodb-tenant-store';
+import { CachedTenantStore } from '#shared/adapters/cached-tenant-store';
 import { DynamoSuppressionStore } from '#shared/adapters/dynamodb-suppression-store';
 import { createEventPublisher } from '#shared/adapters/eventbridge-event-publisher';
 import { createSigningKeySource } from '#shared/adapters/signing-key';
@@ -76,7 +77,8 @@ export function createSenderDeps(env: Record<string, string | undefined>): SendE
   const doc = createDocumentClient();
   const table = config[ENV.TABLE_NAME];
   const fallback = createSmtpMailProvider({ url: config[ENV.SMTP_URL], secretArn: config[ENV.SMTP_SECRET_ARN] });
-  const tenants = new DynamoTenantStore(doc, table);
+  // One cache per container, shared by sendEmail and the content builder (SES tenant, limits, baseUrl).
+  const tenants = new CachedTenantStore(new DynamoTenantStore(doc, table));
   const attachments = createS3AttachmentStore(config[ENV.ATTACHMENTS_BUCKET]);
   const emails = new DynamoEmailStore(doc, table);
   const events = createEventPublisher({ busName: config[ENV.EVENT_BUS_NAME], mode: config[ENV.EVENT_PUBLISHER], recipientLogging: config[ENV.RECIPIENT_LOGGING] }, emails);
