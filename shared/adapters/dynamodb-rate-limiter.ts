@@ -21,31 +21,39 @@ import { systemClock } from '#shared/ports/index';
 const MAX_ATTEMPTS = 3;
 
 export const bucketKey = (tenantId: string) => ({ pk: `RATE#${tenantId}`, sk: 'BUCKET' });
-export const dailyKey = (tenantId: string, day: string) => ({ pk: `RATE#${tenantId}#day#${day}`, sk: 'QUOTA' });
+/** The bucket item's attribute that counts the emails of one UTC day (`q20300601`). */
+export const dailyAttribute = (day: string) => `q${day.replaceAll('-', '')}`;
 export const senderCapKey = (tenantId: string, sender: string, hour: string) => ({ pk: `CAP#${tenantId}#${sender.toLowerCase()}#${hour}`, sk: 'CAP' });
 
+const DAY_MS = 86_400_000;
+
 /**
- * Per-tenant rate limits on the Mailroom table, each decided by single conditional writes — no
- * read-modify-write, so concurrent ingest functions can never let more than the burst through.
+ * Per-tenant rate limits on the Mailroom table, decided by ONE conditional UpdateItem per request
+ * (plus one when a per-sender hourly cap is set) — no read-modify-write, so concurrent ingest
+ * functions can never let more than the burst or the daily quota through.
  *
- * Request rate (GCRA, see shared/domain/rate-limit.ts): the item `RATE#<tenant>` holds only `tat`.
- * The new value is `max(tat, now) + n·interval`, and DynamoDB expressions have no `max()`, so
- * there are two conditional variants of the update, each complete on its own:
+ * The item `RATE#<tenant>` / `BUCKET` holds the request rate's `tat` (GCRA, see
+ * shared/domain/rate-limit.ts) and the day's count in an attribute named by the date,
+ * `q<yyyymmdd>`. The new `tat` is `max(tat, now) + n·interval`, and DynamoDB expressions have no
+ * `max()`, so there are two conditional variants of the update, each complete on its own:
  *
- *   idle  — `SET tat = :nowPlusInc`  IF `attribute_not_exists(tat) OR tat <= :now`
- *   busy  — `SET tat = tat + :inc`   IF `tat > :now AND tat <= :allowAt`
+ *   idle  — `SET tat = :nowPlusInc`  IF `(attribute_not_exists(tat) OR tat <= :now)` AND quota
+ *   busy  — `SET tat = tat + :inc`   IF `tat > :now AND tat <= :allowAt` AND quota
  *
- * Exactly one of the two conditions can hold for a given stored `tat`, and each update is atomic,
- * so whichever succeeds is correct even if other writers raced in between. A failed condition
- * returns the stored `tat` (ReturnValuesOnConditionCheckFailure), which tells us either which
- * variant to try next or, when `tat > :allowAt`, that the tenant is over its limit and for how
- * long (Retry-After). The variant tried first follows the last `tat` this container saw, so a
- * busy tenant usually costs one write per request, an idle one always does.
+ * where "quota" is `attribute_not_exists(#q) OR #q <= :limit − n`, and both variants also
+ * `SET #q = if_not_exists(#q, 0) + n` and `REMOVE` the two previous days' counters. Exactly one
+ * variant's `tat` condition can hold for a given stored `tat`, and each update is atomic, so
+ * whichever succeeds is correct even if other writers raced in between. A failed condition
+ * returns the stored item (ReturnValuesOnConditionCheckFailure), which tells us whether the
+ * tenant is over its rate (429 with Retry-After), over its day (429 daily_quota_exceeded), or
+ * only which variant to try next. The variant tried first follows the last `tat` this container
+ * saw, so a busy tenant usually costs one write per request, an idle one always does. A refused
+ * request spends nothing: the bucket and the day are charged together or not at all.
  *
- * Daily quota: `RATE#<tenant>#day#<yyyy-mm-dd>` with `ADD #count :n` IF `#count <= :limit − :n`.
- * Per-sender hourly cap: `CAP#<tenant>#<sender>#<yyyy-mm-ddThh>`, the same way. The window items
- * expire through the table's TTL. The bucket is charged first: when the quota then refuses, the
- * tokens stay spent (the client did make the request).
+ * Per-sender hourly cap: `CAP#<tenant>#<sender>#<yyyy-mm-ddThh>` with `ADD #count :n` IF
+ * `#count <= :limit − :n`, a separate item (a tenant may use many senders: folded into the bucket
+ * they would grow the item that every request rewrites, and DynamoDB bills writes per KB).
+ * Items expire through the table's TTL; the bucket lives until its day is over.
  */
 export class DynamoRateLimiter implements RateLimiter {
   private readonly lastTat = new Map<string, number>();
@@ -59,54 +67,75 @@ export class DynamoRateLimiter implements RateLimiter {
   async consume(tenantId: string, count: number, limits: TenantLimits, options: { sender?: string } = {}): Promise<void> {
     if (count <= 0) return;
     const now = this.clock.now().getTime();
-    if (hasRateLimit(limits)) await this.takeTokens(tenantId, count, limits, now);
-    if (limits.emailsPerDay > 0) await this.countWindow(dailyKey(tenantId, utcDay(now)), count, limits.emailsPerDay, now, 2 * 86_400, (used) => dailyQuotaError(limits.emailsPerDay, used, count, now));
+    if (hasRateLimit(limits) || limits.emailsPerDay > 0) await this.takeTokens(tenantId, count, limits, now);
     if (options.sender && limits.perSenderHourlyCap > 0) {
       const sender = options.sender;
       await this.countWindow(senderCapKey(tenantId, sender, utcHour(now)), count, limits.perSenderHourlyCap, now, 2 * 3_600, (used) => senderCapError(sender, limits.perSenderHourlyCap, used, count, now));
     }
   }
 
+  /** The request rate and the daily quota, in one conditional update of the bucket item. */
   private async takeTokens(tenantId: string, count: number, limits: TenantLimits, now: number): Promise<void> {
-    const inc = count * intervalMs(limits);
-    const latest = allowAt(limits, now, count);
-    if (latest < now) throw rateLimitError(decideBucket(limits, undefined, now, count), count);
-    // The item can go once the bucket has refilled: a missing item is a full bucket.
-    const expiresAt = Math.ceil((now + toleranceMs(limits)) / 1000) + 3_600;
-    let known = this.lastTat.get(tenantId);
+    const rate = hasRateLimit(limits);
+    const quota = limits.emailsPerDay;
+    if (quota > 0 && count > quota) throw dailyQuotaError(quota, 0, count, now);
+    const inc = rate ? count * intervalMs(limits) : 0;
+    const latest = rate ? allowAt(limits, now, count) : Number.POSITIVE_INFINITY;
+    if (rate && latest < now) throw rateLimitError(decideBucket(limits, undefined, now, count), count);
+    // A missing item is a full bucket and an unused day: it can go once the bucket has refilled
+    // and (with a quota) its day is over.
+    const bucketEnd = rate ? now + toleranceMs(limits) : now;
+    const dayEnd = quota > 0 ? Date.parse(`${utcDay(now)}T00:00:00Z`) + DAY_MS : now;
+    const expiresAt = Math.ceil(Math.max(bucketEnd, dayEnd) / 1000) + 3_600;
+    const day = dailyAttribute(utcDay(now));
+    const quotaNames = quota > 0 ? { '#q': day, '#q1': dailyAttribute(utcDay(now - DAY_MS)), '#q2': dailyAttribute(utcDay(now - 2 * DAY_MS)) } : undefined;
+    const quotaSet = quotaNames ? ', #q = if_not_exists(#q, :zero) + :n' : '';
+    const quotaRemove = quotaNames ? ' REMOVE #q1, #q2' : '';
+    const quotaCondition = quotaNames ? ' AND (attribute_not_exists(#q) OR #q <= :qmax)' : '';
+    const quotaValues = quotaNames ? { ':zero': 0, ':n': count, ':qmax': quota - count } : {};
+    let known = rate ? this.lastTat.get(tenantId) : undefined;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       if (known !== undefined && known > latest) {
         const refused = decideBucket(limits, known, now, count);
         if (!refused.allowed) throw rateLimitError(refused, count);
       }
       const busy = known !== undefined && known > now;
+      const tatPart = !rate
+        ? { set: 'SET expiresAt = :ttl', condition: '', values: {} }
+        : busy
+          ? { set: 'SET tat = tat + :inc, expiresAt = :ttl', condition: '(tat > :now AND tat <= :allowAt)', values: { ':inc': inc, ':now': now, ':allowAt': latest } }
+          : { set: 'SET tat = :next, expiresAt = :ttl', condition: '(attribute_not_exists(tat) OR tat <= :now)', values: { ':next': now + inc, ':now': now } };
+      const condition = tatPart.condition ? `${tatPart.condition}${quotaCondition}` : quotaCondition.replace(/^ AND /, '');
       try {
         const out = await this.doc.send(
           new UpdateCommand({
             TableName: this.tableName,
             Key: bucketKey(tenantId),
-            ...(busy
-              ? {
-                  UpdateExpression: 'SET tat = tat + :inc, expiresAt = :ttl',
-                  ConditionExpression: 'tat > :now AND tat <= :allowAt',
-                  ExpressionAttributeValues: { ':inc': inc, ':now': now, ':allowAt': latest, ':ttl': expiresAt },
-                }
-              : {
-                  UpdateExpression: 'SET tat = :next, expiresAt = :ttl',
-                  ConditionExpression: 'attribute_not_exists(tat) OR tat <= :now',
-                  ExpressionAttributeValues: { ':next': now + inc, ':now': now, ':ttl': expiresAt },
-                }),
+            UpdateExpression: `${tatPart.set}${quotaSet}${quotaRemove}`,
+            ConditionExpression: condition,
+            ...(quotaNames ? { ExpressionAttributeNames: quotaNames } : {}),
+            ExpressionAttributeValues: { ...tatPart.values, ...quotaValues, ':ttl': expiresAt },
             ReturnValues: 'UPDATED_NEW',
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
         );
-        const tat = Number(out.Attributes?.tat ?? now + inc);
-        this.lastTat.set(tenantId, tat);
+        if (rate) this.lastTat.set(tenantId, Number(out.Attributes?.tat ?? now + inc));
         return;
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        known = numberAttr(error.Item, 'tat') ?? now;
-        this.lastTat.set(tenantId, known);
+        // What refused us? The rate first (as a client would want to hear), then the day.
+        const storedTat = numberAttr(error.Item, 'tat');
+        if (rate) {
+          known = storedTat ?? now;
+          this.lastTat.set(tenantId, known);
+          if (known > latest) {
+            const refused = decideBucket(limits, known, now, count);
+            if (!refused.allowed) throw rateLimitError(refused, count);
+          }
+        }
+        const used = numberAttr(error.Item, day);
+        if (quota > 0 && used !== undefined && used > quota - count) throw dailyQuotaError(quota, used, count, now);
+        if (!rate) throw dailyQuotaError(quota, used ?? quota, count, now);
       }
     }
     // The bucket changed under us on every attempt: it is contended, so treat it as full.

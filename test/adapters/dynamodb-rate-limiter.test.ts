@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bucketKey, dailyKey, DynamoRateLimiter } from '#shared/adapters/dynamodb-rate-limiter';
+import { bucketKey, dailyAttribute, DynamoRateLimiter } from '#shared/adapters/dynamodb-rate-limiter';
 import { RateLimitError } from '#shared/domain/errors';
 import type { TenantLimits } from '#shared/domain/tenant';
 import { createTables } from '#infra/local/bootstrap';
@@ -101,12 +101,63 @@ describe('DynamoRateLimiter on DynamoDB Local', () => {
     const refused = results.find((r): r is RateLimitError => r !== 'ok')!;
     expect(refused.code).toBe('daily_quota_exceeded');
     expect(refused.headers?.['retry-after']).toBe('3600');
-    const item = (await doc.send(new GetCommand({ TableName: TABLE.table, Key: dailyKey('daily', '2030-06-01') }))).Item!;
-    expect(item.count).toBe(24);
+    const item = (await doc.send(new GetCommand({ TableName: TABLE.table, Key: bucketKey('daily') }))).Item!;
+    expect(item[dailyAttribute('2030-06-01')]).toBe(24);
     await limiters[0]!.consume('daily', 1, l);
     expect(await outcome(limiters[0]!.consume('daily', 1, l))).toBeInstanceOf(RateLimitError);
     clock.ms += 3_600_000;
     await expect(limiters[0]!.consume('daily', 2, l)).resolves.toBeUndefined();
+  });
+
+  it('decides the request rate and the daily quota in one UpdateItem per request', async () => {
+    const clock = new FakeClock();
+    let calls = 0;
+    const counting = { send: (command: never) => (calls++, doc.send(command)) } as unknown as DynamoDBDocumentClient;
+    const limiter = new DynamoRateLimiter(counting, TABLE.table, clock);
+    const l = limits({ requestsPerSecond: 100, burst: 1000, emailsPerDay: 1000 });
+    for (let i = 0; i < 10; i++) await limiter.consume('one-write', 1, l);
+    await limiter.consume('one-write', 100, l);
+    expect(calls).toBe(11);
+    const item = (await doc.send(new GetCommand({ TableName: TABLE.table, Key: bucketKey('one-write') }))).Item!;
+    expect(item[dailyAttribute('2030-06-01')]).toBe(110);
+    expect(item.tat).toBeGreaterThan(clock.ms);
+  });
+
+  it('never lets concurrent consumers past the burst or the daily quota, whichever is smaller', async () => {
+    const clock = new FakeClock();
+    const limiters = Array.from({ length: 8 }, () => new DynamoRateLimiter(doc, TABLE.table, clock));
+    const quotaFirst = await Promise.all(Array.from({ length: 30 }, (_, i) => outcome(limiters[i % 8]!.consume('both-q', 1, limits({ burst: 10, emailsPerDay: 6 })))));
+    expect(quotaFirst.filter((r) => r === 'ok')).toHaveLength(6);
+    expect(quotaFirst.some((r) => r !== 'ok' && r.code === 'daily_quota_exceeded')).toBe(true);
+    const burstFirst = await Promise.all(Array.from({ length: 30 }, (_, i) => outcome(limiters[i % 8]!.consume('both-b', 1, limits({ burst: 10, emailsPerDay: 20 })))));
+    expect(burstFirst.filter((r) => r === 'ok')).toHaveLength(10);
+    const item = (await doc.send(new GetCommand({ TableName: TABLE.table, Key: bucketKey('both-b') }))).Item!;
+    expect(item[dailyAttribute('2030-06-01')]).toBe(10);
+  });
+
+  it('charges nothing for a request the daily quota refuses', async () => {
+    const clock = new FakeClock();
+    const limiter = new DynamoRateLimiter(doc, TABLE.table, clock);
+    const l = limits({ requestsPerSecond: 1, burst: 10, emailsPerDay: 5 });
+    await limiter.consume('no-charge', 4, l);
+    expect(((await outcome(limiter.consume('no-charge', 3, l))) as RateLimitError).code).toBe('daily_quota_exceeded');
+    const item = (await doc.send(new GetCommand({ TableName: TABLE.table, Key: bucketKey('no-charge') }))).Item!;
+    expect(item.tat).toBeCloseTo(clock.ms + 4000, 3);
+    expect(item[dailyAttribute('2030-06-01')]).toBe(4);
+  });
+
+  it("starts each UTC day at zero, drops the previous days' counters and keeps the item past the day's end", async () => {
+    const clock = new FakeClock(Date.UTC(2030, 5, 1, 23, 59, 0));
+    const limiter = new DynamoRateLimiter(doc, TABLE.table, clock);
+    const l = limits({ requestsPerSecond: 0, burst: 0, emailsPerDay: 3 });
+    await limiter.consume('days', 3, l);
+    let item = (await doc.send(new GetCommand({ TableName: TABLE.table, Key: bucketKey('days') }))).Item!;
+    expect(item.expiresAt).toBeGreaterThanOrEqual(Date.UTC(2030, 5, 2) / 1000);
+    clock.ms += 120_000;
+    await limiter.consume('days', 3, l);
+    item = (await doc.send(new GetCommand({ TableName: TABLE.table, Key: bucketKey('days') }))).Item!;
+    expect(item[dailyAttribute('2030-06-02')]).toBe(3);
+    expect(item[dailyAttribute('2030-06-01')]).toBeUndefined();
   });
 
   it('caps one sender per hour without touching another sender', async () => {

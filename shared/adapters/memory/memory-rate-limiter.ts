@@ -16,12 +16,11 @@ export class MemoryRateLimiter implements RateLimiter {
     this.calls.push({ tenantId, count, ...(options.sender ? { sender: options.sender } : {}) });
     if (count <= 0) return;
     const now = this.clock.now().getTime();
-    if (hasRateLimit(limits)) {
-      const decision = decideBucket(limits, this.tats.get(tenantId), now, count);
-      if (!decision.allowed) throw rateLimitError(decision, count);
-      this.tats.set(tenantId, decision.tat);
-    }
+    // Like DynamoRateLimiter: the bucket and the day are charged together or not at all.
+    const decision = hasRateLimit(limits) ? decideBucket(limits, this.tats.get(tenantId), now, count) : undefined;
+    if (decision && !decision.allowed) throw rateLimitError(decision, count);
     if (limits.emailsPerDay > 0) this.count(`${tenantId}#day#${utcDay(now)}`, count, limits.emailsPerDay, (used) => dailyQuotaError(limits.emailsPerDay, used, count, now));
+    if (decision) this.tats.set(tenantId, decision.tat);
     if (options.sender && limits.perSenderHourlyCap > 0) {
       const sender = options.sender;
       this.count(`${tenantId}#${sender.toLowerCase()}#${utcHour(now)}`, count, limits.perSenderHourlyCap, (used) => senderCapError(sender, limits.perSenderHourlyCap, used, count, now));
