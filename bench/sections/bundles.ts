@@ -1,7 +1,8 @@
 /**
  * Bundle size and cold import per function: each functions/<name>/handler.ts bundled with esbuild
- * as the CDK construct does (infra/constructs/mailroom-function.ts: ESM, minified, source maps,
- * .hbs as text, nothing external), then imported in fresh Node processes.
+ * with the options the CDK construct uses (infra/bundling.ts: ESM, minified, source maps without
+ * sources content, no legal comments, the cheerio alias, .hbs as text; nothing external), then
+ * imported in fresh Node processes.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
+import { BUNDLE_OPTIONS } from '#infra/bundling';
 import { emitResult, progress, sectionArgs } from '../lib/child';
 import { fakeFunctionEnv } from '../lib/fixtures';
 import { median } from '../lib/stats';
@@ -26,8 +28,6 @@ export interface BundleResult {
   /** Largest contributors by package, bytes in the minified output. */
   readonly topPackages: Array<{ name: string; bytes: number }>;
 }
-
-const ESM_REQUIRE_BANNER = "import { createRequire as __mailroomCreateRequire } from 'node:module';const require = __mailroomCreateRequire(import.meta.url);";
 
 function packageOf(input: string): string {
   const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
@@ -72,12 +72,15 @@ try {
       bundle: true,
       platform: 'node',
       target: 'node20',
-      format: 'esm',
-      mainFields: ['module', 'main'],
-      minify: true,
-      sourcemap: true,
-      banner: { js: ESM_REQUIRE_BANNER },
-      loader: { '.hbs': 'text' },
+      format: BUNDLE_OPTIONS.format,
+      mainFields: [...BUNDLE_OPTIONS.mainFields],
+      minify: BUNDLE_OPTIONS.minify,
+      sourcemap: BUNDLE_OPTIONS.sourcemap,
+      sourcesContent: BUNDLE_OPTIONS.sourcesContent,
+      legalComments: BUNDLE_OPTIONS.legalComments,
+      alias: { ...BUNDLE_OPTIONS.alias },
+      banner: { js: BUNDLE_OPTIONS.banner },
+      loader: { ...BUNDLE_OPTIONS.loader },
       metafile: true,
       logLevel: 'silent',
     });

@@ -15,6 +15,7 @@ import type { Construct } from 'constructs';
 import { acknowledgeWildcardAction, acknowledgeWildcardResource } from './nag';
 import { ENV } from '#shared/config/env';
 import type { Lane } from '#shared/config/lanes';
+import { BUNDLE_ALIASES, BUNDLE_OPTIONS } from '#infra/bundling';
 import type { FunctionName } from '#infra/definitions';
 
 /** Repository root (infra/constructs/ → ../../), so entries resolve wherever synth runs from. */
@@ -22,9 +23,6 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 
 /** The newest Node.js runtime aws-cdk-lib offers (pinned, not NODEJS_LATEST, so a CDK upgrade never changes it silently). */
 export const MAILROOM_RUNTIME = Runtime.NODEJS_24_X;
-
-/** Lets CommonJS dependencies `require()` inside the ESM bundle. */
-const ESM_REQUIRE_BANNER = "import { createRequire as __mailroomCreateRequire } from 'node:module';const require = __mailroomCreateRequire(import.meta.url);";
 
 export type LaneQueues = Readonly<Record<Lane, IQueue>>;
 
@@ -84,12 +82,18 @@ export class MailroomFunction extends NodejsFunction {
       },
       bundling: {
         forceDockerBundling: false,
+        // infra/bundling.ts: the same options the bench measures.
         format: OutputFormat.ESM,
-        banner: ESM_REQUIRE_BANNER,
-        mainFields: ['module', 'main'],
-        minify: true,
-        sourceMap: true,
-        loader: { '.hbs': 'text' },
+        banner: BUNDLE_OPTIONS.banner,
+        mainFields: [...BUNDLE_OPTIONS.mainFields],
+        minify: BUNDLE_OPTIONS.minify,
+        sourceMap: BUNDLE_OPTIONS.sourcemap,
+        sourcesContent: BUNDLE_OPTIONS.sourcesContent,
+        loader: { ...BUNDLE_OPTIONS.loader },
+        esbuildArgs: {
+          '--legal-comments': BUNDLE_OPTIONS.legalComments,
+          '--alias': Object.entries(BUNDLE_ALIASES).map(([from, to]) => `${from}=${to}`),
+        },
         // The runtime ships AWS SDK v3; bundling our pinned copy instead keeps behaviour
         // identical to the tests and avoids surprise SDK upgrades.
         externalModules: [],

@@ -1,4 +1,4 @@
-import juice from 'juice';
+import juice from 'juice/client';
 import { STATIC_PLACEHOLDER, type StaticHtml } from '#shared/rendering/template-env';
 
 /**

@@ -1,0 +1,96 @@
+import { ValidationError } from '#shared/domain/errors';
+import { TEMPLATE_ID, type TemplateContent, type TemplateVersion } from '#shared/domain/template';
+import type { TemplateStore } from '#shared/ports/index';
+import { type LoadedTemplate, PREVIEW_DEFAULTS, checkTemplateRenders, validateTemplateVariables } from '#shared/rendering/template-core';
+import { getRepositoryTemplate } from '#shared/rendering/template-repository';
+import type { TemplateInfo, TemplateLookup } from '#shared/use-cases/accept-email';
+
+/**
+ * Which template an accepted email uses, and the accept-time check of its variables. Only the
+ * schema check and Handlebars run here (template-core.ts): ingest bundles neither juice nor
+ * html-to-text. The tenant CRUD, previews and rendering are in templates.ts.
+ */
+
+export interface TemplateLookupDeps {
+  readonly templates: TemplateStore;
+  /** Repository templates (default: the bundled `templates/`). */
+  readonly repository?: (id: string) => LoadedTemplate | undefined;
+}
+
+/**
+ * The template as the renderer sees it. The version is scoped by tenant so two tenants' `v1`
+ * never share a cache entry; a draft keeps one entry (the cache recompiles when its body changed).
+ */
+export function toLoadedTemplate(content: TemplateContent, tenantId: string, id: string, version: number | 'draft'): LoadedTemplate {
+  return {
+    id,
+    version: `${tenantId}/${version}`,
+    source: 'tenant',
+    subject: content.subject,
+    html: content.html,
+    ...(content.text !== undefined ? { text: content.text } : {}),
+    meta: {
+      ...(content.description !== undefined ? { description: content.description } : {}),
+      ...(content.lane !== undefined ? { lane: content.lane } : {}),
+      ...(content.schema !== undefined ? { schema: content.schema } : {}),
+      ...(content.sample !== undefined ? { sample: content.sample } : {}),
+    },
+  };
+}
+
+/** Keeps published versions (immutable) per container, so a busy sender reads each once. */
+export class TemplateVersionCache {
+  private readonly entries = new Map<string, TemplateVersion>();
+  constructor(private readonly max = 200) {}
+
+  async get(store: TemplateStore, tenantId: string, id: string, version: number): Promise<TemplateVersion | undefined> {
+    const key = `${tenantId}#${id}#${version}`;
+    const hit = this.entries.get(key);
+    if (hit) return hit;
+    const found = await store.getVersion(tenantId, id, version);
+    if (found) {
+      this.entries.set(key, found);
+      if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
+    }
+    return found;
+  }
+}
+
+function templateInfo(loaded: LoadedTemplate, version: number | string): TemplateInfo {
+  return {
+    id: loaded.id,
+    version,
+    ...(loaded.meta.lane ? { lane: loaded.meta.lane } : {}),
+    validate(variables) {
+      validateTemplateVariables(loaded, variables);
+      // Without a schema only a render finds a missing variable; do it now rather than fail in the sender.
+      if (!loaded.meta.schema) checkTemplateRenders(loaded, variables, { baseUrl: PREVIEW_DEFAULTS.baseUrl, extraVariables: PREVIEW_DEFAULTS.extraVariables });
+    },
+  };
+}
+
+/**
+ * The TemplateLookup accept-email uses: the tenant's published template first, then the
+ * repository's. A tenant template that was never published (and shadows nothing) is a 422.
+ */
+export function createTemplateLookup(deps: TemplateLookupDeps, cache = new TemplateVersionCache()): TemplateLookup {
+  return {
+    async find(tenantId, id) {
+      const own = validId(id) ? await deps.templates.get(tenantId, id) : undefined;
+      if (own?.publishedVersion) {
+        const stored = await cache.get(deps.templates, tenantId, id, own.publishedVersion);
+        if (stored) return templateInfo(toLoadedTemplate(stored, tenantId, id, stored.version), stored.version);
+      }
+      const repo = repositoryOf(deps)(id);
+      if (repo) return templateInfo(repo, repo.version);
+      if (own) throw new ValidationError(`Template "${id}" has no published version yet. Publish it first (POST /templates/${id}/publish).`, 'invalid_template');
+      return undefined;
+    },
+  };
+}
+
+const repositoryOf = (deps: Pick<TemplateLookupDeps, 'repository'>) => deps.repository ?? getRepositoryTemplate;
+
+function validId(id: string): boolean {
+  return TEMPLATE_ID.test(id);
+}
