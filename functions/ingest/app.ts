@@ -13,7 +13,7 @@ import { acceptBatch } from '#shared/use-cases/accept-batch';
 import { DynamoTemplateStore } from '#shared/adapters/dynamodb-template-store';
 import { createS3AttachmentStore } from '#shared/adapters/s3-attachment-store';
 import { createAttachmentIntake } from '#shared/use-cases/attachments';
-import { createTemplateLookup } from '#shared/use-cases/templates';
+import { createTemplateLookup } from '#shared/use-cases/template-lookup';
 import { header, idempotencyKeyOf, json, jsonBody, principalOf, type ApiEvent, type ApiResult } from '#shared/http/api';
 import { withApi } from '#shared/http/middy';
 import { metrics, METRIC } from '#shared/observability/metrics';
