@@ -9,6 +9,7 @@ import { DynamoTenantStore } from '#shared/adapters/dynamodb-tenant-store';
 import { CachedTenantStore } from '#shared/adapters/cached-tenant-store';
 import { DynamoSuppressionStore } from '#shared/adapters/dynamodb-suppression-store';
 import { createEventPublisher } from '#shared/adapters/eventbridge-event-publisher';
+import { BufferedEventPublisher } from '#shared/adapters/buffered-event-publisher';
 import { createSigningKeySource } from '#shared/adapters/signing-key';
 import { DynamoSenderCap } from '#shared/adapters/dynamodb-sender-cap';
 import { createSesMailProvider, type SesMailProvider } from '#shared/adapters/ses-mail-provider';
@@ -22,7 +23,7 @@ import { withPowertools } from '#shared/http/middy';
 import { logger } from '#shared/observability/logger';
 import { systemClock } from '#shared/ports/index';
 import { pacedProvider } from '#shared/use-cases/pacing';
-import { sendEmail, type SendEmailDeps } from '#shared/use-cases/send-email';
+import { prepareBatch, type LaneDelivery, type SendEmailDeps, type SendOutcome } from '#shared/use-cases/send-email';
 import { unsubscribeLinks } from '#shared/use-cases/unsubscribe';
 
 /** Thrown for a record that should come back later; the visibility was already changed. */
@@ -50,24 +51,39 @@ function parseMessage(record: SQSRecord): LaneMessage | undefined {
  * their visibility set to the backoff and are reported as batch item failures.
  */
 export const makeSenderHandler = (deps: SendEmailDeps) => {
-  const recordHandler = async (record: SQSRecord): Promise<string> => {
+  const recordHandler = async (batch: SendEmailDeps, send: (key: string) => Promise<SendOutcome>, record: SQSRecord): Promise<string> => {
     const message = parseMessage(record);
     if (!message) {
       logger.error('Malformed lane message moved to the DLQ', { messageId: record.messageId });
-      await deps.queue.sendToDlq(deps.lane.name, { emailId: 'malformed', tenantId: '', scheduleVersion: 0 }, `malformed body: ${record.body.slice(0, 200)}`);
+      await batch.queue.sendToDlq(batch.lane.name, { emailId: 'malformed', tenantId: '', scheduleVersion: 0 }, `malformed body: ${record.body.slice(0, 200)}`);
       return 'malformed';
     }
-    logger.appendKeys({ emailId: message.emailId, tenantId: message.tenantId, lane: deps.lane.name });
-    const outcome = await sendEmail(deps, { message, receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? 1) });
+    logger.appendKeys({ emailId: message.emailId, tenantId: message.tenantId, lane: batch.lane.name });
+    const outcome = await send(record.messageId);
     if (outcome.kind === 'retry') {
-      await deps.queue.changeVisibility(deps.lane.name, record.receiptHandle, outcome.delaySeconds);
+      await batch.queue.changeVisibility(batch.lane.name, record.receiptHandle, outcome.delaySeconds);
       throw new RetryLaterError(`retry in ${outcome.delaySeconds}s: ${outcome.reason}`);
     }
     return outcome.kind;
   };
-  // A processor per invocation: it holds per-batch state, and local mode may run batches concurrently.
-  return async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> =>
-    processPartialResponse(event, recordHandler, new BatchProcessor(EventType.SQS), context ? { context } : undefined);
+  // A processor and an event buffer per invocation: they hold per-batch state, and local mode may
+  // run batches concurrently. The batch's "Email …" events go out together once it is done.
+  return async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
+    const events = deps.events ? new BufferedEventPublisher(deps.events) : undefined;
+    const batchDeps: SendEmailDeps = events ? { ...deps, events } : deps;
+    try {
+      // Claims and the suppression lookup for the whole batch first (one BatchGetItem), then each send.
+      const deliveries = new Map<string, LaneDelivery>();
+      for (const record of event.Records) {
+        const message = parseMessage(record);
+        if (message) deliveries.set(record.messageId, { message, receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? 1) });
+      }
+      const send = await prepareBatch(batchDeps, deliveries);
+      return await processPartialResponse(event, (record: SQSRecord) => recordHandler(batchDeps, send, record), new BatchProcessor(EventType.SQS), context ? { context } : undefined);
+    } finally {
+      await events?.flush();
+    }
+  };
 };
 
 const pacedSes = (ses: SesMailProvider) => pacedProvider(ses, { maxSendRate: () => ses.maxSendRate(), clock: systemClock });

@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Lane } from '#shared/config/lanes';
 import { blocksLane, type Suppression } from '#shared/domain/suppression';
+import type { SuppressionQuery } from '#shared/ports/index';
 import type { SuppressionStore } from '#shared/ports/suppression-store';
 import { decodeCursor, encodeCursor, withBatchRetry } from './dynamodb-util';
 
@@ -65,20 +66,39 @@ export class DynamoSuppressionStore implements SuppressionStore {
 
   /** One BatchGetItem for the recipients (≤100 keys per call; unprocessed keys retried). */
   async suppressed(tenantId: string, recipients: readonly string[], lane: Lane): Promise<Set<string>> {
-    const unique = [...new Set(recipients.map((r) => r.toLowerCase()))];
-    const hits = new Set<string>();
-    for (let i = 0; i < unique.length; i += 100) {
-      const keys = unique.slice(i, i + 100).map((a) => suppressionKey(tenantId, a));
+    return (await this.suppressedMany([{ tenantId, recipients, lane }]))[0]!;
+  }
+
+  /**
+   * Every query's recipients in one BatchGetItem per 100 distinct (tenant, address) keys — a
+   * sender's whole SQS batch in one call. Unprocessed keys are retried; any left over fail the
+   * lookup (never an unchecked send).
+   */
+  async suppressedMany(queries: readonly SuppressionQuery[]): Promise<Set<string>[]> {
+    const keyOf = (tenantId: string, address: string) => `${tenantId}\u0000${address.toLowerCase()}`;
+    const wanted = new Map<string, { tenantId: string; address: string }>();
+    for (const q of queries) for (const r of q.recipients) wanted.set(keyOf(q.tenantId, r), { tenantId: q.tenantId, address: r.toLowerCase() });
+    const found = new Map<string, Pick<Suppression, 'scope'>>();
+    const all = [...wanted.values()];
+    for (let i = 0; i < all.length; i += 100) {
+      const keys = all.slice(i, i + 100).map((w) => suppressionKey(w.tenantId, w.address));
       const left = await withBatchRetry(keys, async (batch) => {
-        const out = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: batch, ProjectionExpression: 'address, #scope', ExpressionAttributeNames: { '#scope': 'scope' } } } }));
+        const out = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: batch, ProjectionExpression: 'pk, address, #scope', ExpressionAttributeNames: { '#scope': 'scope' } } } }));
         for (const item of out.Responses?.[this.tableName] ?? []) {
-          const s = item as Pick<Suppression, 'address' | 'scope'>;
-          if (blocksLane(s, lane)) hits.add(s.address);
+          const s = item as Pick<Suppression, 'address' | 'scope'> & { pk: string };
+          found.set(keyOf(s.pk.slice('TENANT#'.length), s.address), s);
         }
         return (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as typeof batch;
       });
       if (left.length > 0) throw new Error(`Suppression lookup left ${left.length} keys unprocessed`);
     }
-    return hits;
+    return queries.map((q) => {
+      const hits = new Set<string>();
+      for (const r of q.recipients) {
+        const s = found.get(keyOf(q.tenantId, r));
+        if (s && blocksLane(s, q.lane)) hits.add(r.toLowerCase());
+      }
+      return hits;
+    });
   }
 }

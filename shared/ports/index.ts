@@ -204,6 +204,14 @@ export interface ContentBuilder {
 export interface SuppressionCheck {
   /** The recipients (bare, lower-cased addresses) that must not be mailed on this lane. */
   suppressed(tenantId: string, recipients: readonly string[], lane: Lane): Promise<Set<string>>;
+  /** The same for several emails (any tenants) in as few lookups as the store allows: one set per query, in order. */
+  suppressedMany?(queries: readonly SuppressionQuery[]): Promise<Set<string>[]>;
+}
+
+export interface SuppressionQuery {
+  readonly tenantId: string;
+  readonly recipients: readonly string[];
+  readonly lane: Lane;
 }
 
 /** Tenant-managed templates: a draft per template plus immutable published versions. */

@@ -63,6 +63,16 @@ export type SendOutcome =
   /** A throttled message near SQS's receive limit was re-queued as a fresh message. */
   | { kind: 'requeued'; delaySeconds: number };
 
+/**
+ * One single-metric emitter for every metric that carries its own dimensions. Powertools'
+ * `metrics.singleMetric()` builds a new Metrics object (reading the environment, making a Console)
+ * on every call — four per send; this one is built once. Its `addMetric` publishes at once and
+ * clears the dimensions, and each chain of dimensions and its metric runs without an await, so two
+ * sends never mix their dimensions. The EMF written is the same.
+ */
+let singleMetric: ReturnType<typeof metrics.singleMetric> | undefined;
+const dimensioned = () => (singleMetric ??= metrics.singleMetric());
+
 const BASE_BACKOFF_SECONDS = 2;
 const MAX_BACKOFF_SECONDS = 900;
 
@@ -90,33 +100,112 @@ function lastErrorOf(error: unknown): LastError {
  * `failed` and the message goes to the lane DLQ.
  */
 export async function sendEmail(deps: SendEmailDeps, delivery: LaneDelivery): Promise<SendOutcome> {
+  const claim = await claimForSend(deps, delivery);
+  return claim.kind === 'claimed' ? sendClaimed(deps, claim, delivery) : claim.outcome;
+}
+
+/** An email this sender holds the claim of, ready to be sent. */
+export interface ClaimedEmail {
+  readonly kind: 'claimed';
+  readonly email: EmailRecord;
+  readonly token: string;
+  /** When the claim was taken. */
+  readonly now: Date;
+  /** Suppressed recipients looked up ahead (a batch's one lookup); undefined = look them up now. */
+  readonly suppressed?: Set<string>;
+}
+
+/** Step 1 of sendEmail: claim the email (conditional write with a lease), or say why not. */
+export async function claimForSend(deps: SendEmailDeps, delivery: LaneDelivery): Promise<ClaimedEmail | { kind: 'done'; outcome: SendOutcome }> {
   const { message } = delivery;
   const now = deps.clock.now();
   const token = (deps.newToken ?? randomUUID)();
-  const random = deps.random ?? Math.random;
   const claim = await deps.emails.claim(message.emailId, { token, now, leaseSeconds: deps.leaseSeconds, scheduleVersion: message.scheduleVersion });
   if (!claim.claimed) {
     if (claim.reason === 'leased') {
       const leaseLeft = Math.max(1, (claim.email?.leaseUntil ?? 0) - Math.floor(now.getTime() / 1000));
-      return { kind: 'retry', delaySeconds: leaseLeft + 1, throttled: true, reason: 'claimed by another sender' };
+      return { kind: 'done', outcome: { kind: 'retry', delaySeconds: leaseLeft + 1, throttled: true, reason: 'claimed by another sender' } };
     }
     logger.info('Dropping lane message', { emailId: message.emailId, reason: claim.reason });
-    return { kind: 'dropped', reason: claim.reason };
+    return { kind: 'done', outcome: { kind: 'dropped', reason: claim.reason } };
   }
-  const email = claim.email;
+  return { kind: 'claimed', email: claim.email, token, now };
+}
+
+/** Bare, lower-cased recipients of an email (what the suppression list is keyed by). */
+export const suppressionAddresses = (email: EmailRecord): string[] => allRecipients(email).map((r) => normalizeAddress(r) ?? r);
+
+/**
+ * The suppressed recipients of several claimed emails in one lookup (a sender's SQS batch), when
+ * the store can answer for many at once. Returns the emails with `suppressed` filled in; on any
+ * failure they are returned unchanged, and each is checked on its own at send time.
+ */
+export async function prefetchSuppressions(deps: Pick<SendEmailDeps, 'suppressions'>, claimed: readonly ClaimedEmail[]): Promise<ClaimedEmail[]> {
+  const check = deps.suppressions;
+  if (!check?.suppressedMany || claimed.length < 2) return [...claimed];
+  try {
+    const sets = await check.suppressedMany(claimed.map((c) => ({ tenantId: c.email.tenantId, recipients: suppressionAddresses(c.email), lane: c.email.lane })));
+    return claimed.map((c, i) => ({ ...c, suppressed: sets[i]! }));
+  } catch (error) {
+    logger.warn('Batch suppression lookup failed; checking each email on its own', { error: (error as Error).message });
+    return [...claimed];
+  }
+}
+
+/**
+ * A sender's SQS batch: claim every email at once, look up the suppressions of all the claimed
+ * ones in one call, and return how to send each delivery (by its key, the SQS message id) — one
+ * at a time, as the batch processor calls them. A claim that threw rethrows when its delivery is
+ * sent, so partial batch failures stay per record.
+ *
+ * Claiming ahead is safe because the lease outlives the invocation (CLAIM_LEASE_SECONDS 60 >
+ * the sender's 30 s timeout); sendClaimed still refuses to start a send on a lease more than
+ * half spent.
+ */
+export async function prepareBatch(deps: SendEmailDeps, deliveries: ReadonlyMap<string, LaneDelivery>): Promise<(key: string) => Promise<SendOutcome>> {
+  const keys = [...deliveries.keys()];
+  const claims = await Promise.allSettled(keys.map((key) => claimForSend(deps, deliveries.get(key)!)));
+  const claimed = claims.flatMap((c, i) => (c.status === 'fulfilled' && c.value.kind === 'claimed' ? [{ i, claim: c.value }] : []));
+  const prefetched = await prefetchSuppressions(deps, claimed.map((c) => c.claim));
+  const ready = new Map(claimed.map((c, j) => [keys[c.i]!, prefetched[j]!]));
+  return async (key) => {
+    const delivery = deliveries.get(key);
+    const i = keys.indexOf(key);
+    const claim = claims[i];
+    if (!delivery || !claim) throw new Error(`No delivery ${key} in this batch`);
+    if (claim.status === 'rejected') throw claim.reason;
+    if (claim.value.kind === 'done') return claim.value.outcome;
+    return sendClaimed(deps, ready.get(key) ?? claim.value, delivery);
+  };
+}
+
+/** Steps 2… of sendEmail for an email whose claim this sender holds. */
+export async function sendClaimed(deps: SendEmailDeps, claimed: ClaimedEmail, delivery: LaneDelivery): Promise<SendOutcome> {
+  const { message } = delivery;
+  const { email, token, now } = claimed;
+  const random = deps.random ?? Math.random;
+  // A claim taken ahead (batch) that is more than half spent could run out during the provider
+  // call, and a redelivered message could then claim and send the email too: leave it to expire
+  // and come back once it has, without a write and without spending an attempt.
+  const leaseLeftMs = now.getTime() + deps.leaseSeconds * 1000 - deps.clock.now().getTime();
+  if (leaseLeftMs < (deps.leaseSeconds * 1000) / 2) {
+    return { kind: 'retry', delaySeconds: Math.max(1, Math.ceil(leaseLeftMs / 1000)) + 1, throttled: true, reason: 'claim lease too short to send' };
+  }
   if (email.scheduledAt && email.attempts === 0) {
     metrics.addMetric(METRIC.ScheduledFired, 'Count', 1);
   }
 
   // Suppression: drop suppressed recipients; if none are left, the email is suppressed.
   const recipients = allRecipients(email);
-  const suppressed = deps.suppressions ? await deps.suppressions.suppressed(email.tenantId, recipients.map((r) => normalizeAddress(r) ?? r), email.lane) : new Set<string>();
-  const keep = (list: string[]) => list.filter((r) => !suppressed.has(normalizeAddress(r) ?? r));
+  const suppressed = claimed.suppressed ?? (deps.suppressions ? await deps.suppressions.suppressed(email.tenantId, suppressionAddresses(email), email.lane) : new Set<string>());
+  // Nearly always nobody is suppressed: then the lists stand as they are, without parsing every address again.
+  const isSuppressed = (r: string) => suppressed.has(normalizeAddress(r) ?? r);
+  const keep = (list: string[]) => (suppressed.size === 0 ? list : list.filter((r) => !isSuppressed(r)));
   const to = keep(email.to);
   const cc = keep(email.cc);
   const bcc = keep(email.bcc);
   const envelope = [...to, ...cc, ...bcc];
-  const dropped = recipients.filter((r) => suppressed.has(normalizeAddress(r) ?? r));
+  const dropped = suppressed.size === 0 ? [] : recipients.filter(isSuppressed);
   if (envelope.length === 0) {
     await deps.emails.transition(email.id, {
       to: 'suppressed',
@@ -167,7 +256,7 @@ export async function sendEmail(deps: SendEmailDeps, delivery: LaneDelivery): Pr
   let failure: ProviderError | undefined;
   const gate = deps.breaker ? await deps.breaker.acquire(deps.primary.name) : { allowed: true, state: 'closed' as const };
   // Each send that skips an open breaker counts once: the BreakerOpen alarm watches its maximum.
-  if (!gate.allowed) metrics.singleMetric().addDimension('Provider', deps.primary.name).addMetric(METRIC.BreakerOpen, 'Count', 1);
+  if (!gate.allowed) dimensioned().addDimension('Provider', deps.primary.name).addMetric(METRIC.BreakerOpen, 'Count', 1);
   if (gate.allowed) {
     try {
       result = await timed(deps.primary, mail);
@@ -181,7 +270,7 @@ export async function sendEmail(deps: SendEmailDeps, delivery: LaneDelivery): Pr
   const primaryDown = !gate.allowed || (failure !== undefined && allowsFailover(failure, { throttleCount: delivery.receiveCount, throttleFailoverAfter: deps.throttleFailoverAfter ?? 3 }));
   if (!result && deps.fallback && primaryDown) {
     const reason = !gate.allowed ? 'breaker_open' : failure!.failureClass;
-    metrics.singleMetric().addDimension('Provider', deps.fallback.name).addDimension('Reason', reason).addMetric(METRIC.ProviderFallbacks, 'Count', 1);
+    dimensioned().addDimension('Provider', deps.fallback.name).addDimension('Reason', reason).addMetric(METRIC.ProviderFallbacks, 'Count', 1);
     try {
       result = await timed(deps.fallback, mail);
     } catch (error) {
@@ -209,9 +298,9 @@ export async function sendEmail(deps: SendEmailDeps, delivery: LaneDelivery): Pr
       },
     });
     if (!updated) logger.warn('Sent, but the claim was lost before the status write', { emailId: email.id });
-    metrics.singleMetric().addDimension('Lane', email.lane).addDimension('Provider', result.provider.name).addMetric(METRIC.EmailsSent, 'Count', 1);
+    dimensioned().addDimension('Lane', email.lane).addDimension('Provider', result.provider.name).addMetric(METRIC.EmailsSent, 'Count', 1);
     const since = Date.parse(email.scheduledAt ?? email.createdAt);
-    metrics.singleMetric().addDimension('Lane', email.lane).addMetric(METRIC.TimeToSend, 'Milliseconds', Math.max(0, sentAt.getTime() - since));
+    dimensioned().addDimension('Lane', email.lane).addMetric(METRIC.TimeToSend, 'Milliseconds', Math.max(0, sentAt.getTime() - since));
     await publishStatusEvent(deps.events, email, 'Email Sent', { provider: result.provider.name });
     return { kind: 'sent', provider: result.provider.name, providerMessageId: result.messageId };
   }
@@ -275,7 +364,7 @@ async function timed(provider: MailProvider, mail: Parameters<MailProvider['send
     const { messageId } = await provider.send(mail);
     return { provider, messageId };
   } finally {
-    metrics.singleMetric().addDimension('Provider', provider.name).addMetric(METRIC.SendLatency, 'Milliseconds', performance.now() - started);
+    dimensioned().addDimension('Provider', provider.name).addMetric(METRIC.SendLatency, 'Milliseconds', performance.now() - started);
   }
 }
 
@@ -287,7 +376,7 @@ async function fail(deps: SendEmailDeps, email: EmailRecord, token: string, erro
     set: { lastError: error, leaseUntil: undefined, ...(attempts !== undefined ? { attempts } : {}) },
   });
   if (toDlq) await deps.queue.sendToDlq(email.lane, { emailId: email.id, tenantId: email.tenantId, scheduleVersion: email.scheduleVersion }, `${error.code}: ${error.message}`);
-  metrics.singleMetric().addDimension('Lane', email.lane).addMetric(METRIC.EmailsFailed, 'Count', 1);
+  dimensioned().addDimension('Lane', email.lane).addMetric(METRIC.EmailsFailed, 'Count', 1);
   await publishStatusEvent(deps.events, email, 'Email Failed', { reason: error.class, code: error.code });
   return { kind: 'failed', error, toDlq };
 }

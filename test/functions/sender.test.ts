@@ -6,6 +6,8 @@ import { LANES } from '#shared/config/lanes';
 import type { EmailRecord } from '#shared/domain/email';
 import { ProviderError } from '#shared/domain/errors';
 import { makeSenderHandler } from '#functions/sender/app';
+import type { EventPublisher, MailroomEvent, SuppressionCheck, SuppressionQuery } from '#shared/ports/index';
+import { sendClaimed } from '#shared/use-cases/send-email';
 
 const NOW = new Date('2030-01-01T12:00:00Z');
 
@@ -98,5 +100,97 @@ describe('sender function', () => {
     expect(out.batchItemFailures).toEqual([]);
     expect(t.queue.dlq.map((d) => d.message.emailId)).toEqual(['a']);
     expect(t.emails.items.get('a')!.status).toBe('failed');
+  });
+
+  describe('per SQS batch, not per email', () => {
+    /** A suppression list that counts its lookups; `ada@example.org` is suppressed for t1. */
+    function countingSuppressions(failMany = false) {
+      const calls = { many: 0, single: 0, queries: [] as SuppressionQuery[] };
+      const hit = (tenantId: string, recipients: readonly string[]) => new Set(recipients.filter((r) => tenantId === 't1' && r === 'ada@example.org'));
+      const check: SuppressionCheck = {
+        suppressed: async (tenantId, recipients) => (calls.single++, hit(tenantId, recipients)),
+        suppressedMany: async (queries) => {
+          calls.many++;
+          calls.queries.push(...queries);
+          if (failMany) throw new Error('ProvisionedThroughputExceededException');
+          return queries.map((q) => hit(q.tenantId, q.recipients));
+        },
+      };
+      return { check, calls };
+    }
+
+    function batchSetup(suppressions: SuppressionCheck) {
+      const emails = new MemoryEmailStore();
+      const queue = new MemoryLaneQueue();
+      const ses = new MemoryMailProvider('ses');
+      const published: MailroomEvent[][] = [];
+      const events: EventPublisher = { publish: async (e) => void published.push([...e]) };
+      const handler = makeSenderHandler({ emails, queue, clock: { now: () => NOW }, lane: LANES.transactional, primary: ses, leaseSeconds: 60, random: () => 0, suppressions, events });
+      return { emails, queue, ses, handler, published };
+    }
+
+    const withRecipient = (id: string, to: string): EmailRecord => ({ ...email(id), lane: 'transactional', to: [to] });
+
+    it('looks up the suppressions of every email of the batch in one call and still drops a suppressed recipient', async () => {
+      const { check, calls } = countingSuppressions();
+      const t = batchSetup(check);
+      await t.emails.create(withRecipient('a', 'Bob <bob@example.org>'));
+      await t.emails.create(withRecipient('b', 'Ada <ADA@example.org>'));
+      await t.emails.create(withRecipient('c', 'cy@example.org'));
+      const out = await t.handler({ Records: ['a', 'b', 'c'].map((id, i) => record(`m${i}`, bodyFor(id))) } as SQSEvent);
+      expect(out.batchItemFailures).toEqual([]);
+      expect(calls).toMatchObject({ many: 1, single: 0 });
+      expect(calls.queries.map((q) => q.recipients)).toEqual([['bob@example.org'], ['ada@example.org'], ['cy@example.org']]);
+      expect(t.ses.sent.map((m) => m.emailId)).toEqual(['a', 'c']);
+      expect(t.emails.items.get('b')!.status).toBe('suppressed');
+    });
+
+    it('checks each email on its own when the batch lookup fails, never sending unchecked', async () => {
+      const { check, calls } = countingSuppressions(true);
+      const t = batchSetup(check);
+      await t.emails.create(withRecipient('a', 'bob@example.org'));
+      await t.emails.create(withRecipient('b', 'ada@example.org'));
+      const out = await t.handler({ Records: [record('m1', bodyFor('a')), record('m2', bodyFor('b'))] } as SQSEvent);
+      expect(out.batchItemFailures).toEqual([]);
+      expect(calls).toMatchObject({ many: 1, single: 2 });
+      expect(t.ses.sent.map((m) => m.emailId)).toEqual(['a']);
+      expect(t.emails.items.get('b')!.status).toBe('suppressed');
+    });
+
+    it("publishes the batch's events together once the batch is done", async () => {
+      const t = batchSetup(countingSuppressions().check);
+      for (const id of ['a', 'b', 'c']) await t.emails.create(withRecipient(id, `${id}@example.org`));
+      await t.handler({ Records: ['a', 'b', 'c'].map((id, i) => record(`m${i}`, bodyFor(id))) } as SQSEvent);
+      expect(t.published).toHaveLength(1);
+      expect(t.published[0]!.map((e) => [e.detailType, e.detail.id])).toEqual([
+        ['Email Sent', 'a'],
+        ['Email Sent', 'b'],
+        ['Email Sent', 'c'],
+      ]);
+    });
+
+    it('fails only the record whose claim could not be written, and sends the rest', async () => {
+      const t = batchSetup(countingSuppressions().check);
+      for (const id of ['a', 'b', 'c']) await t.emails.create(withRecipient(id, `${id}@example.org`));
+      const claim = t.emails.claim.bind(t.emails);
+      t.emails.claim = async (id, input) => {
+        if (id === 'b') throw new Error('ProvisionedThroughputExceededException');
+        return claim(id, input);
+      };
+      const out = await t.handler({ Records: ['a', 'b', 'c'].map((id, i) => record(`m${i}`, bodyFor(id))) } as SQSEvent);
+      expect(out.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }]);
+      expect(t.ses.sent.map((m) => m.emailId)).toEqual(['a', 'c']);
+      expect(t.emails.items.get('b')!.status).toBe('queued');
+    });
+
+    it('does not start a send on a claim more than half spent; the message comes back after the lease', async () => {
+      const emails = new MemoryEmailStore();
+      const ses = new MemoryMailProvider('ses');
+      const claimedAt = new Date(NOW.getTime() - 31_000);
+      const deps = { emails, queue: new MemoryLaneQueue(), clock: { now: () => NOW }, lane: LANES.transactional, primary: ses, leaseSeconds: 60 };
+      const outcome = await sendClaimed(deps, { kind: 'claimed', email: withRecipient('a', 'a@example.org'), token: 'tok', now: claimedAt }, { message: { emailId: 'a', tenantId: 't1', scheduleVersion: 0 }, receiveCount: 1 });
+      expect(outcome).toEqual({ kind: 'retry', delaySeconds: 30, throttled: true, reason: 'claim lease too short to send' });
+      expect(ses.sent).toHaveLength(0);
+    });
   });
 });
