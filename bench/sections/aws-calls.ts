@@ -68,9 +68,14 @@ try {
 
   progress('aws-calls: single, idempotent, batch, authorizer, sender');
   let firstId = '';
-  await measure('POST /emails', 1, async () => {
-    firstId = expect200(await ingest(apiEvent('POST /emails', { body: plainEmail(1), principal }), lambdaContext('ingest'))).id!;
-  });
+  await measure(
+    'POST /emails',
+    1,
+    async () => {
+      firstId = expect200(await ingest(apiEvent('POST /emails', { body: plainEmail(1), principal }), lambdaContext('ingest'))).id!;
+    },
+    'warm container: the tenant comes from the per-container cache (one GetItem per tenant per 30 s, TENANT_CACHE_SECONDS); the rate limit and daily quota are one UpdateItem; "Email Accepted" is one PutEvents',
+  );
   await measure('POST /emails with Idempotency-Key', 1, async () => {
     expect200(await ingest(apiEvent('POST /emails', { body: plainEmail(2), principal, headers: { 'idempotency-key': 'bench-1' } }), lambdaContext('ingest')));
   });
@@ -114,12 +119,17 @@ try {
     batches.push(messages);
     sent += messages.length;
   }
-  await measure('sender, per email (SQS batch of ' + lane.batchSize + ')', sent, async () => {
-    for (const messages of batches) {
-      const r = await sender(sqsEvent(messages, stack.queues.queueArns.transactional), lambdaContext('sender'));
-      if (r?.batchItemFailures?.length) throw new Error(`sender failed ${r.batchItemFailures.length} records`);
-    }
-  });
+  await measure(
+    'sender, per email (SQS batch of ' + lane.batchSize + ')',
+    sent,
+    async () => {
+      for (const messages of batches) {
+        const r = await sender(sqsEvent(messages, stack.queues.queueArns.transactional), lambdaContext('sender'));
+        if (r?.batchItemFailures?.length) throw new Error(`sender failed ${r.batchItemFailures.length} records`);
+      }
+    },
+    'per email: the claim and the `sent` status write (conditional UpdateItems) and SES SendEmail; per batch: one BatchGetItem of suppressions and one PutEvents of the "Email Sent" events; tenant (30 s) and circuit-breaker state (2 s) from per-container caches',
+  );
   // The counts above only mean something if the events really went out (one "Email Sent" per email).
   const sentEvents = eventBridge.entries.filter((e) => e.DetailType === 'Email Sent').length;
   if (sentEvents < sent) throw new Error(`the fake EventBridge got ${sentEvents} "Email Sent" events for ${sent} sent emails`);
