@@ -207,7 +207,7 @@ L('- The bench builds for `node20` (the Node that imports the bundles here); the
 L();
 L('## 5. End to end on the emulators');
 L();
-L(`${size.e2eEmails.toLocaleString('en-US')} emails per side per run, ${E2E.concurrency} concurrent producers and ${E2E.workers} consumers on both sides, bare and pipeline in the same process one after the other (the order alternates between runs). **Bare** is the least AWS work a queue-based pipeline must do: DynamoDB PutItem + SQS SendMessage per email, SQS ReceiveMessage (batches of ${10}, like the lane) + SES SendEmail + DeleteMessageBatch. **Pipeline** is HTTP → local API Gateway (authorizer on every request: no cache locally) → ingest → DynamoDB Local → fauxqs → lane poller → sender → SES emulator. Throughput is emails / (first request → last \`sent_at\`); latency is \`created_at\` → \`sent_at\` on the records (bare: the same two instants measured by the script).`);
+L(`${size.e2eEmails.toLocaleString('en-US')} emails per side per run, ${E2E.concurrency} concurrent producers and ${E2E.workers} consumers on both sides, bare and pipeline in the same process one after the other (the order alternates between runs). **Bare** is the least AWS work a queue-based pipeline must do: DynamoDB PutItem + SQS SendMessage per email, SQS ReceiveMessage (batches of ${10}, like the lane) + SES SendEmail + DeleteMessageBatch. **Pipeline** is HTTP → local API Gateway (authorizer answers cached per \`Authorization\` header for AUTHORIZER_CACHE_SECONDS, as API Gateway does) → ingest → DynamoDB Local → fauxqs → lane poller (long polling, up to min(MaximumConcurrency, consumers) sender invocations per lane, like the event source mapping) → sender → SES emulator. Throughput is emails / (first request → last \`sent_at\`); latency is \`created_at\` → \`sent_at\` on the records (bare: the same two instants measured by the script).`);
 L();
 L('| | Throughput (emails/s) | p50 ms | p95 ms | p99 ms |');
 L('|---|---|---|---|---|');
@@ -221,6 +221,16 @@ L('| Side | Stage | p50 | p95 |');
 L('|---|---|---|---|');
 for (const s of medianRun.bare.stages) L(`| bare | ${s.name} | ${fmt(s.p50, 0)} | ${fmt(s.p95, 0)} |`);
 for (const s of medianRun.pipeline.stages) L(`| pipeline | ${s.name} | ${fmt(s.p50, 0)} | ${fmt(s.p95, 0)} |`);
+if (medianRun.bare.diagnostics && medianRun.pipeline.diagnostics) {
+  const d = { bare: medianRun.bare.diagnostics, pipeline: medianRun.pipeline.diagnostics };
+  const calls = (x: typeof d.bare) => x.calls.map((c) => `${c.name} ${fmt(c.count / Math.max(1, x === d.bare ? medianRun.bare.emails : medianRun.pipeline.emails), 2)} (${fmt(c.p50, 0)}/${fmt(c.p95, 0)} ms)`).join(', ');
+  L();
+  L('What the one process did meanwhile (median run): CPU per email (this process / DynamoDB Local\'s JVM) does not depend on other load on the machine, unlike throughput; consumers in flight are sender invocations (pipeline) or receive-and-send loops (bare), time-weighted.');
+  L();
+  L('| Side | CPU ms / email (node / JVM) | event-loop lag p50 / p99 ms | consumers in flight (mean / max) | AWS calls per email (p50/p95 ms) |');
+  L('|---|---|---|---|---|');
+  for (const side of ['bare', 'pipeline'] as const) L(`| ${side} | ${fmt(d[side].cpuMsPerEmail.node, 1)} / ${fmt(d[side].cpuMsPerEmail.children, 1)} | ${fmt(d[side].eventLoopLagMs.p50, 0)} / ${fmt(d[side].eventLoopLagMs.p99, 0)} | ${fmt(d[side].consumersInFlight.mean, 1)} / ${d[side].consumersInFlight.max} | ${calls(d[side])} |`);
+}
 const lost = e2e.reduce((n, r) => n + r.pipeline.failures + r.bare.failures, 0);
 L();
 L(`Emails not sent within the run: ${lost} (over all runs and both sides).`);

@@ -10,6 +10,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 export interface SdkCall {
   readonly service: string;
   readonly operation: string;
+  /** performance.now() when the call started (before retries and signing). */
+  readonly startedAt: number;
   /** performance.now() when the call finished (successfully or not). */
   readonly endedAt: number;
   readonly ok: boolean;
@@ -53,14 +55,15 @@ function countingMiddleware() {
       const service = serviceOf(context.clientName);
       const operation = operationOf(context.commandName);
       const input = args.input as Record<string, unknown> | undefined;
+      const startedAt = performance.now();
       // Ask DynamoDB what each call consumed: on-demand bills exactly these units.
       if (service === 'DynamoDB' && input && typeof input === 'object' && input.ReturnConsumedCapacity === undefined) input.ReturnConsumedCapacity = 'TOTAL';
       try {
         const result = await next(args);
-        emit({ service, operation, endedAt: performance.now(), ok: true, input: args.input, output: result.output, capacityUnits: capacityOf(result.output) });
+        emit({ service, operation, startedAt, endedAt: performance.now(), ok: true, input: args.input, output: result.output, capacityUnits: capacityOf(result.output) });
         return result;
       } catch (error) {
-        emit({ service, operation, endedAt: performance.now(), ok: false, input: args.input, output: undefined, capacityUnits: 0 });
+        emit({ service, operation, startedAt, endedAt: performance.now(), ok: false, input: args.input, output: undefined, capacityUnits: 0 });
         throw error;
       }
     };

@@ -9,8 +9,10 @@
  */
 import { CreateTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
-import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { readFileSync, readdirSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LANES, LANE_NAMES, type Lane } from '#shared/config/lanes';
 import { ENV } from '#shared/config/env';
@@ -39,6 +41,20 @@ export interface Stage {
   readonly p95: number;
 }
 
+/** Where the time went on one side: what the process did while the emails flowed. */
+export interface E2eDiagnostics {
+  /** Event-loop delay of this one Node process (API, handlers, poller, fauxqs and the SES emulator all share it). */
+  readonly eventLoopLagMs: { p50: number; p99: number; max: number };
+  /** CPU used during the side, in cores: this process and its children (DynamoDB Local's JVM). */
+  readonly cpuCores: { node: number; children: number };
+  /** CPU milliseconds per email sent (this process, children): unlike throughput, barely moved by other load on the machine. */
+  readonly cpuMsPerEmail: { node: number; children: number };
+  /** SDK calls by Service.Operation: count and client-side latency. */
+  readonly calls: Array<{ name: string; count: number; p50: number; p95: number }>;
+  /** Sender invocations (pipeline) or consumer batches (bare) in flight: time-weighted mean and max. */
+  readonly consumersInFlight: { mean: number; max: number };
+}
+
 export interface E2eSide {
   readonly emails: number;
   readonly seconds: number;
@@ -46,6 +62,7 @@ export interface E2eSide {
   readonly latency: { p50: number; p95: number; p99: number };
   readonly stages: Stage[];
   readonly failures: number;
+  readonly diagnostics?: E2eDiagnostics;
 }
 
 export interface E2eResult {
@@ -68,6 +85,80 @@ async function pool(count: number, limit: number, task: (i: number) => Promise<v
   }));
 }
 
+/** CPU seconds (user + system) of this process's children, from /proc (0 where there is none). */
+function childCpuSeconds(): number {
+  try {
+    const pids = readdirSync(`/proc/${process.pid}/task`).flatMap((tid) => readFileSync(`/proc/${process.pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean));
+    return pids.reduce((n, pid) => {
+      try {
+        const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        return n + (Number(fields[11]) + Number(fields[12])) / 100;
+      } catch {
+        return n;
+      }
+    }, 0);
+  } catch {
+    return 0;
+  }
+}
+
+/** Collects E2eDiagnostics between its creation and finish(). */
+function diagnose() {
+  const lag = monitorEventLoopDelay({ resolution: 10 });
+  lag.enable();
+  const cpu0 = process.cpuUsage();
+  const children0 = childCpuSeconds();
+  const t0 = performance.now();
+  const calls = new Map<string, number[]>();
+  const unsubscribe = onSdkCall((call) => {
+    const name = `${call.service}.${call.operation}`;
+    if (!calls.has(name)) calls.set(name, []);
+    calls.get(name)!.push(call.endedAt - call.startedAt);
+  });
+  let inFlight = 0;
+  let max = 0;
+  let area = 0;
+  let since = t0;
+  const move = (delta: number) => {
+    const now = performance.now();
+    area += inFlight * (now - since);
+    since = now;
+    inFlight += delta;
+    max = Math.max(max, inFlight);
+  };
+  return {
+    /** Wraps a consumer so its invocations count as in flight. */
+    track<A extends unknown[], R>(fn: (...a: A) => Promise<R>): (...a: A) => Promise<R> {
+      return async (...a: A) => {
+        move(1);
+        try {
+          return await fn(...a);
+        } finally {
+          move(-1);
+        }
+      };
+    },
+    finish(emails: number): E2eDiagnostics {
+      move(0);
+      unsubscribe();
+      lag.disable();
+      const seconds = (performance.now() - t0) / 1000;
+      const cpu = process.cpuUsage(cpu0);
+      const nodeSeconds = (cpu.user + cpu.system) / 1e6;
+      const childSeconds = childCpuSeconds() - children0;
+      const ms = (ns: number) => Math.round(ns / 1e5) / 10;
+      const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
+      return {
+        eventLoopLagMs: { p50: ms(lag.percentile(50)), p99: ms(lag.percentile(99)), max: ms(lag.max) },
+        cpuCores: { node: round(nodeSeconds / seconds), children: round(childSeconds / seconds) },
+        cpuMsPerEmail: { node: round((nodeSeconds * 1000) / emails, 1), children: round((childSeconds * 1000) / emails, 1) },
+        calls: [...calls.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, v]) => ({ name, count: v.length, p50: Math.round(percentile(v, 50)), p95: Math.round(percentile(v, 95)) })),
+        consumersInFlight: { mean: Math.round((area / (performance.now() - t0)) * 10) / 10, max },
+      };
+    },
+  };
+}
+
 const stage = (name: string, values: number[]): Stage => ({ name, p50: percentile(values, 50), p95: percentile(values, 95) });
 const lat = (values: number[]) => ({ p50: percentile(values, 50), p95: percentile(values, 95), p99: percentile(values, 99) });
 
@@ -86,6 +177,29 @@ async function bare(): Promise<E2eSide> {
   let done = 0;
   let failures = 0;
   let producing = true;
+  const diag = diagnose();
+  const consumeBatch = diag.track(async (messages: Message[]) => {
+    const received = Date.now();
+    const ok = await Promise.all(
+      messages.map(async (m) => {
+        const body = JSON.parse(m.Body!) as { id: string; createdAt: number; to: string };
+        try {
+          await ses.send(new SendEmailCommand({ FromEmailAddress: FROM, Destination: { ToAddresses: [body.to] }, Content: { Raw: { Data: raw } } }));
+        } catch {
+          failures++;
+          return false;
+        }
+        const now = Date.now();
+        wait.push(received - Number(m.Attributes?.SentTimestamp ?? received));
+        send.push(now - received);
+        total.push(now - body.createdAt);
+        last = Math.max(last, now);
+        done++;
+        return true;
+      }),
+    );
+    await stack.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: messages.filter((_, i) => ok[i]).map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+  });
   const t0 = Date.now();
   let last = t0;
   const consumers = Array.from({ length: args.workers }, async () => {
@@ -96,26 +210,7 @@ async function bare(): Promise<E2eSide> {
         if (!producing) await sleep(20);
         continue;
       }
-      const received = Date.now();
-      const ok = await Promise.all(
-        messages.map(async (m) => {
-          const body = JSON.parse(m.Body!) as { id: string; createdAt: number; to: string };
-          try {
-            await ses.send(new SendEmailCommand({ FromEmailAddress: FROM, Destination: { ToAddresses: [body.to] }, Content: { Raw: { Data: raw } } }));
-          } catch {
-            failures++;
-            return false;
-          }
-          const now = Date.now();
-          wait.push(received - Number(m.Attributes?.SentTimestamp ?? received));
-          send.push(now - received);
-          total.push(now - body.createdAt);
-          last = Math.max(last, now);
-          done++;
-          return true;
-        }),
-      );
-      await stack.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: messages.filter((_, i) => ok[i]).map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+      await consumeBatch(messages);
     }
   });
   await pool(args.emails, args.concurrency, async (i) => {
@@ -129,11 +224,12 @@ async function bare(): Promise<E2eSide> {
   producing = false;
   await Promise.all(consumers);
   const seconds = (last - t0) / 1000;
-  return { emails: done, seconds, emailsPerSecond: done / seconds, latency: lat(total), stages: [stage('produce (PutItem + SendMessage)', produce), stage('queue wait (sent → received)', wait), stage('consume (SES SendEmail)', send)], failures };
+  return { emails: done, seconds, emailsPerSecond: done / seconds, latency: lat(total), stages: [stage('produce (PutItem + SendMessage)', produce), stage('queue wait (sent → received)', wait), stage('consume (SES SendEmail)', send)], failures, diagnostics: diag.finish(done) };
 }
 
 async function pipeline(): Promise<E2eSide> {
-  const senders = Object.fromEntries(LANE_NAMES.map((lane) => [lane, createLaneSender({ ...stack.env, [ENV.LANE]: lane }, lane)])) as Record<Lane, never>;
+  const diag = diagnose();
+  const senders = Object.fromEntries(LANE_NAMES.map((lane) => [lane, diag.track(createLaneSender({ ...stack.env, [ENV.LANE]: lane }, lane))])) as Record<Lane, never>;
   const received = new Map<string, { at: number; sqsSent: number }>();
   let sesSent = 0;
   const unsubscribe = onSdkCall((call) => {
@@ -165,6 +261,7 @@ async function pipeline(): Promise<E2eSide> {
     await poller.stop();
     unsubscribe();
   }
+  const diagnostics = diag.finish(sesSent);
   // The status write follows the SES call; read every record once the sending is over.
   const records: Array<{ id: string; status: string; createdAt: string; sentAt?: string }> = [];
   for (let i = 0; i < ids.length; i += 100) {
@@ -197,6 +294,7 @@ async function pipeline(): Promise<E2eSide> {
     latency: lat(sent.map((r) => Date.parse(r.sentAt!) - Date.parse(r.createdAt))),
     stages: [stage('HTTP POST /emails (client round trip)', http), stage('ingest: record created → enqueued', enqueue), stage('queue wait (sent → received by poller)', wait), stage('sender (received → status sent)', sender)],
     failures,
+    diagnostics,
   };
 }
 

@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Context } from 'aws-lambda';
 import { redactAddressesIn } from '#shared/observability/redact';
-import { ROUTES, type FunctionName } from '../definitions';
+import { AUTHORIZER_CACHE_SECONDS, ROUTES, type FunctionName } from '../definitions';
 
 type AnyHandler = (event: any, context: Context) => Promise<any>;
 
@@ -20,6 +20,42 @@ export interface LocalApiOptions {
   readonly staticHandler?: (req: IncomingMessage, res: ServerResponse) => boolean;
   /** Largest body the server reads; API Gateway's own limit is 10 MB. */
   readonly maxBodyBytes?: number;
+  /**
+   * How long an authorizer answer is reused for the same Authorization header, like API Gateway's
+   * authorizer cache (default AUTHORIZER_CACHE_SECONDS; 0 = ask the authorizer on every request).
+   */
+  readonly authorizerCacheSeconds?: number;
+}
+
+type AuthorizerAnswer = { isAuthorized?: boolean; context?: Record<string, unknown> } | undefined;
+
+/** Most cached answers kept; API Gateway's cache is bounded too, and a client sending random keys must not grow it. */
+const AUTHORIZER_CACHE_ENTRIES = 10_000;
+
+/**
+ * API Gateway's authorizer cache, keyed by the identity source (the Authorization header): an
+ * answer (allow or deny) is reused until its TTL ends, so a revoked key works until then. A
+ * failed authorizer call is not cached. Concurrent misses for one header share one call.
+ */
+export function authorizerCache(ttlSeconds: number, now: () => number = Date.now) {
+  const entries = new Map<string, { expires: number; answer: Promise<AuthorizerAnswer> }>();
+  return {
+    get(authorization: string, authorize: () => Promise<AuthorizerAnswer>): Promise<AuthorizerAnswer> {
+      if (ttlSeconds <= 0) return authorize();
+      const hit = entries.get(authorization);
+      if (hit && hit.expires > now()) return hit.answer;
+      if (hit) entries.delete(authorization);
+      const answer = authorize();
+      entries.set(authorization, { expires: now() + ttlSeconds * 1000, answer });
+      answer.catch(() => entries.get(authorization)?.answer === answer && entries.delete(authorization));
+      // Map order is insertion order: the first key is the oldest entry.
+      if (entries.size > AUTHORIZER_CACHE_ENTRIES) entries.delete(entries.keys().next().value!);
+      return answer;
+    },
+    get size() {
+      return entries.size;
+    },
+  };
 }
 
 interface CompiledRoute {
@@ -76,6 +112,7 @@ function send(res: ServerResponse, status: number, headers: Record<string, strin
 
 export async function startLocalApi(options: LocalApiOptions): Promise<{ url: string; server: Server; stop(): Promise<void> }> {
   const maxBody = options.maxBodyBytes ?? 10 * 1024 * 1024;
+  const authorizations = authorizerCache(options.authorizerCacheSeconds ?? AUTHORIZER_CACHE_SECONDS);
   const server = createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
@@ -121,7 +158,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<{ url: st
         // Like API Gateway with an identity source: no Authorization header, no authorizer call.
         if (!headers.authorization) return send(res, 401, { 'content-type': 'application/json' }, JSON.stringify({ message: 'Unauthorized' }));
         const authorizer = options.functions.authorizer!;
-        const auth = await authorizer({ type: 'REQUEST', routeKey: event.routeKey, headers, requestContext: event.requestContext }, lambdaContext('authorizer'));
+        const auth = await authorizations.get(headers.authorization, () => authorizer({ type: 'REQUEST', routeKey: event.routeKey, headers, requestContext: event.requestContext }, lambdaContext('authorizer')));
         if (!auth?.isAuthorized) return send(res, 403, { 'content-type': 'application/json' }, JSON.stringify({ message: 'Forbidden' }));
         event.requestContext.authorizer = { lambda: auth.context ?? {} };
       }

@@ -39,7 +39,13 @@ export interface LocalStackOptions {
   readonly sesEndpoint?: string;
   /** Extra environment for every function. */
   readonly env?: Record<string, string>;
+  /**
+   * Most sender invocations in flight per lane (default 4): each lane runs min(its
+   * MaximumConcurrency, workers) at once, like its event source mapping, bounded for a laptop.
+   */
   readonly workers?: number;
+  /** Seconds the local API Gateway reuses an authorizer answer per Authorization header (default AUTHORIZER_CACHE_SECONDS; 0 = no cache). */
+  readonly authorizerCacheSeconds?: number;
   /** Adjust each lane sender's dependencies (tests: fixed jitter, crash injection). */
   readonly senderOverrides?: (deps: SendEmailDeps, lane: Lane) => SendEmailDeps;
   /** Visibility timeout the local poller asks for on receive (default: the lane's). Tests shrink it. */
@@ -129,7 +135,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
 
     const functions = Object.fromEntries(Object.entries(API_FUNCTIONS).map(([name, create]) => [name, create!(env)]));
-    const api = await startLocalApi({ port: options.apiPort ?? 0, functions, staticHandler: consoleStaticHandler(options.consoleDir ? { distDir: options.consoleDir } : {}) });
+    const api = await startLocalApi({ port: options.apiPort ?? 0, functions, ...(options.authorizerCacheSeconds !== undefined ? { authorizerCacheSeconds: options.authorizerCacheSeconds } : {}), staticHandler: consoleStaticHandler(options.consoleDir ? { distDir: options.consoleDir } : {}) });
     stops.unshift(() => api.stop());
     env[ENV.PUBLIC_API_URL] = api.url;
 

@@ -1,7 +1,10 @@
 /**
  * `npm start`: Mailroom locally. Ports come from MAILROOM_API_PORT (3000), MAILROOM_DYNAMODB_PORT,
- * MAILROOM_SQS_PORT, MAILROOM_SES_PORT, MAILROOM_SMTP_PORT, MAILROOM_SMTP_WEB_PORT (0 = any).
+ * MAILROOM_SQS_PORT, MAILROOM_SES_PORT, MAILROOM_SMTP_PORT, MAILROOM_SMTP_WEB_PORT (0 = any);
+ * MAILROOM_AUTHORIZER_CACHE_SECONDS (AUTHORIZER_CACHE_SECONDS, 0 = none) and MAILROOM_LANE_WORKERS (4)
+ * tune the API Gateway and event source mapping stand-ins.
  */
+import { AUTHORIZER_CACHE_SECONDS } from '../definitions';
 import { startLocalStack, writeLocalInfo } from './stack';
 
 const port = (name: string, fallback: number) => {
@@ -10,6 +13,17 @@ const port = (name: string, fallback: number) => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65_535) {
     console.error(`${name}=${value} is not a port number (0-65535).`);
+    process.exit(2);
+  }
+  return n;
+};
+
+const whole = (name: string, fallback: number, min: number, max: number) => {
+  const value = process.env[name];
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    console.error(`${name}=${value} is not a whole number from ${min} to ${max}.`);
     process.exit(2);
   }
   return n;
@@ -27,6 +41,8 @@ const stack = await startLocalStack({
   },
   dataDir: process.env.MAILROOM_DATA_DIR ?? '.mailroom/data',
   logLevel: process.env.MAILROOM_LOG_LEVEL ?? 'WARN',
+  authorizerCacheSeconds: whole('MAILROOM_AUTHORIZER_CACHE_SECONDS', AUTHORIZER_CACHE_SECONDS, 0, 3_600),
+  workers: whole('MAILROOM_LANE_WORKERS', 4, 1, 50),
 }).catch((error: unknown) => {
   console.error(`Mailroom could not start: ${(error as Error).message}`);
   process.exit(1);
