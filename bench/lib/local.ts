@@ -1,7 +1,8 @@
 /** The local stack (emulators + real handlers) as the benchmarks use it. */
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSEvent } from 'aws-lambda';
 import type { Message } from '@aws-sdk/client-sqs';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '#infra/local/stack';
+import { toRecords } from '#infra/local/lane-poller';
 import { benchTenant, TENANT_ID } from './fixtures';
 
 export async function startBenchStack(options: Pick<LocalStackOptions, 'runScheduler'> = {}): Promise<LocalStack & { benchKey: string }> {
@@ -13,23 +14,7 @@ export async function startBenchStack(options: Pick<LocalStackOptions, 'runSched
 
 /** SQS messages as the event source mapping hands them to the sender. */
 export function sqsEvent(messages: readonly Message[], queueArn: string): SQSEvent {
-  const records: SQSRecord[] = messages.map((m) => ({
-    messageId: m.MessageId!,
-    receiptHandle: m.ReceiptHandle!,
-    body: m.Body ?? '',
-    attributes: {
-      ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? '1',
-      SentTimestamp: m.Attributes?.SentTimestamp ?? String(Date.now()),
-      SenderId: 'bench',
-      ApproximateFirstReceiveTimestamp: m.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
-    },
-    messageAttributes: {},
-    md5OfBody: m.MD5OfBody ?? '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: queueArn,
-    awsRegion: 'us-east-1',
-  }));
-  return { Records: records };
+  return { Records: toRecords(messages, queueArn, 'bench') };
 }
 
 /** DynamoDB's item size rule: attribute name bytes plus value bytes (a close estimate for nested values). */

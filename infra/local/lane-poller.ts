@@ -54,7 +54,8 @@ export interface LanePoller {
 /** Sender invocations a lane runs at once locally: its MaximumConcurrency, bounded for a laptop. */
 export const localLaneConcurrency = (lane: LaneSettings, workers: number = LOCAL_LANE_WORKERS): number => Math.max(1, Math.min(lane.maxConcurrency, Math.floor(workers)));
 
-function toRecords(messages: readonly Message[], queueArn: string): SQSRecord[] {
+/** SQS messages as Lambda's event source mapping hands them to a function. */
+export function toRecords(messages: readonly Message[], queueArn: string, senderId = 'local'): SQSRecord[] {
   return messages.map((m) => ({
     messageId: m.MessageId!,
     receiptHandle: m.ReceiptHandle!,
@@ -62,7 +63,7 @@ function toRecords(messages: readonly Message[], queueArn: string): SQSRecord[] 
     attributes: {
       ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? '1',
       SentTimestamp: m.Attributes?.SentTimestamp ?? String(Date.now()),
-      SenderId: 'local',
+      SenderId: senderId,
       ApproximateFirstReceiveTimestamp: m.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
     },
     messageAttributes: {},
