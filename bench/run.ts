@@ -265,7 +265,7 @@ for (const [k, v] of Object.entries(prices.aws)) L(`- \`${k}\` = ${(v as { value
 L();
 L('## How to run');
 L();
-L('`npm run bench` (full: 3 runs, ~15 minutes on an idle 2-core machine) or `npm run bench -- --quick` (1 run, smaller samples, CI smoke). `--runs N` overrides the run count; `--out`/`--svg` the output paths. It needs what the integration tests need (Java 17+ for DynamoDB Local); no network beyond 127.0.0.1.');
+L('`npm run bench` (full: 3 runs, ~6 minutes on an idle 2-core machine) or `npm run bench -- --quick` (1 run, smaller samples, CI smoke). `--runs N` overrides the run count; `--out`/`--svg` the output paths. It needs what the integration tests need (Java 17+ for DynamoDB Local); no network beyond 127.0.0.1.');
 L();
 
 mkdirSync(dirname(opts.out!), { recursive: true });
