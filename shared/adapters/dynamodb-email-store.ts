@@ -1,5 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchExecuteStatementCommand,
+  BatchGetCommand,
   BatchWriteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
@@ -9,7 +11,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { EmailEvent, EmailRecord } from '#shared/domain/email';
 import { CLAIMABLE, SEND_FINISHED, statusesBefore, type Status } from '#shared/domain/status';
-import type { ClaimInput, ClaimResult, EmailStore, ListEmailsInput, TransitionInput } from '#shared/ports/index';
+import type { ClaimInput, ClaimManyInput, ClaimResult, EmailStore, ListEmailsInput, TransitionInput } from '#shared/ports/index';
 import { decodeCursor, encodeCursor, withBatchRetry } from './dynamodb-util';
 
 const KEY_ATTRS = ['pk', 'sk', 'gsi1pk', 'gsi1sk'] as const;
@@ -107,6 +109,83 @@ export class DynamoEmailStore implements EmailStore {
       if ((SEND_FINISHED as readonly Status[]).includes(current.status)) return { claimed: false, reason: 'finished', email: current };
       return { claimed: false, reason: 'finished', email: current };
     }
+  }
+
+  /**
+   * `claim` for a batch: one PartiQL BatchExecuteStatement per 25 emails of conditional UPDATEs
+   * (the same condition as `claim`), then one consistent BatchGetItem of them all. An email is
+   * claimed iff its stored claimToken is ours; one whose statement was refused is classified from
+   * what was read, like `claim` does. One whose statement failed otherwise (throttled, a
+   * conflict, an internal error, or the whole call threw) and that is not ours is claimed again
+   * on its own by `claim` — never taken for "not ours". A repeated id (the same email twice in a
+   * batch) is claimed on its own too: a batch may not name an item twice.
+   * Needs `dynamodb:PartiQLUpdate` on the table besides the usual item actions.
+   */
+  async claimMany(inputs: readonly ClaimManyInput[]): Promise<PromiseSettledResult<ClaimResult>[]> {
+    const first = new Map<string, number>();
+    inputs.forEach((input, i) => {
+      if (!first.has(input.id)) first.set(input.id, i);
+    });
+    const batched = [...first.values()];
+    const refused = new Set<number>();
+    for (let c = 0; c < batched.length; c += CLAIM_STATEMENTS_PER_CALL) {
+      const chunk = batched.slice(c, c + CLAIM_STATEMENTS_PER_CALL);
+      try {
+        const out = await this.doc.send(new BatchExecuteStatementCommand({ Statements: chunk.map((i) => this.claimStatement(inputs[i]!)) }));
+        chunk.forEach((i, j) => {
+          if (out.Responses?.[j]?.Error?.Code === 'ConditionalCheckFailed') refused.add(i);
+        });
+      } catch {
+        // Outcome unknown: what is read next tells which of these are ours; the rest claim on their own.
+      }
+    }
+    const current = await this.readMany(batched.map((i) => inputs[i]!.id));
+    const results: (ClaimResult | undefined)[] = inputs.map(() => undefined);
+    for (const i of batched) {
+      const input = inputs[i]!;
+      const email = current.get(input.id);
+      if (email && email.claimToken === input.token) results[i] = { claimed: true, email };
+      else if (refused.has(i)) results[i] = refusedClaim(email, input.scheduleVersion);
+    }
+    // In order, one at a time: a repeated id comes after its first and finds it leased.
+    const settled: PromiseSettledResult<ClaimResult>[] = [];
+    for (const [i, result] of results.entries()) {
+      if (result) settled.push({ status: 'fulfilled', value: result });
+      else settled.push(await this.claim(inputs[i]!.id, inputs[i]!).then((value) => ({ status: 'fulfilled' as const, value }), (reason: unknown) => ({ status: 'rejected' as const, reason })));
+    }
+    return settled;
+  }
+
+  private claimStatement(input: ClaimManyInput) {
+    const nowSec = Math.floor(input.now.getTime() / 1000);
+    const claimable = CLAIMABLE.map(() => '?').join(', ');
+    return {
+      Statement:
+        `UPDATE "${this.tableName}" SET "status" = ? SET "leaseUntil" = ? SET "claimToken" = ? SET "updatedAt" = ?` +
+        ` WHERE "pk" = ? AND "sk" = ? AND "scheduleVersion" = ? AND ("status" IN [${claimable}] OR ("status" = ? AND "leaseUntil" < ?))`,
+      Parameters: ['sending', nowSec + input.leaseSeconds, input.token, input.now.toISOString(), emailKey(input.id).pk, emailKey(input.id).sk, input.scheduleVersion, ...CLAIMABLE, 'sending', nowSec],
+    };
+  }
+
+  /** Consistent reads of many emails: BatchGetItem per 100, unprocessed keys retried, then read one by one. */
+  private async readMany(ids: readonly string[]): Promise<Map<string, EmailRecord>> {
+    const found = new Map<string, EmailRecord>();
+    for (let c = 0; c < ids.length; c += READ_KEYS_PER_CALL) {
+      const keys = ids.slice(c, c + READ_KEYS_PER_CALL).map(emailKey);
+      const left = await withBatchRetry(keys, async (pending) => {
+        const out = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }));
+        for (const item of out.Responses?.[this.tableName] ?? []) {
+          const email = fromItem(item)!;
+          found.set(email.id, email);
+        }
+        return (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as typeof pending;
+      });
+      for (const key of left) {
+        const email = await this.get(key.pk.slice('EMAIL#'.length));
+        if (email) found.set(email.id, email);
+      }
+    }
+    return found;
   }
 
   async transition(id: string, input: TransitionInput): Promise<EmailRecord | undefined> {
@@ -251,6 +330,19 @@ export class DynamoEmailStore implements EmailStore {
     }
     return { emails, cursor: encodeCursor(start)! };
   }
+}
+
+/** BatchExecuteStatement's limit. */
+const CLAIM_STATEMENTS_PER_CALL = 25;
+/** BatchGetItem's limit. */
+const READ_KEYS_PER_CALL = 100;
+
+/** Why a claim was refused, from the email as read after the refused write: the answers `claim` gives. */
+function refusedClaim(current: EmailRecord | undefined, scheduleVersion: number): ClaimResult {
+  if (!current) return { claimed: false, reason: 'missing' };
+  if (current.scheduleVersion !== scheduleVersion) return { claimed: false, reason: 'stale', email: current };
+  if (current.status === 'sending') return { claimed: false, reason: 'leased', email: current };
+  return { claimed: false, reason: 'finished', email: current };
 }
 
 /** Index items one filtered Query reads (DynamoDB's `Limit` counts items read, not matches). */

@@ -57,6 +57,11 @@ export interface ClaimInput {
   readonly scheduleVersion: number;
 }
 
+/** One email of a batch claim: its id and the claim it should get (each its own token). */
+export interface ClaimManyInput extends ClaimInput {
+  readonly id: string;
+}
+
 export interface ListEmailsInput {
   readonly tenantId: string;
   readonly limit: number;
@@ -76,6 +81,13 @@ export interface EmailStore {
   get(id: string): Promise<EmailRecord | undefined>;
   /** Claims an email for sending with a lease, by one conditional write. */
   claim(id: string, input: ClaimInput): Promise<ClaimResult>;
+  /**
+   * Claims several emails at once (a sender's SQS batch) with the same condition as `claim`,
+   * answering per input, in order; an entry is rejected only when that email's claim failed
+   * (so a batch's failures stay per record). DynamoDB: one PartiQL BatchExecuteStatement per 25
+   * and one consistent BatchGetItem, instead of an UpdateItem per email.
+   */
+  claimMany?(inputs: readonly ClaimManyInput[]): Promise<PromiseSettledResult<ClaimResult>[]>;
   /** Forward-only status change plus a history entry; undefined when the condition did not hold. */
   transition(id: string, input: TransitionInput): Promise<EmailRecord | undefined>;
   /** Appends a history entry without changing status. */

@@ -9,6 +9,7 @@ import { logger } from '#shared/observability/logger';
 import { buildMime } from '#shared/rendering/mime';
 import type {
   CircuitBreaker,
+  ClaimResult,
   Clock,
   ContentBuilder,
   EmailContent,
@@ -121,6 +122,11 @@ export async function claimForSend(deps: SendEmailDeps, delivery: LaneDelivery):
   const now = deps.clock.now();
   const token = (deps.newToken ?? randomUUID)();
   const claim = await deps.emails.claim(message.emailId, { token, now, leaseSeconds: deps.leaseSeconds, scheduleVersion: message.scheduleVersion });
+  return claimOutcome(claim, message, token, now);
+}
+
+/** What a claim's result means for the delivery: send it, retry once the lease ran out, or drop it. */
+function claimOutcome(claim: ClaimResult, message: LaneMessage, token: string, now: Date): ClaimedEmail | { kind: 'done'; outcome: SendOutcome } {
   if (!claim.claimed) {
     if (claim.reason === 'leased') {
       const leaseLeft = Math.max(1, (claim.email?.leaseUntil ?? 0) - Math.floor(now.getTime() / 1000));
@@ -130,6 +136,28 @@ export async function claimForSend(deps: SendEmailDeps, delivery: LaneDelivery):
     return { kind: 'done', outcome: { kind: 'dropped', reason: claim.reason } };
   }
   return { kind: 'claimed', email: claim.email, token, now };
+}
+
+/**
+ * Claims every delivery of a batch: with one `claimMany` when the store offers it and the batch
+ * has more than one delivery (a single one is cheaper as one UpdateItem that returns the item),
+ * else one `claim` each. Settled per delivery, in order.
+ */
+async function claimAll(deps: SendEmailDeps, deliveries: readonly LaneDelivery[]): Promise<PromiseSettledResult<ClaimedEmail | { kind: 'done'; outcome: SendOutcome }>[]> {
+  const claimMany = deps.emails.claimMany?.bind(deps.emails);
+  if (!claimMany || deliveries.length < 2) return Promise.allSettled(deliveries.map((d) => claimForSend(deps, d)));
+  const now = deps.clock.now();
+  const newToken = deps.newToken ?? randomUUID;
+  const inputs = deliveries.map(({ message }) => ({ id: message.emailId, token: newToken(), now, leaseSeconds: deps.leaseSeconds, scheduleVersion: message.scheduleVersion }));
+  let results: PromiseSettledResult<ClaimResult>[];
+  try {
+    results = await claimMany(inputs);
+  } catch (reason) {
+    return deliveries.map(() => ({ status: 'rejected', reason }));
+  }
+  return results.map((r, i) =>
+    r.status === 'rejected' ? r : { status: 'fulfilled', value: claimOutcome(r.value, deliveries[i]!.message, inputs[i]!.token, now) },
+  );
 }
 
 /** Bare, lower-cased recipients of an email (what the suppression list is keyed by). */
@@ -153,7 +181,7 @@ export async function prefetchSuppressions(deps: Pick<SendEmailDeps, 'suppressio
 }
 
 /**
- * A sender's SQS batch: claim every email at once, look up the suppressions of all the claimed
+ * A sender's SQS batch: claim every email at once (one `claimMany` where the store has it), look up the suppressions of all the claimed
  * ones in one call, and return how to send each delivery (by its key, the SQS message id) — one
  * at a time, as the batch processor calls them. A claim that threw rethrows when its delivery is
  * sent, so partial batch failures stay per record.
@@ -164,7 +192,7 @@ export async function prefetchSuppressions(deps: Pick<SendEmailDeps, 'suppressio
  */
 export async function prepareBatch(deps: SendEmailDeps, deliveries: ReadonlyMap<string, LaneDelivery>): Promise<(key: string) => Promise<SendOutcome>> {
   const keys = [...deliveries.keys()];
-  const claims = await Promise.allSettled(keys.map((key) => claimForSend(deps, deliveries.get(key)!)));
+  const claims = await claimAll(deps, keys.map((key) => deliveries.get(key)!));
   const claimed = claims.flatMap((c, i) => (c.status === 'fulfilled' && c.value.kind === 'claimed' ? [{ i, claim: c.value }] : []));
   const prefetched = await prefetchSuppressions(deps, claimed.map((c) => c.claim));
   const ready = new Map(claimed.map((c, j) => [keys[c.i]!, prefetched[j]!]));

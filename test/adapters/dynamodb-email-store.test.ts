@@ -1,5 +1,6 @@
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BatchExecuteStatementCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '#shared/adapters/aws-clients';
 import { DynamoEmailStore } from '#shared/adapters/dynamodb-email-store';
 import type { EmailRecord } from '#shared/domain/email';
@@ -188,5 +189,129 @@ describe('DynamoEmailStore on DynamoDB Local', () => {
     const page = await store.listByTenant({ tenantId: 'bulk-tenant', limit: 100 });
     expect(page.emails).toHaveLength(60);
     expect(await store.get('bulk-59')).toEqual(many[59]);
+  });
+
+  describe('claimMany', () => {
+    const claimInput = (id: string, token: string, seconds = 0, scheduleVersion = 0) => ({ id, token, now: at(seconds), leaseSeconds: 60, scheduleVersion });
+    const values = <T>(settled: PromiseSettledResult<T>[]): T[] =>
+      settled.map((r) => {
+        if (r.status === 'rejected') throw r.reason;
+        return r.value;
+      });
+    /** A store whose document client records the command of every call, and may rewrite one. */
+    function countingStore(rewrite?: (command: unknown, send: (c: unknown) => Promise<any>) => Promise<any> | undefined) {
+      const doc = createDocumentClient(client);
+      const send = doc.send.bind(doc) as (c: unknown) => Promise<any>;
+      const commands: string[] = [];
+      (doc as unknown as { send: (c: unknown) => Promise<unknown> }).send = async (command: unknown) => {
+        commands.push((command as object).constructor.name);
+        return (rewrite?.(command, send)) ?? send(command);
+      };
+      return { store: new DynamoEmailStore(doc, table), commands };
+    }
+
+    it('claims exactly the claimable emails of a mixed batch and classifies the others like claim()', async () => {
+      const queued = email();
+      const retrying = email({ status: 'retrying' });
+      const sent = email({ status: 'sent' });
+      const leased = email({ status: 'sending', leaseUntil: Math.floor(T0.getTime() / 1000) + 30, claimToken: 'other' });
+      const stale = email({ scheduleVersion: 2 });
+      for (const e of [queued, retrying, sent, leased, stale]) await store.create(e);
+      const { store: counted, commands } = countingStore();
+      const results = values(
+        await counted.claimMany([claimInput(queued.id, 't1'), claimInput(retrying.id, 't2'), claimInput(sent.id, 't3'), claimInput(leased.id, 't4'), claimInput(stale.id, 't5'), claimInput('no-such-email', 't6')]),
+      );
+      expect(results.map((r) => (r.claimed ? 'claimed' : r.reason))).toEqual(['claimed', 'claimed', 'finished', 'leased', 'stale', 'missing']);
+      expect(commands).toEqual(['BatchExecuteStatementCommand', 'BatchGetCommand']);
+      expect(results[0]).toMatchObject({ claimed: true, email: { id: queued.id, status: 'sending', claimToken: 't1', leaseUntil: Math.floor(T0.getTime() / 1000) + 60 } });
+      expect(await store.get(queued.id)).toMatchObject({ status: 'sending', claimToken: 't1', updatedAt: T0.toISOString() });
+      expect(await store.get(leased.id)).toMatchObject({ claimToken: 'other' });
+      expect(await store.get(sent.id)).toMatchObject({ status: 'sent' });
+      // The same answers claim() gives for the refused ones.
+      for (const [i, e] of [[2, sent], [3, leased], [4, stale]] as const) {
+        const single = await store.claim(e.id, { token: 'x', now: T0, leaseSeconds: 60, scheduleVersion: 0 });
+        expect(single).toEqual(results[i]);
+      }
+    });
+
+    it('lets each email of two concurrent claimMany over the same ids be claimed by exactly one', async () => {
+      const batch = Array.from({ length: 10 }, () => email());
+      for (const e of batch) await store.create(e);
+      const [a, b] = await Promise.all(['a', 'b'].map(async (side) => values(await store.claimMany(batch.map((e) => claimInput(e.id, `${side}-${e.id}`))))));
+      for (const [i, e] of batch.entries()) {
+        const winners = [a![i]!, b![i]!].filter((r) => r.claimed);
+        expect(winners).toHaveLength(1);
+        expect([a![i]!, b![i]!].filter((r) => !r.claimed).map((r) => !r.claimed && r.reason)).toEqual(['leased']);
+        expect((await store.get(e.id))!.claimToken).toBe(winners[0]!.claimed && winners[0]!.email.claimToken);
+      }
+    });
+
+    it('re-claims an email whose lease expired and refuses one whose lease runs', async () => {
+      const expired = email();
+      const running = email();
+      await store.create(expired);
+      await store.create(running);
+      await store.claim(expired.id, { token: 'old', now: T0, leaseSeconds: 30, scheduleVersion: 0 });
+      await store.claim(running.id, { token: 'old', now: at(10), leaseSeconds: 30, scheduleVersion: 0 });
+      const results = values(await store.claimMany([claimInput(expired.id, 'new', 31), claimInput(running.id, 'new', 31)]));
+      expect(results.map((r) => (r.claimed ? 'claimed' : r.reason))).toEqual(['claimed', 'leased']);
+      expect(await store.get(expired.id)).toMatchObject({ claimToken: 'new', leaseUntil: Math.floor(at(31).getTime() / 1000) + 60 });
+    });
+
+    it('refuses a stale schedule version and claims the current one', async () => {
+      const e = email({ scheduleVersion: 3 });
+      await store.create(e);
+      expect(values(await store.claimMany([claimInput(e.id, 't', 0, 2), claimInput('no-such-email', 'u')]))[0]).toMatchObject({ claimed: false, reason: 'stale' });
+      expect(values(await store.claimMany([claimInput(e.id, 't', 0, 3), claimInput('no-such-email', 'u')]))[0]).toMatchObject({ claimed: true });
+    });
+
+    it('claims more than 25 emails in chunks of 25 statements and one read', async () => {
+      const many = Array.from({ length: 60 }, () => email());
+      expect(await store.createMany(many)).toEqual({ failedIds: [] });
+      const { store: counted, commands } = countingStore();
+      const results = values(await counted.claimMany(many.map((e) => claimInput(e.id, `tok-${e.id}`))));
+      expect(results.every((r) => r.claimed)).toBe(true);
+      expect(commands).toEqual(['BatchExecuteStatementCommand', 'BatchExecuteStatementCommand', 'BatchExecuteStatementCommand', 'BatchGetCommand']);
+      expect((await store.get(many[59]!.id))!.claimToken).toBe(`tok-${many[59]!.id}`);
+    });
+
+    it('claims an email twice in one batch once: the repeat finds it leased', async () => {
+      const e = email();
+      await store.create(e);
+      const results = values(await store.claimMany([claimInput(e.id, 'first'), claimInput(e.id, 'second')]));
+      expect(results.map((r) => (r.claimed ? 'claimed' : r.reason))).toEqual(['claimed', 'leased']);
+      expect((await store.get(e.id))!.claimToken).toBe('first');
+    });
+
+    it('claims on its own an email whose statement failed for another reason than its condition', async () => {
+      const [throttled, ok] = [email(), email()];
+      await store.create(throttled);
+      await store.create(ok);
+      const { store: counted, commands } = countingStore((command, send) => {
+        if (!(command instanceof BatchExecuteStatementCommand)) return undefined;
+        const statements = command.input.Statements!;
+        const isThrottled = (st: (typeof statements)[number]) => st.Parameters![4] === `EMAIL#${throttled.id}`;
+        return send(new BatchExecuteStatementCommand({ Statements: statements.filter((st) => !isThrottled(st)) })).then((out) => {
+          const responses = [...(out.Responses ?? [])];
+          return { ...out, Responses: statements.map((st) => (isThrottled(st) ? { Error: { Code: 'ThrottlingError', Message: 'throttled' } } : responses.shift())) };
+        });
+      });
+      const results = values(await counted.claimMany([claimInput(throttled.id, 't1'), claimInput(ok.id, 't2')]));
+      expect(results.map((r) => r.claimed)).toEqual([true, true]);
+      expect(commands).toEqual(['BatchExecuteStatementCommand', 'BatchGetCommand', 'UpdateCommand']);
+      expect((await store.get(throttled.id))!.claimToken).toBe('t1');
+    });
+
+    it('tells from the read which claims of a call that threw after writing are its own', async () => {
+      const [a, b] = [email(), email()];
+      await store.create(a);
+      await store.create(b);
+      const { store: counted, commands } = countingStore((command, send) =>
+        command instanceof BatchExecuteStatementCommand ? send(command).then(() => Promise.reject(new Error('socket hang up'))) : undefined,
+      );
+      const results = values(await counted.claimMany([claimInput(a.id, 't1'), claimInput(b.id, 't2')]));
+      expect(results.map((r) => r.claimed)).toEqual([true, true]);
+      expect(commands).toEqual(['BatchExecuteStatementCommand', 'BatchGetCommand']);
+    });
   });
 });

@@ -169,8 +169,70 @@ describe('sender function', () => {
       ]);
     });
 
-    it('fails only the record whose claim could not be written, and sends the rest', async () => {
+    it('claims the whole batch with one claimMany when the store offers it, and handles each answer like claim()', async () => {
       const t = batchSetup(countingSuppressions().check);
+      for (const id of ['a', 'b', 'c']) await t.emails.create(withRecipient(id, `${id}@example.org`));
+      await t.emails.create({ ...withRecipient('done', 'd@example.org'), status: 'sent' });
+      await t.emails.create({ ...withRecipient('busy', 'e@example.org'), status: 'sending', leaseUntil: Math.floor(NOW.getTime() / 1000) + 20, claimToken: 'other' });
+      const ids = ['a', 'done', 'b', 'busy', 'c'];
+      const out = await t.handler({ Records: ids.map((id, i) => record(`m${i}`, bodyFor(id))) } as SQSEvent);
+      expect(t.emails.calls).toMatchObject({ claimMany: 1 });
+      expect(t.emails.calls.claim).toBeUndefined();
+      expect(t.ses.sent.map((m) => m.emailId)).toEqual(['a', 'b', 'c']);
+      expect(out.batchItemFailures).toEqual([{ itemIdentifier: 'm3' }]);
+      expect(t.queue.visibility).toEqual([{ lane: 'transactional', receiptHandle: 'rh-m3', seconds: 21 }]);
+      expect(t.emails.items.get('done')!.status).toBe('sent');
+      expect(t.emails.items.get('busy')!.claimToken).toBe('other');
+    });
+
+    it('claims a single-record batch with one claim (critical lane, batch size 1)', async () => {
+      const t = batchSetup(countingSuppressions().check);
+      await t.emails.create(withRecipient('a', 'a@example.org'));
+      await t.handler({ Records: [record('m0', bodyFor('a'))] } as SQSEvent);
+      expect(t.emails.calls).toMatchObject({ claim: 1 });
+      expect(t.emails.calls.claimMany).toBeUndefined();
+      expect(t.ses.sent.map((m) => m.emailId)).toEqual(['a']);
+    });
+
+    it('claims each email on its own when the store has no claimMany', async () => {
+      const t = batchSetup(countingSuppressions().check);
+      Object.assign(t.emails, { claimMany: undefined });
+      for (const id of ['a', 'b', 'c']) await t.emails.create(withRecipient(id, `${id}@example.org`));
+      const out = await t.handler({ Records: ['a', 'b', 'c'].map((id, i) => record(`m${i}`, bodyFor(id))) } as SQSEvent);
+      expect(out.batchItemFailures).toEqual([]);
+      expect(t.emails.calls).toMatchObject({ claim: 3 });
+      expect(t.ses.sent.map((m) => m.emailId)).toEqual(['a', 'b', 'c']);
+    });
+
+    it('fails only the record whose batch claim failed, and sends the rest', async () => {
+      const t = batchSetup(countingSuppressions().check);
+      for (const id of ['a', 'b', 'c']) await t.emails.create(withRecipient(id, `${id}@example.org`));
+      const claimMany = t.emails.claimMany.bind(t.emails);
+      t.emails.claimMany = async (inputs) => {
+        const settled = await claimMany(inputs.filter((i) => i.id !== 'b'));
+        return inputs.map((i) => (i.id === 'b' ? { status: 'rejected', reason: new Error('ProvisionedThroughputExceededException') } : settled.shift()!));
+      };
+      const out = await t.handler({ Records: ['a', 'b', 'c'].map((id, i) => record(`m${i}`, bodyFor(id))) } as SQSEvent);
+      expect(out.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }]);
+      expect(t.ses.sent.map((m) => m.emailId)).toEqual(['a', 'c']);
+      expect(t.emails.items.get('b')!.status).toBe('queued');
+    });
+
+    it('fails the whole batch and sends nothing when the batch claim throws', async () => {
+      const t = batchSetup(countingSuppressions().check);
+      for (const id of ['a', 'b']) await t.emails.create(withRecipient(id, `${id}@example.org`));
+      t.emails.claimMany = async () => {
+        throw new Error('ServiceUnavailable');
+      };
+      // Every record failed: the batch processor fails the invocation, and SQS delivers the batch again.
+      await expect(t.handler({ Records: ['a', 'b'].map((id, i) => record(`m${i}`, bodyFor(id))) } as SQSEvent)).rejects.toThrow(/All records failed/);
+      expect(t.ses.sent).toHaveLength(0);
+      expect(t.emails.items.get('a')!.status).toBe('queued');
+    });
+
+    it('fails only the record whose claim could not be written, and sends the rest (store without claimMany)', async () => {
+      const t = batchSetup(countingSuppressions().check);
+      Object.assign(t.emails, { claimMany: undefined });
       for (const id of ['a', 'b', 'c']) await t.emails.create(withRecipient(id, `${id}@example.org`));
       const claim = t.emails.claim.bind(t.emails);
       t.emails.claim = async (id, input) => {

@@ -1,6 +1,6 @@
 import type { EmailEvent, EmailRecord } from '#shared/domain/email';
 import { CLAIMABLE, statusesBefore } from '#shared/domain/status';
-import type { ClaimInput, ClaimResult, EmailStore, ListEmailsInput, TransitionInput } from '#shared/ports/index';
+import type { ClaimInput, ClaimManyInput, ClaimResult, EmailStore, ListEmailsInput, TransitionInput } from '#shared/ports/index';
 
 const clone = <T>(v: T): T => structuredClone(v);
 
@@ -34,6 +34,16 @@ export class MemoryEmailStore implements EmailStore {
 
   async claim(id: string, input: ClaimInput): Promise<ClaimResult> {
     this.count('claim');
+    return this.claimOne(id, input);
+  }
+
+  /** One call for the batch, each email claimed as `claim` would (in order, so a repeated id is leased). */
+  async claimMany(inputs: readonly ClaimManyInput[]): Promise<PromiseSettledResult<ClaimResult>[]> {
+    this.count('claimMany');
+    return inputs.map((input) => ({ status: 'fulfilled', value: this.claimOne(input.id, input) }));
+  }
+
+  private claimOne(id: string, input: ClaimInput): ClaimResult {
     const e = this.items.get(id);
     if (!e) return { claimed: false, reason: 'missing' };
     const nowSec = Math.floor(input.now.getTime() / 1000);
