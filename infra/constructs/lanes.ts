@@ -128,6 +128,8 @@ export class Lanes extends Construct {
         },
       });
       sender.bindTable(props.table, 'readwrite');
+      // Batch claims are PartiQL UPDATEs (BatchExecuteStatement, EmailStore.claimMany): item grants do not cover them.
+      sender.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:PartiQLUpdate'], resources: [props.table.tableArn] }));
       sender.bindEventBus(props.eventBus);
       sender.bindAttachments(props.attachmentsBucket, 'read');
       sender.bindSecret(props.unsubscribeSecret, ENV.UNSUBSCRIBE_SECRET_ARN);

@@ -107,6 +107,15 @@ describe('lanes', () => {
     }
   });
 
+  it('lets each sender run PartiQL UPDATEs (batch claims) on the main table only, and no other PartiQL', () => {
+    for (const lane of LANE_NAMES) {
+      const sender = stack.lanes.senders[lane];
+      const partiql = grantsOf(template, stack, sender, 'dynamodb:PartiQLUpdate');
+      expect(resourcesOf(partiql)).toEqual([JSON.stringify({ 'Fn::GetAtt': [logicalId(stack, stack.storage.table), 'Arn'] })]);
+      for (const action of ['dynamodb:PartiQLInsert', 'dynamodb:PartiQLDelete']) expect(grantsOf(template, stack, sender, action)).toEqual([]);
+    }
+  });
+
   it('lets a sender move mail to its own DLQ only and re-enqueue into every lane', () => {
     const sender = stack.lanes.senders.marketing;
     const send = resourcesOf(grantsOf(template, stack, sender, 'sqs:SendMessage')).join();
