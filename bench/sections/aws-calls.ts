@@ -128,7 +128,7 @@ try {
         if (r?.batchItemFailures?.length) throw new Error(`sender failed ${r.batchItemFailures.length} records`);
       }
     },
-    'per email: the claim and the `sent` status write (conditional UpdateItems) and SES SendEmail; per batch: one BatchGetItem of suppressions and one PutEvents of the "Email Sent" events; tenant (30 s) and circuit-breaker state (2 s) from per-container caches',
+    'per email: SES SendEmail and the `sent` status write (a conditional UpdateItem); per batch: the claims (one PartiQL BatchExecuteStatement of conditional UPDATEs, then one consistent BatchGetItem of the claimed emails), one BatchGetItem of suppressions and one PutEvents of the "Email Sent" events; tenant (30 s) and circuit-breaker state (2 s) from per-container caches (a batch that finds the breaker cache expired reads it once per concurrent send: a GetItem each). DynamoDB Local returns no ConsumedCapacity for BatchExecuteStatement, so the write units of the claims (on AWS as many as the UpdateItem each replaced) are missing here',
   );
   // The counts above only mean something if the events really went out (one "Email Sent" per email).
   const sentEvents = eventBridge.entries.filter((e) => e.DetailType === 'Email Sent').length;
