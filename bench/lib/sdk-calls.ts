@@ -95,6 +95,11 @@ export class CallTally {
   /** DynamoDB units: reads (RRU) and writes (WRU). */
   readUnits = 0;
   writeUnits = 0;
+  /** WRU of UpdateItem calls and their number: the price of a write the emulator does not meter. */
+  updateItemUnits = 0;
+  updateItems = 0;
+  /** PartiQL statements DynamoDB Local ran without reporting ConsumedCapacity (BatchExecuteStatement). */
+  unmeteredStatements = 0;
   private readonly listener: Listener = (call) => {
     if (!this.filter(call)) return;
     const key = `${call.service}.${call.operation}`;
@@ -102,8 +107,25 @@ export class CallTally {
     if (call.service === 'DynamoDB') {
       if (isDynamoRead(call.operation)) this.readUnits += call.capacityUnits;
       else this.writeUnits += call.capacityUnits;
+      if (call.operation === 'UpdateItem' && call.ok) {
+        this.updateItemUnits += call.capacityUnits;
+        this.updateItems += 1;
+      }
+      if (call.operation === 'BatchExecuteStatement' && call.ok && call.capacityUnits === 0) {
+        const responses = (call.output as { Responses?: Array<{ Error?: unknown }> } | undefined)?.Responses ?? [];
+        this.unmeteredStatements += responses.filter((r) => !r.Error).length;
+      }
     }
   };
+
+  /**
+   * Write units including an estimate for unmetered PartiQL UPDATEs: each is priced like the
+   * average UpdateItem of the same tally (same items, same size), as AWS bills them.
+   */
+  get writeUnitsWithEstimates(): number {
+    const perUpdate = this.updateItems > 0 ? this.updateItemUnits / this.updateItems : 0;
+    return this.writeUnits + this.unmeteredStatements * perUpdate;
+  }
 
   constructor(private readonly filter: (call: SdkCall) => boolean = () => true) {
     installSdkCallCounter();
@@ -123,6 +145,9 @@ export class CallTally {
     this.counts.clear();
     this.readUnits = 0;
     this.writeUnits = 0;
+    this.updateItemUnits = 0;
+    this.updateItems = 0;
+    this.unmeteredStatements = 0;
   }
 
   snapshot(): Record<string, number> {
