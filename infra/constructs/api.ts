@@ -114,13 +114,7 @@ export class Api extends Construct {
     };
     this.functions = functions;
 
-    functions.ingest
-      .bindTable(props.table, 'readwrite')
-      .bindTable(props.idempotencyTable, 'readwrite', ENV.IDEMPOTENCY_TABLE_NAME)
-      .bindLaneQueues(props.laneQueues, { send: true })
-      .bindAttachments(props.attachmentsBucket, 'put')
-      .bindScheduler(props.scheduler)
-      .bindEventBus(props.bus);
+    functions.ingest.bindAcceptEmail(props);
     functions.emails
       .bindTable(props.table, 'readwrite')
       .bindLaneQueues(props.laneQueues, { send: true })

@@ -5,7 +5,6 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ENV } from '#shared/config/env';
 import { EMAIL_REQUESTED } from './events';
 import { deadLetterQueue } from './lanes';
 import { MailroomFunction, type LaneQueues, type SchedulerBinding } from './mailroom-function';
@@ -32,13 +31,7 @@ export class Intake extends Construct {
     super(scope, id);
 
     this.fn = new MailroomFunction(this, 'Function', { name: 'intake', description: 'Mailroom: accepts "Email Requested" events', timeout: Duration.seconds(30) });
-    this.fn
-      .bindTable(props.table, 'readwrite')
-      .bindTable(props.idempotencyTable, 'readwrite', ENV.IDEMPOTENCY_TABLE_NAME)
-      .bindLaneQueues(props.laneQueues, { send: true })
-      .bindAttachments(props.attachmentsBucket, 'put')
-      .bindScheduler(props.scheduler)
-      .bindEventBus(props.bus);
+    this.fn.bindAcceptEmail(props);
 
     this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', 'the intake rule target');
 

@@ -34,6 +34,16 @@ export interface SchedulerBinding {
   readonly laneQueues: LaneQueues;
 }
 
+/** The resources acceptEmail writes to (see `MailroomFunction.bindAcceptEmail`). */
+export interface AcceptEmailBinding {
+  readonly table: ITable;
+  readonly idempotencyTable: ITable;
+  readonly laneQueues: LaneQueues;
+  readonly attachmentsBucket: IBucket;
+  readonly scheduler: SchedulerBinding;
+  readonly bus: IEventBus;
+}
+
 export interface MailroomFunctionProps extends Omit<NodejsFunctionProps, 'entry' | 'runtime' | 'architecture' | 'bundling' | 'logGroup' | 'role'> {
   /** Folder under functions/ holding handler.ts. */
   readonly name: FunctionName;
@@ -155,6 +165,19 @@ export class MailroomFunction extends NodejsFunction {
     this.addEnvironment(ENV.EVENT_BUS_NAME, bus.eventBusName);
     bus.grantPutEventsTo(this);
     return this;
+  }
+
+  /**
+   * Everything the acceptEmail use case needs (ingest and intake run it): both tables, the lane
+   * queues, attachment uploads, the scheduler and the bus.
+   */
+  public bindAcceptEmail(deps: AcceptEmailBinding): this {
+    return this.bindTable(deps.table, 'readwrite')
+      .bindTable(deps.idempotencyTable, 'readwrite', ENV.IDEMPOTENCY_TABLE_NAME)
+      .bindLaneQueues(deps.laneQueues, { send: true })
+      .bindAttachments(deps.attachmentsBucket, 'put')
+      .bindScheduler(deps.scheduler)
+      .bindEventBus(deps.bus);
   }
 
   /** ENV.ATTACHMENTS_BUCKET plus object access. */
