@@ -100,3 +100,29 @@ export function LiveToggle({ live, onChange, seconds }: { live: boolean; onChang
     </button>
   );
 }
+
+/** Cursor paging over a list answer: a stack of `after` cursors, one per page turned. */
+export function Pager({ cursors, onChange, nextCursor, labels = ['← Previous', 'Next →'] }: { cursors: string[]; onChange: (cursors: string[]) => void; nextCursor: string | null | undefined; labels?: [string, string] }) {
+  return (
+    <nav className="pager" aria-label="Pages">
+      <button type="button" className="secondary" disabled={!cursors.length} onClick={() => onChange(cursors.slice(0, -1))}>
+        {labels[0]}
+      </button>
+      <span>Page {cursors.length + 1}</span>
+      <button type="button" className="secondary" disabled={!nextCursor} onClick={() => nextCursor && onChange([...cursors, nextCursor])}>
+        {labels[1]}
+      </button>
+    </nav>
+  );
+}
+
+/** The one row of a table with nothing to show (once loading is done). */
+export function EmptyRow({ show, columns, children }: { show: boolean; columns: number; children: ReactNode }) {
+  return show ? (
+    <tr>
+      <td colSpan={columns} className="empty">
+        {children}
+      </td>
+    </tr>
+  ) : null;
+}

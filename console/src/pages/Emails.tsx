@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { LANE_NAMES } from '#shared/config/lanes';
 import { STATUSES } from '#shared/domain/status';
 import { useApi } from '../session';
-import { ErrorBox, LiveToggle, Link, StatusChip, useLoader, when } from '../ui';
+import { EmptyRow, ErrorBox, Link, LiveToggle, Pager, StatusChip, useLoader, when } from '../ui';
 
 const PAGE_SIZE = 25;
 const REFRESH_SECONDS = 5;
@@ -112,24 +112,12 @@ export function EmailsPage() {
               </td>
             </tr>
           ))}
-          {!rows.length && !loading ? (
-            <tr>
-              <td colSpan={5} className="empty">
-                No emails match.
-              </td>
-            </tr>
-          ) : null}
+          <EmptyRow show={!rows.length && !loading} columns={5}>
+            No emails match.
+          </EmptyRow>
         </tbody>
       </table>
-      <nav className="pager" aria-label="Pages">
-        <button type="button" className="secondary" disabled={!cursors.length} onClick={() => setCursors(cursors.slice(0, -1))}>
-          ← Newer
-        </button>
-        <span>Page {cursors.length + 1}</span>
-        <button type="button" className="secondary" disabled={!data?.has_more || !data.next_cursor} onClick={() => data?.next_cursor && setCursors([...cursors, data.next_cursor])}>
-          Older →
-        </button>
-      </nav>
+      <Pager cursors={cursors} onChange={setCursors} nextCursor={data?.has_more ? data.next_cursor : undefined} labels={['← Newer', 'Older →']} />
     </section>
   );
 }

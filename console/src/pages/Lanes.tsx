@@ -2,7 +2,7 @@ import { useState } from 'react';
 import type { Lane } from '#shared/config/lanes';
 import type { RedriveResult } from '../api';
 import { useApi } from '../session';
-import { age, count, ErrorBox, LiveToggle, Link, Notice, StatusChip, useLoader, when } from '../ui';
+import { age, count, EmptyRow, ErrorBox, Link, LiveToggle, Notice, StatusChip, useLoader, when } from '../ui';
 
 function Dlq({ lane, onRedriven }: { lane: Lane; onRedriven: () => void }) {
   const api = useApi();
@@ -59,13 +59,9 @@ function Dlq({ lane, onRedriven }: { lane: Lane; onRedriven: () => void }) {
               <td>{age(m.ageSeconds)}</td>
             </tr>
           ))}
-          {!rows.length ? (
-            <tr>
-              <td colSpan={5} className="empty">
-                The {lane} DLQ is empty.
-              </td>
-            </tr>
-          ) : null}
+          <EmptyRow show={!rows.length} columns={5}>
+            The {lane} DLQ is empty.
+          </EmptyRow>
         </tbody>
       </table>
     </section>

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import type { EmailSummary } from '../api';
 import { useApi } from '../session';
-import { ErrorBox, Link, Notice, useLoader, when } from '../ui';
+import { EmptyRow, ErrorBox, Link, Notice, useLoader, when } from '../ui';
 
 function RescheduleForm({ email, onDone }: { email: EmailSummary; onDone: (message: string) => void }) {
   const api = useApi();
@@ -98,13 +98,9 @@ export function ScheduledPage() {
               </td>
             </tr>
           ))}
-          {!rows.length && !loading ? (
-            <tr>
-              <td colSpan={5} className="empty">
-                Nothing is scheduled.
-              </td>
-            </tr>
-          ) : null}
+          <EmptyRow show={!rows.length && !loading} columns={5}>
+            Nothing is scheduled.
+          </EmptyRow>
         </tbody>
       </table>
     </section>

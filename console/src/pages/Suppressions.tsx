@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { Suppression } from '../api';
 import { useApi } from '../session';
-import { ErrorBox, Link, Notice, useLoader, when } from '../ui';
+import { EmptyRow, ErrorBox, Link, Notice, Pager, useLoader, when } from '../ui';
 
 export function SuppressionsPage() {
   const api = useApi();
@@ -54,24 +54,12 @@ export function SuppressionsPage() {
               </td>
             </tr>
           ))}
-          {!rows.length && !loading ? (
-            <tr>
-              <td colSpan={6} className="empty">
-                No suppressed addresses.
-              </td>
-            </tr>
-          ) : null}
+          <EmptyRow show={!rows.length && !loading} columns={6}>
+            No suppressed addresses.
+          </EmptyRow>
         </tbody>
       </table>
-      <nav className="pager" aria-label="Pages">
-        <button type="button" className="secondary" disabled={!cursors.length} onClick={() => setCursors(cursors.slice(0, -1))}>
-          ← Previous
-        </button>
-        <span>Page {cursors.length + 1}</span>
-        <button type="button" className="secondary" disabled={!data?.has_more || !data.next_cursor} onClick={() => data?.next_cursor && setCursors([...cursors, data.next_cursor])}>
-          Next →
-        </button>
-      </nav>
+      <Pager cursors={cursors} onChange={setCursors} nextCursor={data?.has_more ? data.next_cursor : undefined} labels={['← Previous', 'Next →']} />
     </section>
   );
 }

@@ -1,7 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { Template, TemplatePreview } from '../api';
 import { useApi } from '../session';
-import { ErrorBox, Link, Notice, StatusChip, useLoader, when } from '../ui';
+import { EmptyRow, ErrorBox, Link, Notice, StatusChip, useLoader, when } from '../ui';
 
 function TemplateWorkbench({ template }: { template: Template }) {
   const api = useApi();
@@ -127,13 +127,9 @@ export function TemplatesPage() {
               </td>
             </tr>
           ))}
-          {!rows.length && !loading ? (
-            <tr>
-              <td colSpan={6} className="empty">
-                No tenant templates yet (create them with the API or `mailroom templates`).
-              </td>
-            </tr>
-          ) : null}
+          <EmptyRow show={!rows.length && !loading} columns={6}>
+            No tenant templates yet (create them with the API or `mailroom templates`).
+          </EmptyRow>
         </tbody>
       </table>
       {data?.has_more && data.next_cursor ? (
