@@ -59,7 +59,7 @@ export function costPerMillion(work: PathWork, prices: Prices): CostLine[] {
   return [
     { item: 'API Gateway (HTTP API)', usdPerMillion: work.apiRequests * p.apiGatewayHttpPerMillionRequests.value },
     { item: 'Lambda requests', usdPerMillion: work.invocations * p.lambdaPerMillionRequests.value },
-    { item: 'Lambda duration (arm64)', usdPerMillion: ((work.lambdaMs / 1000) * memoryGb * M) * p.lambdaArm64PerGbSecond.value },
+    { item: 'Lambda duration (arm64)', usdPerMillion: (work.lambdaMs / 1000) * memoryGb * M * p.lambdaArm64PerGbSecond.value },
     { item: 'SQS requests', usdPerMillion: work.sqsRequests * chunks * p.sqsPerMillionRequests.value },
     { item: 'DynamoDB writes (WRU)', usdPerMillion: work.writeUnits * p.dynamoDbPerMillionWriteRequestUnits.value },
     { item: 'DynamoDB reads (RRU)', usdPerMillion: work.readUnits * p.dynamoDbPerMillionReadRequestUnits.value },

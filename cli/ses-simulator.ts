@@ -21,7 +21,11 @@ const DETAIL_TYPES: Record<SimulatedKind, [string, string]> = {
   reject: ['Email Rejected', 'Reject'],
 };
 
-export function buildSesEvent(email: EmailRecord, kind: SimulatedKind, options: { now?: Date; recipient?: string; configurationSet?: string; link?: string } = {}): Record<string, unknown> {
+export function buildSesEvent(
+  email: EmailRecord,
+  kind: SimulatedKind,
+  options: { now?: Date; recipient?: string; configurationSet?: string; link?: string } = {},
+): Record<string, unknown> {
   const now = (options.now ?? new Date()).toISOString();
   const recipients = allRecipients(email).map((r) => normalizeAddress(r) ?? r);
   const recipient = options.recipient ?? recipients[0] ?? 'recipient@example.com';
@@ -49,13 +53,46 @@ export function buildSesEvent(email: EmailRecord, kind: SimulatedKind, options: 
     },
   };
   const specific: Record<SimulatedKind, Record<string, unknown>> = {
-    delivered: { delivery: { timestamp: now, processingTimeMillis: 512, recipients: [recipient], smtpResponse: '250 2.0.0 OK (simulated)', reportingMTA: 'simulated.amazonses.com' } },
-    bounce: { bounce: { bounceType: 'Permanent', bounceSubType: 'General', bouncedRecipients: [{ emailAddress: recipient, action: 'failed', status: '5.1.1', diagnosticCode: 'smtp; 550 5.1.1 user unknown (simulated)' }], timestamp: now, feedbackId: randomUUID() } },
-    'soft-bounce': { bounce: { bounceType: 'Transient', bounceSubType: 'MailboxFull', bouncedRecipients: [{ emailAddress: recipient, action: 'failed', status: '4.2.2', diagnosticCode: 'smtp; 452 4.2.2 mailbox full (simulated)' }], timestamp: now, feedbackId: randomUUID() } },
+    delivered: {
+      delivery: {
+        timestamp: now,
+        processingTimeMillis: 512,
+        recipients: [recipient],
+        smtpResponse: '250 2.0.0 OK (simulated)',
+        reportingMTA: 'simulated.amazonses.com',
+      },
+    },
+    bounce: {
+      bounce: {
+        bounceType: 'Permanent',
+        bounceSubType: 'General',
+        bouncedRecipients: [{ emailAddress: recipient, action: 'failed', status: '5.1.1', diagnosticCode: 'smtp; 550 5.1.1 user unknown (simulated)' }],
+        timestamp: now,
+        feedbackId: randomUUID(),
+      },
+    },
+    'soft-bounce': {
+      bounce: {
+        bounceType: 'Transient',
+        bounceSubType: 'MailboxFull',
+        bouncedRecipients: [{ emailAddress: recipient, action: 'failed', status: '4.2.2', diagnosticCode: 'smtp; 452 4.2.2 mailbox full (simulated)' }],
+        timestamp: now,
+        feedbackId: randomUUID(),
+      },
+    },
     complaint: { complaint: { complainedRecipients: [{ emailAddress: recipient }], timestamp: now, feedbackId: randomUUID(), complaintFeedbackType: 'abuse' } },
     open: { open: { timestamp: now, ipAddress: '192.0.2.1', userAgent: 'Mozilla/5.0 (simulated)' } },
-    click: { click: { timestamp: now, ipAddress: '192.0.2.1', userAgent: 'Mozilla/5.0 (simulated)', link: options.link ?? 'https://example.com/', linkTags: {} } },
-    delay: { deliveryDelay: { timestamp: now, delayType: 'TransientCommunicationFailure', expirationTime: new Date(Date.parse(now) + 12 * 3600_000).toISOString(), delayedRecipients: [{ emailAddress: recipient, status: '4.4.1', diagnosticCode: 'smtp; 421 4.4.1 (simulated)' }] } },
+    click: {
+      click: { timestamp: now, ipAddress: '192.0.2.1', userAgent: 'Mozilla/5.0 (simulated)', link: options.link ?? 'https://example.com/', linkTags: {} },
+    },
+    delay: {
+      deliveryDelay: {
+        timestamp: now,
+        delayType: 'TransientCommunicationFailure',
+        expirationTime: new Date(Date.parse(now) + 12 * 3600_000).toISOString(),
+        delayedRecipients: [{ emailAddress: recipient, status: '4.4.1', diagnosticCode: 'smtp; 421 4.4.1 (simulated)' }],
+      },
+    },
     reject: { reject: { reason: 'Bad content' } },
   };
   return {

@@ -40,7 +40,8 @@ async function resolve(opts: SmokeOptions): Promise<{ apiUrl: string; key: strin
     where = `stack ${opts.stack}`;
   } else {
     const path = opts.localInfo ?? LOCAL_INFO;
-    if (!existsSync(path)) throw new CliError(`Say where to test: --api <url> --key <key>, --stack <name>, or start the local stack (\`npm start\`) first (${path} is missing).`, 2);
+    if (!existsSync(path))
+      throw new CliError(`Say where to test: --api <url> --key <key>, --stack <name>, or start the local stack (\`npm start\`) first (${path} is missing).`, 2);
     const info = JSON.parse(readFileSync(path, 'utf8')) as { apiUrl: string; apiKey: string; from?: string };
     apiUrl = info.apiUrl;
     key ??= info.apiKey;
@@ -49,7 +50,8 @@ async function resolve(opts: SmokeOptions): Promise<{ apiUrl: string; key: strin
   }
   if (!key) throw new CliError('No API key: pass --key <key> or set MAILROOM_API_KEY.', 2);
   const local = isLocalUrl(apiUrl!);
-  if (!from && local && existsSync(opts.localInfo ?? LOCAL_INFO)) from = (JSON.parse(readFileSync(opts.localInfo ?? LOCAL_INFO, 'utf8')) as { from?: string }).from;
+  if (!from && local && existsSync(opts.localInfo ?? LOCAL_INFO))
+    from = (JSON.parse(readFileSync(opts.localInfo ?? LOCAL_INFO, 'utf8')) as { from?: string }).from;
   if (!from) throw new CliError('No sender: pass --from <address on a verified SES identity> (or set MAILROOM_SMOKE_FROM).', 2);
   return { apiUrl: apiUrl!.replace(/\/+$/, ''), key, from, to: opts.to ?? (local ? LOCAL_SMOKE_RECIPIENT : SES_SIMULATOR_SUCCESS), where };
 }
@@ -85,7 +87,13 @@ async function smoke(opts: SmokeOptions): Promise<boolean> {
     accepted = await call(`${t.apiUrl}/emails`, {
       method: 'POST',
       headers,
-      body: JSON.stringify({ from: t.from, to: t.to, subject: `Mailroom smoke test ${new Date().toISOString()}`, text: 'Sent by `npm run smoke`. Nothing to do.', tags: [{ name: 'smoke', value: 'true' }] }),
+      body: JSON.stringify({
+        from: t.from,
+        to: t.to,
+        subject: `Mailroom smoke test ${new Date().toISOString()}`,
+        text: 'Sent by `npm run smoke`. Nothing to do.',
+        tags: [{ name: 'smoke', value: 'true' }],
+      }),
     });
   } catch (error) {
     return fail(`POST /emails did not answer: ${(error as Error).message}`);
@@ -109,7 +117,9 @@ async function smoke(opts: SmokeOptions): Promise<boolean> {
       }
       if (DONE.includes(email.status)) {
         const total = performance.now() - started;
-        console.log(`\nPASS  ${id} ${email.status} via ${email.provider ?? '?'} in ${(total / 1000).toFixed(2)} s (accepted ${acceptMs.toFixed(0)} ms, attempts ${email.attempts})`);
+        console.log(
+          `\nPASS  ${id} ${email.status} via ${email.provider ?? '?'} in ${(total / 1000).toFixed(2)} s (accepted ${acceptMs.toFixed(0)} ms, attempts ${email.attempts})`,
+        );
         return true;
       }
       if (GAVE_UP.includes(email.status)) {
@@ -119,16 +129,18 @@ async function smoke(opts: SmokeOptions): Promise<boolean> {
     }
     await sleep(250);
   }
-  return fail(`${id} did not reach sent within ${opts.timeout} s (last status: ${last || 'unknown'}). Check \`npm run mailroom -- status ${id}\` and \`npm run mailroom -- lanes\`.`);
+  return fail(
+    `${id} did not reach sent within ${opts.timeout} s (last status: ${last || 'unknown'}). Check \`npm run mailroom -- status ${id}\` and \`npm run mailroom -- lanes\`.`,
+  );
 }
 
 const program = new Command('smoke')
   .description('Send one email through a Mailroom deployment and follow it to `sent`')
   .option('--api <url>', 'API base URL')
-  .option('--key <key>', 'API key (default: $MAILROOM_API_KEY, or the local stack\'s)')
+  .option('--key <key>', "API key (default: $MAILROOM_API_KEY, or the local stack's)")
   .option('--stack <name>', 'a deployed stack: the API URL comes from its ApiUrl output')
   .option('--local-info <path>', `local stack info file (default: ${LOCAL_INFO})`)
-  .option('--from <address>', 'sender (default: the local stack\'s; required for AWS: a verified identity)')
+  .option('--from <address>', "sender (default: the local stack's; required for AWS: a verified identity)")
   .option('--to <address>', `recipient (default: ${SES_SIMULATOR_SUCCESS} in AWS, ${LOCAL_SMOKE_RECIPIENT} locally)`)
   .option('--lane <lane>', 'Mailroom-Lane header')
   .option('--timeout <seconds>', 'give up after this long', '60')

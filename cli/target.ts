@@ -23,7 +23,10 @@ export interface Target {
 }
 
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
     super(message);
     this.name = 'CliError';
   }
@@ -69,7 +72,11 @@ export async function resolveTarget(options: { stack?: string; local?: string })
 }
 
 async function awsTarget(stackName: string): Promise<Target> {
-  Object.assign(process.env, { POWERTOOLS_TRACE_ENABLED: 'false', POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'ERROR' });
+  Object.assign(process.env, {
+    POWERTOOLS_TRACE_ENABLED: 'false',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'ERROR',
+  });
   let outputs: Record<string, string>;
   try {
     const out = await createCloudFormationClient().send(new DescribeStacksCommand({ StackName: stackName }));

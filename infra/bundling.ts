@@ -5,7 +5,8 @@
  */
 
 /** Lets CommonJS dependencies `require()` inside the ESM bundle. */
-export const ESM_REQUIRE_BANNER = "import { createRequire as __mailroomCreateRequire } from 'node:module';const require = __mailroomCreateRequire(import.meta.url);";
+export const ESM_REQUIRE_BANNER =
+  "import { createRequire as __mailroomCreateRequire } from 'node:module';const require = __mailroomCreateRequire(import.meta.url);";
 
 /**
  * Packages replaced at bundle time. juice calls cheerio's full entry, which drags in parse5,

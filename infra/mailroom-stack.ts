@@ -48,7 +48,14 @@ export class MailroomStack extends Stack {
     });
     const bus = this.events.bus;
 
-    this.lanes = new Lanes(this, 'Lanes', { table, eventBus: bus, unsubscribeSecret, attachmentsBucket, smtpSecretArn: settings.smtpSecretArn, sesEventDestination: settings.sesEventDestination });
+    this.lanes = new Lanes(this, 'Lanes', {
+      table,
+      eventBus: bus,
+      unsubscribeSecret,
+      attachmentsBucket,
+      smtpSecretArn: settings.smtpSecretArn,
+      sesEventDestination: settings.sesEventDestination,
+    });
     this.scheduling = new Scheduling(this, 'Scheduling', { laneQueues: this.lanes.queues });
     const scheduler = this.scheduling.binding;
 

@@ -13,7 +13,15 @@ export const FROM = 'Bench <hello@example.com>';
 export const benchTenant = (): Tenant => {
   const now = new Date().toISOString();
   // Limits high enough that the rate limiter never refuses a benchmark request.
-  return { id: TENANT_ID, allowedSenders: ['example.com'], baseUrl: 'https://app.example.com', retentionDays: 30, limits: { ...DEFAULT_LIMITS, requestsPerSecond: 1_000_000, burst: 1_000_000, emailsPerDay: 100_000_000 }, createdAt: now, updatedAt: now };
+  return {
+    id: TENANT_ID,
+    allowedSenders: ['example.com'],
+    baseUrl: 'https://app.example.com',
+    retentionDays: 30,
+    limits: { ...DEFAULT_LIMITS, requestsPerSecond: 1_000_000, burst: 1_000_000, emailsPerDay: 100_000_000 },
+    createdAt: now,
+    updatedAt: now,
+  };
 };
 
 export const benchPrincipal = (tenantId = TENANT_ID): Principal => ({ tenantId, scopes: ['emails:send', 'emails:read'], keyPrefix: 'mr_bench' });
@@ -42,11 +50,20 @@ export const memoryTemplateLookup = (): TemplateLookup => createTemplateLookup({
 
 /** The production template ContentBuilder (sender) over in-memory stores. */
 export const memoryContentBuilder = (tenants: TenantStore): ContentBuilder =>
-  createTemplateContentBuilder({ templates: new MemoryTemplateStore(), tenants, extraVariables: (email) => ({ unsubscribe_url: `https://example.com/unsubscribe/${email.id}` }) });
+  createTemplateContentBuilder({
+    templates: new MemoryTemplateStore(),
+    tenants,
+    extraVariables: (email) => ({ unsubscribe_url: `https://example.com/unsubscribe/${email.id}` }),
+  });
 
 /** Environment that lets every handler's module-scope config parse (bundle import timing). */
 export function fakeFunctionEnv(): Record<string, string> {
-  const lanes = (kind: string) => JSON.stringify(Object.fromEntries(['critical', 'transactional', 'marketing', 'bulk'].map((l) => [l, `https://sqs.us-east-1.amazonaws.com/000000000000/mailroom-${l}${kind}`])));
+  const lanes = (kind: string) =>
+    JSON.stringify(
+      Object.fromEntries(
+        ['critical', 'transactional', 'marketing', 'bulk'].map((l) => [l, `https://sqs.us-east-1.amazonaws.com/000000000000/mailroom-${l}${kind}`]),
+      ),
+    );
   return {
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'bench',
@@ -58,7 +75,9 @@ export function fakeFunctionEnv(): Record<string, string> {
     MAILROOM_IDEMPOTENCY_TABLE_NAME: 'mailroom-idempotency',
     MAILROOM_LANE_QUEUE_URLS: lanes(''),
     MAILROOM_LANE_DLQ_URLS: lanes('-dlq'),
-    MAILROOM_LANE_QUEUE_ARNS: JSON.stringify(Object.fromEntries(['critical', 'transactional', 'marketing', 'bulk'].map((l) => [l, `arn:aws:sqs:us-east-1:000000000000:mailroom-${l}`]))),
+    MAILROOM_LANE_QUEUE_ARNS: JSON.stringify(
+      Object.fromEntries(['critical', 'transactional', 'marketing', 'bulk'].map((l) => [l, `arn:aws:sqs:us-east-1:000000000000:mailroom-${l}`])),
+    ),
     MAILROOM_LANE: 'transactional',
     MAILROOM_SES_CONFIGURATION_SET: 'mailroom',
     MAILROOM_ATTACHMENTS_BUCKET: 'mailroom-attachments',

@@ -6,7 +6,13 @@ import { toRecords } from '#infra/local/lane-poller';
 import { benchTenant, TENANT_ID } from './fixtures';
 
 export async function startBenchStack(options: Pick<LocalStackOptions, 'runScheduler'> = {}): Promise<LocalStack & { benchKey: string }> {
-  const stack = await startLocalStack({ apiPort: 0, ports: { dynamodb: 0, sqs: 0, ses: 0, smtp: 0, smtpWeb: 0 }, logLevel: 'ERROR', pollLanes: false, ...options });
+  const stack = await startLocalStack({
+    apiPort: 0,
+    ports: { dynamodb: 0, sqs: 0, ses: 0, smtp: 0, smtpWeb: 0 },
+    logLevel: 'ERROR',
+    pollLanes: false,
+    ...options,
+  });
   // Its own tenant with limits no benchmark reaches (the seeded one has the default 50 req/s).
   const { apiKey } = await stack.createTenant(TENANT_ID, { ...benchTenant() });
   return Object.assign(stack, { benchKey: apiKey });

@@ -50,23 +50,31 @@ export const serviceOf = (clientName = 'Unknown') => clientName.replace(/Client$
 export const operationOf = (commandName = 'Unknown') => commandName.replace(/Command$/, '');
 
 function countingMiddleware() {
-  return (next: (args: unknown) => Promise<{ output: unknown }>, context: MiddlewareContext) =>
-    async (args: { input: unknown }) => {
-      const service = serviceOf(context.clientName);
-      const operation = operationOf(context.commandName);
-      const input = args.input as Record<string, unknown> | undefined;
-      const startedAt = performance.now();
-      // Ask DynamoDB what each call consumed: on-demand bills exactly these units.
-      if (service === 'DynamoDB' && input && typeof input === 'object' && input.ReturnConsumedCapacity === undefined) input.ReturnConsumedCapacity = 'TOTAL';
-      try {
-        const result = await next(args);
-        emit({ service, operation, startedAt, endedAt: performance.now(), ok: true, input: args.input, output: result.output, capacityUnits: capacityOf(result.output) });
-        return result;
-      } catch (error) {
-        emit({ service, operation, startedAt, endedAt: performance.now(), ok: false, input: args.input, output: undefined, capacityUnits: 0 });
-        throw error;
-      }
-    };
+  return (next: (args: unknown) => Promise<{ output: unknown }>, context: MiddlewareContext) => async (args: { input: unknown }) => {
+    const service = serviceOf(context.clientName);
+    const operation = operationOf(context.commandName);
+    const input = args.input as Record<string, unknown> | undefined;
+    const startedAt = performance.now();
+    // Ask DynamoDB what each call consumed: on-demand bills exactly these units.
+    if (service === 'DynamoDB' && input && typeof input === 'object' && input.ReturnConsumedCapacity === undefined) input.ReturnConsumedCapacity = 'TOTAL';
+    try {
+      const result = await next(args);
+      emit({
+        service,
+        operation,
+        startedAt,
+        endedAt: performance.now(),
+        ok: true,
+        input: args.input,
+        output: result.output,
+        capacityUnits: capacityOf(result.output),
+      });
+      return result;
+    } catch (error) {
+      emit({ service, operation, startedAt, endedAt: performance.now(), ok: false, input: args.input, output: undefined, capacityUnits: 0 });
+      throw error;
+    }
+  };
 }
 
 function emit(call: SdkCall): void {

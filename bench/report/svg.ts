@@ -25,7 +25,8 @@ export function benchChart(input: ChartInput): string {
         const bx = x + gi * groupWidth + 10 + vi * barWidth;
         s += `<rect x="${bx.toFixed(1)}" y="${(bottom - h).toFixed(1)}" width="${(barWidth - 4).toFixed(1)}" height="${h.toFixed(1)}" fill="${v.color}"><title>${esc(`${g.label} ${v.name}: ${v.v.toFixed(1)} ${unit}`)}</title></rect>`;
         s += `<text x="${(bx + (barWidth - 4) / 2).toFixed(1)}" y="${(bottom - h - 4).toFixed(1)}" text-anchor="middle" font-size="10">${Number.isFinite(v.v) ? (v.v >= 100 ? v.v.toFixed(0) : v.v.toFixed(1)) : 'n/a'}</text>`;
-        if (g.values.length > 1) s += `<text x="${(bx + (barWidth - 4) / 2).toFixed(1)}" y="${bottom + 12}" text-anchor="middle" font-size="9">${esc(v.name)}</text>`;
+        if (g.values.length > 1)
+          s += `<text x="${(bx + (barWidth - 4) / 2).toFixed(1)}" y="${bottom + 12}" text-anchor="middle" font-size="9">${esc(v.name)}</text>`;
       });
       s += `<text x="${(x + gi * groupWidth + groupWidth / 2).toFixed(1)}" y="${bottom + (g.values.length > 1 ? 26 : 14)}" text-anchor="middle" font-size="11">${esc(g.label)}</text>`;
     });
@@ -34,14 +35,24 @@ export function benchChart(input: ChartInput): string {
   };
   const blue = '#4e79a7';
   const orange = '#f28e2b';
-  const left = panel(30, 'Throughput (emails/s, median)', [
-    { label: 'bare SDK', values: [{ name: 'bare', v: input.bare.eps, color: blue }] },
-    { label: 'Mailroom pipeline', values: [{ name: 'pipeline', v: input.pipeline.eps, color: orange }] },
-  ], 'emails/s');
-  const right = panel(380, 'Accept-to-sent latency (ms, median run)', [
-    { label: 'bare SDK', values: ['p50', 'p95', 'p99'].map((k) => ({ name: k, v: input.bare[k as 'p50'], color: blue })) },
-    { label: 'Mailroom pipeline', values: ['p50', 'p95', 'p99'].map((k) => ({ name: k, v: input.pipeline[k as 'p50'], color: orange })) },
-  ], 'ms');
+  const left = panel(
+    30,
+    'Throughput (emails/s, median)',
+    [
+      { label: 'bare SDK', values: [{ name: 'bare', v: input.bare.eps, color: blue }] },
+      { label: 'Mailroom pipeline', values: [{ name: 'pipeline', v: input.pipeline.eps, color: orange }] },
+    ],
+    'emails/s',
+  );
+  const right = panel(
+    380,
+    'Accept-to-sent latency (ms, median run)',
+    [
+      { label: 'bare SDK', values: ['p50', 'p95', 'p99'].map((k) => ({ name: k, v: input.bare[k as 'p50'], color: blue })) },
+      { label: 'Mailroom pipeline', values: ['p50', 'p95', 'p99'].map((k) => ({ name: k, v: input.pipeline[k as 'p50'], color: orange })) },
+    ],
+    'ms',
+  );
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H + 20}" viewBox="0 0 ${W} ${H + 20}" font-family="sans-serif">
 <rect width="100%" height="100%" fill="#fff"/>
 ${left}

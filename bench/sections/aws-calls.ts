@@ -57,7 +57,15 @@ try {
     await work();
     const calls = tally.stop();
     const total = Object.values(calls).reduce((a, b) => a + b, 0);
-    cases.push({ name, emails, calls, callsPerEmail: total / emails, readUnitsPerEmail: tally.readUnits / emails, writeUnitsPerEmail: tally.writeUnitsWithEstimates / emails, ...(note ? { note } : {}) });
+    cases.push({
+      name,
+      emails,
+      calls,
+      callsPerEmail: total / emails,
+      readUnitsPerEmail: tally.readUnits / emails,
+      writeUnitsPerEmail: tally.writeUnitsWithEstimates / emails,
+      ...(note ? { note } : {}),
+    });
   };
   const expect200 = (r: { statusCode: number; body: string }) => {
     if (r.statusCode !== 200) throw new Error(`ingest answered ${r.statusCode}: ${r.body.slice(0, 300)}`);
@@ -81,7 +89,10 @@ try {
   });
   let batchOk = true;
   await measure('POST /emails/batch (100 emails)', 100, async () => {
-    const r = await ingest(apiEvent('POST /emails/batch', { body: Array.from({ length: 100 }, (_, i) => plainEmail(1000 + i)), principal }), lambdaContext('ingest'));
+    const r = await ingest(
+      apiEvent('POST /emails/batch', { body: Array.from({ length: 100 }, (_, i) => plainEmail(1000 + i)), principal }),
+      lambdaContext('ingest'),
+    );
     batchOk = r.statusCode === 200 && Array.isArray((JSON.parse(r.body) as { data?: unknown }).data);
   });
   if (!batchOk) cases.pop();
@@ -89,7 +100,10 @@ try {
     'authorizer (per API Gateway cache miss)',
     1,
     async () => {
-      const r = await authorizer({ type: 'REQUEST', routeKey: 'POST /emails', headers: { authorization: `Bearer ${stack.benchKey}` }, requestContext: {} }, lambdaContext('authorizer'));
+      const r = await authorizer(
+        { type: 'REQUEST', routeKey: 'POST /emails', headers: { authorization: `Bearer ${stack.benchKey}` }, requestContext: {} },
+        lambdaContext('authorizer'),
+      );
       if (!r?.isAuthorized) throw new Error('authorizer refused the bench key');
     },
     'API Gateway caches the answer (AUTHORIZER_CACHE_SECONDS), so this is per key per cache period, not per email',
@@ -100,7 +114,11 @@ try {
   const queueUrl = stack.queues.queueUrls.transactional;
   const sender = createLaneSender({ ...awsEnv, [ENV.LANE]: 'transactional' }, 'transactional');
   const receive = async (): Promise<Message[]> =>
-    (await stack.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: lane.batchSize, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['All'] }))).Messages ?? [];
+    (
+      await stack.sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: lane.batchSize, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['All'] }),
+      )
+    ).Messages ?? [];
   // Warm the sender's clients on one batch outside the counts.
   const warm = await receive();
   await sender(sqsEvent(warm, stack.queues.queueArns.transactional), lambdaContext('sender'));
@@ -108,8 +126,12 @@ try {
   const need = args.senderEmails;
   for (let i = 0; i < need; i += 100) {
     const n = Math.min(100, need - i);
-    const r = await ingest(apiEvent('POST /emails/batch', { body: Array.from({ length: n }, (_, j) => plainEmail(5000 + i + j)), principal }), lambdaContext('ingest'));
-    if (r.statusCode !== 200) for (let j = 0; j < n; j++) expect200(await ingest(apiEvent('POST /emails', { body: plainEmail(5000 + i + j), principal }), lambdaContext('ingest')));
+    const r = await ingest(
+      apiEvent('POST /emails/batch', { body: Array.from({ length: n }, (_, j) => plainEmail(5000 + i + j)), principal }),
+      lambdaContext('ingest'),
+    );
+    if (r.statusCode !== 200)
+      for (let j = 0; j < n; j++) expect200(await ingest(apiEvent('POST /emails', { body: plainEmail(5000 + i + j), principal }), lambdaContext('ingest')));
   }
   const batches: Message[][] = [];
   let sent = 0;
@@ -140,18 +162,25 @@ try {
       // What Lambda's poller does per batch: one ReceiveMessage, one DeleteMessageBatch.
       for (const messages of batches) {
         await stack.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: lane.batchSize, WaitTimeSeconds: 0 }));
-        await stack.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+        await stack.sqs.send(
+          new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }),
+        );
       }
     },
     'billed as SQS requests; Lambda does this outside the function',
   );
 
-  const item = async (id: string) => (await stack.dynamo.send(new GetItemCommand({ TableName: stack.names.table, Key: { pk: { S: emailKey(id).pk }, sk: { S: emailKey(id).sk } } }))).Item ?? {};
+  const item = async (id: string) =>
+    (await stack.dynamo.send(new GetItemCommand({ TableName: stack.names.table, Key: { pk: { S: emailKey(id).pk }, sk: { S: emailKey(id).sk } } }))).Item ?? {};
   const sentId = JSON.parse(batches[0]![0]!.Body!).emailId as string;
   const queuedBytes = dynamoItemBytes(await item(firstId));
   const sentBytes = dynamoItemBytes(await item(sentId));
   out.restore();
-  emitResult({ cases, emailItemBytes: { queued: queuedBytes, sent: sentBytes }, laneMessageBytes: Buffer.byteLength(batches[0]![0]!.Body!) } satisfies AwsCallsResult);
+  emitResult({
+    cases,
+    emailItemBytes: { queued: queuedBytes, sent: sentBytes },
+    laneMessageBytes: Buffer.byteLength(batches[0]![0]!.Body!),
+  } satisfies AwsCallsResult);
 } finally {
   out.restore();
   await eventBridge.stop();

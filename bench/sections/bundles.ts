@@ -40,7 +40,10 @@ function topPackages(metafile: Metafile): Array<{ name: string; bytes: number }>
   for (const output of Object.values(metafile.outputs)) {
     for (const [input, info] of Object.entries(output.inputs)) totals.set(packageOf(input), (totals.get(packageOf(input)) ?? 0) + info.bytesInOutput);
   }
-  return [...totals.entries()].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes).slice(0, 8);
+  return [...totals.entries()]
+    .map(([name, bytes]) => ({ name, bytes }))
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, 8);
 }
 
 function importTimes(file: string, count: number, sourceMaps: boolean): { times: number[]; error?: string } {
@@ -63,7 +66,9 @@ const args = sectionArgs<BundlesArgs>();
 const dir = mkdtempSync(join(tmpdir(), 'mailroom-bundles-'));
 const results: BundleResult[] = [];
 try {
-  const names = readdirSync('functions').filter((n) => existsSync(join('functions', n, 'handler.ts'))).sort();
+  const names = readdirSync('functions')
+    .filter((n) => existsSync(join('functions', n, 'handler.ts')))
+    .sort();
   for (const name of names) {
     const outfile = join(dir, name, 'index.mjs');
     const result = await build({
@@ -84,7 +89,9 @@ try {
       metafile: true,
       logLevel: 'silent',
     });
-    const bytes = Object.entries(result.metafile.outputs).filter(([f]) => f.endsWith('.mjs')).reduce((n, [, o]) => n + o.bytes, 0);
+    const bytes = Object.entries(result.metafile.outputs)
+      .filter(([f]) => f.endsWith('.mjs'))
+      .reduce((n, [, o]) => n + o.bytes, 0);
     progress(`bundle ${name}: ${(bytes / 1024).toFixed(0)} KiB; importing ${args.imports}× in fresh processes`);
     const withMaps = importTimes(outfile, args.imports, true);
     const withoutMaps = withMaps.error ? { times: [] } : importTimes(outfile, Math.max(1, Math.ceil(args.imports / 4)), false);

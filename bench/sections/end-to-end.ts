@@ -80,15 +80,19 @@ const stack = await startBenchStack();
 /** Runs `count` tasks with at most `limit` at a time. */
 async function pool(count: number, limit: number, task: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: limit }, async () => {
-    while (next < count) await task(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < count) await task(next++);
+    }),
+  );
 }
 
 /** CPU seconds (user + system) of this process's children, from /proc (0 where there is none). */
 function childCpuSeconds(): number {
   try {
-    const pids = readdirSync(`/proc/${process.pid}/task`).flatMap((tid) => readFileSync(`/proc/${process.pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean));
+    const pids = readdirSync(`/proc/${process.pid}/task`).flatMap((tid) =>
+      readFileSync(`/proc/${process.pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean),
+    );
     return pids.reduce((n, pid) => {
       try {
         const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
@@ -152,7 +156,9 @@ function diagnose() {
         eventLoopLagMs: { p50: ms(lag.percentile(50)), p99: ms(lag.percentile(99)), max: ms(lag.max) },
         cpuCores: { node: round(nodeSeconds / seconds), children: round(childSeconds / seconds) },
         cpuMsPerEmail: { node: round((nodeSeconds * 1000) / emails, 1), children: round((childSeconds * 1000) / emails, 1) },
-        calls: [...calls.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, v]) => ({ name, count: v.length, p50: Math.round(percentile(v, 50)), p95: Math.round(percentile(v, 95)) })),
+        calls: [...calls.entries()]
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([name, v]) => ({ name, count: v.length, p50: Math.round(percentile(v, 50)), p95: Math.round(percentile(v, 95)) })),
         consumersInFlight: { mean: Math.round((area / (performance.now() - t0)) * 10) / 10, max },
       };
     },
@@ -164,12 +170,30 @@ const lat = (values: number[]) => ({ p50: percentile(values, 50), p95: percentil
 
 async function bare(): Promise<E2eSide> {
   const table = `bench-bare-${Date.now()}`;
-  await stack.dynamo.send(new CreateTableCommand({ TableName: table, BillingMode: 'PAY_PER_REQUEST', AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }] }));
+  await stack.dynamo.send(
+    new CreateTableCommand({
+      TableName: table,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+    }),
+  );
   const queueUrl = (await stack.sqs.send(new CreateQueueCommand({ QueueName: table }))).QueueUrl!;
   const ses = new SESv2Client({});
   // The same MIME size the pipeline sends, built once: the bare side does no rendering.
   const sample = plainEmail(0);
-  const { raw } = await buildMime({ emailId: 'bare', from: FROM, to: [String(sample.to)], cc: [], replyTo: [], subject: String(sample.subject), html: String(sample.html), text: String(sample.text), headers: {}, date: new Date() } as Parameters<typeof buildMime>[0]);
+  const { raw } = await buildMime({
+    emailId: 'bare',
+    from: FROM,
+    to: [String(sample.to)],
+    cc: [],
+    replyTo: [],
+    subject: String(sample.subject),
+    html: String(sample.html),
+    text: String(sample.text),
+    headers: {},
+    date: new Date(),
+  } as Parameters<typeof buildMime>[0]);
   const produce: number[] = [];
   const wait: number[] = [];
   const send: number[] = [];
@@ -198,13 +222,25 @@ async function bare(): Promise<E2eSide> {
         return true;
       }),
     );
-    await stack.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: messages.filter((_, i) => ok[i]).map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+    await stack.sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: messages.filter((_, i) => ok[i]).map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+      }),
+    );
   });
   const t0 = Date.now();
   let last = t0;
   const consumers = Array.from({ length: args.workers }, async () => {
     while (done + failures < args.emails) {
-      const r = await stack.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: LANES.transactional.batchSize, WaitTimeSeconds: producing ? 1 : 0, MessageSystemAttributeNames: ['SentTimestamp'] }));
+      const r = await stack.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: LANES.transactional.batchSize,
+          WaitTimeSeconds: producing ? 1 : 0,
+          MessageSystemAttributeNames: ['SentTimestamp'],
+        }),
+      );
       const messages = r.Messages ?? [];
       if (messages.length === 0) {
         if (!producing) await sleep(20);
@@ -217,19 +253,35 @@ async function bare(): Promise<E2eSide> {
     const createdAt = Date.now();
     const id = `bare-${i}`;
     const to = `user${i}@example.org`;
-    await stack.dynamo.send(new PutItemCommand({ TableName: table, Item: { pk: { S: id }, createdAt: { N: String(createdAt) }, to: { S: to }, subject: { S: String(sample.subject) }, html: { S: String(sample.html) } } }));
+    await stack.dynamo.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: { pk: { S: id }, createdAt: { N: String(createdAt) }, to: { S: to }, subject: { S: String(sample.subject) }, html: { S: String(sample.html) } },
+      }),
+    );
     await stack.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify({ id, createdAt, to }) }));
     produce.push(Date.now() - createdAt);
   });
   producing = false;
   await Promise.all(consumers);
   const seconds = (last - t0) / 1000;
-  return { emails: done, seconds, emailsPerSecond: done / seconds, latency: lat(total), stages: [stage('produce (PutItem + SendMessage)', produce), stage('queue wait (sent → received)', wait), stage('consume (SES SendEmail)', send)], failures, diagnostics: diag.finish(done) };
+  return {
+    emails: done,
+    seconds,
+    emailsPerSecond: done / seconds,
+    latency: lat(total),
+    stages: [stage('produce (PutItem + SendMessage)', produce), stage('queue wait (sent → received)', wait), stage('consume (SES SendEmail)', send)],
+    failures,
+    diagnostics: diag.finish(done),
+  };
 }
 
 async function pipeline(): Promise<E2eSide> {
   const diag = diagnose();
-  const senders = Object.fromEntries(LANE_NAMES.map((lane) => [lane, diag.track(createLaneSender({ ...stack.env, [ENV.LANE]: lane }, lane))])) as Record<Lane, never>;
+  const senders = Object.fromEntries(LANE_NAMES.map((lane) => [lane, diag.track(createLaneSender({ ...stack.env, [ENV.LANE]: lane }, lane))])) as Record<
+    Lane,
+    never
+  >;
   const received = new Map<string, { at: number; sqsSent: number }>();
   let sesSent = 0;
   const unsubscribe = onSdkCall((call) => {
@@ -241,7 +293,14 @@ async function pipeline(): Promise<E2eSide> {
       }
     }
   });
-  const poller = startLanePoller({ sqs: stack.sqs, queueUrls: stack.queues.queueUrls, queueArns: stack.queues.queueArns, senders, workers: args.workers, onError: (e) => progress(`poller error: ${String(e)}`) });
+  const poller = startLanePoller({
+    sqs: stack.sqs,
+    queueUrls: stack.queues.queueUrls,
+    queueArns: stack.queues.queueArns,
+    senders,
+    workers: args.workers,
+    onError: (e) => progress(`poller error: ${String(e)}`),
+  });
   const http: number[] = [];
   const ids: string[] = [];
   let failures = 0;
@@ -249,7 +308,11 @@ async function pipeline(): Promise<E2eSide> {
   try {
     await pool(args.emails, args.concurrency, async (i) => {
       const started = Date.now();
-      const res = await fetch(`${stack.apiUrl}/emails`, { method: 'POST', headers: { authorization: `Bearer ${stack.benchKey}`, 'content-type': 'application/json' }, body: JSON.stringify(plainEmail(i)) });
+      const res = await fetch(`${stack.apiUrl}/emails`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${stack.benchKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify(plainEmail(i)),
+      });
       const body = (await res.json()) as { id?: string };
       http.push(Date.now() - started);
       if (res.status === 200 && body.id) ids.push(body.id);
@@ -268,7 +331,13 @@ async function pipeline(): Promise<E2eSide> {
     const keys = ids.slice(i, i + 100).map(emailKey);
     let pending: Record<string, unknown>[] | undefined = keys;
     while (pending && pending.length) {
-      const r = await stack.doc.send(new BatchGetCommand({ RequestItems: { [stack.names.table]: { Keys: pending, ProjectionExpression: 'id, #s, createdAt, sentAt', ExpressionAttributeNames: { '#s': 'status' } } } }));
+      const r = await stack.doc.send(
+        new BatchGetCommand({
+          RequestItems: {
+            [stack.names.table]: { Keys: pending, ProjectionExpression: 'id, #s, createdAt, sentAt', ExpressionAttributeNames: { '#s': 'status' } },
+          },
+        }),
+      );
       records.push(...((r.Responses?.[stack.names.table] ?? []) as typeof records));
       pending = r.UnprocessedKeys?.[stack.names.table]?.Keys as Record<string, unknown>[] | undefined;
     }
@@ -292,7 +361,12 @@ async function pipeline(): Promise<E2eSide> {
     seconds,
     emailsPerSecond: sent.length / seconds,
     latency: lat(sent.map((r) => Date.parse(r.sentAt!) - Date.parse(r.createdAt))),
-    stages: [stage('HTTP POST /emails (client round trip)', http), stage('ingest: record created → enqueued', enqueue), stage('queue wait (sent → received by poller)', wait), stage('sender (received → status sent)', sender)],
+    stages: [
+      stage('HTTP POST /emails (client round trip)', http),
+      stage('ingest: record created → enqueued', enqueue),
+      stage('queue wait (sent → received by poller)', wait),
+      stage('sender (received → status sent)', sender),
+    ],
     failures,
     diagnostics,
   };

@@ -61,7 +61,14 @@ type Handler = Awaited<ReturnType<typeof makeHandler>>;
 const context = lambdaContext('ingest');
 const out = captureStdout();
 
-async function measure(name: string, handler: Handler, count: number, emailsPerRequest: number, event: (i: number) => ReturnType<typeof apiEvent>, check: (status: number, body: string) => boolean): Promise<IngestCase> {
+async function measure(
+  name: string,
+  handler: Handler,
+  count: number,
+  emailsPerRequest: number,
+  event: (i: number) => ReturnType<typeof apiEvent>,
+  check: (status: number, body: string) => boolean,
+): Promise<IngestCase> {
   for (let i = 0; i < args.warmup; i++) {
     const r = await handler(event(-1 - i), context);
     if (!check(r.statusCode, r.body)) throw new Error(`${name}: warm-up answered ${r.statusCode} ${r.body.slice(0, 200)}`);
@@ -76,7 +83,15 @@ async function measure(name: string, handler: Handler, count: number, emailsPerR
   const wall = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   const cpuMs = (cpu.user + cpu.system) / 1000;
-  return { name, requests: count, emailsPerRequest, requestsPerSecond: count / (wall / 1000), cpuMsPerRequest: cpuMs / count, cpuMsPerEmail: cpuMs / count / emailsPerRequest, stdoutBytesPerRequest: (out.bytes() - bytes0) / count };
+  return {
+    name,
+    requests: count,
+    emailsPerRequest,
+    requestsPerSecond: count / (wall / 1000),
+    cpuMsPerRequest: cpuMs / count,
+    cpuMsPerEmail: cpuMs / count / emailsPerRequest,
+    stdoutBytesPerRequest: (out.bytes() - bytes0) / count,
+  };
 }
 
 const ok = (status: number) => status === 200;
@@ -85,7 +100,14 @@ const principal = benchPrincipal();
 progress(`ingest-cpu: ${args.requests} single requests, ${args.batchRequests} batch requests`);
 cases.push(await measure('POST /emails', await makeHandler(), args.requests, 1, (i) => apiEvent('POST /emails', { body: plainEmail(i), principal }), ok));
 cases.push(
-  await measure('POST /emails + Idempotency-Key', await makeHandler(), args.requests, 1, (i) => apiEvent('POST /emails', { body: plainEmail(i), principal, headers: { 'idempotency-key': `key-${i}` } }), ok),
+  await measure(
+    'POST /emails + Idempotency-Key',
+    await makeHandler(),
+    args.requests,
+    1,
+    (i) => apiEvent('POST /emails', { body: plainEmail(i), principal, headers: { 'idempotency-key': `key-${i}` } }),
+    ok,
+  ),
 );
 
 // Batch: Resend answers {data: [{id}, …]}; before issue 4 the ingest refuses an array body.

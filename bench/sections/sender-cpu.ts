@@ -33,7 +33,14 @@ const args = sectionArgs<SenderCpuArgs>();
 const tenants = new MemoryTenantStore();
 await tenants.put(benchTenant());
 const emails = new MemoryEmailStore();
-const acceptDeps = { emails, queue: new MemoryLaneQueue(), idempotency: createMemoryIdempotency(), clock: systemClock, templates: memoryTemplateLookup(), defaultRetentionDays: 30 };
+const acceptDeps = {
+  emails,
+  queue: new MemoryLaneQueue(),
+  idempotency: createMemoryIdempotency(),
+  clock: systemClock,
+  templates: memoryTemplateLookup(),
+  defaultRetentionDays: 30,
+};
 
 async function seed(count: number, offset: number): Promise<string[]> {
   const ids: string[] = [];

@@ -46,7 +46,10 @@ export function registerDlq(program: Command): void {
       const max = Number(opts.max);
       if (!Number.isInteger(max) || max < 1) throw new CliError('--max must be a positive whole number.', 2);
       const target = await resolveTarget({ ...(opts.stack ? { stack: opts.stack } : {}), ...(opts.localInfo ? { local: opts.localInfo } : {}) });
-      const listing = await listDlq({ dlq: dlqAdmin(target), clock: systemClock, emails: new DynamoEmailStore(createDocumentClient(), target.tableName) }, { lane: opts.lane, max });
+      const listing = await listDlq(
+        { dlq: dlqAdmin(target), clock: systemClock, emails: new DynamoEmailStore(createDocumentClient(), target.tableName) },
+        { lane: opts.lane, max },
+      );
       if (opts.json) {
         console.log(JSON.stringify(listing));
         return;
@@ -55,19 +58,28 @@ export function registerDlq(program: Command): void {
         console.log(`The ${listing.lane} DLQ is empty.`);
         return;
       }
-      const rows = listing.messages.map((m) => [m.emailId || '(malformed)', m.tenantId, m.status ?? '-', age(m.ageSeconds), m.reason ?? '(moved by SQS after too many receives)']);
+      const rows = listing.messages.map((m) => [
+        m.emailId || '(malformed)',
+        m.tenantId,
+        m.status ?? '-',
+        age(m.ageSeconds),
+        m.reason ?? '(moved by SQS after too many receives)',
+      ]);
       const header = ['EMAIL ID', 'TENANT', 'STATUS', 'AGE', 'REASON'];
       const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
       for (const row of [header, ...rows]) console.log(row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]!))).join('  '));
       console.log(`\n${listing.messages.length} message(s) shown. Send them again with: npm run mailroom -- dlq redrive --lane ${listing.lane}`);
     });
 
-  common(dlq.command('redrive').description('move every message of a lane DLQ back to the lane queue (each email is sent again once)')).action(async (opts: CommonOptions) => {
-    checkLane(opts.lane);
-    const target = await resolveTarget({ ...(opts.stack ? { stack: opts.stack } : {}), ...(opts.localInfo ? { local: opts.localInfo } : {}) });
-    const result = await redriveDlq({ dlq: dlqAdmin(target) }, { lane: opts.lane });
-    if (opts.json) console.log(JSON.stringify(result));
-    else if (result.kind === 'move_task') console.log(`Started an SQS message move task for the ${result.lane} DLQ (task ${result.taskHandle}). SQS moves the messages in the background.`);
-    else console.log(`Moved ${result.moved} message(s) from the ${result.lane} DLQ back to the ${result.lane} queue.`);
-  });
+  common(dlq.command('redrive').description('move every message of a lane DLQ back to the lane queue (each email is sent again once)')).action(
+    async (opts: CommonOptions) => {
+      checkLane(opts.lane);
+      const target = await resolveTarget({ ...(opts.stack ? { stack: opts.stack } : {}), ...(opts.localInfo ? { local: opts.localInfo } : {}) });
+      const result = await redriveDlq({ dlq: dlqAdmin(target) }, { lane: opts.lane });
+      if (opts.json) console.log(JSON.stringify(result));
+      else if (result.kind === 'move_task')
+        console.log(`Started an SQS message move task for the ${result.lane} DLQ (task ${result.taskHandle}). SQS moves the messages in the background.`);
+      else console.log(`Moved ${result.moved} message(s) from the ${result.lane} DLQ back to the ${result.lane} queue.`);
+    },
+  );
 }

@@ -26,7 +26,10 @@ export function registerEvents(program: Command): void {
       const target = await resolveTarget({});
       const email = await new DynamoEmailStore(createDocumentClient(), target.tableName).get(emailId);
       if (!email) throw new CliError(`No email ${emailId} in the local stack.`);
-      const event = buildSesEvent(email, kind as SimulatedKind, { ...(opts.recipient ? { recipient: opts.recipient } : {}), ...(opts.link ? { link: opts.link } : {}) });
+      const event = buildSesEvent(email, kind as SimulatedKind, {
+        ...(opts.recipient ? { recipient: opts.recipient } : {}),
+        ...(opts.link ? { link: opts.link } : {}),
+      });
       let outcome: unknown;
       try {
         outcome = await createTrackingHandler(target.env)(event, lambdaContext('tracking'));
@@ -50,7 +53,17 @@ export function registerEvents(program: Command): void {
         throw new CliError(`Could not read ${opts.file}: ${(error as Error).message}`, 2);
       }
       const target = await resolveTarget({});
-      const event = { version: '0', id: opts.eventId ?? randomUUID(), 'detail-type': 'Email Requested', source: 'mailroom.cli', account: '000000000000', time: new Date().toISOString(), region: 'us-east-1', resources: [], detail };
+      const event = {
+        version: '0',
+        id: opts.eventId ?? randomUUID(),
+        'detail-type': 'Email Requested',
+        source: 'mailroom.cli',
+        account: '000000000000',
+        time: new Date().toISOString(),
+        region: 'us-east-1',
+        resources: [],
+        detail,
+      };
       const result = (await createIntakeHandler(target.env)(event, lambdaContext('intake'))) as { status: string };
       console.log(JSON.stringify(result));
       if (result.status !== 'accepted') process.exitCode = 1;

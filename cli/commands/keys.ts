@@ -21,7 +21,10 @@ export function registerKeys(program: Command): void {
     .option('--stack <name>', 'a deployed stack (default: the local stack)')
     .option('--json', 'print JSON')
     .action(async (opts: { tenant: string; scopes: string; name?: string; lane?: string; senderDomain?: string; stack?: string; json?: boolean }) => {
-      const scopes = opts.scopes.split(',').map((s) => s.trim()).filter(Boolean);
+      const scopes = opts.scopes
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       const bad = scopes.filter((s) => !(SCOPES as readonly string[]).includes(s));
       if (bad.length) throw new CliError(`Unknown scope(s): ${bad.join(', ')}. Valid: ${SCOPES.join(', ')}.`, 2);
       if (opts.lane && !isLane(opts.lane)) throw new CliError(`Unknown lane ${opts.lane}.`, 2);
@@ -39,7 +42,10 @@ export function registerKeys(program: Command): void {
         },
       );
       if (opts.json) console.log(JSON.stringify({ key, prefix: record.prefix, tenant: record.tenantId, scopes: record.scopes }));
-      else console.log(`Created key for tenant ${record.tenantId} (scopes: ${record.scopes.join(', ')}).\n\n  ${key}\n\nStore it now: Mailroom keeps only its hash.`);
+      else
+        console.log(
+          `Created key for tenant ${record.tenantId} (scopes: ${record.scopes.join(', ')}).\n\n  ${key}\n\nStore it now: Mailroom keeps only its hash.`,
+        );
     });
 
   const keyStore = async (opts: { stack?: string }) => new DynamoApiKeyStore(createDocumentClient(), (await resolveTarget(opts)).tableName);
@@ -56,7 +62,13 @@ export function registerKeys(program: Command): void {
       const rows = views.map((v) => [v.prefix + '…', v.name ?? '-', v.scopes.join(','), v.senderDomain ?? '-', v.createdAt, v.revokedAt ?? '-']);
       const head = ['PREFIX', 'NAME', 'SCOPES', 'SENDER DOMAIN', 'CREATED', 'REVOKED'];
       const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-      for (const r of [head, ...rows]) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
+      for (const r of [head, ...rows])
+        console.log(
+          r
+            .map((c, i) => c.padEnd(widths[i]!))
+            .join('  ')
+            .trimEnd(),
+        );
     });
   keys
     .command('revoke <prefix-or-hash>')
@@ -77,7 +89,10 @@ export function registerKeys(program: Command): void {
     .action(async (prefix: string, opts: { tenant: string; stack?: string; json?: boolean }) => {
       const store = await keyStore(opts);
       const { key, record, revoked } = await cliRun(() => rotateApiKey({ keys: store, clock: systemClock }, { tenantId: opts.tenant, key: prefix }));
-      if (opts.json) return console.log(JSON.stringify({ key, prefix: record.prefix, tenant: record.tenantId, scopes: record.scopes, revoked: revoked.prefix }));
-      console.log(`Rotated ${revoked.prefix}… → ${record.prefix}… (scopes: ${record.scopes.join(', ')}).\n\n  ${key}\n\nStore it now: Mailroom keeps only its hash. The old key is revoked.`);
+      if (opts.json)
+        return console.log(JSON.stringify({ key, prefix: record.prefix, tenant: record.tenantId, scopes: record.scopes, revoked: revoked.prefix }));
+      console.log(
+        `Rotated ${revoked.prefix}… → ${record.prefix}… (scopes: ${record.scopes.join(', ')}).\n\n  ${key}\n\nStore it now: Mailroom keeps only its hash. The old key is revoked.`,
+      );
     });
 }

@@ -37,7 +37,11 @@ export function registerLanes(program: Command): void {
       const target = await resolveTarget({ ...(opts.stack ? { stack: opts.stack } : {}), ...(opts.localInfo ? { local: opts.localInfo } : {}) });
       // AWS: CloudWatch (SQS age + Mailroom metrics). Local: no CloudWatch, so counts come from the table.
       const laneMetrics = createLaneMetrics(target.kind === 'aws' ? 'cloudwatch' : 'table', { table: target.tableName, queueUrls: target.queueUrls });
-      const lanes = await laneStatus({ queue: new SqsLaneQueue(createSqsClient(), target.queueUrls, target.dlqUrls), clock: systemClock, ...(laneMetrics ? { laneMetrics } : {}) });
+      const lanes = await laneStatus({
+        queue: new SqsLaneQueue(createSqsClient(), target.queueUrls, target.dlqUrls),
+        clock: systemClock,
+        ...(laneMetrics ? { laneMetrics } : {}),
+      });
       if (opts.json) {
         console.log(JSON.stringify(lanes));
         return;

@@ -60,7 +60,8 @@ export async function previewToFile(name: string, options: PreviewOptions, deps?
     }
   }
   const version = options.version === undefined ? undefined : /^\d+$/.test(options.version) ? Number(options.version) : options.version;
-  if (version !== undefined && version !== 'draft' && version !== 'published' && typeof version !== 'number') throw new CliError('--version is draft, published or a number.', 2);
+  if (version !== undefined && version !== 'draft' && version !== 'published' && typeof version !== 'number')
+    throw new CliError('--version is draft, published or a number.', 2);
   const body = { ...(options.vars ? { variables: readVariables(options.vars) } : {}), ...(version !== undefined ? { version } : {}) };
   let rendered;
   try {
@@ -84,10 +85,10 @@ export function registerTemplates(program: Command): void {
   const templates = program.command('templates').description('preview templates');
   templates
     .command('preview <name>')
-    .description('render a template (repository, or a tenant\'s with --tenant) and write the HTML to a file')
-    .option('--vars <file>', 'JSON file with the variables (default: the template\'s sample data)')
+    .description("render a template (repository, or a tenant's with --tenant) and write the HTML to a file")
+    .option('--vars <file>', "JSON file with the variables (default: the template's sample data)")
     .option('--out <path>', 'where to write the HTML (default .mailroom/previews/<name>.html); the text part goes next to it as .txt')
-    .option('--tenant <id>', 'render this tenant\'s own template first (local stack, or --stack)')
+    .option('--tenant <id>', "render this tenant's own template first (local stack, or --stack)")
     .option('--version <v>', 'tenant templates: draft (default), published or a version number')
     .option('--stack <name>', 'a deployed stack (default: the local stack)')
     .action(async (name: string, opts: PreviewOptions) => {

@@ -39,7 +39,14 @@ export function tenantPatchFromOptions(o: TenantOptions): TenantPatch {
   };
   return {
     ...(o.name !== undefined ? { name: o.name } : {}),
-    ...(o.allowedSenders !== undefined ? { allowedSenders: o.allowedSenders.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
+    ...(o.allowedSenders !== undefined
+      ? {
+          allowedSenders: o.allowedSenders
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+        }
+      : {}),
     ...(o.defaultLane !== undefined ? { defaultLane: o.defaultLane as NonNullable<TenantPatch['defaultLane']> } : {}),
     ...(o.sesTenantName !== undefined ? { sesTenantName: o.sesTenantName } : {}),
     ...(o.retentionDays !== undefined ? { retentionDays: num('--retention-days', o.retentionDays)! } : {}),

@@ -42,7 +42,17 @@ function SignIn({ apiUrl, onSignIn }: { apiUrl: string; onSignIn: (key: string) 
       <p>Paste a Mailroom API key. It stays in this browser tab only (session storage) and is sent to {apiUrl} only.</p>
       <form onSubmit={submit}>
         <label htmlFor="api-key">API key</label>
-        <input id="api-key" name="api-key" type="password" autoComplete="off" spellCheck={false} required placeholder="mr_…" value={key} onChange={(e) => setKey(e.target.value)} />
+        <input
+          id="api-key"
+          name="api-key"
+          type="password"
+          autoComplete="off"
+          spellCheck={false}
+          required
+          placeholder="mr_…"
+          value={key}
+          onChange={(e) => setKey(e.target.value)}
+        />
         <button type="submit" disabled={busy || !key.trim()}>
           {busy ? 'Checking…' : 'Sign in'}
         </button>

@@ -3,7 +3,19 @@ import { ApiError } from './api';
 import { href, navigate } from './router';
 
 /** A real link that navigates inside the SPA (and still opens in a new tab with a modifier key). */
-export function Link({ to, children, className, ariaLabel, current }: { to: string; children: ReactNode; className?: string; ariaLabel?: string; current?: boolean }) {
+export function Link({
+  to,
+  children,
+  className,
+  ariaLabel,
+  current,
+}: {
+  to: string;
+  children: ReactNode;
+  className?: string;
+  ariaLabel?: string;
+  current?: boolean;
+}) {
   const onClick = (e: MouseEvent<HTMLAnchorElement>) => {
     if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
     e.preventDefault();
@@ -102,7 +114,17 @@ export function LiveToggle({ live, onChange, seconds }: { live: boolean; onChang
 }
 
 /** Cursor paging over a list answer: a stack of `after` cursors, one per page turned. */
-export function Pager({ cursors, onChange, nextCursor, labels = ['← Previous', 'Next →'] }: { cursors: string[]; onChange: (cursors: string[]) => void; nextCursor: string | null | undefined; labels?: [string, string] }) {
+export function Pager({
+  cursors,
+  onChange,
+  nextCursor,
+  labels = ['← Previous', 'Next →'],
+}: {
+  cursors: string[];
+  onChange: (cursors: string[]) => void;
+  nextCursor: string | null | undefined;
+  labels?: [string, string];
+}) {
   return (
     <nav className="pager" aria-label="Pages">
       <button type="button" className="secondary" disabled={!cursors.length} onClick={() => onChange(cursors.slice(0, -1))}>

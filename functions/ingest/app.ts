@@ -66,7 +66,10 @@ export function createIngestDeps(env: Record<string, string | undefined>): Inges
   const table = config[ENV.TABLE_NAME];
   const emails = new DynamoEmailStore(doc, table);
   const attachmentStore = createS3AttachmentStore(config[ENV.ATTACHMENTS_BUCKET]);
-  const events = createEventPublisher({ busName: config[ENV.EVENT_BUS_NAME], mode: config[ENV.EVENT_PUBLISHER], recipientLogging: config[ENV.RECIPIENT_LOGGING] }, emails);
+  const events = createEventPublisher(
+    { busName: config[ENV.EVENT_BUS_NAME], mode: config[ENV.EVENT_PUBLISHER], recipientLogging: config[ENV.RECIPIENT_LOGGING] },
+    emails,
+  );
   return {
     emails,
     ...(events ? { events } : {}),

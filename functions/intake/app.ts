@@ -23,7 +23,9 @@ const intakeEventSchema = z.looseObject({
   }),
 });
 
-export type IntakeResult = { readonly status: 'accepted'; readonly id: string } | { readonly status: 'rejected'; readonly name: string; readonly message: string };
+export type IntakeResult =
+  | { readonly status: 'accepted'; readonly id: string }
+  | { readonly status: 'rejected'; readonly name: string; readonly message: string };
 
 /** A refusal a retry cannot fix: recorded and counted, never retried. Everything else throws. */
 function isFinalRefusal(error: unknown): error is MailroomError {
@@ -48,7 +50,14 @@ export const makeIntakeHandler =
   async (event: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<IntakeResult> => {
     const parsed = intakeEventSchema.safeParse(event);
     if (!parsed.success) {
-      return reject('validation_error', parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), (event as { id?: unknown })?.id);
+      return reject(
+        'validation_error',
+        parsed.error.issues
+          .slice(0, 3)
+          .map((i) => `${i.path.join('.')}: ${i.message}`)
+          .join('; '),
+        (event as { id?: unknown })?.id,
+      );
     }
     const { tenant, idempotencyKey, lane, ...body } = parsed.data.detail;
     if (deps.tenants && !(await deps.tenants.get(tenant))) return reject('validation_error', `Unknown tenant ${tenant}.`, parsed.data.id);

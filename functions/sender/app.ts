@@ -79,7 +79,12 @@ export const makeSenderHandler = (deps: SendEmailDeps) => {
         if (message) deliveries.set(record.messageId, { message, receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? 1) });
       }
       const send = await prepareBatch(batchDeps, deliveries);
-      return await processPartialResponse(event, (record: SQSRecord) => recordHandler(batchDeps, send, record), new BatchProcessor(EventType.SQS), context ? { context } : undefined);
+      return await processPartialResponse(
+        event,
+        (record: SQSRecord) => recordHandler(batchDeps, send, record),
+        new BatchProcessor(EventType.SQS),
+        context ? { context } : undefined,
+      );
     } finally {
       await events?.flush();
     }
@@ -97,13 +102,25 @@ export function createSenderDeps(env: Record<string, string | undefined>): SendE
   const tenants = new CachedTenantStore(new DynamoTenantStore(doc, table));
   const attachments = createS3AttachmentStore(config[ENV.ATTACHMENTS_BUCKET]);
   const emails = new DynamoEmailStore(doc, table);
-  const events = createEventPublisher({ busName: config[ENV.EVENT_BUS_NAME], mode: config[ENV.EVENT_PUBLISHER], recipientLogging: config[ENV.RECIPIENT_LOGGING] }, emails);
+  const events = createEventPublisher(
+    { busName: config[ENV.EVENT_BUS_NAME], mode: config[ENV.EVENT_PUBLISHER], recipientLogging: config[ENV.RECIPIENT_LOGGING] },
+    emails,
+  );
   const publicApiUrl = config[ENV.PUBLIC_API_URL];
   // Marketing and bulk mail carries RFC 8058 one-click unsubscribe headers and `unsubscribe_url`.
   const unsubscribe = publicApiUrl
-    ? unsubscribeLinks({ baseUrl: publicApiUrl, clock: systemClock, signingKey: createSigningKeySource({ key: config[ENV.UNSUBSCRIBE_SIGNING_KEY], secretArn: config[ENV.UNSUBSCRIBE_SECRET_ARN] }) })
+    ? unsubscribeLinks({
+        baseUrl: publicApiUrl,
+        clock: systemClock,
+        signingKey: createSigningKeySource({ key: config[ENV.UNSUBSCRIBE_SIGNING_KEY], secretArn: config[ENV.UNSUBSCRIBE_SECRET_ARN] }),
+      })
     : undefined;
-  const templateContent = createTemplateContentBuilder({ templates: new DynamoTemplateStore(doc, table), tenants, ...(attachments ? { attachments } : {}), ...(unsubscribe ? { extraVariables: unsubscribe.variables } : {}) });
+  const templateContent = createTemplateContentBuilder({
+    templates: new DynamoTemplateStore(doc, table),
+    tenants,
+    ...(attachments ? { attachments } : {}),
+    ...(unsubscribe ? { extraVariables: unsubscribe.variables } : {}),
+  });
   return {
     emails,
     ...(events ? { events } : {}),

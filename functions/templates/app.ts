@@ -22,7 +22,8 @@ import {
 const MAX_BODY_BYTES = 1_000_000;
 
 /** Publish and render may come without a body. */
-const optionalBody = (event: ApiEvent): unknown => (event.body === undefined || event.body === null || event.body === '' ? {} : jsonBody(event, MAX_BODY_BYTES));
+const optionalBody = (event: ApiEvent): unknown =>
+  event.body === undefined || event.body === null || event.body === '' ? {} : jsonBody(event, MAX_BODY_BYTES);
 
 /** `/templates…`: tenant templates (create, read, list, edit the draft, delete, publish, render a preview). */
 export const makeTemplatesHandler =

@@ -29,13 +29,20 @@ export const makeTrackingHandler =
   async (event: unknown): Promise<TrackingResult> => {
     const parsed = sesEventBridgeEventSchema.safeParse(event);
     if (!parsed.success) {
-      const reason = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+      const reason = parsed.error.issues
+        .slice(0, 3)
+        .map((i) => `${i.path.join('.')}: ${i.message}`)
+        .join('; ');
       logger.error('Unreadable SES event dropped', { reason, id: (event as { id?: unknown })?.id });
       metrics.singleMetric().addDimension('Reason', 'tracking_invalid').addMetric(METRIC.EmailsRejected, 'Count', 1);
       return { kind: 'invalid', reason };
     }
     const outcome = await recordDeliveryEvent(deps, parsed.data);
-    logger.info('SES event recorded', { sesType: parsed.data.detail.eventType, outcome: outcome.kind, ...('emailId' in outcome ? { emailId: outcome.emailId } : {}) });
+    logger.info('SES event recorded', {
+      sesType: parsed.data.detail.eventType,
+      outcome: outcome.kind,
+      ...('emailId' in outcome ? { emailId: outcome.emailId } : {}),
+    });
     if (outcome.kind === 'deferred') throw new EmailNotSentYetError(outcome.emailId, outcome.status);
     return outcome;
   };
@@ -45,7 +52,10 @@ export function createTrackingDeps(env: Record<string, string | undefined>): Rec
   const doc = createDocumentClient();
   const table = config[ENV.TABLE_NAME];
   const emails = new DynamoEmailStore(doc, table);
-  const events = createEventPublisher({ busName: config[ENV.EVENT_BUS_NAME], mode: config[ENV.EVENT_PUBLISHER], recipientLogging: config[ENV.RECIPIENT_LOGGING] }, emails);
+  const events = createEventPublisher(
+    { busName: config[ENV.EVENT_BUS_NAME], mode: config[ENV.EVENT_PUBLISHER], recipientLogging: config[ENV.RECIPIENT_LOGGING] },
+    emails,
+  );
   return { emails, suppressions: new DynamoSuppressionStore(doc, table), clock: systemClock, ...(events ? { events } : {}) };
 }
 

@@ -40,7 +40,11 @@ export const makeUnsubscribeHandler =
       switch (event.routeKey) {
         case 'GET /unsubscribe/{token}': {
           await checkUnsubscribeToken(deps, token);
-          return page(200, 'Unsubscribe', `<p>Stop receiving marketing email from this sender? Transactional messages (receipts, password resets) will still arrive.</p><form method="post" action="${escape(encodeURIComponent(token))}"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Unsubscribe</button></form>`);
+          return page(
+            200,
+            'Unsubscribe',
+            `<p>Stop receiving marketing email from this sender? Transactional messages (receipts, password resets) will still arrive.</p><form method="post" action="${escape(encodeURIComponent(token))}"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Unsubscribe</button></form>`,
+          );
         }
         case 'POST /unsubscribe/{token}': {
           await unsubscribe(deps, token);

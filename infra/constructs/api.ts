@@ -122,10 +122,7 @@ export class Api extends Construct {
       .bindEventBus(props.bus);
     functions.templates.bindTable(props.table, 'readwrite');
     functions.suppressions.bindTable(props.table, 'readwrite');
-    functions.health
-      .bindTable(props.table, 'read')
-      .bindLaneQueues(props.laneQueues, { attributes: true })
-      .bindLaneDlqs(props.laneDlqs, { attributes: true });
+    functions.health.bindTable(props.table, 'read').bindLaneQueues(props.laneQueues, { attributes: true }).bindLaneDlqs(props.laneDlqs, { attributes: true });
     functions.operations
       .bindTable(props.table, 'read')
       .bindLaneQueues(props.laneQueues, { send: true, attributes: true })

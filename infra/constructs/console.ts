@@ -41,7 +41,8 @@ function nagName(node: unknown): string {
 function acknowledgeDeploymentRole(role: IRole): void {
   const stack = Stack.of(role);
   const policy = role.node.tryFindChild('DefaultPolicy') as { document: unknown } | undefined;
-  const statements = ((policy ? stack.resolve(policy.document) : { Statement: [] }) as { Statement: Array<{ Action: string | string[]; Resource: unknown }> }).Statement;
+  const statements = ((policy ? stack.resolve(policy.document) : { Statement: [] }) as { Statement: Array<{ Action: string | string[]; Resource: unknown }> })
+    .Statement;
   const acks: Array<{ id: string; reason: string }> = [
     {
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
@@ -53,7 +54,10 @@ function acknowledgeDeploymentRole(role: IRole): void {
     for (const action of ([] as string[]).concat(st.Action)) {
       if (action.includes('*') && !seen.has(`a:${action}`)) {
         seen.add(`a:${action}`);
-        acks.push({ id: `AwsSolutions-IAM5[Action::${action}]`, reason: `aws-cdk-lib BucketDeployment provider: ${action} is the grant's standard S3 read/write action group, limited to the CDK asset bucket and the console bucket, used only while deploying.` });
+        acks.push({
+          id: `AwsSolutions-IAM5[Action::${action}]`,
+          reason: `aws-cdk-lib BucketDeployment provider: ${action} is the grant's standard S3 read/write action group, limited to the CDK asset bucket and the console bucket, used only while deploying.`,
+        });
       }
     }
     for (const resource of ([] as unknown[]).concat(st.Resource)) {
@@ -62,7 +66,10 @@ function acknowledgeDeploymentRole(role: IRole): void {
         seen.add(`r:${name}`);
         acks.push({
           id: `AwsSolutions-IAM5[Resource::${name}]`,
-          reason: name === '*' ? 'aws-cdk-lib BucketDeployment provider: cloudfront:CreateInvalidation/GetInvalidation do not support resource-level scoping beyond the distribution id in all partitions; it invalidates only index.html and config.json after a deploy.' : `aws-cdk-lib BucketDeployment provider: objects under ${name.replace(/\/\*$/, '')} (the CDK asset bucket or the console bucket) are read/copied by key; object keys are content hashes unknown at synth time.`,
+          reason:
+            name === '*'
+              ? 'aws-cdk-lib BucketDeployment provider: cloudfront:CreateInvalidation/GetInvalidation do not support resource-level scoping beyond the distribution id in all partitions; it invalidates only index.html and config.json after a deploy.'
+              : `aws-cdk-lib BucketDeployment provider: objects under ${name.replace(/\/\*$/, '')} (the CDK asset bucket or the console bucket) are read/copied by key; object keys are content hashes unknown at synth time.`,
         });
       }
     }
@@ -71,7 +78,8 @@ function acknowledgeDeploymentRole(role: IRole): void {
   for (const fn of stack.node.children.filter((c) => c.node.id.startsWith('Custom::CDKBucketDeployment'))) {
     Validations.of(fn).acknowledge({
       id: 'AwsSolutions-L1',
-      reason: 'aws-cdk-lib BucketDeployment provider: runs only during cdk deploy, on the Python runtime aws-cdk-lib pins to match its bundled AWS CLI layer; it serves no traffic.',
+      reason:
+        'aws-cdk-lib BucketDeployment provider: runs only during cdk deploy, on the Python runtime aws-cdk-lib pins to match its bundled AWS CLI layer; it serves no traffic.',
     });
   }
 }
@@ -113,7 +121,8 @@ export class Console extends Construct {
     if (!props.accessLogsBucket) {
       Validations.of(this.bucket).acknowledge({
         id: 'AwsSolutions-S1',
-        reason: 'Holds only the public console build (HTML, JS, CSS); it is read solely by CloudFront through Origin Access Control, so S3 access logs would record nothing but CloudFront fetches.',
+        reason:
+          'Holds only the public console build (HTML, JS, CSS); it is read solely by CloudFront through Origin Access Control, so S3 access logs would record nothing but CloudFront fetches.',
       });
     }
 
@@ -154,10 +163,26 @@ export class Console extends Construct {
     this.url = `https://${this.distribution.distributionDomainName}${CONSOLE.basePath}`;
 
     Validations.of(this.distribution).acknowledge(
-      { id: 'AwsSolutions-CFR1', reason: 'The console is for the operators of this deployment, wherever they are; every API call it makes needs an API key, so geo restriction would add no protection.' },
-      { id: 'AwsSolutions-CFR2', reason: 'Static files only: the distribution serves the console build and has no origin that runs code; the API it calls has its own stage throttling and key authorizer.' },
-      { id: 'AwsSolutions-CFR3', reason: 'Static, public build files; viewer requests carry no data worth auditing (the API key goes only to the API, whose access logs are on). Enable standard logging if your audit policy requires it.' },
-      { id: 'AwsSolutions-CFR4', reason: 'Uses the default *.cloudfront.net certificate, whose viewer TLS policy CloudFront fixes (it cannot be raised without a custom domain and ACM certificate); browsers negotiate TLS 1.2+ anyway.' },
+      {
+        id: 'AwsSolutions-CFR1',
+        reason:
+          'The console is for the operators of this deployment, wherever they are; every API call it makes needs an API key, so geo restriction would add no protection.',
+      },
+      {
+        id: 'AwsSolutions-CFR2',
+        reason:
+          'Static files only: the distribution serves the console build and has no origin that runs code; the API it calls has its own stage throttling and key authorizer.',
+      },
+      {
+        id: 'AwsSolutions-CFR3',
+        reason:
+          'Static, public build files; viewer requests carry no data worth auditing (the API key goes only to the API, whose access logs are on). Enable standard logging if your audit policy requires it.',
+      },
+      {
+        id: 'AwsSolutions-CFR4',
+        reason:
+          'Uses the default *.cloudfront.net certificate, whose viewer TLS policy CloudFront fixes (it cannot be raised without a custom domain and ACM certificate); browsers negotiate TLS 1.2+ anyway.',
+      },
     );
 
     const distDir = props.distDir ?? path.join(REPO_ROOT, CONSOLE.distDir);

@@ -30,7 +30,11 @@ export class Intake extends Construct {
   constructor(scope: Construct, id: string, props: IntakeProps) {
     super(scope, id);
 
-    this.fn = new MailroomFunction(this, 'Function', { name: 'intake', description: 'Mailroom: accepts "Email Requested" events', timeout: Duration.seconds(30) });
+    this.fn = new MailroomFunction(this, 'Function', {
+      name: 'intake',
+      description: 'Mailroom: accepts "Email Requested" events',
+      timeout: Duration.seconds(30),
+    });
     this.fn.bindAcceptEmail(props);
 
     this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', 'the intake rule target');

@@ -125,13 +125,20 @@ export class MailroomFunction extends NodejsFunction {
     this.addEnvironment(envName, table.tableName);
     if (access === 'read') table.grantReadData(this);
     else table.grantReadWriteData(this);
-    acknowledgeWildcardResource(this.role!, `${table.tableArn}/index/*`, 'Table grants cover the table\'s own global secondary indexes (index/*), e.g. gsi1 for newest-first lists; nothing outside this table.');
+    acknowledgeWildcardResource(
+      this.role!,
+      `${table.tableArn}/index/*`,
+      "Table grants cover the table's own global secondary indexes (index/*), e.g. gsi1 for newest-first lists; nothing outside this table.",
+    );
     return this;
   }
 
   /** ENV.LANE_QUEUE_URLS (JSON lane → URL) plus the chosen access on every lane queue. */
   public bindLaneQueues(queues: LaneQueues, access: { send?: boolean; attributes?: boolean }): this {
-    this.addEnvironment(ENV.LANE_QUEUE_URLS, laneJson(this, queues, (q) => q.queueUrl));
+    this.addEnvironment(
+      ENV.LANE_QUEUE_URLS,
+      laneJson(this, queues, (q) => q.queueUrl),
+    );
     for (const queue of Object.values(queues)) {
       if (access.send) queue.grantSendMessages(this);
       if (access.attributes) grantQueueAttributes(this, queue);
@@ -144,7 +151,10 @@ export class MailroomFunction extends NodejsFunction {
    * messages and start/list SQS message move tasks back to the source queues.
    */
   public bindLaneDlqs(dlqs: LaneQueues, access: { attributes?: boolean; redrive?: boolean }): this {
-    this.addEnvironment(ENV.LANE_DLQ_URLS, laneJson(this, dlqs, (q) => q.queueUrl));
+    this.addEnvironment(
+      ENV.LANE_DLQ_URLS,
+      laneJson(this, dlqs, (q) => q.queueUrl),
+    );
     const arns = Object.values(dlqs).map((q) => q.queueArn);
     if (access.attributes || access.redrive) {
       this.addToRolePolicy(new iam.PolicyStatement({ actions: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl'], resources: arns }));
@@ -187,8 +197,17 @@ export class MailroomFunction extends NodejsFunction {
     // Senders only fetch objects by key: s3:GetObject, not grantRead's GetObject*/GetBucket*/List*.
     else if (access === 'read') this.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects('*')] }));
     else bucket.grantReadWrite(this);
-    acknowledgeWildcardResource(this.role!, bucket.arnForObjects('*'), 'Attachment objects are keyed per email under this one bucket; the grant covers objects of the attachments bucket only.');
-    if (access !== 'read') acknowledgeWildcardAction(this.role!, 's3:Abort*', 's3:AbortMultipartUpload (CDK grantPut) so a failed multipart attachment upload can be cleaned up; limited to the attachments bucket.');
+    acknowledgeWildcardResource(
+      this.role!,
+      bucket.arnForObjects('*'),
+      'Attachment objects are keyed per email under this one bucket; the grant covers objects of the attachments bucket only.',
+    );
+    if (access !== 'read')
+      acknowledgeWildcardAction(
+        this.role!,
+        's3:Abort*',
+        's3:AbortMultipartUpload (CDK grantPut) so a failed multipart attachment upload can be cleaned up; limited to the attachments bucket.',
+      );
     return this;
   }
 
@@ -209,14 +228,21 @@ export class MailroomFunction extends NodejsFunction {
     this.addEnvironment(ENV.SCHEDULE_GROUP, binding.scheduleGroupName);
     this.addEnvironment(ENV.SCHEDULER_ROLE_ARN, binding.role.roleArn);
     this.addEnvironment(ENV.SCHEDULER_DLQ_ARN, binding.deadLetterQueue.queueArn);
-    this.addEnvironment(ENV.LANE_QUEUE_ARNS, laneJson(this, binding.laneQueues, (q) => q.queueArn));
+    this.addEnvironment(
+      ENV.LANE_QUEUE_ARNS,
+      laneJson(this, binding.laneQueues, (q) => q.queueArn),
+    );
     this.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule'],
         resources: [schedulesArn],
       }),
     );
-    acknowledgeWildcardResource(this.role!, schedulesArn, 'Schedules are created per email with generated names; the grant is limited to Mailroom\'s own schedule group.');
+    acknowledgeWildcardResource(
+      this.role!,
+      schedulesArn,
+      "Schedules are created per email with generated names; the grant is limited to Mailroom's own schedule group.",
+    );
     this.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['iam:PassRole'],

@@ -144,8 +144,20 @@ export class Observability extends Construct {
       });
     }
 
-    const bounceRate = new cloudwatch.Metric({ namespace: 'AWS/SES', metricName: 'Reputation.BounceRate', statistic: 'Maximum', period: Duration.minutes(15), label: 'Bounce rate' });
-    const complaintRate = new cloudwatch.Metric({ namespace: 'AWS/SES', metricName: 'Reputation.ComplaintRate', statistic: 'Maximum', period: Duration.minutes(15), label: 'Complaint rate' });
+    const bounceRate = new cloudwatch.Metric({
+      namespace: 'AWS/SES',
+      metricName: 'Reputation.BounceRate',
+      statistic: 'Maximum',
+      period: Duration.minutes(15),
+      label: 'Bounce rate',
+    });
+    const complaintRate = new cloudwatch.Metric({
+      namespace: 'AWS/SES',
+      metricName: 'Reputation.ComplaintRate',
+      statistic: 'Maximum',
+      period: Duration.minutes(15),
+      label: 'Complaint rate',
+    });
     alarm('SesBounceRateAlarm', {
       alarmDescription: `SES account bounce rate above 4 % (review at 5 %). Runbook: ${runbook(RUNBOOK.bounceRate)}`,
       metric: bounceRate,
@@ -208,8 +220,14 @@ export class Observability extends Construct {
     this.dashboard.addWidgets(
       graph(
         'Lane depth (visible messages)',
-        lanes.map((l) => props.laneQueues[l.name].metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum', label: l.name })),
-        { right: lanes.map((l) => props.laneDlqs[l.name].metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum', label: `${l.name} DLQ` })) },
+        lanes.map((l) =>
+          props.laneQueues[l.name].metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum', label: l.name }),
+        ),
+        {
+          right: lanes.map((l) =>
+            props.laneDlqs[l.name].metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum', label: `${l.name} DLQ` }),
+          ),
+        },
       ),
       graph(
         'Lane oldest message age (s)',
@@ -224,7 +242,10 @@ export class Observability extends Construct {
       graph('EmailsSent by provider', [customSearch('EmailsSent', 'Sum', 'Provider')]),
       graph('Provider fallbacks by reason', [customSearch('ProviderFallbacks', 'Sum', 'Reason')]),
     );
-    this.dashboard.addWidgets(graph('SendLatency (ms) p50 / p90 / p99', percentiles('SendLatency')), graph('TimeToSend (ms) p50 / p90 / p99', percentiles('TimeToSend')));
+    this.dashboard.addWidgets(
+      graph('SendLatency (ms) p50 / p90 / p99', percentiles('SendLatency')),
+      graph('TimeToSend (ms) p50 / p90 / p99', percentiles('TimeToSend')),
+    );
     this.dashboard.addWidgets(
       graph('SES reputation', [bounceRate, complaintRate], {
         leftAnnotations: [

@@ -92,7 +92,14 @@ function webhooks(scope: Construct): WebhookSetting[] {
   return raw.map((entry: unknown, i) => {
     const w = entry as Partial<Record<keyof WebhookSetting, unknown>>;
     const { tenant, url, apiKeySecretArn, apiKeyHeader } = w;
-    if (typeof tenant !== 'string' || !tenant || typeof url !== 'string' || !url.startsWith('https://') || typeof apiKeySecretArn !== 'string' || !apiKeySecretArn.startsWith('arn:')) {
+    if (
+      typeof tenant !== 'string' ||
+      !tenant ||
+      typeof url !== 'string' ||
+      !url.startsWith('https://') ||
+      typeof apiKeySecretArn !== 'string' ||
+      !apiKeySecretArn.startsWith('arn:')
+    ) {
       throw new SettingsError(`context 'webhooks[${i}]' needs tenant, an https url and an apiKeySecretArn`);
     }
     if (apiKeyHeader !== undefined && typeof apiKeyHeader !== 'string') throw new SettingsError(`context 'webhooks[${i}].apiKeyHeader' must be a string`);

@@ -158,12 +158,17 @@ export async function startLocalApi(options: LocalApiOptions): Promise<{ url: st
         // Like API Gateway with an identity source: no Authorization header, no authorizer call.
         if (!headers.authorization) return send(res, 401, { 'content-type': 'application/json' }, JSON.stringify({ message: 'Unauthorized' }));
         const authorizer = options.functions.authorizer!;
-        const auth = await authorizations.get(headers.authorization, () => authorizer({ type: 'REQUEST', routeKey: event.routeKey, headers, requestContext: event.requestContext }, lambdaContext('authorizer')));
+        const auth = await authorizations.get(headers.authorization, () =>
+          authorizer({ type: 'REQUEST', routeKey: event.routeKey, headers, requestContext: event.requestContext }, lambdaContext('authorizer')),
+        );
         if (!auth?.isAuthorized) return send(res, 403, { 'content-type': 'application/json' }, JSON.stringify({ message: 'Forbidden' }));
         event.requestContext.authorizer = { lambda: auth.context ?? {} };
       }
       const result = await options.functions[r.fn]!(event, lambdaContext(r.fn));
-      const out = typeof result === 'object' && result && 'statusCode' in result ? result : { statusCode: 200, body: JSON.stringify(result), headers: { 'content-type': 'application/json' } };
+      const out =
+        typeof result === 'object' && result && 'statusCode' in result
+          ? result
+          : { statusCode: 200, body: JSON.stringify(result), headers: { 'content-type': 'application/json' } };
       const responseBody = out.isBase64Encoded ? Buffer.from(out.body ?? '', 'base64') : (out.body ?? '');
       send(res, out.statusCode, { ...(out.headers ?? {}), 'x-request-id': requestId }, responseBody);
     } catch (error) {

@@ -52,7 +52,8 @@ export interface LanePoller {
 }
 
 /** Sender invocations a lane runs at once locally: its MaximumConcurrency, bounded for a laptop. */
-export const localLaneConcurrency = (lane: LaneSettings, workers: number = LOCAL_LANE_WORKERS): number => Math.max(1, Math.min(lane.maxConcurrency, Math.floor(workers)));
+export const localLaneConcurrency = (lane: LaneSettings, workers: number = LOCAL_LANE_WORKERS): number =>
+  Math.max(1, Math.min(lane.maxConcurrency, Math.floor(workers)));
 
 /** SQS messages as Lambda's event source mapping hands them to a function. */
 export function toRecords(messages: readonly Message[], queueArn: string, senderId = 'local'): SQSRecord[] {
@@ -130,13 +131,16 @@ export function startLanePoller(options: LanePollerOptions): LanePoller {
     let started = false;
     try {
       // The slot is taken in the same synchronous step that finds it free: two waiters woken together cannot both take it.
-      await until(() => {
-        if (paused) return true;
-        if (invoking[lane.name] >= concurrency[lane.name] || !higherLanesIdle(lane)) return false;
-        invoking[lane.name]++;
-        started = true;
-        return true;
-      }, receivedAt + visibilityMs / 2);
+      await until(
+        () => {
+          if (paused) return true;
+          if (invoking[lane.name] >= concurrency[lane.name] || !higherLanesIdle(lane)) return false;
+          invoking[lane.name]++;
+          started = true;
+          return true;
+        },
+        receivedAt + visibilityMs / 2,
+      );
       // Stopped before it started: the messages come back after their visibility timeout.
       if (!running) return;
       if (!started) {

@@ -135,20 +135,39 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
 
     const functions = Object.fromEntries(Object.entries(API_FUNCTIONS).map(([name, create]) => [name, create!(env)]));
-    const api = await startLocalApi({ port: options.apiPort ?? 0, functions, ...(options.authorizerCacheSeconds !== undefined ? { authorizerCacheSeconds: options.authorizerCacheSeconds } : {}), staticHandler: consoleStaticHandler(options.consoleDir ? { distDir: options.consoleDir } : {}) });
+    const api = await startLocalApi({
+      port: options.apiPort ?? 0,
+      functions,
+      ...(options.authorizerCacheSeconds !== undefined ? { authorizerCacheSeconds: options.authorizerCacheSeconds } : {}),
+      staticHandler: consoleStaticHandler(options.consoleDir ? { distDir: options.consoleDir } : {}),
+    });
     stops.unshift(() => api.stop());
     env[ENV.PUBLIC_API_URL] = api.url;
 
-    const senders = Object.fromEntries(LANE_NAMES.map((lane) => [lane, createLaneSender({ ...env, [ENV.LANE]: lane }, lane, options.senderOverrides)])) as Record<Lane, any>;
+    const senders = Object.fromEntries(
+      LANE_NAMES.map((lane) => [lane, createLaneSender({ ...env, [ENV.LANE]: lane }, lane, options.senderOverrides)]),
+    ) as Record<Lane, any>;
     let poller: LanePoller | undefined;
     if (options.pollLanes !== false) {
-      poller = startLanePoller({ sqs, queueUrls: queues.queueUrls, queueArns: queues.queueArns, senders, workers: options.workers ?? 4, ...(options.laneVisibilitySeconds !== undefined ? { visibilityTimeoutSeconds: options.laneVisibilitySeconds } : {}), onError: (e) => console.error('[local lanes]', redactAddressesIn(String((e as Error)?.stack ?? e))) });
+      poller = startLanePoller({
+        sqs,
+        queueUrls: queues.queueUrls,
+        queueArns: queues.queueArns,
+        senders,
+        workers: options.workers ?? 4,
+        ...(options.laneVisibilitySeconds !== undefined ? { visibilityTimeoutSeconds: options.laneVisibilitySeconds } : {}),
+        onError: (e) => console.error('[local lanes]', redactAddressesIn(String((e as Error)?.stack ?? e))),
+      });
       stops.unshift(() => poller!.stop());
     }
     let scheduler: LocalSchedulerLoop | undefined;
     if (options.runScheduler !== false) {
       // Fires what fell due while local mode was down at once, then every 250 ms.
-      scheduler = startLocalSchedulerLoop({ scheduler: new DynamoLocalScheduler(doc, names.table), queue: new SqsLaneQueue(sqs, queues.queueUrls), onError: (e) => console.error('[local scheduler]', redactAddressesIn(String((e as Error)?.stack ?? e))) });
+      scheduler = startLocalSchedulerLoop({
+        scheduler: new DynamoLocalScheduler(doc, names.table),
+        queue: new SqsLaneQueue(sqs, queues.queueUrls),
+        onError: (e) => console.error('[local scheduler]', redactAddressesIn(String((e as Error)?.stack ?? e))),
+      });
       stops.unshift(() => scheduler!.stop());
     }
 
@@ -162,7 +181,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
     const tenantId = options.seed?.tenantId ?? 'local';
     const from = options.seed?.from ?? 'Mailroom <hello@example.com>';
-    const { apiKey } = await createTenant(tenantId, { allowedSenders: options.seed?.allowedSenders ?? ['example.com'], name: 'Local tenant', baseUrl: 'https://app.example.com' });
+    const { apiKey } = await createTenant(tenantId, {
+      allowedSenders: options.seed?.allowedSenders ?? ['example.com'],
+      name: 'Local tenant',
+      baseUrl: 'https://app.example.com',
+    });
 
     return {
       apiUrl: api.url,
@@ -204,7 +227,12 @@ export function writeLocalInfo(path: string, stack: LocalStack): void {
         sesInboxUrl: stack.sesInboxUrl,
         smtpInboxUrl: stack.smtpInboxUrl,
         tenantId: stack.tenantId,
-        endpoints: { dynamodb: stack.emulators.dynamodbEndpoint, sqs: stack.emulators.sqsEndpoint, ses: stack.emulators.sesEndpoint, smtp: stack.emulators.smtpUrl },
+        endpoints: {
+          dynamodb: stack.emulators.dynamodbEndpoint,
+          sqs: stack.emulators.sqsEndpoint,
+          ses: stack.emulators.sesEndpoint,
+          smtp: stack.emulators.smtpUrl,
+        },
         env: stack.env,
       },
       null,

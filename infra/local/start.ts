@@ -4,6 +4,8 @@
  * MAILROOM_AUTHORIZER_CACHE_SECONDS (AUTHORIZER_CACHE_SECONDS, 0 = none) and MAILROOM_LANE_WORKERS (4)
  * tune the API Gateway and event source mapping stand-ins.
  */
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { AUTHORIZER_CACHE_SECONDS } from '../definitions';
 import { startLocalStack, writeLocalInfo } from './stack';
 
@@ -29,7 +31,10 @@ const whole = (name: string, fallback: number, min: number, max: number) => {
   return n;
 };
 
-const infoPath = '.mailroom/local.json';
+// Every path is absolute before it reaches a child process: DynamoDB Local runs inside its package folder.
+const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
+const infoPath = resolve(projectRoot, '.mailroom/local.json');
+const dataDir = resolve(projectRoot, process.env.MAILROOM_DATA_DIR || '.mailroom/data');
 const stack = await startLocalStack({
   apiPort: port('MAILROOM_API_PORT', 3000),
   ports: {
@@ -39,7 +44,7 @@ const stack = await startLocalStack({
     smtp: port('MAILROOM_SMTP_PORT', 1025),
     smtpWeb: port('MAILROOM_SMTP_WEB_PORT', 1080),
   },
-  dataDir: process.env.MAILROOM_DATA_DIR ?? '.mailroom/data',
+  dataDir,
   logLevel: process.env.MAILROOM_LOG_LEVEL ?? 'WARN',
   authorizerCacheSeconds: whole('MAILROOM_AUTHORIZER_CACHE_SECONDS', AUTHORIZER_CACHE_SECONDS, 0, 3_600),
   workers: whole('MAILROOM_LANE_WORKERS', 4, 1, 50),
@@ -59,6 +64,7 @@ Mailroom is running locally.
   SMTP inbox    ${stack.smtpInboxUrl}   (fallback sink)
   Console       ${stack.apiUrl}/console/   (sign in with the API key)
 
+  Data kept in  ${dataDir}
   Written to ${infoPath}. Try:
   curl -X POST ${stack.apiUrl}/emails -H "Authorization: Bearer ${stack.apiKey}" -H "Content-Type: application/json" \\
     -d '{"from":"${stack.from.replace(/"/g, '')}","to":"you@example.org","subject":"Hello","html":"<p>It works</p>"}'

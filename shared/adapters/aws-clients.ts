@@ -28,7 +28,12 @@ export function createDocumentClient(client: DynamoDBClient = createDynamoClient
 export function createSqsClient(): SQSClient {
   // fauxqs queue URLs use sqs.<region>.localhost, which does not resolve on Linux; the
   // regional endpoint (or AWS_ENDPOINT_URL_SQS) is right everywhere.
-  return traced(new SQSClient({ useQueueUrlAsEndpoint: false, requestHandler: new NodeHttpHandler({ connectionTimeout: 2_000, requestTimeout: 5_000, throwOnRequestTimeout: true }) }));
+  return traced(
+    new SQSClient({
+      useQueueUrlAsEndpoint: false,
+      requestHandler: new NodeHttpHandler({ connectionTimeout: 2_000, requestTimeout: 5_000, throwOnRequestTimeout: true }),
+    }),
+  );
 }
 
 /**

@@ -29,7 +29,11 @@ export class BufferedEventPublisher implements EventPublisher {
     try {
       await this.inner.publish(events);
     } catch (error) {
-      logger.warn('Could not publish status events', { count: events.length, detailTypes: [...new Set(events.map((e) => e.detailType))], error: (error as Error).message });
+      logger.warn('Could not publish status events', {
+        count: events.length,
+        detailTypes: [...new Set(events.map((e) => e.detailType))],
+        error: (error as Error).message,
+      });
     }
   }
 }

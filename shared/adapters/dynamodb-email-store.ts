@@ -51,19 +51,20 @@ export class DynamoEmailStore implements EmailStore {
   ) {}
 
   async create(email: EmailRecord): Promise<void> {
-    await this.doc.send(
-      new PutCommand({ TableName: this.tableName, Item: toItem(email), ConditionExpression: 'attribute_not_exists(pk)' }),
-    );
+    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: toItem(email), ConditionExpression: 'attribute_not_exists(pk)' }));
   }
 
   async createMany(emails: readonly EmailRecord[]): Promise<{ failedIds: string[] }> {
     const failedIds: string[] = [];
     for (let i = 0; i < emails.length; i += 25) {
       const chunk = emails.slice(i, i + 25);
-      const unprocessed = await withBatchRetry(chunk.map((e) => ({ PutRequest: { Item: toItem(e) } })), async (requests) => {
-        const out = await this.doc.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }));
-        return (out.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
-      });
+      const unprocessed = await withBatchRetry(
+        chunk.map((e) => ({ PutRequest: { Item: toItem(e) } })),
+        async (requests) => {
+          const out = await this.doc.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }));
+          return (out.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
+        },
+      );
       for (const r of unprocessed) failedIds.push(String((r.PutRequest?.Item as { id: string }).id));
     }
     return { failedIds };
@@ -151,7 +152,13 @@ export class DynamoEmailStore implements EmailStore {
     const settled: PromiseSettledResult<ClaimResult>[] = [];
     for (const [i, result] of results.entries()) {
       if (result) settled.push({ status: 'fulfilled', value: result });
-      else settled.push(await this.claim(inputs[i]!.id, inputs[i]!).then((value) => ({ status: 'fulfilled' as const, value }), (reason: unknown) => ({ status: 'rejected' as const, reason })));
+      else
+        settled.push(
+          await this.claim(inputs[i]!.id, inputs[i]!).then(
+            (value) => ({ status: 'fulfilled' as const, value }),
+            (reason: unknown) => ({ status: 'rejected' as const, reason }),
+          ),
+        );
     }
     return settled;
   }
@@ -163,7 +170,18 @@ export class DynamoEmailStore implements EmailStore {
       Statement:
         `UPDATE "${this.tableName}" SET "status" = ? SET "leaseUntil" = ? SET "claimToken" = ? SET "updatedAt" = ?` +
         ` WHERE "pk" = ? AND "sk" = ? AND "scheduleVersion" = ? AND ("status" IN [${claimable}] OR ("status" = ? AND "leaseUntil" < ?))`,
-      Parameters: ['sending', nowSec + input.leaseSeconds, input.token, input.now.toISOString(), emailKey(input.id).pk, emailKey(input.id).sk, input.scheduleVersion, ...CLAIMABLE, 'sending', nowSec],
+      Parameters: [
+        'sending',
+        nowSec + input.leaseSeconds,
+        input.token,
+        input.now.toISOString(),
+        emailKey(input.id).pk,
+        emailKey(input.id).sk,
+        input.scheduleVersion,
+        ...CLAIMABLE,
+        'sending',
+        nowSec,
+      ],
     };
   }
 

@@ -70,7 +70,9 @@ export class DynamoRateLimiter implements RateLimiter {
     if (hasRateLimit(limits) || limits.emailsPerDay > 0) await this.takeTokens(tenantId, count, limits, now);
     if (options.sender && limits.perSenderHourlyCap > 0) {
       const sender = options.sender;
-      await this.countWindow(senderCapKey(tenantId, sender, utcHour(now)), count, limits.perSenderHourlyCap, now, 2 * 3_600, (used) => senderCapError(sender, limits.perSenderHourlyCap, used, count, now));
+      await this.countWindow(senderCapKey(tenantId, sender, utcHour(now)), count, limits.perSenderHourlyCap, now, 2 * 3_600, (used) =>
+        senderCapError(sender, limits.perSenderHourlyCap, used, count, now),
+      );
     }
   }
 
@@ -103,7 +105,11 @@ export class DynamoRateLimiter implements RateLimiter {
       const tatPart = !rate
         ? { set: 'SET expiresAt = :ttl', condition: '', values: {} }
         : busy
-          ? { set: 'SET tat = tat + :inc, expiresAt = :ttl', condition: '(tat > :now AND tat <= :allowAt)', values: { ':inc': inc, ':now': now, ':allowAt': latest } }
+          ? {
+              set: 'SET tat = tat + :inc, expiresAt = :ttl',
+              condition: '(tat > :now AND tat <= :allowAt)',
+              values: { ':inc': inc, ':now': now, ':allowAt': latest },
+            }
           : { set: 'SET tat = :next, expiresAt = :ttl', condition: '(attribute_not_exists(tat) OR tat <= :now)', values: { ':next': now + inc, ':now': now } };
       const condition = tatPart.condition ? `${tatPart.condition}${quotaCondition}` : quotaCondition.replace(/^ AND /, '');
       try {
@@ -142,7 +148,14 @@ export class DynamoRateLimiter implements RateLimiter {
     throw rateLimitError({ ...describe(limits, Math.max(known ?? now, now), now, false), retryAfterSeconds: 1 }, count);
   }
 
-  private async countWindow(key: { pk: string; sk: string }, count: number, limit: number, now: number, ttlSeconds: number, refuse: (used: number) => Error): Promise<void> {
+  private async countWindow(
+    key: { pk: string; sk: string },
+    count: number,
+    limit: number,
+    now: number,
+    ttlSeconds: number,
+    refuse: (used: number) => Error,
+  ): Promise<void> {
     if (count > limit) throw refuse(0);
     try {
       await this.doc.send(

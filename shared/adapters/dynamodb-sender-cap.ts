@@ -2,7 +2,10 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SenderCap } from '#shared/ports/index';
 
-export const sentCapKey = (tenantId: string, sender: string, at: Date) => ({ pk: `CAP#${tenantId}#${sender.toLowerCase()}#${at.toISOString().slice(0, 13)}`, sk: 'SENT' });
+export const sentCapKey = (tenantId: string, sender: string, at: Date) => ({
+  pk: `CAP#${tenantId}#${sender.toLowerCase()}#${at.toISOString().slice(0, 13)}`,
+  sk: 'SENT',
+});
 
 /** Counter items outlive their hour by a day (TTL), for inspection. */
 const KEEP_SECONDS = 25 * 3600;

@@ -83,7 +83,11 @@ export class DynamoSuppressionStore implements SuppressionStore {
     for (let i = 0; i < all.length; i += 100) {
       const keys = all.slice(i, i + 100).map((w) => suppressionKey(w.tenantId, w.address));
       const left = await withBatchRetry(keys, async (batch) => {
-        const out = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: batch, ProjectionExpression: 'pk, address, #scope', ExpressionAttributeNames: { '#scope': 'scope' } } } }));
+        const out = await this.doc.send(
+          new BatchGetCommand({
+            RequestItems: { [this.tableName]: { Keys: batch, ProjectionExpression: 'pk, address, #scope', ExpressionAttributeNames: { '#scope': 'scope' } } },
+          }),
+        );
         for (const item of out.Responses?.[this.tableName] ?? []) {
           const s = item as Pick<Suppression, 'address' | 'scope'> & { pk: string };
           found.set(keyOf(s.pk.slice('TENANT#'.length), s.address), s);

@@ -43,7 +43,8 @@ export class DynamoTemplateStore implements TemplateStore {
         }),
       );
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new ConflictError(`A template with id "${template.id}" already exists.`, 'invalid_state', { cause: error });
+      if (error instanceof ConditionalCheckFailedException)
+        throw new ConflictError(`A template with id "${template.id}" already exists.`, 'invalid_state', { cause: error });
       throw error;
     }
   }
@@ -94,7 +95,9 @@ export class DynamoTemplateStore implements TemplateStore {
 
   async delete(tenantId: string, id: string): Promise<boolean> {
     try {
-      await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: pk(tenantId), sk: draftSk(id) }, ConditionExpression: 'attribute_exists(pk)' }));
+      await this.doc.send(
+        new DeleteCommand({ TableName: this.tableName, Key: { pk: pk(tenantId), sk: draftSk(id) }, ConditionExpression: 'attribute_exists(pk)' }),
+      );
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;

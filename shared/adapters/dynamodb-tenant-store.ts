@@ -26,7 +26,13 @@ export class DynamoApiKeyStore implements ApiKeyStore {
     await this.doc.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { pk: `APIKEY#${record.hash}`, sk: 'APIKEY', gsi1pk: `TENANT#${record.tenantId}`, gsi1sk: `APIKEY#${record.createdAt}#${record.hash}`, ...record },
+        Item: {
+          pk: `APIKEY#${record.hash}`,
+          sk: 'APIKEY',
+          gsi1pk: `TENANT#${record.tenantId}`,
+          gsi1sk: `APIKEY#${record.createdAt}#${record.hash}`,
+          ...record,
+        },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );

@@ -65,7 +65,8 @@ export class LocalEventPublisher implements EventPublisher {
       const time = new Date().toISOString();
       this.published.push({ detailType: e.detailType, detail, time });
       this.print(`[mailroom events] ${e.detailType} ${JSON.stringify(detail)}`);
-      if (typeof detail.id === 'string') await this.emails?.appendEvent(detail.id, { type: 'event_published', at: time, detail: { detail_type: e.detailType } });
+      if (typeof detail.id === 'string')
+        await this.emails?.appendEvent(detail.id, { type: 'event_published', at: time, detail: { detail_type: e.detailType } });
     }
   }
 }

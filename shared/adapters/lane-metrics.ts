@@ -5,7 +5,10 @@ import { CloudWatchLaneMetrics } from './cloudwatch-lane-metrics';
 import { TableLaneMetrics } from './table-lane-metrics';
 
 /** The lane metrics source named by ENV.LANE_METRICS: CloudWatch (AWS), the table (local mode) or none. */
-export function createLaneMetrics(source: 'cloudwatch' | 'table' | 'none', config: { table: string; queueUrls: Partial<Record<Lane, string>> }): LaneMetrics | undefined {
+export function createLaneMetrics(
+  source: 'cloudwatch' | 'table' | 'none',
+  config: { table: string; queueUrls: Partial<Record<Lane, string>> },
+): LaneMetrics | undefined {
   if (source === 'cloudwatch') return new CloudWatchLaneMetrics(createCloudWatchClient(), config.queueUrls);
   if (source === 'table') return new TableLaneMetrics(createDocumentClient(), config.table);
   return undefined;

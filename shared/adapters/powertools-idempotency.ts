@@ -1,9 +1,4 @@
-import {
-  IdempotencyAlreadyInProgressError,
-  IdempotencyConfig,
-  IdempotencyValidationError,
-  makeIdempotent,
-} from '@aws-lambda-powertools/idempotency';
+import { IdempotencyAlreadyInProgressError, IdempotencyConfig, IdempotencyValidationError, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { CachePersistenceLayer } from '@aws-lambda-powertools/idempotency/cache';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
@@ -48,10 +43,18 @@ export class PowertoolsIdempotency implements IdempotencyGuard {
       return (await this.idempotent({ key, payload }, work)) as T;
     } catch (error) {
       if (error instanceof IdempotencyValidationError) {
-        throw new ConflictError('This idempotency key has already been used on a request that had a different payload. Retrying this request is useless without changing the idempotency key or payload.', 'invalid_idempotent_request', { cause: error });
+        throw new ConflictError(
+          'This idempotency key has already been used on a request that had a different payload. Retrying this request is useless without changing the idempotency key or payload.',
+          'invalid_idempotent_request',
+          { cause: error },
+        );
       }
       if (error instanceof IdempotencyAlreadyInProgressError) {
-        throw new ConflictError('Another request with the same idempotency key is still being processed. Try again in a moment.', 'concurrent_idempotent_requests', { cause: error });
+        throw new ConflictError(
+          'Another request with the same idempotency key is still being processed. Try again in a moment.',
+          'concurrent_idempotent_requests',
+          { cause: error },
+        );
       }
       const cause = (error as { cause?: unknown }).cause;
       throw cause instanceof Error && error instanceof Error && error.name === 'IdempotencyUnknownError' ? cause : error;

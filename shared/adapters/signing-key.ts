@@ -11,9 +11,10 @@ export function createSigningKeySource(config: { key?: string; secretArn?: strin
     return async () => key;
   }
   const arn = config.secretArn;
-  if (!arn) return async () => {
-    throw new Error('No unsubscribe signing key is configured (MAILROOM_UNSUBSCRIBE_SECRET_ARN or MAILROOM_UNSUBSCRIBE_SIGNING_KEY)');
-  };
+  if (!arn)
+    return async () => {
+      throw new Error('No unsubscribe signing key is configured (MAILROOM_UNSUBSCRIBE_SECRET_ARN or MAILROOM_UNSUBSCRIBE_SIGNING_KEY)');
+    };
   let cached: Promise<string> | undefined;
   return () => {
     cached ??= (client ?? createSecretsClient())

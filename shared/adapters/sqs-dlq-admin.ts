@@ -104,16 +104,23 @@ export class SqsDlqAdmin implements DlqAdmin {
       const sent = await this.sqs.send(
         new SendMessageBatchCommand({
           QueueUrl: to,
-          Entries: messages.map((m, i) => ({ Id: String(i), MessageBody: m.Body ?? '', ...(m.MessageAttributes ? { MessageAttributes: m.MessageAttributes } : {}) })),
+          Entries: messages.map((m, i) => ({
+            Id: String(i),
+            MessageBody: m.Body ?? '',
+            ...(m.MessageAttributes ? { MessageAttributes: m.MessageAttributes } : {}),
+          })),
         }),
       );
       const ok = new Set((sent.Successful ?? []).map((s) => s.Id));
       const done = messages.filter((_, i) => ok.has(String(i)));
       if (done.length) {
-        await this.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: from, Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+        await this.sqs.send(
+          new DeleteMessageBatchCommand({ QueueUrl: from, Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }),
+        );
       }
       moved += done.length;
-      if (done.length < messages.length) throw new Error(`Could not move ${messages.length - done.length} message(s) back to the ${lane} queue; run redrive again`);
+      if (done.length < messages.length)
+        throw new Error(`Could not move ${messages.length - done.length} message(s) back to the ${lane} queue; run redrive again`);
     }
   }
 }

@@ -1,10 +1,4 @@
-import {
-  ChangeMessageVisibilityCommand,
-  GetQueueAttributesCommand,
-  SendMessageBatchCommand,
-  SendMessageCommand,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, GetQueueAttributesCommand, SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Lane } from '#shared/config/lanes';
 import type { LaneMessage } from '#shared/domain/email';
 import type { EnqueueOptions, LaneQueue, LaneStats, QueuedMessage } from '#shared/ports/index';
@@ -82,7 +76,10 @@ export class SqsLaneQueue implements LaneQueue {
           }),
         )
       ).Attributes ?? {};
-    const [queue, dlq] = await Promise.all([attrs(this.url(lane)), this.dlqUrls[lane] ? attrs(this.url(lane, true)) : Promise.resolve({} as Record<string, string>)]);
+    const [queue, dlq] = await Promise.all([
+      attrs(this.url(lane)),
+      this.dlqUrls[lane] ? attrs(this.url(lane, true)) : Promise.resolve({} as Record<string, string>),
+    ]);
     return {
       depth: Number(queue.ApproximateNumberOfMessages ?? 0),
       inFlight: Number(queue.ApproximateNumberOfMessagesNotVisible ?? 0),

@@ -37,6 +37,8 @@ export class TableLaneMetrics implements LaneMetrics {
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey);
-    return Object.fromEntries(lanes.map((l) => [l, { oldestAgeSeconds: null, sentLastHour: counts.get(l)!.sent, failedLastHour: counts.get(l)!.failed }])) as Record<Lane, LaneMetricsSnapshot>;
+    return Object.fromEntries(
+      lanes.map((l) => [l, { oldestAgeSeconds: null, sentLastHour: counts.get(l)!.sent, failedLastHour: counts.get(l)!.failed }]),
+    ) as Record<Lane, LaneMetricsSnapshot>;
   }
 }

@@ -108,7 +108,11 @@ export const ingestEnvSchema = z.object({
   [ENV.LANE_QUEUE_URLS]: laneMap,
   [ENV.DEFAULT_RETENTION_DAYS]: z.coerce.number().int().positive().default(30),
   // API Gateway's own payload limit; attachments sent as base64 `content` need the room.
-  [ENV.MAX_BODY_BYTES]: z.coerce.number().int().positive().default(10 * 1024 * 1024),
+  [ENV.MAX_BODY_BYTES]: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(10 * 1024 * 1024),
   /** Attachment bytes (S3); without it a request with attachments is refused. */
   [ENV.ATTACHMENTS_BUCKET]: z.string().min(1).optional(),
 });

@@ -19,7 +19,11 @@ export class MailroomError extends Error {
 }
 
 export class ValidationError extends MailroomError {
-  constructor(message: string, code: 'validation_error' | 'missing_required_field' | 'invalid_scheduled_at' | 'invalid_attachment' | 'invalid_template' = 'validation_error', options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    code: 'validation_error' | 'missing_required_field' | 'invalid_scheduled_at' | 'invalid_attachment' | 'invalid_template' = 'validation_error',
+    options?: { cause?: unknown },
+  ) {
     super(message, 422, code, options);
     this.name = 'ValidationError';
   }
@@ -69,7 +73,11 @@ export class NotFoundError extends MailroomError {
 }
 
 export class ConflictError extends MailroomError {
-  constructor(message: string, code: 'invalid_idempotent_request' | 'concurrent_idempotent_requests' | 'invalid_state' = 'invalid_state', options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    code: 'invalid_idempotent_request' | 'concurrent_idempotent_requests' | 'invalid_state' = 'invalid_state',
+    options?: { cause?: unknown },
+  ) {
     super(message, 409, code, options);
     this.name = 'ConflictError';
   }

@@ -115,7 +115,9 @@ function addresses(field: string, value: string | string[] | undefined): string[
     const parsed = parseAddress(raw);
     if (!parsed) {
       const where = Array.isArray(value) ? `${field}[${i}]` : field;
-      throw new ValidationError(`Invalid \`${where}\` field. The email address needs to follow the \`email@example.com\` or \`Name <email@example.com>\` format.`);
+      throw new ValidationError(
+        `Invalid \`${where}\` field. The email address needs to follow the \`email@example.com\` or \`Name <email@example.com>\` format.`,
+      );
     }
     return parsed.formatted;
   });

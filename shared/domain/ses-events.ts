@@ -18,9 +18,25 @@ const sesMail = z.looseObject({
   tags: z.record(z.string(), z.array(z.string())).default({}),
 });
 
-const recipient = z.looseObject({ emailAddress: z.string(), status: z.string().optional(), diagnosticCode: z.string().optional(), action: z.string().optional() });
+const recipient = z.looseObject({
+  emailAddress: z.string(),
+  status: z.string().optional(),
+  diagnosticCode: z.string().optional(),
+  action: z.string().optional(),
+});
 
-export const SES_EVENT_TYPES = ['Send', 'Delivery', 'DeliveryDelay', 'Bounce', 'Complaint', 'Reject', 'Rendering Failure', 'Open', 'Click', 'Subscription'] as const;
+export const SES_EVENT_TYPES = [
+  'Send',
+  'Delivery',
+  'DeliveryDelay',
+  'Bounce',
+  'Complaint',
+  'Reject',
+  'Rendering Failure',
+  'Open',
+  'Click',
+  'Subscription',
+] as const;
 export type SesEventType = (typeof SES_EVENT_TYPES)[number];
 
 /** The SES event record (EventBridge `detail`). */
@@ -29,7 +45,14 @@ export const sesEventRecordSchema = z.looseObject({
   mail: sesMail,
   send: z.looseObject({}).optional(),
   delivery: z.looseObject({ timestamp: z.string().optional(), recipients: z.array(z.string()).default([]), smtpResponse: z.string().optional() }).optional(),
-  deliveryDelay: z.looseObject({ timestamp: z.string().optional(), delayType: z.string().optional(), expirationTime: z.string().optional(), delayedRecipients: z.array(recipient).default([]) }).optional(),
+  deliveryDelay: z
+    .looseObject({
+      timestamp: z.string().optional(),
+      delayType: z.string().optional(),
+      expirationTime: z.string().optional(),
+      delayedRecipients: z.array(recipient).default([]),
+    })
+    .optional(),
   bounce: z
     .looseObject({
       bounceType: z.enum(['Permanent', 'Transient', 'Undetermined']),
@@ -51,7 +74,9 @@ export const sesEventRecordSchema = z.looseObject({
   reject: z.looseObject({ reason: z.string().optional() }).optional(),
   failure: z.looseObject({ errorMessage: z.string().optional(), templateName: z.string().optional() }).optional(),
   open: z.looseObject({ timestamp: z.string().optional(), ipAddress: z.string().optional(), userAgent: z.string().optional() }).optional(),
-  click: z.looseObject({ timestamp: z.string().optional(), link: z.string().optional(), ipAddress: z.string().optional(), userAgent: z.string().optional() }).optional(),
+  click: z
+    .looseObject({ timestamp: z.string().optional(), link: z.string().optional(), ipAddress: z.string().optional(), userAgent: z.string().optional() })
+    .optional(),
   subscription: z
     .looseObject({
       timestamp: z.string().optional(),
@@ -129,7 +154,15 @@ export function mapSesEvent(event: SesEventBridgeEvent): DeliveryEvent {
       // The sender records `sent` itself; a Send event only confirms SES took the message.
       return { ...base, historyType: 'ses_accepted', at: when(r.mail.timestamp), recipients: r.mail.destination.map(bare), detail: {} };
     case 'Delivery':
-      return { ...base, historyType: 'delivered', status: 'delivered', detailType: 'Email Delivered', at: when(r.delivery?.timestamp), recipients: (r.delivery?.recipients ?? []).map(bare), detail: compact({ smtp_response: r.delivery?.smtpResponse }) };
+      return {
+        ...base,
+        historyType: 'delivered',
+        status: 'delivered',
+        detailType: 'Email Delivered',
+        at: when(r.delivery?.timestamp),
+        recipients: (r.delivery?.recipients ?? []).map(bare),
+        detail: compact({ smtp_response: r.delivery?.smtpResponse }),
+      };
     case 'DeliveryDelay':
       return {
         ...base,
@@ -152,7 +185,12 @@ export function mapSesEvent(event: SesEventBridgeEvent): DeliveryEvent {
         at: when(b.timestamp),
         recipients,
         ...(permanent ? { suppress: { reason: 'bounce' as const, scope: 'all' as const, addresses: recipients } } : {}),
-        detail: compact({ bounce_type: b.bounceType.toLowerCase(), bounce_subtype: b.bounceSubType, diagnostic: b.bouncedRecipients[0]?.diagnosticCode, feedback_id: b.feedbackId }),
+        detail: compact({
+          bounce_type: b.bounceType.toLowerCase(),
+          bounce_subtype: b.bounceSubType,
+          diagnostic: b.bouncedRecipients[0]?.diagnosticCode,
+          feedback_id: b.feedbackId,
+        }),
       };
     }
     case 'Complaint': {
@@ -171,13 +209,43 @@ export function mapSesEvent(event: SesEventBridgeEvent): DeliveryEvent {
     }
     case 'Reject':
       // Post-send statuses never go back (transition table): recorded and reported, status kept.
-      return { ...base, historyType: 'rejected', detailType: 'Email Failed', at: when(undefined), recipients: r.mail.destination.map(bare), detail: compact({ reason: 'rejected', code: 'Rejected', message: r.reject?.reason }) };
+      return {
+        ...base,
+        historyType: 'rejected',
+        detailType: 'Email Failed',
+        at: when(undefined),
+        recipients: r.mail.destination.map(bare),
+        detail: compact({ reason: 'rejected', code: 'Rejected', message: r.reject?.reason }),
+      };
     case 'Rendering Failure':
-      return { ...base, historyType: 'rendering_failed', detailType: 'Email Failed', at: when(undefined), recipients: r.mail.destination.map(bare), detail: compact({ reason: 'rendering_failure', code: 'RenderingFailure', message: r.failure?.errorMessage }) };
+      return {
+        ...base,
+        historyType: 'rendering_failed',
+        detailType: 'Email Failed',
+        at: when(undefined),
+        recipients: r.mail.destination.map(bare),
+        detail: compact({ reason: 'rendering_failure', code: 'RenderingFailure', message: r.failure?.errorMessage }),
+      };
     case 'Open':
-      return { ...base, historyType: 'opened', status: 'opened', detailType: 'Email Opened', at: when(r.open?.timestamp), recipients: r.mail.destination.map(bare), detail: compact({ user_agent: r.open?.userAgent }) };
+      return {
+        ...base,
+        historyType: 'opened',
+        status: 'opened',
+        detailType: 'Email Opened',
+        at: when(r.open?.timestamp),
+        recipients: r.mail.destination.map(bare),
+        detail: compact({ user_agent: r.open?.userAgent }),
+      };
     case 'Click':
-      return { ...base, historyType: 'clicked', status: 'clicked', detailType: 'Email Clicked', at: when(r.click?.timestamp), recipients: r.mail.destination.map(bare), detail: compact({ link: r.click?.link, user_agent: r.click?.userAgent }) };
+      return {
+        ...base,
+        historyType: 'clicked',
+        status: 'clicked',
+        detailType: 'Email Clicked',
+        at: when(r.click?.timestamp),
+        recipients: r.mail.destination.map(bare),
+        detail: compact({ link: r.click?.link, user_agent: r.click?.userAgent }),
+      };
     case 'Subscription': {
       const s = r.subscription;
       const recipients = r.mail.destination.map(bare);

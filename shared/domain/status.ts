@@ -54,5 +54,13 @@ export const CLAIMABLE: readonly Status[] = ['queued', 'scheduled', 'retrying', 
 
 /** Terminal for sending: the sender drops a message for an email in one of these. */
 export const SEND_FINISHED: readonly Status[] = [
-  'sent', 'delivery_delayed', 'delivered', 'bounced', 'complained', 'opened', 'clicked', 'canceled', 'suppressed',
+  'sent',
+  'delivery_delayed',
+  'delivered',
+  'bounced',
+  'complained',
+  'opened',
+  'clicked',
+  'canceled',
+  'suppressed',
 ];

@@ -22,7 +22,14 @@ export interface UnsubscribeClaims {
   readonly expiresAt: number;
 }
 
-const payloadSchema = z.object({ v: z.literal(1), t: z.string().min(1), a: z.string().min(3), s: z.literal('marketing'), e: z.number().int(), m: z.string().optional() });
+const payloadSchema = z.object({
+  v: z.literal(1),
+  t: z.string().min(1),
+  a: z.string().min(3),
+  s: z.literal('marketing'),
+  e: z.number().int(),
+  m: z.string().optional(),
+});
 
 /** A token that is malformed, tampered with, signed with another key or expired. */
 export class InvalidUnsubscribeTokenError extends MailroomError {
@@ -36,7 +43,14 @@ const sign = (key: string | Buffer, data: string) => createHmac('sha256', key).u
 
 export function createUnsubscribeToken(key: string | Buffer, claims: UnsubscribeClaims): string {
   const payload = Buffer.from(
-    JSON.stringify({ v: 1, t: claims.tenantId, a: claims.address.toLowerCase(), s: claims.scope, e: claims.expiresAt, ...(claims.emailId ? { m: claims.emailId } : {}) }),
+    JSON.stringify({
+      v: 1,
+      t: claims.tenantId,
+      a: claims.address.toLowerCase(),
+      s: claims.scope,
+      e: claims.expiresAt,
+      ...(claims.emailId ? { m: claims.emailId } : {}),
+    }),
     'utf8',
   ).toString('base64url');
   return `${payload}.${sign(key, payload).toString('base64url')}`;

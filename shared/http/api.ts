@@ -2,7 +2,14 @@ import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructu
 import type { MiddlewareObj } from '@middy/core';
 import { isLane } from '#shared/config/lanes';
 import { hasScope, SCOPES, type Principal, type Scope } from '#shared/domain/api-key';
-import { ForbiddenError, InvalidIdempotencyKeyError, MailroomError, MalformedRequestError, PayloadTooLargeError, UnauthorizedError } from '#shared/domain/errors';
+import {
+  ForbiddenError,
+  InvalidIdempotencyKeyError,
+  MailroomError,
+  MalformedRequestError,
+  PayloadTooLargeError,
+  UnauthorizedError,
+} from '#shared/domain/errors';
 import { logger } from '#shared/observability/logger';
 import { metrics, METRIC } from '#shared/observability/metrics';
 
@@ -110,7 +117,8 @@ function assertSaneJson(value: unknown): void {
   while (stack.length) {
     const [v, d] = stack.pop()!;
     if (typeof v === 'string') {
-      if (LONE_SURROGATE.test(v)) throw new MalformedRequestError('The request body contains an unpaired UTF-16 surrogate (\\uD800-\\uDFFF escape); send well-formed Unicode.');
+      if (LONE_SURROGATE.test(v))
+        throw new MalformedRequestError('The request body contains an unpaired UTF-16 surrogate (\\uD800-\\uDFFF escape); send well-formed Unicode.');
       continue;
     }
     if (v === null || typeof v !== 'object') continue;
@@ -157,7 +165,10 @@ export function httpErrors(): MiddlewareObj<ApiEvent, ApiResult> {
         if (error.statusCode >= 500) logger.error('Request failed on a dependency', { error });
         else {
           logger.info('Request refused', { name: error.code, statusCode: error.statusCode });
-          metrics.singleMetric().addDimension('Reason', error.statusCode === 429 ? 'rate_limit' : error.statusCode >= 401 && error.statusCode <= 403 ? 'auth' : 'validation').addMetric(METRIC.EmailsRejected, 'Count', 1);
+          metrics
+            .singleMetric()
+            .addDimension('Reason', error.statusCode === 429 ? 'rate_limit' : error.statusCode >= 401 && error.statusCode <= 403 ? 'auth' : 'validation')
+            .addMetric(METRIC.EmailsRejected, 'Count', 1);
         }
         request.response = errorResponse(error);
         return;

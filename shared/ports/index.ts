@@ -231,9 +231,17 @@ export interface TemplateStore {
   /** Creates the draft; throws ConflictError when the id is taken. */
   create(template: import('#shared/domain/template').TenantTemplate): Promise<void>;
   get(tenantId: string, id: string): Promise<import('#shared/domain/template').TenantTemplate | undefined>;
-  list(tenantId: string, input: { limit: number; cursor?: string }): Promise<{ templates: import('#shared/domain/template').TenantTemplate[]; cursor?: string }>;
+  list(
+    tenantId: string,
+    input: { limit: number; cursor?: string },
+  ): Promise<{ templates: import('#shared/domain/template').TenantTemplate[]; cursor?: string }>;
   /** Replaces the draft's content; undefined when the template does not exist. */
-  updateDraft(tenantId: string, id: string, content: import('#shared/domain/template').TemplateContent, updatedAt: string): Promise<import('#shared/domain/template').TenantTemplate | undefined>;
+  updateDraft(
+    tenantId: string,
+    id: string,
+    content: import('#shared/domain/template').TemplateContent,
+    updatedAt: string,
+  ): Promise<import('#shared/domain/template').TenantTemplate | undefined>;
   /** Removes the template from listings and lookups; published versions stay for emails already accepted. */
   delete(tenantId: string, id: string): Promise<boolean>;
   /**

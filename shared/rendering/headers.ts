@@ -4,15 +4,37 @@ import { ValidationError } from '#shared/domain/errors';
  * Headers a caller may not set through `headers`: they decide who receives the message, who it
  * is from, how it is parsed, or how it is tracked, and Mailroom sets them itself.
  */
-export const RESERVED_HEADERS: ReadonlySet<string> = new Set(
-  [
-    'from', 'to', 'cc', 'bcc', 'sender', 'reply-to', 'subject', 'date', 'message-id', 'return-path',
-    'content-type', 'content-transfer-encoding', 'content-disposition', 'mime-version',
-    'received', 'dkim-signature', 'domainkey-signature', 'arc-seal', 'arc-message-signature', 'arc-authentication-results',
-    'authentication-results', 'x-ses-configuration-set', 'x-ses-message-tags', 'x-ses-source-arn', 'x-ses-from-arn',
-    'x-ses-return-path-arn', 'x-mailroom-email-id', 'list-unsubscribe', 'list-unsubscribe-post',
-  ],
-);
+export const RESERVED_HEADERS: ReadonlySet<string> = new Set([
+  'from',
+  'to',
+  'cc',
+  'bcc',
+  'sender',
+  'reply-to',
+  'subject',
+  'date',
+  'message-id',
+  'return-path',
+  'content-type',
+  'content-transfer-encoding',
+  'content-disposition',
+  'mime-version',
+  'received',
+  'dkim-signature',
+  'domainkey-signature',
+  'arc-seal',
+  'arc-message-signature',
+  'arc-authentication-results',
+  'authentication-results',
+  'x-ses-configuration-set',
+  'x-ses-message-tags',
+  'x-ses-source-arn',
+  'x-ses-from-arn',
+  'x-ses-return-path-arn',
+  'x-mailroom-email-id',
+  'list-unsubscribe',
+  'list-unsubscribe-post',
+]);
 
 /** RFC 5322 field name: printable ASCII except colon; we also cap the length. */
 const HEADER_NAME = /^[!-9;-~]{1,76}$/;

@@ -52,13 +52,46 @@ export function inlineCssStatically(input: StaticHtml): string | undefined {
 
 // ----- the static markup -----
 
-const VOID_ELEMENTS = new Set(['area', 'base', 'basefont', 'br', 'col', 'command', 'embed', 'frame', 'hr', 'img', 'input', 'isindex', 'keygen', 'link', 'meta', 'param', 'source', 'track', 'wbr']);
+const VOID_ELEMENTS = new Set([
+  'area',
+  'base',
+  'basefont',
+  'br',
+  'col',
+  'command',
+  'embed',
+  'frame',
+  'hr',
+  'img',
+  'input',
+  'isindex',
+  'keygen',
+  'link',
+  'meta',
+  'param',
+  'source',
+  'track',
+  'wbr',
+]);
 /** Elements whose content juice's parser (htmlparser2) reads as text. */
 const RAW_TEXT_ELEMENTS = new Set(['script', 'style', 'title', 'textarea', 'xmp']);
 /** Parsed differently by browsers and parsers alike: rendered the ordinary way. */
 const DECLINED_ELEMENTS = new Set(['noscript', 'iframe', 'noembed', 'noframes', 'plaintext', 'svg', 'math', 'template']);
 /** Attributes selectors or juice read or write: an expression in one makes the result per-email. */
-const STYLE_ATTRIBUTES = new Set(['class', 'id', 'style', 'width', 'height', 'bgcolor', 'background', 'align', 'valign', 'border', 'cellpadding', 'cellspacing']);
+const STYLE_ATTRIBUTES = new Set([
+  'class',
+  'id',
+  'style',
+  'width',
+  'height',
+  'bgcolor',
+  'background',
+  'align',
+  'valign',
+  'border',
+  'cellpadding',
+  'cellspacing',
+]);
 
 /** htmlparser2's implied end tags (what juice's parser closes on its own), as `opened tag → open tags it closes`. */
 const P = new Set(['p']);
@@ -83,9 +116,36 @@ const IMPLIED_CLOSE = new Map<string, ReadonlySet<string>>([
   ['rp', new Set(['rt', 'rp'])],
   ['tbody', new Set(['thead', 'tbody'])],
   ['tfoot', new Set(['thead', 'tbody'])],
-  ...['p', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'address', 'article', 'aside', 'blockquote', 'details', 'div', 'dl', 'fieldset', 'figcaption', 'figure', 'footer', 'form', 'header', 'hr', 'main', 'nav', 'ol', 'pre', 'section', 'table', 'ul'].map(
-    (tag) => [tag, P] as const,
-  ),
+  ...[
+    'p',
+    'h1',
+    'h2',
+    'h3',
+    'h4',
+    'h5',
+    'h6',
+    'address',
+    'article',
+    'aside',
+    'blockquote',
+    'details',
+    'div',
+    'dl',
+    'fieldset',
+    'figcaption',
+    'figure',
+    'footer',
+    'form',
+    'header',
+    'hr',
+    'main',
+    'nav',
+    'ol',
+    'pre',
+    'section',
+    'table',
+    'ul',
+  ].map((tag) => [tag, P] as const),
 ]);
 
 interface Scanned {
@@ -231,6 +291,8 @@ function isStaticCss(css: string): boolean {
   return preludes.every((prelude) => {
     if (prelude.startsWith('@')) return ALLOWED_AT_RULES.test(prelude);
     if (/[+~[\]()]/.test(prelude)) return false;
-    return [...prelude.matchAll(/:+([\w-]*)/g)].every((pseudo) => pseudo[0].startsWith(':') && !pseudo[0].startsWith('::') && IGNORED_PSEUDOS.has((pseudo[1] ?? '').toLowerCase()));
+    return [...prelude.matchAll(/:+([\w-]*)/g)].every(
+      (pseudo) => pseudo[0].startsWith(':') && !pseudo[0].startsWith('::') && IGNORED_PSEUDOS.has((pseudo[1] ?? '').toLowerCase()),
+    );
   });
 }

@@ -72,7 +72,9 @@ function checkMeta(name: string, text: string): void {
 function hbsFiles(dir: string): Record<string, string> {
   if (!existsSync(dir)) return {};
   const files: Record<string, string> = {};
-  for (const file of readdirSync(dir).filter((entry) => entry.endsWith('.hbs')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((entry) => entry.endsWith('.hbs'))
+    .sort()) {
     files[file.slice(0, -'.hbs'.length)] = readText(join(dir, file));
   }
   return files;

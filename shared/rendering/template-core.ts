@@ -94,7 +94,11 @@ export function checkTemplateRenders(template: LoadedTemplate, variables: Record
 }
 
 /** The Handlebars context and data of one render: checked variables, the default brand, system variables. */
-export function renderInput(entry: CacheEntry, variables: Record<string, unknown>, options: RenderOptions): { context: Record<string, unknown>; data: TemplateRenderData } {
+export function renderInput(
+  entry: CacheEntry,
+  variables: Record<string, unknown>,
+  options: RenderOptions,
+): { context: Record<string, unknown>; data: TemplateRenderData } {
   const filled = checkedVariables(entry, variables);
   const context: Record<string, unknown> = { brand: DEFAULT_BRAND, ...filled, ...options.extraVariables };
   const data: TemplateRenderData = options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl };
@@ -190,7 +194,10 @@ function withFormats(ajv: Ajv): Ajv {
     }
   });
   ajv.addFormat('email', /^[^\s@]+@[^\s@]+\.[^\s@]+$/);
-  ajv.addFormat('date-time', (value: string) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i.test(value) && !Number.isNaN(Date.parse(value)));
+  ajv.addFormat(
+    'date-time',
+    (value: string) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i.test(value) && !Number.isNaN(Date.parse(value)),
+  );
   ajv.addFormat('date', (value: string) => /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(value)));
   return ajv;
 }
@@ -292,7 +299,13 @@ function pointerToPath(pointer: string): string {
 
 // ----- rendering -----
 
-export function runPart(template: LoadedTemplate, part: 'subject' | 'html' | 'text', compiled: CompiledTemplatePart, context: Record<string, unknown>, data: TemplateRenderData): string {
+export function runPart(
+  template: LoadedTemplate,
+  part: 'subject' | 'html' | 'text',
+  compiled: CompiledTemplatePart,
+  context: Record<string, unknown>,
+  data: TemplateRenderData,
+): string {
   try {
     return compiled(context, data);
   } catch (error) {
@@ -303,7 +316,8 @@ export function runPart(template: LoadedTemplate, part: 'subject' | 'html' | 'te
 /** Turns Handlebars' `"x" not defined in [object Object] - 3:4` into a message naming the variable. */
 function renderError(template: LoadedTemplate, part: 'subject' | 'html' | 'text', error: unknown): MailroomError {
   const where = `template "${template.id}" (${part})`;
-  if (error instanceof MailroomError) return new ValidationError(`${where}: ${error.message}`, error.code === 'invalid_template' ? 'invalid_template' : 'validation_error', { cause: error });
+  if (error instanceof MailroomError)
+    return new ValidationError(`${where}: ${error.message}`, error.code === 'invalid_template' ? 'invalid_template' : 'validation_error', { cause: error });
   const message = error instanceof Error ? error.message : String(error);
   const strict = /^"(.+)" not defined in .* - (\d+):(\d+)$/.exec(message);
   if (strict) {

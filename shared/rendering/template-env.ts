@@ -61,15 +61,7 @@ export interface TemplateEnvOptions {
  * Names a template may never reach for. Handlebars already refuses non-own properties at run
  * time; rejecting them at compile time gives the author an error instead of an empty string.
  */
-const FORBIDDEN_SEGMENTS = new Set([
-  'constructor',
-  '__proto__',
-  'prototype',
-  '__defineGetter__',
-  '__defineSetter__',
-  '__lookupGetter__',
-  '__lookupSetter__',
-]);
+const FORBIDDEN_SEGMENTS = new Set(['constructor', '__proto__', 'prototype', '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__']);
 
 const ALLOWED_URL_SCHEMES = new Set(['http', 'https', 'mailto', 'tel']);
 const DATE_STYLES = new Set(['full', 'long', 'medium', 'short']);
@@ -391,7 +383,7 @@ function styleArg(value: unknown, name: string): 'full' | 'long' | 'medium' | 's
 }
 
 function describe(value: unknown): string {
-  return value === undefined ? 'undefined' : JSON.stringify(value) ?? String(value);
+  return value === undefined ? 'undefined' : (JSON.stringify(value) ?? String(value));
 }
 
 /** Error messages on one line (Handlebars parse errors span several). */

@@ -33,9 +33,7 @@ function load(id: string, files: BundledTemplateFiles): LoadedTemplate {
 }
 
 /** Repository templates by id (`welcome`, `password-reset` …). */
-export const repositoryTemplates: ReadonlyMap<string, LoadedTemplate> = new Map(
-  Object.entries(templateFiles).map(([id, files]) => [id, load(id, files)]),
-);
+export const repositoryTemplates: ReadonlyMap<string, LoadedTemplate> = new Map(Object.entries(templateFiles).map(([id, files]) => [id, load(id, files)]));
 
 /** The repository template with this id, or undefined. */
 export function getRepositoryTemplate(id: string): LoadedTemplate | undefined {

@@ -1,6 +1,16 @@
 import { compile as compileHtmlToText } from 'html-to-text';
 import { inlineCss, inlineCssStatically } from '#shared/rendering/inline-css';
-import { type CacheEntry, type LoadedTemplate, type RenderedTemplate, type RenderOptions, PREVIEW_DEFAULTS, cacheEntry, compiledParts, renderInput, runPart } from '#shared/rendering/template-core';
+import {
+  type CacheEntry,
+  type LoadedTemplate,
+  type RenderedTemplate,
+  type RenderOptions,
+  PREVIEW_DEFAULTS,
+  cacheEntry,
+  compiledParts,
+  renderInput,
+  runPart,
+} from '#shared/rendering/template-core';
 import { type CompiledTemplatePart, templateEnv } from '#shared/rendering/template-env';
 
 export {
@@ -52,9 +62,7 @@ function render(template: LoadedTemplate, variables: Record<string, unknown>, op
   const parts = compiledParts(entry);
   const inlinedHtml = inlining === 'compiled' ? inlinedHtmlOf(entry) : undefined;
 
-  const subject = runPart(template, 'subject', parts.subject, context, data)
-    .replace(/\s+/g, ' ')
-    .trim();
+  const subject = runPart(template, 'subject', parts.subject, context, data).replace(/\s+/g, ' ').trim();
   const html = inlinedHtml ? runPart(template, 'html', inlinedHtml, context, data) : inlineCss(runPart(template, 'html', parts.html, context, data));
   // html-to-text reads neither <style> nor style attributes, so the inlined HTML gives the same text.
   const text = parts.text ? tidyText(runPart(template, 'text', parts.text, context, data)) : tidyText(htmlToText()(html));

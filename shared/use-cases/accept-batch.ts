@@ -70,7 +70,9 @@ export async function acceptBatch(deps: AcceptEmailDeps, input: AcceptBatchInput
   if (items.length === 0) throw new ValidationError('The batch is empty: send 1 to 100 emails.');
   if (items.length > MAX_BATCH_SIZE) throw new ValidationError(`Too many emails in one batch: ${items.length}. At most ${MAX_BATCH_SIZE}.`);
   const get = input.header ?? (() => undefined);
-  const pacingHeaders = Object.fromEntries(['mailroom-send-start', 'mailroom-send-interval', 'mailroom-hourly-cap'].map((h) => [h, get(h)]).filter(([, v]) => v !== undefined));
+  const pacingHeaders = Object.fromEntries(
+    ['mailroom-send-start', 'mailroom-send-interval', 'mailroom-hourly-cap'].map((h) => [h, get(h)]).filter(([, v]) => v !== undefined),
+  );
 
   const tenant = await deps.tenants?.get(principal.tenantId);
   const accept = async (): Promise<BatchResult> => {
@@ -81,9 +83,19 @@ export async function acceptBatch(deps: AcceptEmailDeps, input: AcceptBatchInput
     const accepted: { index: number; record: EmailRecord }[] = [];
     for (const [index, item] of items.entries()) {
       try {
-        const { record, request } = await prepareEmail(deps, { principal, body: item, ...(input.laneHeader !== undefined ? { laneHeader: input.laneHeader } : {}), ...(tenant ? { tenant } : {}) });
-        if (request.attachments.length > 0) throw new ValidationError('Attachments are not supported in batch sends; send this email on its own with POST /emails.', 'invalid_attachment');
-        if (pacing && request.scheduledAt !== undefined) throw new ValidationError('`scheduled_at` cannot be combined with the Mailroom-Send-* pacing headers: the pacing sets each email\'s time.', 'invalid_scheduled_at');
+        const { record, request } = await prepareEmail(deps, {
+          principal,
+          body: item,
+          ...(input.laneHeader !== undefined ? { laneHeader: input.laneHeader } : {}),
+          ...(tenant ? { tenant } : {}),
+        });
+        if (request.attachments.length > 0)
+          throw new ValidationError('Attachments are not supported in batch sends; send this email on its own with POST /emails.', 'invalid_attachment');
+        if (pacing && request.scheduledAt !== undefined)
+          throw new ValidationError(
+            "`scheduled_at` cannot be combined with the Mailroom-Send-* pacing headers: the pacing sets each email's time.",
+            'invalid_scheduled_at',
+          );
         accepted.push({ index, record });
       } catch (error) {
         if (!(error instanceof MailroomError) || error.statusCode >= 500) throw error;
@@ -104,7 +116,12 @@ export async function acceptBatch(deps: AcceptEmailDeps, input: AcceptBatchInput
       throw new DependencyError('The batch could not be stored. Nothing was sent; retry the request (with the same Idempotency-Key).', { cause: error });
     });
     for (const id of stored.failedIds) failed.set(id, 'The email could not be stored; nothing was sent for it. Retry it.');
-    if (mode === 'strict' && failed.size > 0) await abandon(deps, accepted.map((a) => a.record).filter((r) => !failed.has(r.id)), 'storage');
+    if (mode === 'strict' && failed.size > 0)
+      await abandon(
+        deps,
+        accepted.map((a) => a.record).filter((r) => !failed.has(r.id)),
+        'storage',
+      );
 
     const toQueue = accepted.map((a) => a.record).filter((r) => !failed.has(r.id));
     for (const id of await dispatchMany(deps, toQueue)) failed.set(id, 'The email could not be queued; nothing was sent for it. Retry it.');
@@ -117,20 +134,35 @@ export async function acceptBatch(deps: AcceptEmailDeps, input: AcceptBatchInput
     for (const a of accepted) if (failed.has(a.record.id)) errors.push({ index: a.index, message: failed.get(a.record.id)! });
     errors.sort((a, b) => a.index - b.index);
     await deps.events
-      ?.publish(ok.map(({ record }) => ({ detailType: 'Email Accepted', detail: { id: record.id, tenant: record.tenantId, lane: record.lane, status: record.status, batch: true } })))
+      ?.publish(
+        ok.map(({ record }) => ({
+          detailType: 'Email Accepted',
+          detail: { id: record.id, tenant: record.tenantId, lane: record.lane, status: record.status, batch: true },
+        })),
+      )
       .catch(() => undefined);
     const data = ok.map((a) => ({ id: a.record.id }));
     return mode === 'permissive' ? { data, errors } : { data };
   };
   if (!input.idempotencyKey) return accept();
-  return deps.idempotency.run(`${principal.tenantId}#batch#${input.idempotencyKey}`, { emails: items, validation: mode, pacing: pacingHeaders, lane: input.laneHeader ?? null }, accept);
+  return deps.idempotency.run(
+    `${principal.tenantId}#batch#${input.idempotencyKey}`,
+    { emails: items, validation: mode, pacing: pacingHeaders, lane: input.laneHeader ?? null },
+    accept,
+  );
 }
 
 /** A paced email's record: scheduled at its slot (or queued when the slot is now). */
 function pace(record: EmailRecord, at: Date, now: Date): EmailRecord {
   if (at.getTime() <= now.getTime()) return record;
   const scheduledAt = at.toISOString();
-  return { ...record, status: 'scheduled', lastEvent: 'scheduled', scheduledAt, events: [emailEvent('scheduled', now, { lane: record.lane, scheduled_at: scheduledAt, paced: true })] };
+  return {
+    ...record,
+    status: 'scheduled',
+    lastEvent: 'scheduled',
+    scheduledAt,
+    events: [emailEvent('scheduled', now, { lane: record.lane, scheduled_at: scheduledAt, paced: true })],
+  };
 }
 
 /**
@@ -175,9 +207,15 @@ async function abandon(deps: AcceptEmailDeps, records: readonly EmailRecord[], s
   // Canceled is final and never claimed, so a message that did reach a queue is dropped by the sender.
   await Promise.all(
     records.map((r) =>
-      deps.emails.transition(r.id, { to: 'canceled', event: emailEvent('canceled', deps.clock.now(), { reason: `batch_${stage}_failed` }) }).catch(() => undefined),
+      deps.emails
+        .transition(r.id, { to: 'canceled', event: emailEvent('canceled', deps.clock.now(), { reason: `batch_${stage}_failed` }) })
+        .catch(() => undefined),
     ),
   );
-  await Promise.all(records.filter((r) => secondsUntilDue(r, deps.clock) > MAX_SQS_DELAY_SECONDS).map((r) => deps.scheduler?.cancel(r.id).catch(() => undefined)));
-  throw new DependencyError(`The batch could not be ${stage === 'storage' ? 'stored' : 'queued'} whole, so none of it was sent (x-batch-validation: strict). Retry the request (with the same Idempotency-Key).`);
+  await Promise.all(
+    records.filter((r) => secondsUntilDue(r, deps.clock) > MAX_SQS_DELAY_SECONDS).map((r) => deps.scheduler?.cancel(r.id).catch(() => undefined)),
+  );
+  throw new DependencyError(
+    `The batch could not be ${stage === 'storage' ? 'stored' : 'queued'} whole, so none of it was sent (x-batch-validation: strict). Retry the request (with the same Idempotency-Key).`,
+  );
 }

@@ -68,7 +68,10 @@ export function assertSenderAllowed(principal: Principal, tenant: Tenant | undef
   }
   const allowed = tenant?.allowedSenders ?? [];
   if (allowed.length > 0 && !allowed.some((a) => (a.includes('@') ? a.toLowerCase() === address : a.toLowerCase() === domain))) {
-    throw new ForbiddenError(`The \`from\` address ${request.fromAddress} is not one this tenant may send from. Allowed: ${allowed.join(', ')}.`, 'invalid_from_address');
+    throw new ForbiddenError(
+      `The \`from\` address ${request.fromAddress} is not one this tenant may send from. Allowed: ${allowed.join(', ')}.`,
+      'invalid_from_address',
+    );
   }
 }
 
@@ -76,7 +79,8 @@ export function assertSenderAllowed(principal: Principal, tenant: Tenant | undef
 export function chooseLane(laneHeader: string | undefined, template: TemplateInfo | undefined, principal: Principal, tenant: Tenant | undefined): Lane {
   if (laneHeader !== undefined && laneHeader !== '') {
     const lane = laneHeader.trim().toLowerCase();
-    if (!isLane(lane)) throw new ValidationError(`Unknown lane "${laneHeader.slice(0, 40)}" in the Mailroom-Lane header. Use critical, transactional, marketing or bulk.`);
+    if (!isLane(lane))
+      throw new ValidationError(`Unknown lane "${laneHeader.slice(0, 40)}" in the Mailroom-Lane header. Use critical, transactional, marketing or bulk.`);
     return lane;
   }
   return template?.lane ?? principal.defaultLane ?? tenant?.defaultLane ?? DEFAULT_LANE;
@@ -148,7 +152,9 @@ export const MAX_EMAIL_RECORD_BYTES = 350_000;
 function assertStorable(record: EmailRecord): void {
   const size = Buffer.byteLength(JSON.stringify(record), 'utf8');
   if (size > MAX_EMAIL_RECORD_BYTES) {
-    throw new PayloadTooLargeError(`The email is ${size} bytes once stored; at most ${MAX_EMAIL_RECORD_BYTES} bytes of bodies, addresses, headers and template variables are accepted. Send large content as attachments.`);
+    throw new PayloadTooLargeError(
+      `The email is ${size} bytes once stored; at most ${MAX_EMAIL_RECORD_BYTES} bytes of bodies, addresses, headers and template variables are accepted. Send large content as attachments.`,
+    );
   }
 }
 
@@ -173,7 +179,9 @@ export async function acceptEmail(deps: AcceptEmailDeps, input: AcceptEmailInput
       await abandonUnqueued(deps, record.id);
       throw error;
     }
-    await deps.events?.publish([{ detailType: 'Email Accepted', detail: { id: record.id, tenant: record.tenantId, lane: record.lane, status: record.status } }]).catch(() => undefined);
+    await deps.events
+      ?.publish([{ detailType: 'Email Accepted', detail: { id: record.id, tenant: record.tenantId, lane: record.lane, status: record.status } }])
+      .catch(() => undefined);
     return { id: record.id };
   };
   if (!input.idempotencyKey) return accept();

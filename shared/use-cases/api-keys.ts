@@ -81,7 +81,9 @@ export async function listApiKeys(deps: { keys: ApiKeyStore }, tenantId: string)
 async function findKey(deps: { keys: ApiKeyStore }, tenantId: string, prefixOrHash: string): Promise<ApiKeyRecord> {
   const wanted = prefixOrHash.trim();
   const records = await deps.keys.listByTenant(tenantId);
-  const matches = /^[0-9a-f]{64}$/.test(wanted) ? records.filter((r) => r.hash === wanted) : records.filter((r) => wanted.length >= 4 && r.prefix.startsWith(wanted));
+  const matches = /^[0-9a-f]{64}$/.test(wanted)
+    ? records.filter((r) => r.hash === wanted)
+    : records.filter((r) => wanted.length >= 4 && r.prefix.startsWith(wanted));
   if (matches.length === 0) throw new NotFoundError(`Tenant ${tenantId} has no API key ${wanted.slice(0, 16)}.`);
   if (matches.length > 1) {
     const live = matches.filter((r) => !r.revokedAt);
@@ -101,7 +103,10 @@ export async function revokeApiKey(deps: { keys: ApiKeyStore; clock: Clock }, in
 }
 
 /** Issues a new key with the old one's tenant, scopes, name, lane and sender domain, then revokes the old one. */
-export async function rotateApiKey(deps: { keys: ApiKeyStore; clock: Clock }, input: { tenantId: string; key: string }): Promise<{ key: string; record: ApiKeyRecord; revoked: ApiKeyView }> {
+export async function rotateApiKey(
+  deps: { keys: ApiKeyStore; clock: Clock },
+  input: { tenantId: string; key: string },
+): Promise<{ key: string; record: ApiKeyRecord; revoked: ApiKeyView }> {
   const old = await findKey(deps, input.tenantId, input.key);
   if (old.revokedAt) throw new ConflictError(`Key ${old.prefix} is revoked; create a new key instead.`);
   const created = await createApiKey(deps, {

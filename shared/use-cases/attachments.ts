@@ -63,10 +63,29 @@ export type Fetcher = (url: string, init: { signal: AbortSignal; redirect: 'erro
 
 /** Addresses a `path` fetch must never reach: loopback, private, link-local (instance metadata), CGNAT, multicast, reserved. */
 const NON_PUBLIC = new BlockList();
-for (const [net, bits] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4]] as const) {
+for (const [net, bits] of [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const) {
   NON_PUBLIC.addSubnet(net, bits, 'ipv4');
 }
-for (const [net, bits] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) NON_PUBLIC.addSubnet(net, bits, 'ipv6');
+for (const [net, bits] of [
+  ['::', 128],
+  ['::1', 128],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['ff00::', 8],
+] as const)
+  NON_PUBLIC.addSubnet(net, bits, 'ipv6');
 
 /** Is this IP address one a server-side fetch must not reach? (IPv4-mapped IPv6 is judged as IPv4.) */
 export function isNonPublicAddress(address: string): boolean {
@@ -131,9 +150,16 @@ function filenameOf(a: RequestAttachment, i: number): string {
 
 /** Throws 422 `invalid_attachment` for a file type SES refuses (also `x.pdf.exe`, `X.EXE`, `x.exe.`). */
 export function assertAllowedFilename(filename: string): void {
-  const ext = extname(filename.trim().replace(/[.\s]+$/, '')).slice(1).toLowerCase();
+  const ext = extname(filename.trim().replace(/[.\s]+$/, ''))
+    .slice(1)
+    .toLowerCase();
   if (BLOCKED_EXTENSIONS.has(ext)) {
-    refuse(`Attachment "${filename}" has a file type that cannot be sent (.${ext}). SES refuses these extensions: ${[...BLOCKED_EXTENSIONS].map((e) => `.${e}`).slice(0, 12).join(', ')}, …`);
+    refuse(
+      `Attachment "${filename}" has a file type that cannot be sent (.${ext}). SES refuses these extensions: ${[...BLOCKED_EXTENSIONS]
+        .map((e) => `.${e}`)
+        .slice(0, 12)
+        .join(', ')}, …`,
+    );
   }
 }
 
@@ -159,7 +185,11 @@ async function fetchPath(deps: AttachmentIntakeDeps, path: string, filename: str
     // Redirects could lead to plain http or elsewhere: the URL given is the one fetched.
     response = await fetcher(url.href, { signal, redirect: 'error' });
   } catch (error) {
-    throw new ValidationError(`Attachment "${filename}": could not fetch ${url.host} (${(error as Error).name === 'TimeoutError' ? 'timed out' : (error as Error).message}).`, 'invalid_attachment', { cause: error });
+    throw new ValidationError(
+      `Attachment "${filename}": could not fetch ${url.host} (${(error as Error).name === 'TimeoutError' ? 'timed out' : (error as Error).message}).`,
+      'invalid_attachment',
+      { cause: error },
+    );
   }
   if (!response.ok) refuse(`Attachment "${filename}": fetching \`path\` answered HTTP ${response.status}.`);
   const declared = Number(response.headers.get('content-length') ?? NaN);
@@ -177,7 +207,11 @@ async function fetchPath(deps: AttachmentIntakeDeps, path: string, filename: str
     }
   } catch (error) {
     if (error instanceof ValidationError) throw error;
-    throw new ValidationError(`Attachment "${filename}": reading ${url.host} failed (${(error as Error).name === 'TimeoutError' ? 'timed out' : (error as Error).message}).`, 'invalid_attachment', { cause: error });
+    throw new ValidationError(
+      `Attachment "${filename}": reading ${url.host} failed (${(error as Error).name === 'TimeoutError' ? 'timed out' : (error as Error).message}).`,
+      'invalid_attachment',
+      { cause: error },
+    );
   }
   const contentType = response.headers.get('content-type')?.split(';')[0]?.trim();
   return { body: Buffer.concat(chunks), ...(contentType ? { contentType } : {}) };
@@ -185,7 +219,11 @@ async function fetchPath(deps: AttachmentIntakeDeps, path: string, filename: str
 
 /** S3 key of one attachment: `<tenant>/<emailId>/<n>-<filename>` (filename made key-safe). */
 export function attachmentKey(tenantId: string, emailId: string, index: number, filename: string): string {
-  const safe = filename.normalize('NFC').replace(/[^\w.-]+/g, '_').slice(-120) || 'file';
+  const safe =
+    filename
+      .normalize('NFC')
+      .replace(/[^\w.-]+/g, '_')
+      .slice(-120) || 'file';
   return `${tenantId}/${emailId}/${index}-${safe}`;
 }
 
@@ -198,16 +236,22 @@ export function createAttachmentIntake(deps: AttachmentIntakeDeps): AttachmentIn
       const names = attachments.map((a, i) => {
         const filename = filenameOf(a, i);
         assertAllowedFilename(filename);
-        if ((a.content === undefined) === (a.path === undefined)) refuse(`Attachment "${filename}": give exactly one of \`content\` (base64) or \`path\` (https URL).`);
-        if (a.content_type !== undefined && !CONTENT_TYPE.test(a.content_type)) refuse(`Attachment "${filename}": \`content_type\` "${a.content_type.slice(0, 60)}" is not a media type.`);
-        if (a.content_id !== undefined && !/^[^\s<>"]{1,78}$/.test(a.content_id)) refuse(`Attachment "${filename}": \`content_id\` must be 1-78 characters without spaces, quotes or angle brackets.`);
+        if ((a.content === undefined) === (a.path === undefined))
+          refuse(`Attachment "${filename}": give exactly one of \`content\` (base64) or \`path\` (https URL).`);
+        if (a.content_type !== undefined && !CONTENT_TYPE.test(a.content_type))
+          refuse(`Attachment "${filename}": \`content_type\` "${a.content_type.slice(0, 60)}" is not a media type.`);
+        if (a.content_id !== undefined && !/^[^\s<>"]{1,78}$/.test(a.content_id))
+          refuse(`Attachment "${filename}": \`content_id\` must be 1-78 characters without spaces, quotes or angle brackets.`);
         return filename;
       });
       const parts: Array<{ body: Buffer; contentType?: string }> = [];
       let total = 0;
       for (const [i, a] of attachments.entries()) {
         const filename = names[i]!;
-        const part = a.content !== undefined ? { body: decodeContent(a, filename) } : await fetchPath(deps, a.path!, filename, Math.floor(((limit - total) * 76) / 78 / 4) * 3);
+        const part =
+          a.content !== undefined
+            ? { body: decodeContent(a, filename) }
+            : await fetchPath(deps, a.path!, filename, Math.floor(((limit - total) * 76) / 78 / 4) * 3);
         total += encodedSize(part.body.length);
         if (total > limit) refuse(`The attachments make the message larger than SES's 40 MB limit (after base64 encoding); "${filename}" is over the limit.`);
         parts.push(part);

@@ -44,6 +44,8 @@ export async function cancelEmail(deps: CancelEmailDeps, principal: Principal, i
   });
   if (!updated) throw notScheduledError((await deps.emails.get(email.id)) ?? email, 'canceled');
   // The version bump already makes a firing schedule harmless; deleting it is housekeeping.
-  await deps.scheduler?.cancel(email.id).catch((error: unknown) => logger.warn('Could not delete the schedule of a canceled email', { emailId: email.id, error: error as Error }));
+  await deps.scheduler
+    ?.cancel(email.id)
+    .catch((error: unknown) => logger.warn('Could not delete the schedule of a canceled email', { emailId: email.id, error: error as Error }));
   return { object: 'email', id: email.id };
 }

@@ -53,7 +53,9 @@ export async function abandonUnqueued(deps: { emails: EmailStore; clock: Clock }
     .transition(id, {
       to: 'canceled',
       event: emailEvent('canceled', deps.clock.now(), { reason }),
-      set: { lastError: { class: 'transient', code: 'EnqueueFailed', message: 'The email could not be queued; the request failed and nothing was sent for it.' } },
+      set: {
+        lastError: { class: 'transient', code: 'EnqueueFailed', message: 'The email could not be queued; the request failed and nothing was sent for it.' },
+      },
     })
     .catch(() => undefined);
 }

@@ -56,7 +56,11 @@ export async function getEmail(deps: { emails: EmailStore }, principal: Principa
 }
 
 /** `GET /emails`: newest first, cursor-paginated, optionally filtered by `status`, `lane` and recipient (`to`, a substring). */
-export async function listEmails(deps: { emails: EmailStore }, principal: Principal, query: { limit?: string; after?: string; status?: string; lane?: string; to?: string }) {
+export async function listEmails(
+  deps: { emails: EmailStore },
+  principal: Principal,
+  query: { limit?: string; after?: string; status?: string; lane?: string; to?: string },
+) {
   if (!hasScope(principal, 'emails:read') && !hasScope(principal, 'emails:send')) {
     throw new ForbiddenError('This API key is not allowed to read emails (scope `emails:read`).');
   }
@@ -74,5 +78,10 @@ export async function listEmails(deps: { emails: EmailStore }, principal: Princi
     ...(query.lane ? { lane: query.lane } : {}),
     ...(recipient ? { recipient } : {}),
   });
-  return { object: 'list' as const, has_more: page.cursor !== undefined, ...(page.cursor ? { next_cursor: page.cursor } : {}), data: page.emails.map(toEmailSummary) };
+  return {
+    object: 'list' as const,
+    has_more: page.cursor !== undefined,
+    ...(page.cursor ? { next_cursor: page.cursor } : {}),
+    data: page.emails.map(toEmailSummary),
+  };
 }

@@ -42,8 +42,15 @@ export interface HealthReport {
  */
 export function assessHealth(input: HealthInput): HealthReport {
   const reasons: string[] = [];
-  const ses: ProviderHealth = input.ses.state === 'open' ? 'down' : input.ses.state === 'half_open' ? 'probing' : input.ses.state === 'unknown' ? 'unknown' : 'up';
-  const smtp: ProviderHealth = !input.smtp.configured ? 'not_configured' : input.smtp.reachable === undefined ? 'unknown' : input.smtp.reachable ? 'up' : 'down';
+  const ses: ProviderHealth =
+    input.ses.state === 'open' ? 'down' : input.ses.state === 'half_open' ? 'probing' : input.ses.state === 'unknown' ? 'unknown' : 'up';
+  const smtp: ProviderHealth = !input.smtp.configured
+    ? 'not_configured'
+    : input.smtp.reachable === undefined
+      ? 'unknown'
+      : input.smtp.reachable
+        ? 'up'
+        : 'down';
 
   let status = 'ok' as HealthStatus;
   const worsen = (to: HealthStatus, reason: string) => {
@@ -52,11 +59,17 @@ export function assessHealth(input: HealthInput): HealthReport {
   };
 
   if (ses === 'down') {
-    if (smtp === 'up') worsen('degraded', `SES circuit breaker is open${input.ses.openUntil ? ` until ${input.ses.openUntil}` : ''}; the SMTP fallback is carrying mail`);
+    if (smtp === 'up')
+      worsen('degraded', `SES circuit breaker is open${input.ses.openUntil ? ` until ${input.ses.openUntil}` : ''}; the SMTP fallback is carrying mail`);
     else if (smtp === 'not_configured') worsen('down', 'SES circuit breaker is open and no SMTP fallback is configured');
     else worsen('down', `SES circuit breaker is open and the SMTP fallback is ${smtp === 'down' ? 'unreachable' : 'not known to be reachable'}`);
   } else if (ses === 'probing') {
-    worsen('degraded', smtp === 'up' ? 'SES is being probed after an outage (breaker half-open); the SMTP fallback is carrying mail' : 'SES is being probed after an outage (breaker half-open); mail waits for the probe');
+    worsen(
+      'degraded',
+      smtp === 'up'
+        ? 'SES is being probed after an outage (breaker half-open); the SMTP fallback is carrying mail'
+        : 'SES is being probed after an outage (breaker half-open); mail waits for the probe',
+    );
   } else if (ses === 'unknown') {
     worsen('degraded', 'SES circuit breaker state could not be read');
   }

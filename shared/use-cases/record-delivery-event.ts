@@ -78,7 +78,14 @@ export async function recordDeliveryEvent(deps: RecordDeliveryDeps, event: SesEv
   const suppressed: string[] = [];
   if (mapped.suppress && deps.suppressions) {
     for (const address of mapped.suppress.addresses) {
-      await deps.suppressions.put({ tenantId: email.tenantId, address, reason: mapped.suppress.reason, scope: mapped.suppress.scope, sourceEmailId: email.id, createdAt: deps.clock.now().toISOString() });
+      await deps.suppressions.put({
+        tenantId: email.tenantId,
+        address,
+        reason: mapped.suppress.reason,
+        scope: mapped.suppress.scope,
+        sourceEmailId: email.id,
+        createdAt: deps.clock.now().toISOString(),
+      });
       suppressed.push(address);
     }
   }

@@ -16,13 +16,18 @@ export interface RescheduleEmailDeps {
 
 /** Reads `{scheduled_at}` (Resend's PATCH body; `scheduledAt` accepted too). */
 function scheduledAtOf(body: unknown): string {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new ValidationError('The request body must be a JSON object with `scheduled_at`.');
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    throw new ValidationError('The request body must be a JSON object with `scheduled_at`.');
   const b = body as Record<string, unknown>;
   const unknown = Object.keys(b).filter((k) => k !== 'scheduled_at' && k !== 'scheduledAt');
-  if (unknown.length) throw new ValidationError(`Unknown field${unknown.length > 1 ? 's' : ''}: ${unknown.map((k) => `\`${k}\``).join(', ')}. Only \`scheduled_at\` can be updated.`);
+  if (unknown.length)
+    throw new ValidationError(
+      `Unknown field${unknown.length > 1 ? 's' : ''}: ${unknown.map((k) => `\`${k}\``).join(', ')}. Only \`scheduled_at\` can be updated.`,
+    );
   const value = b.scheduled_at ?? b.scheduledAt;
   if (value === undefined || value === null) throw new ValidationError('Missing `scheduled_at` field.', 'missing_required_field');
-  if (typeof value !== 'string' || value.length > 100) throw new ValidationError('Invalid `scheduled_at`: a string such as 2026-12-01T09:00:00Z or "in 1 hour".', 'invalid_scheduled_at');
+  if (typeof value !== 'string' || value.length > 100)
+    throw new ValidationError('Invalid `scheduled_at`: a string such as 2026-12-01T09:00:00Z or "in 1 hour".', 'invalid_scheduled_at');
   return value;
 }
 
@@ -52,17 +57,24 @@ export async function rescheduleEmail(deps: RescheduleEmailDeps, principal: Prin
   });
   if (!updated) {
     const current = await deps.emails.get(email.id);
-    if (current?.status === 'scheduled') throw new ConflictError('This email was rescheduled or canceled by another request at the same time; read it and try again.', 'invalid_state');
+    if (current?.status === 'scheduled')
+      throw new ConflictError('This email was rescheduled or canceled by another request at the same time; read it and try again.', 'invalid_state');
     throw notScheduledError(current ?? email, 'rescheduled');
   }
   // dispatchEmail creates a schedule; moving one is an update (or a create when it fired or never existed).
   const scheduler = deps.scheduler;
   if (secondsUntilDue(updated, deps.clock) > MAX_SQS_DELAY_SECONDS && scheduler) {
-    const moving: SendScheduler = { schedule: (input) => scheduler.reschedule(input), reschedule: (input) => scheduler.reschedule(input), cancel: (emailId) => scheduler.cancel(emailId) };
+    const moving: SendScheduler = {
+      schedule: (input) => scheduler.reschedule(input),
+      reschedule: (input) => scheduler.reschedule(input),
+      cancel: (emailId) => scheduler.cancel(emailId),
+    };
     await dispatchEmail({ ...deps, scheduler: moving }, updated);
   } else {
     await dispatchEmail(deps, updated);
-    await deps.scheduler?.cancel(email.id).catch((error: unknown) => logger.warn('Could not delete the old schedule of a rescheduled email', { emailId: email.id, error: error as Error }));
+    await deps.scheduler
+      ?.cancel(email.id)
+      .catch((error: unknown) => logger.warn('Could not delete the old schedule of a rescheduled email', { emailId: email.id, error: error as Error }));
   }
   return { object: 'email', id: email.id };
 }

@@ -143,12 +143,21 @@ function claimOutcome(claim: ClaimResult, message: LaneMessage, token: string, n
  * has more than one delivery (a single one is cheaper as one UpdateItem that returns the item),
  * else one `claim` each. Settled per delivery, in order.
  */
-async function claimAll(deps: SendEmailDeps, deliveries: readonly LaneDelivery[]): Promise<PromiseSettledResult<ClaimedEmail | { kind: 'done'; outcome: SendOutcome }>[]> {
+async function claimAll(
+  deps: SendEmailDeps,
+  deliveries: readonly LaneDelivery[],
+): Promise<PromiseSettledResult<ClaimedEmail | { kind: 'done'; outcome: SendOutcome }>[]> {
   const claimMany = deps.emails.claimMany?.bind(deps.emails);
   if (!claimMany || deliveries.length < 2) return Promise.allSettled(deliveries.map((d) => claimForSend(deps, d)));
   const now = deps.clock.now();
   const newToken = deps.newToken ?? randomUUID;
-  const inputs = deliveries.map(({ message }) => ({ id: message.emailId, token: newToken(), now, leaseSeconds: deps.leaseSeconds, scheduleVersion: message.scheduleVersion }));
+  const inputs = deliveries.map(({ message }) => ({
+    id: message.emailId,
+    token: newToken(),
+    now,
+    leaseSeconds: deps.leaseSeconds,
+    scheduleVersion: message.scheduleVersion,
+  }));
   let results: PromiseSettledResult<ClaimResult>[];
   try {
     results = await claimMany(inputs);
@@ -172,7 +181,9 @@ export async function prefetchSuppressions(deps: Pick<SendEmailDeps, 'suppressio
   const check = deps.suppressions;
   if (!check?.suppressedMany || claimed.length < 2) return [...claimed];
   try {
-    const sets = await check.suppressedMany(claimed.map((c) => ({ tenantId: c.email.tenantId, recipients: suppressionAddresses(c.email), lane: c.email.lane })));
+    const sets = await check.suppressedMany(
+      claimed.map((c) => ({ tenantId: c.email.tenantId, recipients: suppressionAddresses(c.email), lane: c.email.lane })),
+    );
     return claimed.map((c, i) => ({ ...c, suppressed: sets[i]! }));
   } catch (error) {
     logger.warn('Batch suppression lookup failed; checking each email on its own', { error: (error as Error).message });
@@ -192,9 +203,15 @@ export async function prefetchSuppressions(deps: Pick<SendEmailDeps, 'suppressio
  */
 export async function prepareBatch(deps: SendEmailDeps, deliveries: ReadonlyMap<string, LaneDelivery>): Promise<(key: string) => Promise<SendOutcome>> {
   const keys = [...deliveries.keys()];
-  const claims = await claimAll(deps, keys.map((key) => deliveries.get(key)!));
+  const claims = await claimAll(
+    deps,
+    keys.map((key) => deliveries.get(key)!),
+  );
   const claimed = claims.flatMap((c, i) => (c.status === 'fulfilled' && c.value.kind === 'claimed' ? [{ i, claim: c.value }] : []));
-  const prefetched = await prefetchSuppressions(deps, claimed.map((c) => c.claim));
+  const prefetched = await prefetchSuppressions(
+    deps,
+    claimed.map((c) => c.claim),
+  );
   const ready = new Map(claimed.map((c, j) => [keys[c.i]!, prefetched[j]!]));
   return async (key) => {
     const delivery = deliveries.get(key);
@@ -225,7 +242,8 @@ export async function sendClaimed(deps: SendEmailDeps, claimed: ClaimedEmail, de
 
   // Suppression: drop suppressed recipients; if none are left, the email is suppressed.
   const recipients = allRecipients(email);
-  const suppressed = claimed.suppressed ?? (deps.suppressions ? await deps.suppressions.suppressed(email.tenantId, suppressionAddresses(email), email.lane) : new Set<string>());
+  const suppressed =
+    claimed.suppressed ?? (deps.suppressions ? await deps.suppressions.suppressed(email.tenantId, suppressionAddresses(email), email.lane) : new Set<string>());
   // Nearly always nobody is suppressed: then the lists stand as they are, without parsing every address again.
   const isSuppressed = (r: string) => suppressed.has(normalizeAddress(r) ?? r);
   const keep = (list: string[]) => (suppressed.size === 0 ? list : list.filter((r) => !isSuppressed(r)));
@@ -260,7 +278,14 @@ export async function sendClaimed(deps: SendEmailDeps, claimed: ClaimedEmail, de
     // A failed attachment fetch (S3 5xx, network) may work next time; a template that cannot
     // render with its stored variables will not render on a retry either.
     if (isTransientDependencyError(error)) {
-      return retryOrFail(deps, email, token, email.attempts + 1, new ProviderError('content', 'transient', (error as Error).name ?? 'Error', String((error as Error).message), { cause: error }), random);
+      return retryOrFail(
+        deps,
+        email,
+        token,
+        email.attempts + 1,
+        new ProviderError('content', 'transient', (error as Error).name ?? 'Error', String((error as Error).message), { cause: error }),
+        random,
+      );
     }
     return fail(deps, email, token, { class: 'permanent', code: 'RenderingFailed', message: String((error as Error).message).slice(0, 500) }, false);
   }
@@ -277,7 +302,15 @@ export async function sendClaimed(deps: SendEmailDeps, claimed: ClaimedEmail, de
     attachments: content.attachments,
     date: now,
   });
-  const mail = { emailId: email.id, tenantId: email.tenantId, lane: email.lane, from: email.from, recipients: envelope, raw, ...(tenant?.sesTenantName ? { sesTenantName: tenant.sesTenantName } : {}) };
+  const mail = {
+    emailId: email.id,
+    tenantId: email.tenantId,
+    lane: email.lane,
+    from: email.from,
+    recipients: envelope,
+    raw,
+    ...(tenant?.sesTenantName ? { sesTenantName: tenant.sesTenantName } : {}),
+  };
 
   const attempt = email.attempts + 1;
   let result: { provider: MailProvider; messageId: string } | undefined;
@@ -290,12 +323,15 @@ export async function sendClaimed(deps: SendEmailDeps, claimed: ClaimedEmail, de
       result = await timed(deps.primary, mail);
       await deps.breaker?.recordSuccess(deps.primary.name);
     } catch (error) {
-      failure = error instanceof ProviderError ? error : new ProviderError(deps.primary.name, 'transient', 'Unknown', String(error), { cause: error, ambiguous: true });
+      failure =
+        error instanceof ProviderError ? error : new ProviderError(deps.primary.name, 'transient', 'Unknown', String(error), { cause: error, ambiguous: true });
       // The breaker tracks availability: throttling has its own path and a rejection says SES is up.
       if (failure.failureClass === 'transient' || failure.failureClass === 'paused') await deps.breaker?.recordFailure(deps.primary.name);
     }
   }
-  const primaryDown = !gate.allowed || (failure !== undefined && allowsFailover(failure, { throttleCount: delivery.receiveCount, throttleFailoverAfter: deps.throttleFailoverAfter ?? 3 }));
+  const primaryDown =
+    !gate.allowed ||
+    (failure !== undefined && allowsFailover(failure, { throttleCount: delivery.receiveCount, throttleFailoverAfter: deps.throttleFailoverAfter ?? 3 }));
   if (!result && deps.fallback && primaryDown) {
     const reason = !gate.allowed ? 'breaker_open' : failure!.failureClass;
     dimensioned().addDimension('Provider', deps.fallback.name).addDimension('Reason', reason).addMetric(METRIC.ProviderFallbacks, 'Count', 1);
@@ -306,7 +342,12 @@ export async function sendClaimed(deps: SendEmailDeps, claimed: ClaimedEmail, de
     }
   } else if (!result && !gate.allowed) {
     // Nothing was tried: wait like a throttled message, without spending the attempt budget.
-    failure = new ProviderError(deps.primary.name, 'throttled', 'BreakerOpen', `${deps.primary.name} circuit breaker is ${gate.state === 'open' ? 'open' : 'probing'} and no fallback is configured`);
+    failure = new ProviderError(
+      deps.primary.name,
+      'throttled',
+      'BreakerOpen',
+      `${deps.primary.name} circuit breaker is ${gate.state === 'open' ? 'open' : 'probing'} and no fallback is configured`,
+    );
   }
 
   if (result) {
@@ -328,7 +369,9 @@ export async function sendClaimed(deps: SendEmailDeps, claimed: ClaimedEmail, de
     if (!updated) logger.warn('Sent, but the claim was lost before the status write', { emailId: email.id });
     dimensioned().addDimension('Lane', email.lane).addDimension('Provider', result.provider.name).addMetric(METRIC.EmailsSent, 'Count', 1);
     const since = Date.parse(email.scheduledAt ?? email.createdAt);
-    dimensioned().addDimension('Lane', email.lane).addMetric(METRIC.TimeToSend, 'Milliseconds', Math.max(0, sentAt.getTime() - since));
+    dimensioned()
+      .addDimension('Lane', email.lane)
+      .addMetric(METRIC.TimeToSend, 'Milliseconds', Math.max(0, sentAt.getTime() - since));
     await publishStatusEvent(deps.events, email, 'Email Sent', { provider: result.provider.name });
     return { kind: 'sent', provider: result.provider.name, providerMessageId: result.messageId };
   }
@@ -357,7 +400,14 @@ export async function sendClaimed(deps: SendEmailDeps, claimed: ClaimedEmail, de
 }
 
 /** Transient or paused: spend an attempt and back off, or fail into the DLQ when the budget is spent. */
-async function retryOrFail(deps: SendEmailDeps, email: EmailRecord, token: string, attempt: number, error: ProviderError, random: () => number): Promise<SendOutcome> {
+async function retryOrFail(
+  deps: SendEmailDeps,
+  email: EmailRecord,
+  token: string,
+  attempt: number,
+  error: ProviderError,
+  random: () => number,
+): Promise<SendOutcome> {
   const lastError = lastErrorOf(error);
   if (attempt >= deps.lane.maxAttempts) return fail(deps, email, token, lastError, true, attempt);
   await deps.emails.transition(email.id, {
@@ -369,7 +419,14 @@ async function retryOrFail(deps: SendEmailDeps, email: EmailRecord, token: strin
   return { kind: 'retry', delaySeconds: fullJitter(attempt, random), throttled: false, reason: error.code };
 }
 
-async function waitForSenderCap(deps: SendEmailDeps, email: EmailRecord, token: string, message: LaneMessage, receiveCount: number, now: Date): Promise<SendOutcome> {
+async function waitForSenderCap(
+  deps: SendEmailDeps,
+  email: EmailRecord,
+  token: string,
+  message: LaneMessage,
+  receiveCount: number,
+  now: Date,
+): Promise<SendOutcome> {
   await deps.emails.transition(email.id, {
     to: 'retrying',
     claimToken: token,
@@ -392,7 +449,9 @@ async function timed(provider: MailProvider, mail: Parameters<MailProvider['send
     const { messageId } = await provider.send(mail);
     return { provider, messageId };
   } finally {
-    dimensioned().addDimension('Provider', provider.name).addMetric(METRIC.SendLatency, 'Milliseconds', performance.now() - started);
+    dimensioned()
+      .addDimension('Provider', provider.name)
+      .addMetric(METRIC.SendLatency, 'Milliseconds', performance.now() - started);
   }
 }
 
@@ -403,7 +462,12 @@ async function fail(deps: SendEmailDeps, email: EmailRecord, token: string, erro
     event: emailEvent('failed', deps.clock.now(), { reason: error.class, code: error.code }),
     set: { lastError: error, leaseUntil: undefined, ...(attempts !== undefined ? { attempts } : {}) },
   });
-  if (toDlq) await deps.queue.sendToDlq(email.lane, { emailId: email.id, tenantId: email.tenantId, scheduleVersion: email.scheduleVersion }, `${error.code}: ${error.message}`);
+  if (toDlq)
+    await deps.queue.sendToDlq(
+      email.lane,
+      { emailId: email.id, tenantId: email.tenantId, scheduleVersion: email.scheduleVersion },
+      `${error.code}: ${error.message}`,
+    );
   dimensioned().addDimension('Lane', email.lane).addMetric(METRIC.EmailsFailed, 'Count', 1);
   await publishStatusEvent(deps.events, email, 'Email Failed', { reason: error.class, code: error.code });
   return { kind: 'failed', error, toDlq };

@@ -13,7 +13,14 @@ export interface SuppressionsDeps {
 
 /** The API's view of a suppression. */
 export function toSuppressionView(s: Suppression) {
-  return { object: 'suppression' as const, email: s.address, reason: s.reason, scope: s.scope, source_email_id: s.sourceEmailId ?? null, created_at: s.createdAt };
+  return {
+    object: 'suppression' as const,
+    email: s.address,
+    reason: s.reason,
+    scope: s.scope,
+    source_email_id: s.sourceEmailId ?? null,
+    created_at: s.createdAt,
+  };
 }
 
 const canRead = (p: Principal) => hasScope(p, 'suppressions:write') || hasScope(p, 'emails:read') || hasScope(p, 'emails:send');
@@ -32,7 +39,12 @@ export async function listSuppressions(deps: SuppressionsDeps, principal: Princi
   const limit = query.limit === undefined ? 50 : Number(query.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new ValidationError('`limit` must be an integer from 1 to 100.');
   const page = await deps.suppressions.list(principal.tenantId, { limit, ...(query.after ? { cursor: query.after } : {}) });
-  return { object: 'list' as const, has_more: page.cursor !== undefined, ...(page.cursor ? { next_cursor: page.cursor } : {}), data: page.items.map(toSuppressionView) };
+  return {
+    object: 'list' as const,
+    has_more: page.cursor !== undefined,
+    ...(page.cursor ? { next_cursor: page.cursor } : {}),
+    data: page.items.map(toSuppressionView),
+  };
 }
 
 const addBody = z.object({

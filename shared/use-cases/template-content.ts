@@ -46,7 +46,8 @@ export function createTemplateContentBuilder(deps: TemplateContentDeps): Content
     const repo = repository(ref.id);
     if (!repo) throw new TemplateUnavailableError(`Template "${ref.id}" is not in this deployment.`);
     // A deploy between accept and send changed the shipped template: its old text is gone.
-    if (repo.version !== ref.version) logger.warn('Repository template changed since the email was accepted', { template: ref.id, accepted: ref.version, current: repo.version });
+    if (repo.version !== ref.version)
+      logger.warn('Repository template changed since the email was accepted', { template: ref.id, accepted: ref.version, current: repo.version });
     return repo;
   }
 
@@ -69,7 +70,12 @@ export function createTemplateContentBuilder(deps: TemplateContentDeps): Content
     async build(email) {
       const attachments = await attachmentsOf(email);
       const withAttachments = (content: EmailContent): EmailContent => (attachments ? { ...content, attachments } : content);
-      if (!email.template) return withAttachments({ subject: email.subject ?? '', ...(email.html !== undefined ? { html: email.html } : {}), ...(email.text !== undefined ? { text: email.text } : {}) });
+      if (!email.template)
+        return withAttachments({
+          subject: email.subject ?? '',
+          ...(email.html !== undefined ? { html: email.html } : {}),
+          ...(email.text !== undefined ? { text: email.text } : {}),
+        });
       const template = await load(email, email.template);
       const tenant = await deps.tenants?.get(email.tenantId);
       const extra = deps.extraVariables ? await deps.extraVariables(email) : undefined;

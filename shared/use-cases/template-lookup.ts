@@ -83,7 +83,8 @@ export function createTemplateLookup(deps: TemplateLookupDeps, cache = new Templ
       }
       const repo = repositoryOf(deps)(id);
       if (repo) return templateInfo(repo, repo.version);
-      if (own) throw new ValidationError(`Template "${id}" has no published version yet. Publish it first (POST /templates/${id}/publish).`, 'invalid_template');
+      if (own)
+        throw new ValidationError(`Template "${id}" has no published version yet. Publish it first (POST /templates/${id}/publish).`, 'invalid_template');
       return undefined;
     },
   };

@@ -8,13 +8,7 @@ import { TEMPLATE_ID, type TemplateContent, type TemplateVersion, type TenantTem
 import type { Clock, TemplateStore, TenantStore } from '#shared/ports/index';
 import { templateEnv } from '#shared/rendering/template-env';
 import { getRepositoryTemplate } from '#shared/rendering/template-repository';
-import {
-  type LoadedTemplate,
-  PREVIEW_DEFAULTS,
-  type RenderedTemplate,
-  renderTemplate,
-  validateTemplateVariables,
-} from '#shared/rendering/templates';
+import { type LoadedTemplate, PREVIEW_DEFAULTS, type RenderedTemplate, renderTemplate, validateTemplateVariables } from '#shared/rendering/templates';
 import { toLoadedTemplate } from '#shared/use-cases/template-lookup';
 
 // The accept-time lookup lives apart so ingest's import graph stays free of the HTML renderer.
@@ -118,7 +112,10 @@ function checkContent(content: TemplateContent, id: string): void {
     try {
       renderTemplate(loaded, content.sample, { baseUrl: PREVIEW_DEFAULTS.baseUrl, extraVariables: PREVIEW_DEFAULTS.extraVariables });
     } catch (error) {
-      if (error instanceof ValidationError) throw new ValidationError(`\`sample\` does not render: ${error.message}`, error.code === 'invalid_template' ? 'invalid_template' : 'validation_error', { cause: error });
+      if (error instanceof ValidationError)
+        throw new ValidationError(`\`sample\` does not render: ${error.message}`, error.code === 'invalid_template' ? 'invalid_template' : 'validation_error', {
+          cause: error,
+        });
       throw error;
     }
   } else if (content.schema !== undefined) {
@@ -213,13 +210,22 @@ export async function listTemplates(deps: TemplatesDeps, principal: Principal, q
   const limit = query.limit === undefined ? 20 : Number(query.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new ValidationError('`limit` must be an integer from 1 to 100.');
   const page = await deps.templates.list(principal.tenantId, { limit, ...(query.after ? { cursor: query.after } : {}) });
-  return { object: 'list' as const, has_more: page.cursor !== undefined, ...(page.cursor ? { next_cursor: page.cursor } : {}), data: page.templates.map(toTemplateView) };
+  return {
+    object: 'list' as const,
+    has_more: page.cursor !== undefined,
+    ...(page.cursor ? { next_cursor: page.cursor } : {}),
+    data: page.templates.map(toTemplateView),
+  };
 }
 
 async function ownTemplate(deps: TemplatesDeps, principal: Principal, id: string): Promise<TenantTemplate> {
   const own = validId(id) ? await deps.templates.get(principal.tenantId, id) : undefined;
   if (!own) {
-    if (repositoryOf(deps)(id)) throw new ForbiddenError(`Template "${id}" ships with Mailroom and cannot be changed over the API; create your own with the same id to override it.`, 'invalid_access');
+    if (repositoryOf(deps)(id))
+      throw new ForbiddenError(
+        `Template "${id}" ships with Mailroom and cannot be changed over the API; create your own with the same id to override it.`,
+        'invalid_access',
+      );
     throw new NotFoundError(`Template "${id.slice(0, 64)}" not found.`);
   }
   return own;
@@ -267,7 +273,12 @@ export async function publishTemplate(deps: TemplatesDeps, principal: Principal,
  * `POST /templates/{id}/render`: renders without sending. Tenant templates render their draft
  * unless `version` says `published` or a number; variables default to the template's sample.
  */
-export async function previewTemplate(deps: TemplatesDeps, principal: Principal, id: string, body: unknown): Promise<RenderedTemplate & { id: string; version: number | string | 'draft' }> {
+export async function previewTemplate(
+  deps: TemplatesDeps,
+  principal: Principal,
+  id: string,
+  body: unknown,
+): Promise<RenderedTemplate & { id: string; version: number | string | 'draft' }> {
   assertCanRead(principal);
   const input = parse(renderSchema, body ?? {});
   const own = validId(id) ? await deps.templates.get(principal.tenantId, id) : undefined;
@@ -281,7 +292,8 @@ export async function previewTemplate(deps: TemplatesDeps, principal: Principal,
     } else {
       const number = wanted === 'published' ? own.publishedVersion : wanted;
       const stored = number ? await deps.templates.getVersion(principal.tenantId, id, number) : undefined;
-      if (!stored) throw new NotFoundError(wanted === 'published' ? `Template "${id}" has no published version yet.` : `Template "${id}" has no version ${wanted}.`);
+      if (!stored)
+        throw new NotFoundError(wanted === 'published' ? `Template "${id}" has no published version yet.` : `Template "${id}" has no version ${wanted}.`);
       loaded = toLoadedTemplate(stored, principal.tenantId, id, stored.version);
       version = stored.version;
     }

@@ -37,7 +37,11 @@ export const tenantPatchSchema = z
     sesTenantName: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, `-` or `_`'),
     retentionDays: z.number().int().min(1).max(3650),
     limits: limitsPatch,
-    baseUrl: z.string().url().max(2048).refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL'),
+    baseUrl: z
+      .string()
+      .url()
+      .max(2048)
+      .refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL'),
   })
   .partial()
   .strict();

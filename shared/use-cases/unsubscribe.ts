@@ -37,9 +37,18 @@ export async function unsubscribe(deps: UnsubscribeDeps, token: string): Promise
 }
 
 /** The HTTPS one-click link for a recipient of an email. */
-export async function unsubscribeUrl(deps: { signingKey: () => Promise<string>; clock: Clock; baseUrl: string }, input: { tenantId: string; address: string; emailId: string }): Promise<string> {
+export async function unsubscribeUrl(
+  deps: { signingKey: () => Promise<string>; clock: Clock; baseUrl: string },
+  input: { tenantId: string; address: string; emailId: string },
+): Promise<string> {
   const expiresAt = Math.floor(deps.clock.now().getTime() / 1000) + UNSUBSCRIBE_TOKEN_DAYS * 86_400;
-  const token = createUnsubscribeToken(await deps.signingKey(), { tenantId: input.tenantId, address: input.address, scope: 'marketing', emailId: input.emailId, expiresAt });
+  const token = createUnsubscribeToken(await deps.signingKey(), {
+    tenantId: input.tenantId,
+    address: input.address,
+    scope: 'marketing',
+    emailId: input.emailId,
+    expiresAt,
+  });
   return `${deps.baseUrl.replace(/\/+$/, '')}/unsubscribe/${token}`;
 }
 
@@ -57,7 +66,10 @@ export function unsubscribeLinks(deps: { signingKey: () => Promise<string>; cloc
     let link = links.get(email);
     if (!link) {
       const recipient = email.to.map((t) => normalizeAddress(t)).find((a): a is string => a !== undefined);
-      link = LANES[email.lane].unsubscribable && recipient ? unsubscribeUrl(deps, { tenantId: email.tenantId, address: recipient, emailId: email.id }) : Promise.resolve(undefined);
+      link =
+        LANES[email.lane].unsubscribable && recipient
+          ? unsubscribeUrl(deps, { tenantId: email.tenantId, address: recipient, emailId: email.id })
+          : Promise.resolve(undefined);
       links.set(email, link);
     }
     return link;

@@ -13,7 +13,7 @@ const now = new Date('2030-01-01T12:00:30Z');
 describe('CloudWatch lane metrics', () => {
   beforeEach(() => cw.reset());
 
-  it('asks for every lane\'s age, sent and failed in one GetMetricData call', async () => {
+  it("asks for every lane's age, sent and failed in one GetMetricData call", async () => {
     cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
     await new CloudWatchLaneMetrics(new CloudWatchClient({ region: 'eu-west-1' }), urls).snapshot(['critical', 'bulk'], now);
     const calls = cw.commandCalls(GetMetricDataCommand);
@@ -24,7 +24,15 @@ describe('CloudWatch lane metrics', () => {
     const queries = input.MetricDataQueries!;
     expect(queries).toHaveLength(6);
     expect(queries[0]).toMatchObject({
-      MetricStat: { Metric: { Namespace: 'AWS/SQS', MetricName: 'ApproximateAgeOfOldestMessage', Dimensions: [{ Name: 'QueueName', Value: 'Mailroom-LanesCriticalQueue-AbC' }] }, Stat: 'Maximum', Period: 60 },
+      MetricStat: {
+        Metric: {
+          Namespace: 'AWS/SQS',
+          MetricName: 'ApproximateAgeOfOldestMessage',
+          Dimensions: [{ Name: 'QueueName', Value: 'Mailroom-LanesCriticalQueue-AbC' }],
+        },
+        Stat: 'Maximum',
+        Period: 60,
+      },
     });
     expect(queries.map((q) => q.Expression).filter(Boolean)).toEqual([
       `SUM(SEARCH('Namespace="Mailroom" MetricName="EmailsSent" Lane="critical"', 'Sum', 3600))`,

@@ -16,7 +16,11 @@ describe('DynamoDB circuit breaker (DynamoDB Local)', () => {
 
   beforeAll(async () => {
     ddb = await startDynamoDbLocal(0);
-    const client = new DynamoDBClient({ endpoint: ddb.endpoint, region: LOCAL_AWS.region, credentials: { accessKeyId: LOCAL_AWS.accessKeyId, secretAccessKey: LOCAL_AWS.secretAccessKey } });
+    const client = new DynamoDBClient({
+      endpoint: ddb.endpoint,
+      region: LOCAL_AWS.region,
+      credentials: { accessKeyId: LOCAL_AWS.accessKeyId, secretAccessKey: LOCAL_AWS.secretAccessKey },
+    });
     doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
     await createTables(client, { table, idempotencyTable: 'breaker-test-idem' });
   });

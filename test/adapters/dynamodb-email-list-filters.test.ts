@@ -39,11 +39,17 @@ describe('DynamoEmailStore.listByTenant with filters (DynamoDB Local)', () => {
 
   beforeAll(async () => {
     dynamo = await startDynamoDbLocal(0);
-    client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_AWS.region, credentials: { accessKeyId: LOCAL_AWS.accessKeyId, secretAccessKey: LOCAL_AWS.secretAccessKey } });
+    client = new DynamoDBClient({
+      endpoint: dynamo.endpoint,
+      region: LOCAL_AWS.region,
+      credentials: { accessKeyId: LOCAL_AWS.accessKeyId, secretAccessKey: LOCAL_AWS.secretAccessKey },
+    });
     await createTables(client, { table, idempotencyTable: 'mailroom-filters-idempotency' });
     store = new DynamoEmailStore(createDocumentClient(client), table);
     // 260 emails; every 50th is failed and in the bulk lane: matches are sparse, more than one Query page apart.
-    const all = Array.from({ length: 260 }, (_, i) => email(i + 1, (i + 1) % 50 === 0 ? { status: 'failed', lane: 'bulk', to: ['Ops Team <OPS@acme.test>'] } : {}));
+    const all = Array.from({ length: 260 }, (_, i) =>
+      email(i + 1, (i + 1) % 50 === 0 ? { status: 'failed', lane: 'bulk', to: ['Ops Team <OPS@acme.test>'] } : {}),
+    );
     await store.createMany(all);
   });
 

@@ -48,7 +48,11 @@ describe('DynamoEmailStore on DynamoDB Local', () => {
 
   beforeAll(async () => {
     dynamo = await startDynamoDbLocal(0);
-    client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_AWS.region, credentials: { accessKeyId: LOCAL_AWS.accessKeyId, secretAccessKey: LOCAL_AWS.secretAccessKey } });
+    client = new DynamoDBClient({
+      endpoint: dynamo.endpoint,
+      region: LOCAL_AWS.region,
+      credentials: { accessKeyId: LOCAL_AWS.accessKeyId, secretAccessKey: LOCAL_AWS.secretAccessKey },
+    });
     await createTables(client, { table, idempotencyTable: 'mailroom-test-idempotency' });
     store = new DynamoEmailStore(createDocumentClient(client), table);
   });
@@ -163,7 +167,7 @@ describe('DynamoEmailStore on DynamoDB Local', () => {
     expect(out).not.toHaveProperty('leaseUntil');
   });
 
-  it('lists a tenant\'s emails newest first in cursor pages', async () => {
+  it("lists a tenant's emails newest first in cursor pages", async () => {
     const tenantId = 'list-tenant';
     for (let i = 0; i < 7; i++) await store.create(email({ id: `list-${i}`, tenantId, createdAt: at(i).toISOString() }));
     await store.create(email({ id: 'list-other', tenantId: 'someone-else', createdAt: at(100).toISOString() }));
@@ -205,7 +209,7 @@ describe('DynamoEmailStore on DynamoDB Local', () => {
       const commands: string[] = [];
       (doc as unknown as { send: (c: unknown) => Promise<unknown> }).send = async (command: unknown) => {
         commands.push((command as object).constructor.name);
-        return (rewrite?.(command, send)) ?? send(command);
+        return rewrite?.(command, send) ?? send(command);
       };
       return { store: new DynamoEmailStore(doc, table), commands };
     }
@@ -219,16 +223,30 @@ describe('DynamoEmailStore on DynamoDB Local', () => {
       for (const e of [queued, retrying, sent, leased, stale]) await store.create(e);
       const { store: counted, commands } = countingStore();
       const results = values(
-        await counted.claimMany([claimInput(queued.id, 't1'), claimInput(retrying.id, 't2'), claimInput(sent.id, 't3'), claimInput(leased.id, 't4'), claimInput(stale.id, 't5'), claimInput('no-such-email', 't6')]),
+        await counted.claimMany([
+          claimInput(queued.id, 't1'),
+          claimInput(retrying.id, 't2'),
+          claimInput(sent.id, 't3'),
+          claimInput(leased.id, 't4'),
+          claimInput(stale.id, 't5'),
+          claimInput('no-such-email', 't6'),
+        ]),
       );
       expect(results.map((r) => (r.claimed ? 'claimed' : r.reason))).toEqual(['claimed', 'claimed', 'finished', 'leased', 'stale', 'missing']);
       expect(commands).toEqual(['BatchExecuteStatementCommand', 'BatchGetCommand']);
-      expect(results[0]).toMatchObject({ claimed: true, email: { id: queued.id, status: 'sending', claimToken: 't1', leaseUntil: Math.floor(T0.getTime() / 1000) + 60 } });
+      expect(results[0]).toMatchObject({
+        claimed: true,
+        email: { id: queued.id, status: 'sending', claimToken: 't1', leaseUntil: Math.floor(T0.getTime() / 1000) + 60 },
+      });
       expect(await store.get(queued.id)).toMatchObject({ status: 'sending', claimToken: 't1', updatedAt: T0.toISOString() });
       expect(await store.get(leased.id)).toMatchObject({ claimToken: 'other' });
       expect(await store.get(sent.id)).toMatchObject({ status: 'sent' });
       // The same answers claim() gives for the refused ones.
-      for (const [i, e] of [[2, sent], [3, leased], [4, stale]] as const) {
+      for (const [i, e] of [
+        [2, sent],
+        [3, leased],
+        [4, stale],
+      ] as const) {
         const single = await store.claim(e.id, { token: 'x', now: T0, leaseSeconds: 60, scheduleVersion: 0 });
         expect(single).toEqual(results[i]);
       }
@@ -261,7 +279,10 @@ describe('DynamoEmailStore on DynamoDB Local', () => {
     it('refuses a stale schedule version and claims the current one', async () => {
       const e = email({ scheduleVersion: 3 });
       await store.create(e);
-      expect(values(await store.claimMany([claimInput(e.id, 't', 0, 2), claimInput('no-such-email', 'u')]))[0]).toMatchObject({ claimed: false, reason: 'stale' });
+      expect(values(await store.claimMany([claimInput(e.id, 't', 0, 2), claimInput('no-such-email', 'u')]))[0]).toMatchObject({
+        claimed: false,
+        reason: 'stale',
+      });
       expect(values(await store.claimMany([claimInput(e.id, 't', 0, 3), claimInput('no-such-email', 'u')]))[0]).toMatchObject({ claimed: true });
     });
 
@@ -293,7 +314,10 @@ describe('DynamoEmailStore on DynamoDB Local', () => {
         const isThrottled = (st: (typeof statements)[number]) => st.Parameters![4] === `EMAIL#${throttled.id}`;
         return send(new BatchExecuteStatementCommand({ Statements: statements.filter((st) => !isThrottled(st)) })).then((out) => {
           const responses = [...(out.Responses ?? [])];
-          return { ...out, Responses: statements.map((st) => (isThrottled(st) ? { Error: { Code: 'ThrottlingError', Message: 'throttled' } } : responses.shift())) };
+          return {
+            ...out,
+            Responses: statements.map((st) => (isThrottled(st) ? { Error: { Code: 'ThrottlingError', Message: 'throttled' } } : responses.shift())),
+          };
         });
       });
       const results = values(await counted.claimMany([claimInput(throttled.id, 't1'), claimInput(ok.id, 't2')]));

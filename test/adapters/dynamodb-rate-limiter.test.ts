@@ -21,7 +21,11 @@ describe('DynamoRateLimiter on DynamoDB Local', () => {
 
   beforeAll(async () => {
     dynamo = await startDynamoDbLocal(0);
-    const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_AWS.region, credentials: { accessKeyId: LOCAL_AWS.accessKeyId, secretAccessKey: LOCAL_AWS.secretAccessKey } });
+    const client = new DynamoDBClient({
+      endpoint: dynamo.endpoint,
+      region: LOCAL_AWS.region,
+      credentials: { accessKeyId: LOCAL_AWS.accessKeyId, secretAccessKey: LOCAL_AWS.secretAccessKey },
+    });
     doc = DynamoDBDocumentClient.from(client);
     await createTables(client, TABLE);
   });
@@ -126,10 +130,14 @@ describe('DynamoRateLimiter on DynamoDB Local', () => {
   it('never lets concurrent consumers past the burst or the daily quota, whichever is smaller', async () => {
     const clock = new FakeClock();
     const limiters = Array.from({ length: 8 }, () => new DynamoRateLimiter(doc, TABLE.table, clock));
-    const quotaFirst = await Promise.all(Array.from({ length: 30 }, (_, i) => outcome(limiters[i % 8]!.consume('both-q', 1, limits({ burst: 10, emailsPerDay: 6 })))));
+    const quotaFirst = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => outcome(limiters[i % 8]!.consume('both-q', 1, limits({ burst: 10, emailsPerDay: 6 })))),
+    );
     expect(quotaFirst.filter((r) => r === 'ok')).toHaveLength(6);
     expect(quotaFirst.some((r) => r !== 'ok' && r.code === 'daily_quota_exceeded')).toBe(true);
-    const burstFirst = await Promise.all(Array.from({ length: 30 }, (_, i) => outcome(limiters[i % 8]!.consume('both-b', 1, limits({ burst: 10, emailsPerDay: 20 })))));
+    const burstFirst = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => outcome(limiters[i % 8]!.consume('both-b', 1, limits({ burst: 10, emailsPerDay: 20 })))),
+    );
     expect(burstFirst.filter((r) => r === 'ok')).toHaveLength(10);
     const item = (await doc.send(new GetCommand({ TableName: TABLE.table, Key: bucketKey('both-b') }))).Item!;
     expect(item[dailyAttribute('2030-06-01')]).toBe(10);

@@ -15,7 +15,11 @@ describe('DynamoSuppressionStore batch lookup on DynamoDB Local', () => {
 
   beforeAll(async () => {
     dynamo = await startDynamoDbLocal(0);
-    const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_AWS.region, credentials: { accessKeyId: LOCAL_AWS.accessKeyId, secretAccessKey: LOCAL_AWS.secretAccessKey } });
+    const client = new DynamoDBClient({
+      endpoint: dynamo.endpoint,
+      region: LOCAL_AWS.region,
+      credentials: { accessKeyId: LOCAL_AWS.accessKeyId, secretAccessKey: LOCAL_AWS.secretAccessKey },
+    });
     await createTables(client, TABLE);
     const doc = DynamoDBDocumentClient.from(client);
     const counting = { send: (command: never) => (calls++, doc.send(command)) } as unknown as DynamoDBDocumentClient;

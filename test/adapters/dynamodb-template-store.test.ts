@@ -31,7 +31,11 @@ describe('DynamoTemplateStore on DynamoDB Local', () => {
 
   beforeAll(async () => {
     dynamo = await startDynamoDbLocal(0);
-    client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_AWS.region, credentials: { accessKeyId: LOCAL_AWS.accessKeyId, secretAccessKey: LOCAL_AWS.secretAccessKey } });
+    client = new DynamoDBClient({
+      endpoint: dynamo.endpoint,
+      region: LOCAL_AWS.region,
+      credentials: { accessKeyId: LOCAL_AWS.accessKeyId, secretAccessKey: LOCAL_AWS.secretAccessKey },
+    });
     await createTables(client, { table, idempotencyTable: 'mailroom-test-idempotency' });
     store = new DynamoTemplateStore(createDocumentClient(client), table);
   });
@@ -105,7 +109,7 @@ describe('DynamoTemplateStore on DynamoDB Local', () => {
     expect(await store.latestVersionNumber('acme', 'gone')).toBe(1);
   });
 
-  it('lists a tenant\'s templates by id with a cursor, without versions', async () => {
+  it("lists a tenant's templates by id with a cursor, without versions", async () => {
     for (const id of ['l-a', 'l-b', 'l-c']) await store.create(template(id, { tenantId: 'lister' }));
     await store.publish((await store.get('lister', 'l-a'))!, 'p');
     const first = await store.list('lister', { limit: 2 });

@@ -21,19 +21,27 @@ const schema = JSON.parse(readFileSync(new URL('../../docs/events.schema.json', 
 const ajv = new Ajv2020({ strict: false, allErrors: true });
 ajv.addFormat('date-time', { validate: (s: string) => !Number.isNaN(Date.parse(s)) && /^\d{4}-\d\d-\d\dT/.test(s) });
 ajv.addSchema(schema, 'events');
-const validatorFor = (detailType: string) => ajv.getSchema(`events#/detailTypes/${encodeURIComponent(detailType).replace(/%20/g, ' ')}`) ?? ajv.compile({ $ref: `events#/detailTypes/${detailType.replace(/ /g, '%20')}` });
+const validatorFor = (detailType: string) =>
+  ajv.getSchema(`events#/detailTypes/${encodeURIComponent(detailType).replace(/%20/g, ' ')}`) ??
+  ajv.compile({ $ref: `events#/detailTypes/${detailType.replace(/ /g, '%20')}` });
 
 const eb = mockClient(EventBridgeClient);
 
 describe('EventBridge event publisher', () => {
   beforeEach(() => {
     eb.reset();
-    eb.on(PutEventsCommand).callsFake((input: { Entries: unknown[] }) => ({ FailedEntryCount: 0, Entries: input.Entries.map((_, i) => ({ EventId: `e${i}` })) }));
+    eb.on(PutEventsCommand).callsFake((input: { Entries: unknown[] }) => ({
+      FailedEntryCount: 0,
+      Entries: input.Entries.map((_, i) => ({ EventId: `e${i}` })),
+    }));
   });
 
   it('puts events on the configured bus with source mailroom, in batches of 10', async () => {
     const publisher = new EventBridgeEventPublisher(new EventBridgeClient({ region: 'us-east-1' }), 'mailroom-bus');
-    const events: MailroomEvent[] = Array.from({ length: 23 }, (_, i) => ({ detailType: 'Email Sent', detail: { id: `e${i}`, tenant: 't', lane: 'bulk', provider: 'ses' } }));
+    const events: MailroomEvent[] = Array.from({ length: 23 }, (_, i) => ({
+      detailType: 'Email Sent',
+      detail: { id: `e${i}`, tenant: 't', lane: 'bulk', provider: 'ses' },
+    }));
     await publisher.publish(events);
     const calls = eb.commandCalls(PutEventsCommand);
     expect(calls.map((c) => c.args[0].input.Entries!.length)).toEqual([10, 10, 3]);
@@ -46,7 +54,9 @@ describe('EventBridge event publisher', () => {
     ['hash', /^[0-9a-f]{16}$/],
     ['full', 'jane@example.com'],
   ] as const)('writes recipients in %s form', async (mode, expected) => {
-    await new EventBridgeEventPublisher(new EventBridgeClient({ region: 'us-east-1' }), 'bus', mode).publish([{ detailType: 'Email Delivered', detail: { id: 'x', tenant: 't', lane: 'critical', recipients: ['jane@example.com'] } }]);
+    await new EventBridgeEventPublisher(new EventBridgeClient({ region: 'us-east-1' }), 'bus', mode).publish([
+      { detailType: 'Email Delivered', detail: { id: 'x', tenant: 't', lane: 'critical', recipients: ['jane@example.com'] } },
+    ]);
     const detail = JSON.parse(eb.commandCalls(PutEventsCommand)[0]!.args[0].input.Entries![0]!.Detail!);
     expect(detail.recipients[0]).toEqual(typeof expected === 'string' ? expected : expect.stringMatching(expected));
   });
@@ -66,20 +76,44 @@ describe('EventBridge event publisher', () => {
     const suppressions = new MemorySuppressionStore();
     const events: EventPublisher = publisher;
     const principal = { tenantId: 'acme', scopes: ['emails:send' as const], keyPrefix: 'mr_x' };
-    const accept = (to: string) => acceptEmail({ emails, queue, tenants, events, idempotency: createMemoryIdempotency(), clock: systemClock, defaultRetentionDays: 1 }, { principal, body: { from: 'a@acme.test', to, subject: 's', text: 't' } });
-    const send = (id: string) => sendEmail({ emails, queue, clock: systemClock, lane: LANES.transactional, primary: new MemoryMailProvider(), suppressions, events, leaseSeconds: 30 }, { message: { emailId: id, tenantId: 'acme', scheduleVersion: 0 }, receiveCount: 1 });
+    const accept = (to: string) =>
+      acceptEmail(
+        { emails, queue, tenants, events, idempotency: createMemoryIdempotency(), clock: systemClock, defaultRetentionDays: 1 },
+        { principal, body: { from: 'a@acme.test', to, subject: 's', text: 't' } },
+      );
+    const send = (id: string) =>
+      sendEmail(
+        { emails, queue, clock: systemClock, lane: LANES.transactional, primary: new MemoryMailProvider(), suppressions, events, leaseSeconds: 30 },
+        { message: { emailId: id, tenantId: 'acme', scheduleVersion: 0 }, receiveCount: 1 },
+      );
 
     const { id } = await accept('ada@example.org');
     await send(id);
     for (const name of ['delivery-delay', 'delivery', 'open', 'click', 'bounce-permanent', 'complaint', 'reject'] as SesFixture[]) {
-      await recordDeliveryEvent({ emails, suppressions, events, clock: systemClock }, sesEventBridgeEventSchema.parse(sesEventFor(name, { id, tenantId: 'acme' })));
+      await recordDeliveryEvent(
+        { emails, suppressions, events, clock: systemClock },
+        sesEventBridgeEventSchema.parse(sesEventFor(name, { id, tenantId: 'acme' })),
+      );
     }
     const { id: second } = await accept('recipient@example.com');
     await send(second); // suppressed by the bounce above
 
     const entries = eb.commandCalls(PutEventsCommand).flatMap((c) => c.args[0].input.Entries!);
     const types = entries.map((e) => e.DetailType);
-    expect(new Set(types)).toEqual(new Set(['Email Accepted', 'Email Sent', 'Email Delivery Delayed', 'Email Delivered', 'Email Opened', 'Email Clicked', 'Email Bounced', 'Email Complained', 'Email Failed', 'Email Suppressed']));
+    expect(new Set(types)).toEqual(
+      new Set([
+        'Email Accepted',
+        'Email Sent',
+        'Email Delivery Delayed',
+        'Email Delivered',
+        'Email Opened',
+        'Email Clicked',
+        'Email Bounced',
+        'Email Complained',
+        'Email Failed',
+        'Email Suppressed',
+      ]),
+    );
     for (const entry of entries) {
       const validate = validatorFor(entry.DetailType!);
       const detail = JSON.parse(entry.Detail!);
@@ -98,7 +132,26 @@ describe('EventBridge event publisher', () => {
 describe('local event publisher', () => {
   it('prints each event, keeps it, and adds it to the email history', async () => {
     const emails = new MemoryEmailStore();
-    await emails.create({ id: 'em1', tenantId: 't', lane: 'bulk', status: 'sent', lastEvent: 'sent', from: 'a@b.co', to: [], cc: [], bcc: [], replyTo: [], headers: {}, tags: [], scheduleVersion: 0, attempts: 1, createdAt: '', updatedAt: '', expiresAt: 0, events: [] });
+    await emails.create({
+      id: 'em1',
+      tenantId: 't',
+      lane: 'bulk',
+      status: 'sent',
+      lastEvent: 'sent',
+      from: 'a@b.co',
+      to: [],
+      cc: [],
+      bcc: [],
+      replyTo: [],
+      headers: {},
+      tags: [],
+      scheduleVersion: 0,
+      attempts: 1,
+      createdAt: '',
+      updatedAt: '',
+      expiresAt: 0,
+      events: [],
+    });
     const lines: string[] = [];
     const publisher = new LocalEventPublisher(emails, 'mask', (l) => lines.push(l));
     await publisher.publish([{ detailType: 'Email Delivered', detail: { id: 'em1', tenant: 't', lane: 'bulk', recipients: ['jane@example.com'] } }]);

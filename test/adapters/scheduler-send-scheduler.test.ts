@@ -77,7 +77,13 @@ describe('EventBridgeSendScheduler (request shape, aws-sdk-client-mock)', () => 
     const moved = { ...input, at: new Date('2026-12-02T10:30:00Z'), message: { ...message, scheduleVersion: 3 } };
     await scheduler.reschedule(moved);
     const sent = mock.commandCalls(UpdateScheduleCommand)[0]!.args[0].input;
-    expect(sent).toMatchObject({ Name: expectedRequest.Name, GroupName: 'mailroom-schedules', ScheduleExpression: 'at(2026-12-02T10:30:00)', ActionAfterCompletion: 'DELETE', ClientToken: `${message.emailId}-v3` });
+    expect(sent).toMatchObject({
+      Name: expectedRequest.Name,
+      GroupName: 'mailroom-schedules',
+      ScheduleExpression: 'at(2026-12-02T10:30:00)',
+      ActionAfterCompletion: 'DELETE',
+      ClientToken: `${message.emailId}-v3`,
+    });
     expect(JSON.parse(sent.Target!.Input!)).toEqual({ ...message, scheduleVersion: 3 });
     expect(mock.commandCalls(CreateScheduleCommand)).toHaveLength(0);
   });
@@ -90,7 +96,10 @@ describe('EventBridgeSendScheduler (request shape, aws-sdk-client-mock)', () => 
   });
 
   it('cancels with DeleteSchedule and ignores a schedule that is already gone', async () => {
-    mock.on(DeleteScheduleCommand).resolvesOnce({}).rejectsOnce(new ResourceNotFoundException({ message: 'gone', Message: 'gone', $metadata: {} }));
+    mock
+      .on(DeleteScheduleCommand)
+      .resolvesOnce({})
+      .rejectsOnce(new ResourceNotFoundException({ message: 'gone', Message: 'gone', $metadata: {} }));
     await scheduler.cancel(message.emailId);
     await scheduler.cancel(message.emailId);
     expect(mock.commandCalls(DeleteScheduleCommand).map((c) => c.args[0].input)).toEqual([

@@ -1,4 +1,12 @@
-import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, DeleteMessageBatchCommand, SQSClient, StartMessageMoveTaskCommand, SQSServiceException } from '@aws-sdk/client-sqs';
+import {
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  DeleteMessageBatchCommand,
+  SQSClient,
+  StartMessageMoveTaskCommand,
+  SQSServiceException,
+} from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SqsDlqAdmin } from '#shared/adapters/sqs-dlq-admin';
@@ -35,7 +43,10 @@ describe('SQS DLQ admin (request shapes)', () => {
     sqs.on(DeleteMessageBatchCommand).resolves({ Successful: [{ Id: '0' }], Failed: [] });
     const admin = new SqsDlqAdmin(new SQSClient({ region: 'us-east-1' }), queueUrls, dlqUrls, 'auto');
     expect(await admin.redrive('critical')).toEqual({ kind: 'moved', moved: 1 });
-    expect(sqs.commandCalls(SendMessageBatchCommand)[0]!.args[0].input).toMatchObject({ QueueUrl: queueUrls.critical, Entries: [{ Id: '0', MessageBody: '{"emailId":"e1"}' }] });
+    expect(sqs.commandCalls(SendMessageBatchCommand)[0]!.args[0].input).toMatchObject({
+      QueueUrl: queueUrls.critical,
+      Entries: [{ Id: '0', MessageBody: '{"emailId":"e1"}' }],
+    });
     expect(sqs.commandCalls(DeleteMessageBatchCommand)[0]!.args[0].input).toEqual({ QueueUrl: dlqUrls.critical, Entries: [{ Id: '0', ReceiptHandle: 'r1' }] });
   });
 
@@ -49,11 +60,25 @@ describe('SQS DLQ admin (request shapes)', () => {
   it('lists without consuming: received messages are made visible again at once', async () => {
     sqs
       .on(ReceiveMessageCommand)
-      .resolvesOnce({ Messages: [{ MessageId: 'm1', ReceiptHandle: 'r1', Body: '{"emailId":"e1","tenantId":"t1"}', Attributes: { SentTimestamp: '1700000000000' }, MessageAttributes: { reason: { DataType: 'String', StringValue: 'ECONNREFUSED: refused' } } }] })
+      .resolvesOnce({
+        Messages: [
+          {
+            MessageId: 'm1',
+            ReceiptHandle: 'r1',
+            Body: '{"emailId":"e1","tenantId":"t1"}',
+            Attributes: { SentTimestamp: '1700000000000' },
+            MessageAttributes: { reason: { DataType: 'String', StringValue: 'ECONNREFUSED: refused' } },
+          },
+        ],
+      })
       .resolves({ Messages: [] });
     const admin = new SqsDlqAdmin(new SQSClient({ region: 'us-east-1' }), queueUrls, dlqUrls);
-    expect(await admin.list('critical', 10)).toEqual([{ messageId: 'm1', emailId: 'e1', tenantId: 't1', reason: 'ECONNREFUSED: refused', enqueuedAt: new Date(1_700_000_000_000).toISOString() }]);
-    const reset = sqs.calls().find((c) => (c.args[0] as { input: { Entries?: Array<{ VisibilityTimeout?: number }> } }).input.Entries?.[0]?.VisibilityTimeout === 0);
+    expect(await admin.list('critical', 10)).toEqual([
+      { messageId: 'm1', emailId: 'e1', tenantId: 't1', reason: 'ECONNREFUSED: refused', enqueuedAt: new Date(1_700_000_000_000).toISOString() },
+    ]);
+    const reset = sqs
+      .calls()
+      .find((c) => (c.args[0] as { input: { Entries?: Array<{ VisibilityTimeout?: number }> } }).input.Entries?.[0]?.VisibilityTimeout === 0);
     expect(reset).toBeDefined();
   });
 });

@@ -23,7 +23,7 @@ afterEach(() => {
 const mail = { emailId: 'e1', tenantId: 'acme', lane: 'transactional' as const, from: 'a@example.com', recipients: ['b@example.org'], raw: Buffer.from('x') };
 
 describe('tenant settings reach AWS', () => {
-  it('passes the tenant\'s SES tenant name as TenantName, and none when the tenant has none', async () => {
+  it("passes the tenant's SES tenant name as TenantName, and none when the tenant has none", async () => {
     ses.on(SendEmailCommand).resolves({ MessageId: 'm-1' });
     const provider = new SesMailProvider(new SESv2Client({ region: 'us-east-1' }), 'mailroom');
     await provider.send({ ...mail, sesTenantName: 'acme-prod' });
@@ -33,20 +33,57 @@ describe('tenant settings reach AWS', () => {
     expect(calls[1]!.TenantName).toBeUndefined();
   });
 
-  it('the sender hands the tenant\'s sesTenantName to the provider', async () => {
+  it("the sender hands the tenant's sesTenantName to the provider", async () => {
     const now = new Date('2030-01-01T12:00:00Z');
     const emails = new MemoryEmailStore();
     const tenants = new MemoryTenantStore();
-    await tenants.put({ id: 'acme', allowedSenders: [], sesTenantName: 'acme-prod', retentionDays: 30, limits: DEFAULT_LIMITS, createdAt: now.toISOString(), updatedAt: now.toISOString() });
+    await tenants.put({
+      id: 'acme',
+      allowedSenders: [],
+      sesTenantName: 'acme-prod',
+      retentionDays: 30,
+      limits: DEFAULT_LIMITS,
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+    });
     const record: EmailRecord = {
-      id: 'e1', tenantId: 'acme', lane: 'critical', status: 'queued', lastEvent: 'queued', from: 'a@example.com', to: ['b@example.org'], cc: [], bcc: [], replyTo: [],
-      subject: 's', text: 't', headers: {}, tags: [], scheduleVersion: 0, attempts: 0, createdAt: now.toISOString(), updatedAt: now.toISOString(), expiresAt: 2_000_000_000, events: [],
+      id: 'e1',
+      tenantId: 'acme',
+      lane: 'critical',
+      status: 'queued',
+      lastEvent: 'queued',
+      from: 'a@example.com',
+      to: ['b@example.org'],
+      cc: [],
+      bcc: [],
+      replyTo: [],
+      subject: 's',
+      text: 't',
+      headers: {},
+      tags: [],
+      scheduleVersion: 0,
+      attempts: 0,
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+      expiresAt: 2_000_000_000,
+      events: [],
     };
     await emails.create(record);
     const primary = new MemoryMailProvider('ses');
-    const handler = makeSenderHandler({ emails, tenants, queue: new MemoryLaneQueue(), clock: { now: () => now }, lane: LANES.critical, primary, leaseSeconds: 60, random: () => 0 });
+    const handler = makeSenderHandler({
+      emails,
+      tenants,
+      queue: new MemoryLaneQueue(),
+      clock: { now: () => now },
+      lane: LANES.critical,
+      primary,
+      leaseSeconds: 60,
+      random: () => 0,
+    });
     const body = JSON.stringify({ emailId: 'e1', tenantId: 'acme', scheduleVersion: 0 });
-    await handler({ Records: [{ messageId: 'm1', receiptHandle: 'rh', body, attributes: { ApproximateReceiveCount: '1' }, messageAttributes: {} }] } as unknown as SQSEvent);
+    await handler({
+      Records: [{ messageId: 'm1', receiptHandle: 'rh', body, attributes: { ApproximateReceiveCount: '1' }, messageAttributes: {} }],
+    } as unknown as SQSEvent);
     expect(primary.sent.map((m) => m.sesTenantName)).toEqual(['acme-prod']);
   });
 

@@ -22,7 +22,9 @@ const UI_TIMEOUT = 20_000;
 
 function requireChromium(): void {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is not installed at ${CHROMIUM}: the console browser tests need Debian's chromium package. Install it with \`apt-get install -y chromium\` (.ci/run does this in CI), or point MAILROOM_CHROMIUM at a Chromium binary.`);
+    throw new Error(
+      `Chromium is not installed at ${CHROMIUM}: the console browser tests need Debian's chromium package. Install it with \`apt-get install -y chromium\` (.ci/run does this in CI), or point MAILROOM_CHROMIUM at a Chromium binary.`,
+    );
   }
 }
 
@@ -42,7 +44,16 @@ describe('operator console (Chromium)', () => {
       executablePath: CHROMIUM,
       headless: true,
       // Without the background-networking flags Chromium keeps trying to reach Google's services.
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-dev-shm-usage',
+      ],
     });
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     page = await context.newPage();
@@ -53,7 +64,8 @@ describe('operator console (Chromium)', () => {
       if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(m.text());
     });
     page.on('response', (r) => {
-      if (r.status() >= 400 && !expectedFailures.has(`${r.status()} ${new URL(r.url()).pathname}`)) problems.push(`${r.status()} ${r.request().method()} ${r.url()}`);
+      if (r.status() >= 400 && !expectedFailures.has(`${r.status()} ${new URL(r.url()).pathname}`))
+        problems.push(`${r.status()} ${r.request().method()} ${r.url()}`);
     });
     page.on('pageerror', (e) => problems.push(String(e)));
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -120,10 +132,15 @@ describe('operator console (Chromium)', () => {
   });
 
   it('shows an email sent through the API as sent, then its detail with preview and timeline', async () => {
-    const res = await send({ to: 'ada@example.org', subject: 'Welcome aboard', html: '<h1 style="color:#0a58ca">Hello Ada</h1><p>Your account is ready.</p>', text: 'Hello Ada' });
+    const res = await send({
+      to: 'ada@example.org',
+      subject: 'Welcome aboard',
+      html: '<h1 style="color:#0a58ca">Hello Ada</h1><p>Your account is ready.</p>',
+      text: 'Hello Ada',
+    });
     expect(res.status).toBe(200);
     const id = res.body.id as string;
-    await send({ to: ['grace@example.org', 'alan@example.org'], subject: 'Your invoice', html: '<p>Invoice attached.</p>' }, );
+    await send({ to: ['grace@example.org', 'alan@example.org'], subject: 'Your invoice', html: '<p>Invoice attached.</p>' });
     await send({ to: 'linus@example.org', subject: 'Weekly digest', html: '<p>News</p>' }).then((r) => expect(r.status).toBe(200));
     await waitForStatus(stack(), id, ['sent']);
 
@@ -213,10 +230,18 @@ describe('operator console (Chromium)', () => {
       createdAt: now,
       updatedAt: now,
       expiresAt: Math.floor(Date.now() / 1000) + 86_400,
-      events: [{ type: 'queued', at: now }, { type: 'failed', at: now }],
+      events: [
+        { type: 'queued', at: now },
+        { type: 'failed', at: now },
+      ],
     } as EmailRecord;
     await new DynamoEmailStore(s.doc, s.names.table).create(failed);
-    await s.sqs.send(new SendMessageCommand({ QueueUrl: s.queues.dlqUrls.transactional, MessageBody: JSON.stringify({ emailId: failed.id, tenantId: s.tenantId, scheduleVersion: 0 }) }));
+    await s.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: s.queues.dlqUrls.transactional,
+        MessageBody: JSON.stringify({ emailId: failed.id, tenantId: s.tenantId, scheduleVersion: 0 }),
+      }),
+    );
 
     await nav('Lanes');
     const lane = page.locator('tr[data-lane="transactional"]');
@@ -229,9 +254,15 @@ describe('operator console (Chromium)', () => {
     await screenshot('lanes');
 
     await page.getByRole('button', { name: 'Redrive transactional DLQ' }).click();
-    await page.getByRole('status').filter({ hasText: /Moved 1 message/ }).waitFor();
+    await page
+      .getByRole('status')
+      .filter({ hasText: /Moved 1 message/ })
+      .waitFor();
     await waitForStatus(s, failed.id, ['sent']);
-    await entry.getByRole('link').click().catch(() => goto(`emails/${failed.id}`));
+    await entry
+      .getByRole('link')
+      .click()
+      .catch(() => goto(`emails/${failed.id}`));
     await page.locator('dl.meta .chip', { hasText: 'sent' }).waitFor();
   });
 

@@ -38,10 +38,22 @@ class CountingRateLimiter implements RateLimiter {
 }
 
 const NOW = Date.parse('2026-03-10T10:00:00Z');
-const item = (i: number, extra: Record<string, unknown> = {}) => ({ from: 'Acme <news@acme.test>', to: `user${i}@example.org`, subject: `Hello ${i}`, html: `<p>${i}</p>`, ...extra });
+const item = (i: number, extra: Record<string, unknown> = {}) => ({
+  from: 'Acme <news@acme.test>',
+  to: `user${i}@example.org`,
+  subject: `Hello ${i}`,
+  html: `<p>${i}</p>`,
+  ...extra,
+});
 
 describe('POST /emails/batch (ingest handler, in-memory ports)', () => {
-  let deps: IngestDeps & { emails: MemoryEmailStore; queue: FlakyLaneQueue; scheduler: MemorySendScheduler; rateLimiter: CountingRateLimiter; tenants: MemoryTenantStore };
+  let deps: IngestDeps & {
+    emails: MemoryEmailStore;
+    queue: FlakyLaneQueue;
+    scheduler: MemorySendScheduler;
+    rateLimiter: CountingRateLimiter;
+    tenants: MemoryTenantStore;
+  };
   let ids: number;
   let clock: FixedClock;
 
@@ -142,7 +154,11 @@ describe('POST /emails/batch (ingest handler, in-memory ports)', () => {
     expect(deps.queue.sent.find((s) => s.message.emailId === now)!.delaySeconds).toBeUndefined();
     expect(deps.queue.sent.find((s) => s.message.emailId === soon)!.delaySeconds).toBe(300);
     expect(deps.queue.sent.find((s) => s.message.emailId === later)).toBeUndefined();
-    expect(deps.scheduler.schedules.get(later)).toEqual({ lane: 'transactional', at: new Date('2026-03-11T10:00:00Z'), message: { emailId: later, tenantId: 'acme', scheduleVersion: 0 } });
+    expect(deps.scheduler.schedules.get(later)).toEqual({
+      lane: 'transactional',
+      at: new Date('2026-03-11T10:00:00Z'),
+      message: { emailId: later, tenantId: 'acme', scheduleVersion: 0 },
+    });
   });
 
   it('permissive: items whose lane queue fails are reported by index and canceled (never sent), the rest go out', async () => {
@@ -164,7 +180,10 @@ describe('POST /emails/batch (ingest handler, in-memory ports)', () => {
   });
 
   it('paces a campaign: start, interval and hourly cap headers give each email its slot, over-cap ones roll to the next hour in order', async () => {
-    const res = await post(Array.from({ length: 100 }, (_, i) => item(i)), { 'mailroom-send-start': '2026-03-10T10:30:00Z', 'mailroom-send-interval': '1', 'mailroom-hourly-cap': '40' });
+    const res = await post(
+      Array.from({ length: 100 }, (_, i) => item(i)),
+      { 'mailroom-send-start': '2026-03-10T10:30:00Z', 'mailroom-send-interval': '1', 'mailroom-hourly-cap': '40' },
+    );
     expect(res.status).toBe(200);
     const records = res.body.data.map((d: { id: string }) => deps.emails.items.get(d.id)!) as EmailRecord[];
     const perHour = new Map<string, number>();
@@ -194,14 +213,48 @@ describe('per-sender hourly cap at send time', () => {
     const clock = new FixedClock(Date.parse('2026-03-10T10:05:00Z'));
     const emails = new MemoryEmailStore();
     const tenants = new MemoryTenantStore();
-    await tenants.put({ id: 'acme', allowedSenders: [], retentionDays: 30, limits: { ...DEFAULT_LIMITS, perSenderHourlyCap: 200 }, createdAt: '', updatedAt: '' });
+    await tenants.put({
+      id: 'acme',
+      allowedSenders: [],
+      retentionDays: 30,
+      limits: { ...DEFAULT_LIMITS, perSenderHourlyCap: 200 },
+      createdAt: '',
+      updatedAt: '',
+    });
     const provider = new MemoryMailProvider('ses');
-    const deps = { emails, queue: new MemoryLaneQueue(), clock, lane: LANES.marketing, primary: provider, tenants, senderCap: new MemorySenderCap(), leaseSeconds: 60 };
+    const deps = {
+      emails,
+      queue: new MemoryLaneQueue(),
+      clock,
+      lane: LANES.marketing,
+      primary: provider,
+      tenants,
+      senderCap: new MemorySenderCap(),
+      leaseSeconds: 60,
+    };
     const ids = Array.from({ length: 250 }, (_, i) => `e${String(i).padStart(3, '0')}`);
     for (const id of ids) {
       await emails.create({
-        id, tenantId: 'acme', lane: 'marketing', status: 'queued', lastEvent: 'queued', from: 'News <news@acme.test>', to: [`${id}@example.org`], cc: [], bcc: [], replyTo: [],
-        subject: id, text: 'hi', headers: {}, tags: [], scheduleVersion: 0, attempts: 0, createdAt: '', updatedAt: '', expiresAt: 0, events: [],
+        id,
+        tenantId: 'acme',
+        lane: 'marketing',
+        status: 'queued',
+        lastEvent: 'queued',
+        from: 'News <news@acme.test>',
+        to: [`${id}@example.org`],
+        cc: [],
+        bcc: [],
+        replyTo: [],
+        subject: id,
+        text: 'hi',
+        headers: {},
+        tags: [],
+        scheduleVersion: 0,
+        attempts: 0,
+        createdAt: '',
+        updatedAt: '',
+        expiresAt: 0,
+        events: [],
       });
     }
     const retries: string[] = [];
@@ -217,7 +270,8 @@ describe('per-sender hourly cap at send time', () => {
     expect(emails.items.get('e200')).toMatchObject({ status: 'retrying', attempts: 0, lastEvent: 'queued' });
 
     clock.ms = Date.parse('2026-03-10T11:00:00Z');
-    for (const id of retries) expect((await sendEmail(deps, { message: { emailId: id, tenantId: 'acme', scheduleVersion: 0 }, receiveCount: 2 })).kind).toBe('sent');
+    for (const id of retries)
+      expect((await sendEmail(deps, { message: { emailId: id, tenantId: 'acme', scheduleVersion: 0 }, receiveCount: 2 })).kind).toBe('sent');
     expect(provider.sent.map((m) => m.emailId)).toEqual(ids);
     expect(emails.items.get('e249')).toMatchObject({ status: 'sent', attempts: 1 });
   });

@@ -33,7 +33,8 @@ function email(n: number, overrides: Partial<EmailRecord> = {}): EmailRecord {
 
 describe('GET /emails filters (status, lane, recipient)', () => {
   let emails: MemoryEmailStore;
-  const list = async (query: Record<string, string>) => answer(await withApi(makeEmailsHandler({ emails }))(apiEvent('GET /emails', { query }), lambdaContext()));
+  const list = async (query: Record<string, string>) =>
+    answer(await withApi(makeEmailsHandler({ emails }))(apiEvent('GET /emails', { query }), lambdaContext()));
 
   beforeEach(async () => {
     emails = new MemoryEmailStore();

@@ -47,7 +47,7 @@ describe('GET /emails (emails handler, in-memory ports)', () => {
     emails = new MemoryEmailStore();
   });
 
-  it('answers Resend\'s email object plus the event history', async () => {
+  it("answers Resend's email object plus the event history", async () => {
     await emails.create(email('e1', { cc: ['cc@example.org'], replyTo: ['support@acme.test'] }));
     const res = await call('GET /emails/{id}', { pathParameters: { id: 'e1' } });
     expect(res.status).toBe(200);
@@ -72,7 +72,22 @@ describe('GET /emails (emails handler, in-memory ports)', () => {
         { type: 'sent', at: '2030-01-01T00:00:01.000Z' },
       ],
     });
-    for (const field of ['object', 'id', 'from', 'to', 'cc', 'bcc', 'reply_to', 'subject', 'html', 'text', 'created_at', 'scheduled_at', 'last_event', 'events']) {
+    for (const field of [
+      'object',
+      'id',
+      'from',
+      'to',
+      'cc',
+      'bcc',
+      'reply_to',
+      'subject',
+      'html',
+      'text',
+      'created_at',
+      'scheduled_at',
+      'last_event',
+      'events',
+    ]) {
       expect(res.body, field).toHaveProperty(field);
     }
   });
@@ -85,7 +100,7 @@ describe('GET /emails (emails handler, in-memory ports)', () => {
     expect(res.body).not.toHaveProperty('tenantId');
   });
 
-  it('answers 404 for another tenant\'s email, exactly as for a missing one', async () => {
+  it("answers 404 for another tenant's email, exactly as for a missing one", async () => {
     await emails.create(email('theirs', { tenantId: 'other' }));
     const theirs = await call('GET /emails/{id}', { pathParameters: { id: 'theirs' } });
     const missing = await call('GET /emails/{id}', { pathParameters: { id: 'nothing' } });
@@ -106,7 +121,7 @@ describe('GET /emails (emails handler, in-memory ports)', () => {
     expect(res.body.name).toBe('missing_api_key');
   });
 
-  it('lists the tenant\'s emails newest first, without bodies, in cursor pages', async () => {
+  it("lists the tenant's emails newest first, without bodies, in cursor pages", async () => {
     for (let i = 1; i <= 5; i++) await emails.create(email(`e${i}`, { createdAt: `2030-01-01T00:00:0${i}.000Z` }));
     await emails.create(email('theirs', { tenantId: 'other', createdAt: '2030-01-01T00:00:09.000Z' }));
 

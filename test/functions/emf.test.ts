@@ -56,7 +56,7 @@ function dimensionSets(blobs: Emf[]): Map<string, Set<string>> {
   return out;
 }
 
-describe('EMF metrics of an email\'s way through ingest and the sender', () => {
+describe("EMF metrics of an email's way through ingest and the sender", () => {
   let blobs: Emf[] = [];
   beforeEach(() => {
     blobs = [];
@@ -67,8 +67,19 @@ describe('EMF metrics of an email\'s way through ingest and the sender', () => {
     let ids = 0;
     const emails = new MemoryEmailStore();
     const queue = new MemoryLaneQueue();
-    const ingest = withApi(makeIngestHandler({ emails, queue, idempotency: createMemoryIdempotency(), clock: { now: () => new Date() }, newId: () => `email-${++ids}`, defaultRetentionDays: 30, maxBodyBytes: 10_000 } as never));
-    const send = (to: string) => ingest(apiEvent('POST /emails', { body: { from: 'Acme <hello@acme.test>', to, subject: 'Hi', html: '<p>Hi</p>' } }), lambdaContext());
+    const ingest = withApi(
+      makeIngestHandler({
+        emails,
+        queue,
+        idempotency: createMemoryIdempotency(),
+        clock: { now: () => new Date() },
+        newId: () => `email-${++ids}`,
+        defaultRetentionDays: 30,
+        maxBodyBytes: 10_000,
+      } as never),
+    );
+    const send = (to: string) =>
+      ingest(apiEvent('POST /emails', { body: { from: 'Acme <hello@acme.test>', to, subject: 'Hi', html: '<p>Hi</p>' } }), lambdaContext());
 
     let breakerOpen = false;
     const primary = new MemoryMailProvider('ses');

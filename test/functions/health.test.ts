@@ -11,7 +11,14 @@ import { makeHealthHandler } from '#functions/health/app';
 const clock = { now: () => new Date('2030-01-01T00:00:00Z') };
 const context = { functionName: 'health', awsRequestId: 'req-1', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
 const event = (): ApiEvent =>
-  ({ version: '2.0', routeKey: 'GET /health', rawPath: '/health', headers: {}, requestContext: { requestId: 'api-req-1', http: { method: 'GET', path: '/health' } }, isBase64Encoded: false }) as unknown as ApiEvent;
+  ({
+    version: '2.0',
+    routeKey: 'GET /health',
+    rawPath: '/health',
+    headers: {},
+    requestContext: { requestId: 'api-req-1', http: { method: 'GET', path: '/health' } },
+    isBase64Encoded: false,
+  }) as unknown as ApiEvent;
 
 function breaker(state: BreakerState, failures = 0): Pick<CircuitBreaker, 'state'> {
   return { state: async () => ({ state, failures, ...(state === 'open' ? { openUntil: '2030-01-01T00:01:00.000Z' } : {}) }) };
@@ -19,14 +26,19 @@ function breaker(state: BreakerState, failures = 0): Pick<CircuitBreaker, 'state
 const smtp = (reachable: boolean) => ({ name: 'smtp', probe: async () => ({ reachable }) });
 
 describe('GET /health', () => {
-  it('answers 200 ok with providers, breaker and every lane\'s depth, and no tenant data', async () => {
+  it("answers 200 ok with providers, breaker and every lane's depth, and no tenant data", async () => {
     const queue = new MemoryLaneQueue();
     await queue.enqueue('bulk', { emailId: 'e1', tenantId: 'secret-tenant', scheduleVersion: 0 });
     const handler = withApi(makeHealthHandler({ queue, clock, breaker: breaker('closed'), smtp: smtp(true) }));
     const res = await handler(event(), context);
     expect(res.statusCode).toBe(200);
     const body = JSON.parse(res.body);
-    expect(body).toMatchObject({ status: 'ok', providers: { ses: 'up', smtp: 'up' }, breaker: { ses: { state: 'closed' } }, checkedAt: '2030-01-01T00:00:00.000Z' });
+    expect(body).toMatchObject({
+      status: 'ok',
+      providers: { ses: 'up', smtp: 'up' },
+      breaker: { ses: { state: 'closed' } },
+      checkedAt: '2030-01-01T00:00:00.000Z',
+    });
     expect(Object.keys(body.lanes)).toEqual([...LANE_NAMES]);
     expect(body.lanes.bulk).toEqual({ depth: 1, oldestAgeSeconds: null });
     expect(res.body).not.toContain('secret-tenant');
@@ -36,7 +48,11 @@ describe('GET /health', () => {
   it('answers 200 degraded when the SES breaker is open and SMTP carries mail', async () => {
     const res = await withApi(makeHealthHandler({ queue: new MemoryLaneQueue(), clock, breaker: breaker('open', 5), smtp: smtp(true) }))(event(), context);
     expect(res.statusCode).toBe(200);
-    expect(JSON.parse(res.body)).toMatchObject({ status: 'degraded', providers: { ses: 'down', smtp: 'up' }, breaker: { ses: { state: 'open', failures: 5 } } });
+    expect(JSON.parse(res.body)).toMatchObject({
+      status: 'degraded',
+      providers: { ses: 'down', smtp: 'up' },
+      breaker: { ses: { state: 'open', failures: 5 } },
+    });
   });
 
   it('answers 503 down when SES is open and SMTP is unreachable', async () => {
@@ -58,7 +74,8 @@ describe('GET /health', () => {
 
   it('reports the oldest message age from lane metrics and degrades a late lane', async () => {
     const laneMetrics: LaneMetrics = {
-      snapshot: async (lanes) => Object.fromEntries(lanes.map((l) => [l, { oldestAgeSeconds: l === 'critical' ? 600 : 3, sentLastHour: 0, failedLastHour: 0 }])) as never,
+      snapshot: async (lanes) =>
+        Object.fromEntries(lanes.map((l) => [l, { oldestAgeSeconds: l === 'critical' ? 600 : 3, sentLastHour: 0, failedLastHour: 0 }])) as never,
     };
     const res = await withApi(makeHealthHandler({ queue: new MemoryLaneQueue(), clock, laneMetrics }))(event(), context);
     const body = JSON.parse(res.body);

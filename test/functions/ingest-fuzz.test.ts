@@ -27,7 +27,14 @@ function setup() {
     cancel: async () => undefined,
   };
   const now = new Date().toISOString();
-  void tenants.put({ id: 'fuzz', allowedSenders: ['example.com'], retentionDays: 7, limits: { ...DEFAULT_LIMITS, requestsPerSecond: 1_000, burst: 1_000_000 }, createdAt: now, updatedAt: now });
+  void tenants.put({
+    id: 'fuzz',
+    allowedSenders: ['example.com'],
+    retentionDays: 7,
+    limits: { ...DEFAULT_LIMITS, requestsPerSecond: 1_000, burst: 1_000_000 },
+    createdAt: now,
+    updatedAt: now,
+  });
   const deps: IngestDeps = {
     emails,
     queue,
@@ -74,23 +81,30 @@ const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.boolean(),
   fc.constant(null),
   fc.array(fc.oneof(nasty, fc.string(), fc.integer()), { maxLength: 60 }),
-  fc.dictionary(fc.oneof(nasty, fc.string(), fc.constantFrom('Bcc', 'X-Custom', 'content-type', 'x bad', '__proto__', 'name', 'value', 'id', 'variables')), fc.oneof(nasty, fc.string(), fc.integer(), fc.constant({})), { maxKeys: 5 }),
-  fc.constant([{ name: 'ok', value: 'ok' }, { name: 'bad tag', value: 'x' }]),
+  fc.dictionary(
+    fc.oneof(nasty, fc.string(), fc.constantFrom('Bcc', 'X-Custom', 'content-type', 'x bad', '__proto__', 'name', 'value', 'id', 'variables')),
+    fc.oneof(nasty, fc.string(), fc.integer(), fc.constant({})),
+    { maxKeys: 5 },
+  ),
+  fc.constant([
+    { name: 'ok', value: 'ok' },
+    { name: 'bad tag', value: 'x' },
+  ]),
   fc.constant([{ filename: 'a.txt', content: 'aGVsbG8=' }]),
   fc.constant({ id: 'welcome', variables: { name: 'x' } }),
 );
 const validBase = () => ({ from: 'Mailroom <hello@example.com>', to: 'ada@example.org', subject: 'Hi', html: '<p>Hi</p>' });
-const schemaShaped = fc.record(
-  {
+const schemaShaped = fc
+  .record({
     base: fc.boolean(),
     fields: fc.array(fc.tuple(fc.constantFrom(...FIELDS, '__proto__', 'constructor', 'prototype', 'unknown_field'), hostileValue), { maxLength: 6 }),
-  },
-).map(({ base, fields }) => {
-  const body: Record<string, unknown> = base ? validBase() : {};
-  // defineProperty keeps `__proto__` as an own key, as JSON.parse would.
-  for (const [k, v] of fields) Object.defineProperty(body, k, { value: v, enumerable: true, writable: true, configurable: true });
-  return JSON.stringify(body);
-});
+  })
+  .map(({ base, fields }) => {
+    const body: Record<string, unknown> = base ? validBase() : {};
+    // defineProperty keeps `__proto__` as an own key, as JSON.parse would.
+    for (const [k, v] of fields) Object.defineProperty(body, k, { value: v, enumerable: true, writable: true, configurable: true });
+    return JSON.stringify(body);
+  });
 // Legal but unusual requests, so the accepted side is exercised too (unicode, IDN, cc/bcc, tags, headers, schedules).
 const tagPart = fc.stringMatching(/^[A-Za-z0-9_-]{1,40}$/);
 const validVariant = fc
@@ -102,22 +116,44 @@ const validVariant = fc
       cc: fc.array(fc.constantFrom('cc1@example.org', 'Ünïcode Name <cc2@example.org>'), { maxLength: 3 }),
       bcc: fc.array(fc.constant('hidden@example.org'), { maxLength: 2 }),
       tags: fc.array(fc.record({ name: tagPart, value: tagPart }), { maxLength: 5 }),
-      headers: fc.dictionary(fc.stringMatching(/^X-[A-Za-z0-9-]{1,20}$/), fc.string({ unit: 'grapheme', maxLength: 80 }).filter((x) => !/[\r\n\x00-\x1f\x7f]/.test(x)), { maxKeys: 4 }),
+      headers: fc.dictionary(
+        fc.stringMatching(/^X-[A-Za-z0-9-]{1,20}$/),
+        fc.string({ unit: 'grapheme', maxLength: 80 }).filter((x) => !/[\r\n\x00-\x1f\x7f]/.test(x)),
+        { maxKeys: 4 },
+      ),
       scheduled_at: fc.constantFrom('in 1 hour', 'tomorrow at 9am', new Date(Date.now() + 3_600_000).toISOString()),
     },
     { requiredKeys: ['subject'] },
   )
   .map((fields) => JSON.stringify({ from: 'Mailroom <hello@example.com>', html: '<p>Hi</p>', ...fields }));
-const deepNesting = fc.integer({ min: 100, max: 20_000 }).chain((depth) =>
-  fc.constantFrom(`${'['.repeat(depth)}${']'.repeat(depth)}`, `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`, `{"from":${'['.repeat(depth)}`),
-);
+const deepNesting = fc
+  .integer({ min: 100, max: 20_000 })
+  .chain((depth) =>
+    fc.constantFrom(`${'['.repeat(depth)}${']'.repeat(depth)}`, `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`, `{"from":${'['.repeat(depth)}`),
+  );
 const rawBody = fc.oneof(
   { weight: 3, arbitrary: schemaShaped },
   { weight: 2, arbitrary: fc.json() },
   { weight: 2, arbitrary: fc.anything().map((v) => JSON.stringify(v) as string | undefined) },
   { weight: 1, arbitrary: fc.string() },
   { weight: 1, arbitrary: deepNesting },
-  { weight: 1, arbitrary: fc.constantFrom('null', '[]', '"text"', '42', 'true', '{}', '{"__proto__":{"admin":true}}', '{"constructor":{"prototype":{"x":1}}}', '', ' ', '\uFEFF{}', '{"from":1e999}') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      'null',
+      '[]',
+      '"text"',
+      '42',
+      'true',
+      '{}',
+      '{"__proto__":{"admin":true}}',
+      '{"constructor":{"prototype":{"x":1}}}',
+      '',
+      ' ',
+      '\uFEFF{}',
+      '{"from":1e999}',
+    ),
+  },
   { weight: 2, arbitrary: fc.constant(JSON.stringify(validBase())) },
   { weight: 3, arbitrary: validVariant },
 );
@@ -134,22 +170,47 @@ const body = fc.record({
   invalidUtf8: fc.integer({ min: 0, max: 9 }).map((n) => n === 0),
 });
 
-const headerName = (name: string) => fc.constantFrom(name, name.toUpperCase(), name.toLowerCase(), name.replace(/^./, (c) => c.toUpperCase()));
+const headerName = (name: string) =>
+  fc.constantFrom(
+    name,
+    name.toUpperCase(),
+    name.toLowerCase(),
+    name.replace(/^./, (c) => c.toUpperCase()),
+  );
 const headers = fc
   .record(
     {
-      idem: fc.option(fc.tuple(headerName('idempotency-key'), fc.oneof(fc.string(), fc.constantFrom('k'.repeat(5_000), '\u0000', '💥', 'same-key'))), { nil: undefined }),
-      lane: fc.option(fc.tuple(headerName('mailroom-lane'), fc.oneof(fc.string(), fc.constantFrom('critical', 'BULK', ' Marketing ', 'transactional\n', 'x'.repeat(1000)))), { nil: undefined }),
-      ctype: fc.option(fc.tuple(headerName('content-type'), fc.constantFrom('application/json', 'text/plain', 'application/json; charset=utf-16', 'multipart/form-data; boundary=x', '')), { nil: undefined }),
+      idem: fc.option(fc.tuple(headerName('idempotency-key'), fc.oneof(fc.string(), fc.constantFrom('k'.repeat(5_000), '\u0000', '💥', 'same-key'))), {
+        nil: undefined,
+      }),
+      lane: fc.option(
+        fc.tuple(headerName('mailroom-lane'), fc.oneof(fc.string(), fc.constantFrom('critical', 'BULK', ' Marketing ', 'transactional\n', 'x'.repeat(1000)))),
+        { nil: undefined },
+      ),
+      ctype: fc.option(
+        fc.tuple(
+          headerName('content-type'),
+          fc.constantFrom('application/json', 'text/plain', 'application/json; charset=utf-16', 'multipart/form-data; boundary=x', ''),
+        ),
+        { nil: undefined },
+      ),
     },
     { requiredKeys: [] },
   )
   .map((h) => Object.fromEntries(Object.values(h).filter((x): x is [string, string] => Array.isArray(x))));
 
-function eventOf(b: { route: string; text: string | undefined; batchText: string | undefined; base64: boolean; invalidUtf8: boolean }, hdrs: Record<string, string>): ApiEvent {
+function eventOf(
+  b: { route: string; text: string | undefined; batchText: string | undefined; base64: boolean; invalidUtf8: boolean },
+  hdrs: Record<string, string>,
+): ApiEvent {
   const text = b.route === 'POST /emails/batch' ? b.batchText : b.text;
   let bytes = text === undefined ? undefined : Buffer.from(text, 'utf8');
-  if (bytes && b.invalidUtf8) bytes = Buffer.concat([bytes.subarray(0, Math.floor(bytes.length / 2)), Buffer.from([0xc3, 0x28, 0xff, 0xfe]), bytes.subarray(Math.floor(bytes.length / 2))]);
+  if (bytes && b.invalidUtf8)
+    bytes = Buffer.concat([
+      bytes.subarray(0, Math.floor(bytes.length / 2)),
+      Buffer.from([0xc3, 0x28, 0xff, 0xfe]),
+      bytes.subarray(Math.floor(bytes.length / 2)),
+    ]);
   // A body that is not valid UTF-8 can only reach a function base64-encoded (API Gateway does that).
   const base64 = b.base64 || b.invalidUtf8;
   return {

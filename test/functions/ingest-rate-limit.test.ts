@@ -18,9 +18,29 @@ function setup(limits: TenantLimits) {
   const tenants = new MemoryTenantStore();
   void tenants.put({ id: 't1', allowedSenders: [], retentionDays: 7, limits, createdAt: NOW.toISOString(), updatedAt: NOW.toISOString() });
   const limiter = new MemoryRateLimiter({ now: () => NOW });
-  const handler = withApi(makeIngestHandler({ emails, queue, tenants, rateLimiter: limiter, idempotency: createMemoryIdempotency(), clock: { now: () => NOW }, defaultRetentionDays: 30, maxBodyBytes: 100_000 }));
+  const handler = withApi(
+    makeIngestHandler({
+      emails,
+      queue,
+      tenants,
+      rateLimiter: limiter,
+      idempotency: createMemoryIdempotency(),
+      clock: { now: () => NOW },
+      defaultRetentionDays: 30,
+      maxBodyBytes: 100_000,
+    }),
+  );
   const call = (route: 'POST /emails' | 'POST /emails/batch', body: unknown, headers: Record<string, string> = {}) =>
-    handler({ routeKey: route, headers, body: JSON.stringify(body), isBase64Encoded: false, requestContext: { authorizer: { lambda: { tenantId: 't1', scopes: 'emails:send', keyPrefix: 'mr_t' } } } } as unknown as ApiEvent, lambdaContext('ingest'));
+    handler(
+      {
+        routeKey: route,
+        headers,
+        body: JSON.stringify(body),
+        isBase64Encoded: false,
+        requestContext: { authorizer: { lambda: { tenantId: 't1', scopes: 'emails:send', keyPrefix: 'mr_t' } } },
+      } as unknown as ApiEvent,
+      lambdaContext('ingest'),
+    );
   return { emails, queue, limiter, call };
 }
 

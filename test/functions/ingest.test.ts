@@ -31,7 +31,12 @@ describe('POST /emails (ingest handler, in-memory ports)', () => {
   let ids: number;
 
   const post = async (payload: unknown, headers: Record<string, string> = {}, principal?: typeof TENANT | null) =>
-    answer(await withApi(makeIngestHandler(deps))(apiEvent('POST /emails', { body: payload, headers, ...(principal !== undefined ? { principal } : {}) }), lambdaContext()));
+    answer(
+      await withApi(makeIngestHandler(deps))(
+        apiEvent('POST /emails', { body: payload, headers, ...(principal !== undefined ? { principal } : {}) }),
+        lambdaContext(),
+      ),
+    );
 
   beforeEach(() => {
     ids = 0;

@@ -9,7 +9,15 @@ import { makeIntakeHandler } from '#functions/intake/app';
 import { lambdaContext } from '#test/support/api-event';
 
 const requested = (detail: Record<string, unknown>, id = 'evt-1') => ({
-  version: '0', id, 'detail-type': 'Email Requested', source: 'billing-service', account: '123456789012', time: '2024-05-01T10:00:00Z', region: 'us-east-1', resources: [], detail,
+  version: '0',
+  id,
+  'detail-type': 'Email Requested',
+  source: 'billing-service',
+  account: '123456789012',
+  time: '2024-05-01T10:00:00Z',
+  region: 'us-east-1',
+  resources: [],
+  detail,
 });
 const detail = { tenant: 'acme', from: 'Acme <hello@acme.test>', to: 'ada@example.org', subject: 'Invoice', html: '<p>Attached</p>' };
 
@@ -22,7 +30,16 @@ describe('intake handler ("Email Requested" on the Mailroom bus)', () => {
     const tenants = new MemoryTenantStore();
     const now = new Date().toISOString();
     await tenants.put({ id: 'acme', allowedSenders: ['acme.test'], retentionDays: 30, limits: DEFAULT_LIMITS, createdAt: now, updatedAt: now });
-    deps = { emails: new MemoryEmailStore(), queue: new MemoryLaneQueue(), events: new MemoryEventPublisher(), tenants, idempotency: createMemoryIdempotency(), clock: systemClock, newId: () => `email-${++ids}`, defaultRetentionDays: 30 };
+    deps = {
+      emails: new MemoryEmailStore(),
+      queue: new MemoryLaneQueue(),
+      events: new MemoryEventPublisher(),
+      tenants,
+      idempotency: createMemoryIdempotency(),
+      clock: systemClock,
+      newId: () => `email-${++ids}`,
+      defaultRetentionDays: 30,
+    };
   });
 
   it('accepts the event once even when EventBridge delivers it twice (key: the event id)', async () => {

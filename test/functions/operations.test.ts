@@ -20,7 +20,11 @@ function event(routeKey: string, opts: { scopes?: string; lane?: string; query?:
     headers: {},
     ...(opts.lane ? { pathParameters: { lane: opts.lane } } : {}),
     ...(opts.query ? { queryStringParameters: opts.query } : {}),
-    requestContext: { requestId: 'api-1', http: { method, path }, authorizer: { lambda: { tenantId: 't1', scopes: opts.scopes ?? 'admin', keyPrefix: 'mr_x' } } },
+    requestContext: {
+      requestId: 'api-1',
+      http: { method, path },
+      authorizer: { lambda: { tenantId: 't1', scopes: opts.scopes ?? 'admin', keyPrefix: 'mr_x' } },
+    },
     isBase64Encoded: false,
   } as unknown as ApiEvent;
 }
@@ -40,11 +44,24 @@ describe('operations API', () => {
     expect(res.statusCode).toBe(200);
     const { data } = JSON.parse(res.body);
     expect(data.map((l: { lane: string }) => l.lane)).toEqual([...LANE_NAMES]);
-    expect(data[2]).toEqual({ lane: 'marketing', depth: 1, inFlight: 0, delayed: 0, dlqDepth: 1, oldestAgeSeconds: 7, maxAgeSeconds: LANES.marketing.maxAgeSeconds, sentLastHour: 12, failedLastHour: 1 });
+    expect(data[2]).toEqual({
+      lane: 'marketing',
+      depth: 1,
+      inFlight: 0,
+      delayed: 0,
+      dlqDepth: 1,
+      oldestAgeSeconds: 7,
+      maxAgeSeconds: LANES.marketing.maxAgeSeconds,
+      sentLastHour: 12,
+      failedLastHour: 1,
+    });
   });
 
   it('GET /lanes still answers with null ages when the metrics backend fails', async () => {
-    const res = await run({ queue: new MemoryLaneQueue(), clock, laneMetrics: { snapshot: () => Promise.reject(new Error('CloudWatch down')) } }, event('GET /lanes'));
+    const res = await run(
+      { queue: new MemoryLaneQueue(), clock, laneMetrics: { snapshot: () => Promise.reject(new Error('CloudWatch down')) } },
+      event('GET /lanes'),
+    );
     expect(res.statusCode).toBe(200);
     expect(JSON.parse(res.body).data[0]).toMatchObject({ oldestAgeSeconds: null, sentLastHour: null });
   });
@@ -58,7 +75,9 @@ describe('operations API', () => {
   it('answers 404 for an unknown lane and 422 for a bad limit', async () => {
     const dlq: DlqAdmin = { list: async () => [], redrive: async () => ({ kind: 'moved', moved: 0 }) };
     expect((await run({ queue: new MemoryLaneQueue(), clock, dlq }, event('GET /lanes/{lane}/dlq', { lane: 'urgent' }))).statusCode).toBe(404);
-    expect((await run({ queue: new MemoryLaneQueue(), clock, dlq }, event('GET /lanes/{lane}/dlq', { lane: 'bulk', query: { limit: '0' } }))).statusCode).toBe(422);
+    expect((await run({ queue: new MemoryLaneQueue(), clock, dlq }, event('GET /lanes/{lane}/dlq', { lane: 'bulk', query: { limit: '0' } }))).statusCode).toBe(
+      422,
+    );
   });
 
   it('lists and redrives a lane DLQ through the DLQ port', async () => {

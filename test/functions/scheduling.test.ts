@@ -28,13 +28,32 @@ describe('scheduled sends, reschedule and cancel (handlers, in-memory ports)', (
   let ids: number;
 
   const send = async (scheduledAt: string) => {
-    const res = answer(await withApi(makeIngestHandler({ emails, queue, scheduler, clock, idempotency: createMemoryIdempotency(), newId: () => `email-${++ids}`, defaultRetentionDays: 30, maxBodyBytes: 10_000 }))(apiEvent('POST /emails', { body: body(scheduledAt) }), lambdaContext()));
+    const res = answer(
+      await withApi(
+        makeIngestHandler({
+          emails,
+          queue,
+          scheduler,
+          clock,
+          idempotency: createMemoryIdempotency(),
+          newId: () => `email-${++ids}`,
+          defaultRetentionDays: 30,
+          maxBodyBytes: 10_000,
+        }),
+      )(apiEvent('POST /emails', { body: body(scheduledAt) }), lambdaContext()),
+    );
     return res;
   };
   const emailsApi = (routeKey: string, id: string, payload?: unknown, principal = TENANT) =>
-    withApi(makeEmailsHandler({ emails, queue, scheduler, clock }))(apiEvent(routeKey, { pathParameters: { id }, principal, ...(payload !== undefined ? { body: payload } : {}) }), lambdaContext()).then(answer);
+    withApi(makeEmailsHandler({ emails, queue, scheduler, clock }))(
+      apiEvent(routeKey, { pathParameters: { id }, principal, ...(payload !== undefined ? { body: payload } : {}) }),
+      lambdaContext(),
+    ).then(answer);
   const deliver = (emailId: string, scheduleVersion: number) =>
-    sendEmail({ emails, queue, clock, lane: LANES.transactional, primary: new MemoryMailProvider(), leaseSeconds: 60 }, { message: { emailId, tenantId: 'acme', scheduleVersion }, receiveCount: 1 });
+    sendEmail(
+      { emails, queue, clock, lane: LANES.transactional, primary: new MemoryMailProvider(), leaseSeconds: 60 },
+      { message: { emailId, tenantId: 'acme', scheduleVersion }, receiveCount: 1 },
+    );
 
   beforeEach(() => {
     emails = new MemoryEmailStore();
@@ -73,7 +92,11 @@ describe('scheduled sends, reschedule and cancel (handlers, in-memory ports)', (
     expect((await deliver('email-1', 0)).kind).toBe('sent');
     const cancel = await emailsApi('POST /emails/{id}/cancel', 'email-1');
     expect(cancel.status).toBe(409);
-    expect(cancel.body).toEqual({ statusCode: 409, name: 'invalid_state', message: 'This email cannot be canceled: only scheduled emails can be canceled, and this one is `sent`.' });
+    expect(cancel.body).toEqual({
+      statusCode: 409,
+      name: 'invalid_state',
+      message: 'This email cannot be canceled: only scheduled emails can be canceled, and this one is `sent`.',
+    });
     const patch = await emailsApi('PATCH /emails/{id}', 'email-1', { scheduled_at: 'in 1 hour' });
     expect(patch.status).toBe(409);
     expect(patch.body.message).toMatch(/cannot be rescheduled.*`sent`/);
@@ -112,7 +135,7 @@ describe('scheduled sends, reschedule and cancel (handlers, in-memory ports)', (
     expect(emails.items.get('email-1')!.events.map((e) => e.type)).toEqual(['scheduled', 'rescheduled', 'rescheduled']);
   });
 
-  it('refuses a PATCH without scheduled_at, with other fields, or with a bad time (422), and another tenant\'s email (404)', async () => {
+  it("refuses a PATCH without scheduled_at, with other fields, or with a bad time (422), and another tenant's email (404)", async () => {
     await send('in 2 min');
     expect((await emailsApi('PATCH /emails/{id}', 'email-1', {})).body.name).toBe('missing_required_field');
     expect((await emailsApi('PATCH /emails/{id}', 'email-1', { subject: 'x', scheduled_at: 'in 1 hour' })).status).toBe(422);

@@ -125,7 +125,17 @@ describe('sender function', () => {
       const ses = new MemoryMailProvider('ses');
       const published: MailroomEvent[][] = [];
       const events: EventPublisher = { publish: async (e) => void published.push([...e]) };
-      const handler = makeSenderHandler({ emails, queue, clock: { now: () => NOW }, lane: LANES.transactional, primary: ses, leaseSeconds: 60, random: () => 0, suppressions, events });
+      const handler = makeSenderHandler({
+        emails,
+        queue,
+        clock: { now: () => NOW },
+        lane: LANES.transactional,
+        primary: ses,
+        leaseSeconds: 60,
+        random: () => 0,
+        suppressions,
+        events,
+      });
       return { emails, queue, ses, handler, published };
     }
 
@@ -173,7 +183,12 @@ describe('sender function', () => {
       const t = batchSetup(countingSuppressions().check);
       for (const id of ['a', 'b', 'c']) await t.emails.create(withRecipient(id, `${id}@example.org`));
       await t.emails.create({ ...withRecipient('done', 'd@example.org'), status: 'sent' });
-      await t.emails.create({ ...withRecipient('busy', 'e@example.org'), status: 'sending', leaseUntil: Math.floor(NOW.getTime() / 1000) + 20, claimToken: 'other' });
+      await t.emails.create({
+        ...withRecipient('busy', 'e@example.org'),
+        status: 'sending',
+        leaseUntil: Math.floor(NOW.getTime() / 1000) + 20,
+        claimToken: 'other',
+      });
       const ids = ['a', 'done', 'b', 'busy', 'c'];
       const out = await t.handler({ Records: ids.map((id, i) => record(`m${i}`, bodyFor(id))) } as SQSEvent);
       expect(t.emails.calls).toMatchObject({ claimMany: 1 });
@@ -250,7 +265,11 @@ describe('sender function', () => {
       const ses = new MemoryMailProvider('ses');
       const claimedAt = new Date(NOW.getTime() - 31_000);
       const deps = { emails, queue: new MemoryLaneQueue(), clock: { now: () => NOW }, lane: LANES.transactional, primary: ses, leaseSeconds: 60 };
-      const outcome = await sendClaimed(deps, { kind: 'claimed', email: withRecipient('a', 'a@example.org'), token: 'tok', now: claimedAt }, { message: { emailId: 'a', tenantId: 't1', scheduleVersion: 0 }, receiveCount: 1 });
+      const outcome = await sendClaimed(
+        deps,
+        { kind: 'claimed', email: withRecipient('a', 'a@example.org'), token: 'tok', now: claimedAt },
+        { message: { emailId: 'a', tenantId: 't1', scheduleVersion: 0 }, receiveCount: 1 },
+      );
       expect(outcome).toEqual({ kind: 'retry', delaySeconds: 30, throttled: true, reason: 'claim lease too short to send' });
       expect(ses.sent).toHaveLength(0);
     });

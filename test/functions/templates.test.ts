@@ -34,7 +34,15 @@ describe('templates function', () => {
     const clock: Clock = { now: () => new Date(Date.UTC(2030, 0, 1, 0, 0, tick++)) };
     const handler = withApi(makeTemplatesHandler({ templates: store, tenants, clock }));
     call = async (routeKey, options = {}) => answer(await handler(apiEvent(routeKey, { principal: WRITER, ...options }), lambdaContext()));
-    await tenants.put({ id: 'acme', allowedSenders: [], retentionDays: 30, limits: { requestsPerSecond: 1, burst: 1, emailsPerDay: 1, perSenderHourlyCap: 0 }, baseUrl: 'https://shop.acme.test', createdAt: '', updatedAt: '' });
+    await tenants.put({
+      id: 'acme',
+      allowedSenders: [],
+      retentionDays: 30,
+      limits: { requestsPerSecond: 1, burst: 1, emailsPerDay: 1, perSenderHourlyCap: 0 },
+      baseUrl: 'https://shop.acme.test',
+      createdAt: '',
+      updatedAt: '',
+    });
   });
 
   const create = (body: unknown = ORDER) => call('POST /templates', { body });
@@ -43,7 +51,14 @@ describe('templates function', () => {
   it('creates a draft template and reads it back', async () => {
     const created = await create();
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ object: 'template', id: 'order-shipped', source: 'tenant', status: 'draft', published_version: null, name: 'Order shipped' });
+    expect(created.body).toMatchObject({
+      object: 'template',
+      id: 'order-shipped',
+      source: 'tenant',
+      status: 'draft',
+      published_version: null,
+      name: 'Order shipped',
+    });
     const read = await call('GET /templates/{id}', { pathParameters: { id: 'order-shipped' } });
     expect(read.status).toBe(200);
     expect(read.body.subject).toBe(ORDER.subject);
@@ -100,8 +115,18 @@ describe('templates function', () => {
   it("answers 404 for another tenant's template on every route", async () => {
     await create();
     await publish();
-    for (const routeKey of ['GET /templates/{id}', 'PATCH /templates/{id}', 'DELETE /templates/{id}', 'POST /templates/{id}/publish', 'POST /templates/{id}/render']) {
-      const res = await call(routeKey, { pathParameters: { id: ORDER.id }, principal: OTHER, ...(routeKey.startsWith('PATCH') ? { body: { subject: 'x' } } : {}) });
+    for (const routeKey of [
+      'GET /templates/{id}',
+      'PATCH /templates/{id}',
+      'DELETE /templates/{id}',
+      'POST /templates/{id}/publish',
+      'POST /templates/{id}/render',
+    ]) {
+      const res = await call(routeKey, {
+        pathParameters: { id: ORDER.id },
+        principal: OTHER,
+        ...(routeKey.startsWith('PATCH') ? { body: { subject: 'x' } } : {}),
+      });
       expect(res.status, routeKey).toBe(404);
     }
     expect((await call('GET /templates', { principal: OTHER })).body.data).toEqual([]);

@@ -11,9 +11,27 @@ import { sesEventFor, type SesFixture } from '#test/support/ses-fixtures';
 function email(id: string, status: Status, extra: Partial<EmailRecord> = {}): EmailRecord {
   const now = '2024-05-01T10:00:00.000Z';
   return {
-    id, tenantId: 'acme', lane: 'transactional', status, lastEvent: status, from: 'Acme <hello@acme.test>', to: ['recipient@example.com'], cc: [], bcc: [], replyTo: [],
-    subject: 'Hi', headers: {}, tags: [], scheduleVersion: 0, attempts: 1, createdAt: now, updatedAt: now, expiresAt: 0,
-    events: [{ type: status, at: now }], ...(status === 'sent' ? { provider: 'ses', providerMessageId: '010001234567abcd-11111111-2222-3333-4444-555555555555-000000' } : {}), ...extra,
+    id,
+    tenantId: 'acme',
+    lane: 'transactional',
+    status,
+    lastEvent: status,
+    from: 'Acme <hello@acme.test>',
+    to: ['recipient@example.com'],
+    cc: [],
+    bcc: [],
+    replyTo: [],
+    subject: 'Hi',
+    headers: {},
+    tags: [],
+    scheduleVersion: 0,
+    attempts: 1,
+    createdAt: now,
+    updatedAt: now,
+    expiresAt: 0,
+    events: [{ type: status, at: now }],
+    ...(status === 'sent' ? { provider: 'ses', providerMessageId: '010001234567abcd-11111111-2222-3333-4444-555555555555-000000' } : {}),
+    ...extra,
   };
 }
 
@@ -38,7 +56,12 @@ describe('tracking handler (SES events → status, history, suppression, outboun
     expect(e.status).toBe('delivered');
     expect(e.lastEvent).toBe('delivered');
     expect(e.events.at(-1)).toMatchObject({ type: 'delivered', detail: { ses_event_id: 'delivery-em1' } });
-    expect(events.events).toEqual([expect.objectContaining({ detailType: 'Email Delivered', detail: expect.objectContaining({ id: 'em1', tenant: 'acme', status: 'delivered', recipients: ['recipient@example.com'] }) })]);
+    expect(events.events).toEqual([
+      expect.objectContaining({
+        detailType: 'Email Delivered',
+        detail: expect.objectContaining({ id: 'em1', tenant: 'acme', status: 'delivered', recipients: ['recipient@example.com'] }),
+      }),
+    ]);
   });
 
   it('never regresses: a late Delivery after a Click only adds history', async () => {

@@ -11,20 +11,34 @@ import { unsubscribeLinks } from '#shared/use-cases/unsubscribe';
 
 const KEY = 'unit-test-signing-key-0123456789';
 const token = (over: Partial<{ address: string; expiresAt: number }> = {}) =>
-  createUnsubscribeToken(KEY, { tenantId: 'acme', address: over.address ?? 'ada@example.org', scope: 'marketing', emailId: 'em1', expiresAt: over.expiresAt ?? Math.floor(Date.now() / 1000) + 3600 });
+  createUnsubscribeToken(KEY, {
+    tenantId: 'acme',
+    address: over.address ?? 'ada@example.org',
+    scope: 'marketing',
+    emailId: 'em1',
+    expiresAt: over.expiresAt ?? Math.floor(Date.now() / 1000) + 3600,
+  });
 
 describe('unsubscribe handler (RFC 8058 one-click)', () => {
   let suppressions: MemorySuppressionStore;
   let handler: ReturnType<typeof withApi>;
   const call = (method: 'GET' | 'POST', t: string, headers: Record<string, string> = {}) =>
-    handler(apiEvent(`${method} /unsubscribe/{token}`, { principal: null, pathParameters: { token: t }, headers, ...(method === 'POST' ? { body: 'List-Unsubscribe=One-Click' } : {}) }), {} as never);
+    handler(
+      apiEvent(`${method} /unsubscribe/{token}`, {
+        principal: null,
+        pathParameters: { token: t },
+        headers,
+        ...(method === 'POST' ? { body: 'List-Unsubscribe=One-Click' } : {}),
+      }),
+      {} as never,
+    );
 
   beforeEach(() => {
     suppressions = new MemorySuppressionStore();
     handler = withApi(makeUnsubscribeHandler({ suppressions, clock: systemClock, signingKey: async () => KEY }));
   });
 
-  it('POST suppresses the address for the tenant\'s marketing mail and answers 200', async () => {
+  it("POST suppresses the address for the tenant's marketing mail and answers 200", async () => {
     const res = await call('POST', token());
     expect(answer(res)).toEqual({ status: 200, body: { object: 'unsubscribe', unsubscribed: true } });
     expect(await suppressions.get('acme', 'ada@example.org')).toMatchObject({ reason: 'unsubscribe', scope: 'marketing', sourceEmailId: 'em1' });
@@ -32,7 +46,8 @@ describe('unsubscribe handler (RFC 8058 one-click)', () => {
 
   it('a marketing unsubscribe blocks marketing and bulk but never transactional or critical mail', async () => {
     await call('POST', token());
-    for (const lane of ['marketing', 'bulk'] as const) expect(await suppressions.suppressed('acme', ['ada@example.org'], lane)).toEqual(new Set(['ada@example.org']));
+    for (const lane of ['marketing', 'bulk'] as const)
+      expect(await suppressions.suppressed('acme', ['ada@example.org'], lane)).toEqual(new Set(['ada@example.org']));
     for (const lane of ['transactional', 'critical'] as const) expect(await suppressions.suppressed('acme', ['ada@example.org'], lane)).toEqual(new Set());
   });
 
@@ -71,7 +86,15 @@ describe('unsubscribe handler (RFC 8058 one-click)', () => {
 });
 
 describe('List-Unsubscribe headers (sender content decorator)', () => {
-  const base = { tenantId: 'acme', from: 'Acme <news@acme.test>', to: ['Ada <ada@example.org>'], cc: [], bcc: [], subject: 'News', html: '<p>hi</p>' } as unknown as EmailRecord;
+  const base = {
+    tenantId: 'acme',
+    from: 'Acme <news@acme.test>',
+    to: ['Ada <ada@example.org>'],
+    cc: [],
+    bcc: [],
+    subject: 'News',
+    html: '<p>hi</p>',
+  } as unknown as EmailRecord;
   const links = unsubscribeLinks({ baseUrl: 'https://mail.acme.test/', clock: systemClock, signingKey: async () => KEY });
   const inner = { build: async (e: EmailRecord) => ({ subject: e.subject ?? '', html: e.html }) };
 
@@ -79,10 +102,15 @@ describe('List-Unsubscribe headers (sender content decorator)', () => {
     for (const lane of ['marketing', 'bulk'] as const) {
       const content = await links.wrap(inner).build({ ...base, id: `em-${lane}`, lane });
       expect(content.headers?.['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
-      const m = /^<https:\/\/mail\.acme\.test\/unsubscribe\/([^>]+)>, <mailto:unsubscribe@acme\.test\?subject=unsubscribe>$/.exec(content.headers?.['List-Unsubscribe'] ?? '');
+      const m = /^<https:\/\/mail\.acme\.test\/unsubscribe\/([^>]+)>, <mailto:unsubscribe@acme\.test\?subject=unsubscribe>$/.exec(
+        content.headers?.['List-Unsubscribe'] ?? '',
+      );
       expect(m).not.toBeNull();
       const s = new MemorySuppressionStore();
-      await withApi(makeUnsubscribeHandler({ suppressions: s, clock: systemClock, signingKey: async () => KEY }))(apiEvent('POST /unsubscribe/{token}', { principal: null, pathParameters: { token: m![1]! } }), {} as never);
+      await withApi(makeUnsubscribeHandler({ suppressions: s, clock: systemClock, signingKey: async () => KEY }))(
+        apiEvent('POST /unsubscribe/{token}', { principal: null, pathParameters: { token: m![1]! } }),
+        {} as never,
+      );
       expect(await s.get('acme', 'ada@example.org')).toMatchObject({ sourceEmailId: `em-${lane}` });
     }
   });
@@ -110,13 +138,19 @@ describe('suppressions API handler', () => {
   });
 
   it('adds, lists with a cursor and deletes addresses', async () => {
-    expect(await call('POST /suppressions', { principal: writer, body: { email: 'Ada <ADA@example.org>' } })).toMatchObject({ status: 201, body: { email: 'ada@example.org', reason: 'manual', scope: 'all' } });
+    expect(await call('POST /suppressions', { principal: writer, body: { email: 'Ada <ADA@example.org>' } })).toMatchObject({
+      status: 201,
+      body: { email: 'ada@example.org', reason: 'manual', scope: 'all' },
+    });
     await call('POST /suppressions', { principal: writer, body: { email: 'bob@example.org', reason: 'unsubscribe', scope: 'marketing' } });
     const page1 = await call('GET /suppressions', { query: { limit: '1' } });
     expect(page1.body).toMatchObject({ object: 'list', has_more: true, data: [{ email: 'ada@example.org' }] });
     const page2 = await call('GET /suppressions', { query: { limit: '1', after: page1.body.next_cursor } });
     expect(page2.body.data).toEqual([expect.objectContaining({ email: 'bob@example.org', scope: 'marketing' })]);
-    expect(await call('DELETE /suppressions/{email}', { principal: writer, pathParameters: { email: encodeURIComponent('ada@example.org') } })).toMatchObject({ status: 200, body: { deleted: true } });
+    expect(await call('DELETE /suppressions/{email}', { principal: writer, pathParameters: { email: encodeURIComponent('ada@example.org') } })).toMatchObject({
+      status: 200,
+      body: { deleted: true },
+    });
     expect(await call('DELETE /suppressions/{email}', { principal: writer, pathParameters: { email: 'ada@example.org' } })).toMatchObject({ status: 404 });
   });
 

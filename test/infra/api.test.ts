@@ -83,14 +83,25 @@ describe('HTTP API', () => {
     expect(data.length).toBeGreaterThan(0);
     const tableId = logicalId(stack, stack.storage.table);
     for (const resource of resourcesOf(data)) expect(resource).toContain(tableId);
-    for (const s of data) for (const action of asArray(s.Action)) expect(['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']).not.toContain(action);
+    for (const s of data)
+      for (const action of asArray(s.Action)) expect(['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']).not.toContain(action);
     expect(envOf(template, stack, stack.api.authorizerFn)[ENV.TABLE_NAME]).toEqual({ Ref: tableId });
   });
 
   it('gives ingest the tables, lane queues, attachments bucket, scheduler and bus it needs', () => {
     const ingest = stack.api.functions.ingest;
     const env = envOf(template, stack, ingest);
-    for (const name of [ENV.TABLE_NAME, ENV.IDEMPOTENCY_TABLE_NAME, ENV.LANE_QUEUE_URLS, ENV.ATTACHMENTS_BUCKET, ENV.SCHEDULE_GROUP, ENV.SCHEDULER_ROLE_ARN, ENV.SCHEDULER_DLQ_ARN, ENV.LANE_QUEUE_ARNS, ENV.EVENT_BUS_NAME]) {
+    for (const name of [
+      ENV.TABLE_NAME,
+      ENV.IDEMPOTENCY_TABLE_NAME,
+      ENV.LANE_QUEUE_URLS,
+      ENV.ATTACHMENTS_BUCKET,
+      ENV.SCHEDULE_GROUP,
+      ENV.SCHEDULER_ROLE_ARN,
+      ENV.SCHEDULER_DLQ_ARN,
+      ENV.LANE_QUEUE_ARNS,
+      ENV.EVENT_BUS_NAME,
+    ]) {
       expect(env[name], name).toBeDefined();
     }
     expect(resourcesOf(grantsOf(template, stack, ingest, 'dynamodb:PutItem')).join()).toContain(logicalId(stack, stack.storage.idempotencyTable));

@@ -46,7 +46,14 @@ describe('MailroomFunction bundling (templates function, bundled for real)', () 
   it('imports in a fresh Node process (with --enable-source-maps) and exports the handler', () => {
     const code = `const m = await import(${JSON.stringify(pathToFileURL(bundle).href)}); process.stdout.write(typeof m.handler);`;
     const run = spawnSync(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', code], {
-      env: { PATH: process.env.PATH ?? '', AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: '1', AWS_REGION: 'us-east-1', MAILROOM_TABLE_NAME: 'mailroom-main', POWERTOOLS_TRACE_ENABLED: 'false', POWERTOOLS_METRICS_DISABLED: 'true' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: '1',
+        AWS_REGION: 'us-east-1',
+        MAILROOM_TABLE_NAME: 'mailroom-main',
+        POWERTOOLS_TRACE_ENABLED: 'false',
+        POWERTOOLS_METRICS_DISABLED: 'true',
+      },
       encoding: 'utf8',
       timeout: 30_000,
     });

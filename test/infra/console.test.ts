@@ -36,7 +36,8 @@ function builtDist(): string {
   return dir;
 }
 
-const nagFindings = (app: App) => new AwsSolutionsChecks().validateScope(app).violations.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
+const nagFindings = (app: App) =>
+  new AwsSolutionsChecks().validateScope(app).violations.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
 
 describe('operator console (S3 + CloudFront) in the Mailroom stack', () => {
   let stack: MailroomStack;
@@ -49,7 +50,12 @@ describe('operator console (S3 + CloudFront) in the Mailroom stack', () => {
   it('keeps the bucket private, encrypted and TLS-only', () => {
     const bucketId = stack.resolve((stack.console.bucket.node.defaultChild as any).logicalId) as string;
     const bucket = template.toJSON().Resources[bucketId] as Resource;
-    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
     expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('AES256');
     const policies = Object.values(template.findResources('AWS::S3::BucketPolicy')) as Resource[];
     const policy = policies.find((p) => JSON.stringify(p.Properties.Bucket).includes(bucketId))!;
@@ -68,7 +74,10 @@ describe('operator console (S3 + CloudFront) in the Mailroom stack', () => {
     expect(dist.DefaultCacheBehavior.ViewerProtocolPolicy).toBe('redirect-to-https');
     expect(dist.DefaultRootObject).toBe('console/index.html');
     expect(dist.CustomErrorResponses).toEqual(
-      expect.arrayContaining([expect.objectContaining({ ErrorCode: 403, ResponseCode: 200, ResponsePagePath: '/console/index.html' }), expect.objectContaining({ ErrorCode: 404, ResponseCode: 200, ResponsePagePath: '/console/index.html' })]),
+      expect.arrayContaining([
+        expect.objectContaining({ ErrorCode: 403, ResponseCode: 200, ResponsePagePath: '/console/index.html' }),
+        expect.objectContaining({ ErrorCode: 404, ResponseCode: 200, ResponsePagePath: '/console/index.html' }),
+      ]),
     );
   });
 

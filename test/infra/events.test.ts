@@ -37,7 +37,9 @@ describe('scheduling, events, intake and tracking', () => {
       expect(role.Properties.Policies).toBeUndefined();
       const statements = roleStatements(template, stack, stack.scheduling.role);
       expect(statements.flatMap((s) => asArray(s.Action))).toEqual(['sqs:SendMessage']);
-      const expected = [...LANE_NAMES.map((l) => stack.lanes.queues[l]), stack.scheduling.deadLetterQueue].map((q) => JSON.stringify({ 'Fn::GetAtt': [logicalId(stack, q), 'Arn'] }));
+      const expected = [...LANE_NAMES.map((l) => stack.lanes.queues[l]), stack.scheduling.deadLetterQueue].map((q) =>
+        JSON.stringify({ 'Fn::GetAtt': [logicalId(stack, q), 'Arn'] }),
+      );
       expect(resourcesOf(statements).sort()).toEqual(expected.sort());
     });
 
@@ -90,12 +92,21 @@ describe('scheduling, events, intake and tracking', () => {
     });
 
     it('gives every publishing function the bus name and PutEvents on that bus only', () => {
-      const publishers = [stack.api.functions.ingest, stack.api.functions.emails, stack.tracking.fn, stack.intake.fn, ...LANE_NAMES.map((l) => stack.lanes.senders[l])];
+      const publishers = [
+        stack.api.functions.ingest,
+        stack.api.functions.emails,
+        stack.tracking.fn,
+        stack.intake.fn,
+        ...LANE_NAMES.map((l) => stack.lanes.senders[l]),
+      ];
       for (const fn of publishers) {
         expect(envOf(template, stack, fn)[ENV.EVENT_BUS_NAME]).toEqual({ Ref: logicalId(stack, stack.events.bus) });
-        expect(resourcesOf(grantsOf(template, stack, fn, 'events:PutEvents'))).toEqual([JSON.stringify({ 'Fn::GetAtt': [logicalId(stack, stack.events.bus), 'Arn'] })]);
+        expect(resourcesOf(grantsOf(template, stack, fn, 'events:PutEvents'))).toEqual([
+          JSON.stringify({ 'Fn::GetAtt': [logicalId(stack, stack.events.bus), 'Arn'] }),
+        ]);
       }
-      for (const fn of [stack.api.authorizerFn, stack.api.functions.templates, stack.api.functions.health]) expect(grantsOf(template, stack, fn, 'events:PutEvents')).toEqual([]);
+      for (const fn of [stack.api.authorizerFn, stack.api.functions.templates, stack.api.functions.health])
+        expect(grantsOf(template, stack, fn, 'events:PutEvents')).toEqual([]);
     });
   });
 
@@ -156,7 +167,7 @@ describe('scheduling, events, intake and tracking', () => {
       template.resourceCountIs('AWS::Events::Archive', 0);
     });
 
-    it('forwards a tenant\'s events to its webhook with the API key from Secrets Manager', () => {
+    it("forwards a tenant's events to its webhook with the API key from Secrets Manager", () => {
       const secret = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:acme-hook-AbCdEf';
       const hooked = synthTemplate({ webhooks: [{ tenant: 'acme', url: 'https://hooks.acme.test/mailroom', apiKeySecretArn: secret }], eventArchiveDays: 7 });
       hooked.template.hasResourceProperties('AWS::Events::Connection', {

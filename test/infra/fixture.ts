@@ -52,7 +52,7 @@ export function roleStatements(template: Template, stack: Stack, fn: IFunction |
   const policies = template.findResources('AWS::IAM::Policy');
   return Object.values(policies)
     .filter((p) => JSON.stringify((p as { Properties: Json }).Properties.Roles).includes(`"${roleId}"`))
-    .flatMap((p) => ((p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement));
+    .flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement);
 }
 
 /** Statements granting `action` (exact) to the role of `fn`. */

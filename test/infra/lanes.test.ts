@@ -38,15 +38,15 @@ describe('lanes', () => {
 
   it('encrypts every queue and allows TLS only', () => {
     const queues = template.findResources('AWS::SQS::Queue');
-    const policies = Object.values(template.findResources('AWS::SQS::QueuePolicy')) as Array<{ Properties: { Queues: unknown[]; PolicyDocument: { Statement: Array<Record<string, unknown>> } } }>;
+    const policies = Object.values(template.findResources('AWS::SQS::QueuePolicy')) as Array<{
+      Properties: { Queues: unknown[]; PolicyDocument: { Statement: Array<Record<string, unknown>> } };
+    }>;
     for (const [id, queue] of Object.entries(queues)) {
       expect((queue as { Properties: Record<string, unknown> }).Properties.SqsManagedSseEnabled).toBe(true);
       const policy = policies.find((p) => JSON.stringify(p.Properties.Queues).includes(`"${id}"`));
       expect(policy, `TLS-only policy on ${id}`).toBeDefined();
       expect(policy!.Properties.PolicyDocument.Statement).toEqual(
-        expect.arrayContaining([
-          expect.objectContaining({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-        ]),
+        expect.arrayContaining([expect.objectContaining({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
       );
     }
   });
@@ -85,7 +85,7 @@ describe('lanes', () => {
     }
   });
 
-  it('lets a sender send through SES only with the configuration set and this account\'s identities', () => {
+  it("lets a sender send through SES only with the configuration set and this account's identities", () => {
     const sender = stack.lanes.senders.critical;
     const sesSend = roleStatements(template, stack, sender).filter((s) => JSON.stringify(s.Action).includes('ses:Send'));
     expect(sesSend).toHaveLength(1);
@@ -143,7 +143,9 @@ describe('lanes', () => {
         EventBridgeDestination: { EventBusArn: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith([':event-bus/default'])]) }) },
       },
     });
-    const [destination] = Object.values(template.findResources('AWS::SES::ConfigurationSetEventDestination')) as Array<{ Properties: { EventDestination: { MatchingEventTypes: string[] } } }>;
+    const [destination] = Object.values(template.findResources('AWS::SES::ConfigurationSetEventDestination')) as Array<{
+      Properties: { EventDestination: { MatchingEventTypes: string[] } };
+    }>;
     expect([...destination!.Properties.EventDestination.MatchingEventTypes].sort()).toEqual(
       ['bounce', 'click', 'complaint', 'delivery', 'deliveryDelay', 'open', 'reject', 'renderingFailure', 'send', 'subscription'].sort(),
     );

@@ -18,7 +18,9 @@ const FULL_CONTEXT = {
   alarmEmail: 'ops@example.com',
   intakePrincipals: ['123456789012'],
   eventArchiveDays: 7,
-  webhooks: [{ tenant: 'acme', url: 'https://hooks.acme.test/mailroom', apiKeySecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:acme-hook-AbCdEf' }],
+  webhooks: [
+    { tenant: 'acme', url: 'https://hooks.acme.test/mailroom', apiKeySecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:acme-hook-AbCdEf' },
+  ],
 };
 
 interface PluginReport {

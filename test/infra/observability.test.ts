@@ -71,21 +71,31 @@ describe('observability', () => {
 
   it('alarms on any message in a lane DLQ', () => {
     for (const lane of LANE_NAMES) {
-      const match = find((a) => a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible' && JSON.stringify(a.Properties.Dimensions).includes(logicalId(stack, stack.lanes.dlqs[lane])));
+      const match = find(
+        (a) =>
+          a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible' &&
+          JSON.stringify(a.Properties.Dimensions).includes(logicalId(stack, stack.lanes.dlqs[lane])),
+      );
       expect(match, lane).toHaveLength(1);
       expect(match[0]!.Properties).toMatchObject({ Namespace: 'AWS/SQS', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
     }
   });
 
-  it('alarms when a lane\'s oldest message is older than the lane table says (overridable per lane)', () => {
+  it("alarms when a lane's oldest message is older than the lane table says (overridable per lane)", () => {
     for (const lane of LANE_NAMES) {
-      const match = find((a) => a.Properties.MetricName === 'ApproximateAgeOfOldestMessage' && JSON.stringify(a.Properties.Dimensions).includes(logicalId(stack, stack.lanes.queues[lane])));
+      const match = find(
+        (a) =>
+          a.Properties.MetricName === 'ApproximateAgeOfOldestMessage' &&
+          JSON.stringify(a.Properties.Dimensions).includes(logicalId(stack, stack.lanes.queues[lane])),
+      );
       expect(match, lane).toHaveLength(1);
       expect(match[0]!.Properties).toMatchObject({ Threshold: LANES[lane].maxAgeSeconds, ComparisonOperator: 'GreaterThanThreshold' });
     }
     const tuned = synthTemplate({ laneMaxAgeSeconds: { bulk: 7200 } });
     const bulkAge = Object.values(tuned.template.findResources('AWS::CloudWatch::Alarm')).filter(
-      (a: any) => a.Properties.MetricName === 'ApproximateAgeOfOldestMessage' && JSON.stringify(a.Properties.Dimensions).includes(logicalId(tuned.stack, tuned.stack.lanes.queues.bulk)),
+      (a: any) =>
+        a.Properties.MetricName === 'ApproximateAgeOfOldestMessage' &&
+        JSON.stringify(a.Properties.Dimensions).includes(logicalId(tuned.stack, tuned.stack.lanes.queues.bulk)),
     ) as Alarm[];
     expect(bulkAge[0]!.Properties.Threshold).toBe(7200);
   });
@@ -95,7 +105,9 @@ describe('observability', () => {
     expect(functions).toHaveLength(14);
     for (const fnId of functions) {
       for (const metric of ['Errors', 'Throttles']) {
-        const match = find((a) => a.Properties.Namespace === 'AWS/Lambda' && a.Properties.MetricName === metric && JSON.stringify(a.Properties.Dimensions).includes(`"${fnId}"`));
+        const match = find(
+          (a) => a.Properties.Namespace === 'AWS/Lambda' && a.Properties.MetricName === metric && JSON.stringify(a.Properties.Dimensions).includes(`"${fnId}"`),
+        );
         expect(match, `${metric} ${fnId}`).toHaveLength(1);
         expect(match[0]!.Properties).toMatchObject({ Statistic: 'Sum', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', Period: 300 });
       }
@@ -109,7 +121,7 @@ describe('observability', () => {
     expect(rate('Reputation.ComplaintRate')[0]!.Properties).toMatchObject({ Threshold: 0.0008, ComparisonOperator: 'GreaterThanThreshold' });
   });
 
-  it('alarms on provider fallbacks, an open breaker and failing emails from Mailroom\'s own metrics', () => {
+  it("alarms on provider fallbacks, an open breaker and failing emails from Mailroom's own metrics", () => {
     const custom = (metric: string) => find((a) => alarmMetrics(a).some((m) => m.expression?.includes(`(${metric}) FROM ${CUSTOM_NAMESPACE}`)));
     expect(custom('ProviderFallbacks')[0]!.Properties).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
     expect(alarmMetrics(custom('ProviderFallbacks')[0]!)[0]!.expression).toMatch(/^SELECT SUM\(/);
@@ -218,16 +230,22 @@ describe('health and operations functions', () => {
 });
 
 describe('runbook', () => {
-  it('has a section for every alarm\'s runbook anchor', () => {
+  it("has a section for every alarm's runbook anchor", () => {
     const text = readFileSync(path.join(REPO_ROOT, 'docs', 'runbook.md'), 'utf8');
     // GitHub's heading slugs: lower case, punctuation dropped, spaces to dashes.
-    const slugs = [...text.matchAll(/^#{2,4} (.+)$/gm)].map((m) => m[1]!.trim().toLowerCase().replace(/[^\w\- ]/g, '').replace(/ /g, '-'));
+    const slugs = [...text.matchAll(/^#{2,4} (.+)$/gm)].map((m) =>
+      m[1]!
+        .trim()
+        .toLowerCase()
+        .replace(/[^\w\- ]/g, '')
+        .replace(/ /g, '-'),
+    );
     for (const anchor of Object.values(RUNBOOK)) expect(slugs, anchor).toContain(anchor);
   });
 });
 
 describe('LocalStack switch', () => {
-  it('drops only the SES configuration set\'s EventBridge destination with -c sesEventDestination=false', () => {
+  it("drops only the SES configuration set's EventBridge destination with -c sesEventDestination=false", () => {
     const on = synthTemplate();
     on.template.resourceCountIs('AWS::SES::ConfigurationSetEventDestination', 1);
     for (const value of [false, 'false']) {

@@ -43,7 +43,9 @@ describe('storage, functions and outputs', () => {
   });
 
   it('expires each attachment with its email: one lifecycle rule per retention class tag, capped by attachmentRetentionDays', () => {
-    const rules = (template.toJSON().Resources[logicalId(stack, stack.storage.attachmentsBucket)] as Resource).Properties.LifecycleConfiguration.Rules as Array<Record<string, any>>;
+    const rules = (template.toJSON().Resources[logicalId(stack, stack.storage.attachmentsBucket)] as Resource).Properties.LifecycleConfiguration.Rules as Array<
+      Record<string, any>
+    >;
     const tagged = rules.filter((r) => r.TagFilters);
     expect(tagged.map((r) => r.ExpirationInDays)).toEqual(ATTACHMENT_RETENTION.classes.filter((d) => d < 30));
     for (const rule of tagged) {
@@ -70,13 +72,16 @@ describe('storage, functions and outputs', () => {
       PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
       LoggingConfiguration: { DestinationBucketName: { Ref: logicalId(stack, stack.storage.accessLogsBucket) } },
     });
-    expect(bucket.Properties.LifecycleConfiguration.Rules).toEqual(expect.arrayContaining([expect.objectContaining({ ExpirationInDays: 30, Status: 'Enabled' })]));
+    expect(bucket.Properties.LifecycleConfiguration.Rules).toEqual(
+      expect.arrayContaining([expect.objectContaining({ ExpirationInDays: 30, Status: 'Enabled' })]),
+    );
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
       Bucket: { Ref: bucketId },
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
     });
     const shorter = synthTemplate({ attachmentRetentionDays: 7 });
-    const rules = (shorter.template.toJSON().Resources[logicalId(shorter.stack, shorter.stack.storage.attachmentsBucket)] as Resource).Properties.LifecycleConfiguration.Rules;
+    const rules = (shorter.template.toJSON().Resources[logicalId(shorter.stack, shorter.stack.storage.attachmentsBucket)] as Resource).Properties
+      .LifecycleConfiguration.Rules;
     expect(rules).toEqual(expect.arrayContaining([expect.objectContaining({ ExpirationInDays: 7 })]));
   });
 
@@ -113,7 +118,9 @@ describe('storage, functions and outputs', () => {
     for (const [id, role] of Object.entries(roles)) expect(role.Properties.ManagedPolicyArns, id).toBeUndefined();
     const fnLogGroup = `"${logicalId(stack, stack.api.functions.health.logGroup)}"`;
     const policies = Object.values(template.findResources('AWS::IAM::Policy')) as Resource[];
-    const logStatements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement).filter((s: any) => JSON.stringify(s.Action).includes('logs:PutLogEvents'));
+    const logStatements = policies
+      .flatMap((p) => p.Properties.PolicyDocument.Statement)
+      .filter((s: any) => JSON.stringify(s.Action).includes('logs:PutLogEvents'));
     expect(logStatements.filter((s: any) => JSON.stringify(s.Resource).includes(fnLogGroup))).toHaveLength(1);
     for (const s of logStatements) expect(JSON.stringify(s.Resource)).not.toContain('"*"');
   });

@@ -226,8 +226,11 @@ describe('lanes and faults: SES and SMTP both down', () => {
     // Asynchronous: the SQS and SES emulators live in this process and must keep answering.
     const cli = (...args: string[]) =>
       new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-        execFile(process.execPath, ['--import', 'tsx', 'cli/mailroom.ts', 'dlq', ...args, '--local-info', info], { encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) =>
-          resolve({ status: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
+        execFile(
+          process.execPath,
+          ['--import', 'tsx', 'cli/mailroom.ts', 'dlq', ...args, '--local-info', info],
+          { encoding: 'utf8', timeout: 60_000 },
+          (error, stdout, stderr) => resolve({ status: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
         );
       });
     const list = await cli('list', '--lane', 'transactional', '--json');
@@ -247,7 +250,7 @@ describe('lanes and faults: SES and SMTP both down', () => {
     expect(sent.provider).toBe('ses');
     await sleep(4_000); // a second (duplicate) delivery would show up by now
     expect(subjectCount(await sesInbox(s), 'Both down')).toBe(1);
-    expect((await new SqsDlqAdmin(s.sqs, s.queues.queueUrls, s.queues.dlqUrls).list('transactional', 10))).toHaveLength(0);
+    expect(await new SqsDlqAdmin(s.sqs, s.queues.queueUrls, s.queues.dlqUrls).list('transactional', 10)).toHaveLength(0);
   }, 120_000); // two CLI processes start (tsx) inside this test; slow on a loaded 2-core machine
 });
 
@@ -291,7 +294,14 @@ describe('lanes and faults: priority', () => {
     }));
     s.poller!.pause();
     expect((await store.createMany(bulk)).failedIds).toEqual([]);
-    expect((await queue.enqueueMany('bulk', bulk.map((e) => ({ body: { emailId: e.id, tenantId: e.tenantId, scheduleVersion: 0 } })))).failedIds).toEqual([]);
+    expect(
+      (
+        await queue.enqueueMany(
+          'bulk',
+          bulk.map((e) => ({ body: { emailId: e.id, tenantId: e.tenantId, scheduleVersion: 0 } })),
+        )
+      ).failedIds,
+    ).toEqual([]);
     s.poller!.resume();
     // Let the flood get going, so every worker is busy with bulk batches.
     await waitFor(async () => s.poller!.handled.bulk >= WORKERS * 2, { what: 'bulk batches' });
@@ -309,7 +319,9 @@ describe('lanes and faults: priority', () => {
     // Each bulk slot finishes the batch in hand and may start one more before the critical message is
     // received; from then on no bulk batch starts until the critical one is sent.
     const bound = 2 * localLaneConcurrency(LANES.bulk, WORKERS) * LANES.bulk.batchSize;
-    console.info(`[priority] bulk sent after the critical was accepted and before it was sent: ${overtaking} (bound ${bound}); bulk still queued behind it: ${stillWaiting}`);
+    console.info(
+      `[priority] bulk sent after the critical was accepted and before it was sent: ${overtaking} (bound ${bound}); bulk still queued behind it: ${stillWaiting}`,
+    );
     expect(overtaking).toBeLessThanOrEqual(bound);
     expect(stillWaiting).toBeGreaterThan(BULK / 2);
   });

@@ -29,7 +29,9 @@ describe('local API Gateway: authorizer cache', () => {
     // Answers like the real functions: 401 without a tenant.
     emails: async (event: { requestContext: { authorizer: { lambda: { tenantId: string } } } }) => {
       const tenantId = event.requestContext.authorizer.lambda.tenantId;
-      return tenantId ? { statusCode: 200, body: JSON.stringify({ tenantId }) } : { statusCode: 401, body: JSON.stringify({ statusCode: 401, name: 'missing_api_key', message: 'no' }) };
+      return tenantId
+        ? { statusCode: 200, body: JSON.stringify({ tenantId }) }
+        : { statusCode: 401, body: JSON.stringify({ statusCode: 401, name: 'missing_api_key', message: 'no' }) };
     },
   };
   const servers: Array<{ stop(): Promise<void> }> = [];
@@ -110,11 +112,20 @@ describe('local event source mappings: lane poller', () => {
   const queues = () => createQueues(sqs, `poller-${++prefix}`);
   const enqueue = async (q: LocalQueues, lane: Lane, bodies: string[]) => {
     for (let i = 0; i < bodies.length; i += 10) {
-      await sqs.send(new SendMessageBatchCommand({ QueueUrl: q.queueUrls[lane], Entries: bodies.slice(i, i + 10).map((b, j) => ({ Id: String(j), MessageBody: b })) }));
+      await sqs.send(
+        new SendMessageBatchCommand({ QueueUrl: q.queueUrls[lane], Entries: bodies.slice(i, i + 10).map((b, j) => ({ Id: String(j), MessageBody: b })) }),
+      );
     }
   };
   const depth = async (q: LocalQueues, lane: Lane) => {
-    const a = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: q.queueUrls[lane], AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }))).Attributes!;
+    const a = (
+      await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: q.queueUrls[lane],
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        }),
+      )
+    ).Attributes!;
     return Number(a.ApproximateNumberOfMessages) + Number(a.ApproximateNumberOfMessagesNotVisible);
   };
 
@@ -146,8 +157,16 @@ describe('local event source mappings: lane poller', () => {
   it('runs up to min(the lane MaximumConcurrency, workers) sender invocations per lane, each with up to the lane batch size', async () => {
     const q = await queues();
     const fake = fakeSenders(150);
-    await enqueue(q, 'transactional', Array.from({ length: 80 }, (_, i) => `t${i}`));
-    await enqueue(q, 'bulk', Array.from({ length: 80 }, (_, i) => `b${i}`));
+    await enqueue(
+      q,
+      'transactional',
+      Array.from({ length: 80 }, (_, i) => `t${i}`),
+    );
+    await enqueue(
+      q,
+      'bulk',
+      Array.from({ length: 80 }, (_, i) => `b${i}`),
+    );
     poller = startLanePoller({ sqs, ...q, senders: fake.senders, workers: 3, waitTimeSeconds: 1 });
     expect(poller.concurrency).toEqual({ critical: 3, transactional: 3, marketing: 3, bulk: 2 });
     await waitFor(async () => fake.attempts.size === 160, { what: 'every message sent', timeoutMs: 20_000 });
@@ -166,7 +185,11 @@ describe('local event source mappings: lane poller', () => {
   it('starts no lower-lane batch while a critical batch is received or in flight', async () => {
     const q = await queues();
     const fake = fakeSenders(100);
-    await enqueue(q, 'bulk', Array.from({ length: 200 }, (_, i) => `b${i}`));
+    await enqueue(
+      q,
+      'bulk',
+      Array.from({ length: 200 }, (_, i) => `b${i}`),
+    );
     poller = startLanePoller({ sqs, ...q, senders: fake.senders, workers: 4, waitTimeSeconds: 1 });
     await waitFor(async () => poller!.handled.bulk >= 2, { what: 'bulk under way' });
     await enqueue(q, 'critical', ['c1', 'c2', 'c3']);

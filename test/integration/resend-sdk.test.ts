@@ -30,7 +30,7 @@ describe('the official resend SDK against Mailroom', () => {
     expect((await sesInbox(s)).filter((m) => m.subject === 'Sent with the resend SDK')).toHaveLength(1);
   });
 
-  it('surfaces Mailroom\'s validation errors through the SDK', async () => {
+  it("surfaces Mailroom's validation errors through the SDK", async () => {
     const s = stack();
     const resend = new Resend(s.apiKey, { baseUrl: s.apiUrl });
     const { data, error } = await resend.emails.send({ from: s.from, to: ['not-an-address'], subject: 'x', text: 'x' });

@@ -78,12 +78,18 @@ describe('scheduling, cancel/reschedule and batches on the emulators', () => {
     const s = stack();
     const subjects = Array.from({ length: 6 }, (_, i) => unique(`Race ${i}`));
     const at = Date.now() + 1500;
-    const ids = await Promise.all(subjects.map(async (subject) => (await api(s, 'POST', '/emails', { from: s.from, to: 'ada@example.org', subject, text: 'x', scheduled_at: new Date(at).toISOString() })).body.id as string));
+    const ids = await Promise.all(
+      subjects.map(
+        async (subject) =>
+          (await api(s, 'POST', '/emails', { from: s.from, to: 'ada@example.org', subject, text: 'x', scheduled_at: new Date(at).toISOString() })).body
+            .id as string,
+      ),
+    );
     await sleep(Math.max(0, at - Date.now() - 100));
     // Spread the cancels around the firing time.
     const cancels = await Promise.all(ids.map(async (id, i) => (await sleep(i * 60), (await api(s, 'POST', `/emails/${id}/cancel`)).status)));
     for (const status of cancels) expect([200, 409]).toContain(status);
-    if (process.env.MAILROOM_TEST_VERBOSE) console.log("race cancels", cancels);
+    if (process.env.MAILROOM_TEST_VERBOSE) console.log('race cancels', cancels);
     await sleep(2500);
     for (const [i, id] of ids.entries()) {
       const email = (await api(s, 'GET', `/emails/${id}`)).body;
@@ -125,11 +131,19 @@ describe('scheduling, cancel/reschedule and batches on the emulators', () => {
   it('accepts a batch of 100 and sends each exactly once', async () => {
     const s = stack();
     const tag = unique('Batch');
-    const res = await api(s, 'POST', '/emails/batch', Array.from({ length: 100 }, (_, i) => ({ from: s.from, to: `user${i}@example.org`, subject: `${tag} #${i}`, text: `n${i}` })));
+    const res = await api(
+      s,
+      'POST',
+      '/emails/batch',
+      Array.from({ length: 100 }, (_, i) => ({ from: s.from, to: `user${i}@example.org`, subject: `${tag} #${i}`, text: `n${i}` })),
+    );
     expect(res.status).toBe(200);
     expect(res.body.data).toHaveLength(100);
     expect(new Set(res.body.data.map((d: { id: string }) => d.id)).size).toBe(100);
-    await waitFor(async () => (await sesInbox(s)).filter((m) => String(m.subject).startsWith(`${tag} #`)).length >= 100, { timeoutMs: 30_000, what: '100 batch emails in the SES inbox' });
+    await waitFor(async () => (await sesInbox(s)).filter((m) => String(m.subject).startsWith(`${tag} #`)).length >= 100, {
+      timeoutMs: 30_000,
+      what: '100 batch emails in the SES inbox',
+    });
     await sleep(500);
     const inbox = (await sesInbox(s)).filter((m) => String(m.subject).startsWith(`${tag} #`));
     expect(inbox).toHaveLength(100);

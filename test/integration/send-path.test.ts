@@ -16,7 +16,9 @@ const sesCount = async (s: LocalStack, subject: string) => (await sesInbox(s)).f
 async function laneDrained(s: LocalStack) {
   await waitFor(
     async () => {
-      const out = await s.sqs.send(new GetQueueAttributesCommand({ QueueUrl: s.queues.queueUrls.transactional, AttributeNames: ['ApproximateNumberOfMessages'] }));
+      const out = await s.sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: s.queues.queueUrls.transactional, AttributeNames: ['ApproximateNumberOfMessages'] }),
+      );
       return out.Attributes?.ApproximateNumberOfMessages === '0';
     },
     { what: 'the transactional lane to drain', timeoutMs: PATIENCE_MS },
@@ -68,7 +70,9 @@ describe('send path on the emulators', { timeout: 2 * PATIENCE_MS }, () => {
     const id: string = res.body.id;
     const email = await waitForStatus(s, id, ['sent'], PATIENCE_MS);
 
-    const sends = proxy.sendEmailRequests().filter((r) => r.EmailTags?.some((t: { Name: string; Value: string }) => t.Name === 'mailroom_email_id' && t.Value === id));
+    const sends = proxy
+      .sendEmailRequests()
+      .filter((r) => r.EmailTags?.some((t: { Name: string; Value: string }) => t.Name === 'mailroom_email_id' && t.Value === id));
     expect(sends).toHaveLength(1);
     const request = sends[0];
     expect(request.ConfigurationSetName).toBe('mailroom');
@@ -97,7 +101,10 @@ describe('send path on the emulators', { timeout: 2 * PATIENCE_MS }, () => {
     await waitForStatus(s, res.body.id, ['sent'], PATIENCE_MS);
     const handledBefore = s.poller!.handled.transactional;
     await s.sqs.send(
-      new SendMessageCommand({ QueueUrl: s.queues.queueUrls.transactional, MessageBody: JSON.stringify({ emailId: res.body.id, tenantId: s.tenantId, scheduleVersion: 0 }) }),
+      new SendMessageCommand({
+        QueueUrl: s.queues.queueUrls.transactional,
+        MessageBody: JSON.stringify({ emailId: res.body.id, tenantId: s.tenantId, scheduleVersion: 0 }),
+      }),
     );
     await waitFor(async () => s.poller!.handled.transactional > handledBefore, { what: 'the duplicate to be handled', timeoutMs: PATIENCE_MS });
     await laneDrained(s);
@@ -113,7 +120,10 @@ describe('send path on the emulators', { timeout: 2 * PATIENCE_MS }, () => {
       const res = await api(s, 'POST', '/emails', { from: s.from, to: 'ada@example.org', subject: 'Concurrent copies', text: 'once' });
       expect(res.status).toBe(200);
       await s.sqs.send(
-        new SendMessageCommand({ QueueUrl: s.queues.queueUrls.transactional, MessageBody: JSON.stringify({ emailId: res.body.id, tenantId: s.tenantId, scheduleVersion: 0 }) }),
+        new SendMessageCommand({
+          QueueUrl: s.queues.queueUrls.transactional,
+          MessageBody: JSON.stringify({ emailId: res.body.id, tenantId: s.tenantId, scheduleVersion: 0 }),
+        }),
       );
       s.poller!.resume();
       await waitForStatus(s, res.body.id, ['sent'], PATIENCE_MS);
@@ -164,7 +174,7 @@ describe('send path on the emulators', { timeout: 2 * PATIENCE_MS }, () => {
     expect(invalid.body).toMatchObject({ statusCode: 422, name: 'validation_error' });
   });
 
-  it('keeps tenants apart: another tenant\'s key gets 404 for this tenant\'s email', async () => {
+  it("keeps tenants apart: another tenant's key gets 404 for this tenant's email", async () => {
     const s = stack();
     const res = await api(s, 'POST', '/emails', { from: s.from, to: 'ada@example.org', subject: 'Mine', text: 'x' });
     const { apiKey: otherKey } = await s.createTenant('other');
@@ -176,39 +186,43 @@ describe('send path on the emulators', { timeout: 2 * PATIENCE_MS }, () => {
     expect((await api(s, 'GET', `/emails/${res.body.id}`)).status).toBe(200);
   });
 
-  it('sends a burst of 200 emails, each exactly once', async () => {
-    const s = stack();
-    const run = `burst-${Date.now()}`;
-    const subjects = Array.from({ length: 200 }, (_, i) => `${run} #${i}`);
-    const ids: string[] = [];
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: 20 }, async () => {
-        while (next < subjects.length) {
-          const subject = subjects[next++]!;
-          const res = await api(s, 'POST', '/emails', { from: s.from, to: 'load@example.org', subject, text: subject });
-          expect(res.status).toBe(200);
-          ids.push(res.body.id);
-        }
-      }),
-    );
-    expect(new Set(ids).size).toBe(200);
-    const counts = await waitFor(
-      async () => {
-        const inbox = (await sesInbox(s)).filter((m) => typeof m.subject === 'string' && m.subject.startsWith(run));
-        return inbox.length >= 200 ? inbox : undefined;
-      },
-      { timeoutMs: 3 * PATIENCE_MS, intervalMs: 250, what: '200 burst emails in the SES inbox' },
-    );
-    const bySubject = new Map<string, number>();
-    for (const m of counts) bySubject.set(m.subject, (bySubject.get(m.subject) ?? 0) + 1);
-    expect(bySubject.size).toBe(200);
-    expect([...bySubject.values()].every((n) => n === 1)).toBe(true);
-    await laneDrained(s);
-    expect((await sesInbox(s)).filter((m) => typeof m.subject === 'string' && m.subject.startsWith(run))).toHaveLength(200);
-    const page1 = await api(s, 'GET', '/emails?limit=100');
-    const statuses = page1.body.data.filter((e: { id: string }) => ids.includes(e.id)).map((e: { status: string }) => e.status);
-    expect(statuses.length).toBeGreaterThan(0);
-    expect(statuses.every((st: string) => st === 'sent')).toBe(true);
-  }, 5 * PATIENCE_MS);
+  it(
+    'sends a burst of 200 emails, each exactly once',
+    async () => {
+      const s = stack();
+      const run = `burst-${Date.now()}`;
+      const subjects = Array.from({ length: 200 }, (_, i) => `${run} #${i}`);
+      const ids: string[] = [];
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 20 }, async () => {
+          while (next < subjects.length) {
+            const subject = subjects[next++]!;
+            const res = await api(s, 'POST', '/emails', { from: s.from, to: 'load@example.org', subject, text: subject });
+            expect(res.status).toBe(200);
+            ids.push(res.body.id);
+          }
+        }),
+      );
+      expect(new Set(ids).size).toBe(200);
+      const counts = await waitFor(
+        async () => {
+          const inbox = (await sesInbox(s)).filter((m) => typeof m.subject === 'string' && m.subject.startsWith(run));
+          return inbox.length >= 200 ? inbox : undefined;
+        },
+        { timeoutMs: 3 * PATIENCE_MS, intervalMs: 250, what: '200 burst emails in the SES inbox' },
+      );
+      const bySubject = new Map<string, number>();
+      for (const m of counts) bySubject.set(m.subject, (bySubject.get(m.subject) ?? 0) + 1);
+      expect(bySubject.size).toBe(200);
+      expect([...bySubject.values()].every((n) => n === 1)).toBe(true);
+      await laneDrained(s);
+      expect((await sesInbox(s)).filter((m) => typeof m.subject === 'string' && m.subject.startsWith(run))).toHaveLength(200);
+      const page1 = await api(s, 'GET', '/emails?limit=100');
+      const statuses = page1.body.data.filter((e: { id: string }) => ids.includes(e.id)).map((e: { status: string }) => e.status);
+      expect(statuses.length).toBeGreaterThan(0);
+      expect(statuses.every((st: string) => st === 'sent')).toBe(true);
+    },
+    5 * PATIENCE_MS,
+  );
 });

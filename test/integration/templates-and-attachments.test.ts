@@ -14,7 +14,11 @@ describe('templates and attachments on the emulators', () => {
 
   it('sends a repository template with inlined styles and a text part', async () => {
     const s = stack();
-    const res = await api(s, 'POST', '/emails', { from: s.from, to: 'ada@example.org', template: { id: 'welcome', variables: { name: 'Ada Byron', plan: 'Team' } } });
+    const res = await api(s, 'POST', '/emails', {
+      from: s.from,
+      to: 'ada@example.org',
+      template: { id: 'welcome', variables: { name: 'Ada Byron', plan: 'Team' } },
+    });
     expect(res.status).toBe(200);
     const email = await waitForStatus(s, res.body.id, ['sent', 'failed']);
     expect(email.status).toBe('sent');

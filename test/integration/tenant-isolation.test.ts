@@ -38,7 +38,10 @@ describe('tenant isolation, scoped keys and rate limits on the local stack', () 
   const tenants = {} as Record<'a' | 'b', { apiKey: string }>;
   const issuedKeys: string[] = [];
   const keyFor = async (tenantId: string, scopes: Scope[], senderDomain?: string) => {
-    const { key } = await createApiKey({ keys: new DynamoApiKeyStore(stack().doc, stack().names.table), clock: systemClock }, { tenantId, scopes, ...(senderDomain ? { senderDomain } : {}) });
+    const { key } = await createApiKey(
+      { keys: new DynamoApiKeyStore(stack().doc, stack().names.table), clock: systemClock },
+      { tenantId, scopes, ...(senderDomain ? { senderDomain } : {}) },
+    );
     issuedKeys.push(key);
     return key;
   };
@@ -48,7 +51,10 @@ describe('tenant isolation, scoped keys and rate limits on the local stack', () 
     // After the emulators start: some of them replace process.stdout.write on their way up.
     capture();
     const s = stack();
-    tenants.a = await s.createTenant('iso-a', { allowedSenders: ['a.example.com', 'a2.example.com'], limits: { requestsPerSecond: 1, burst: 5, emailsPerDay: 0, perSenderHourlyCap: 0 } });
+    tenants.a = await s.createTenant('iso-a', {
+      allowedSenders: ['a.example.com', 'a2.example.com'],
+      limits: { requestsPerSecond: 1, burst: 5, emailsPerDay: 0, perSenderHourlyCap: 0 },
+    });
     tenants.b = await s.createTenant('iso-b', { allowedSenders: ['b.example.com'] });
   });
 
@@ -122,7 +128,9 @@ describe('tenant isolation, scoped keys and rate limits on the local stack', () 
     const B = as(tenants.b.apiKey);
     const started = Date.now();
     const flood = Array.from({ length: 30 }, () => api(A, 'POST', '/emails', { from: 'news@a.example.com', to: RCPT.flood, subject: 'Flood', text: 'x' }));
-    const mine = Array.from({ length: 10 }, (_, i) => api(B, 'POST', '/emails', { from: 'news@b.example.com', to: RCPT.b, subject: `B during flood ${i}`, text: 'x' }));
+    const mine = Array.from({ length: 10 }, (_, i) =>
+      api(B, 'POST', '/emails', { from: 'news@b.example.com', to: RCPT.b, subject: `B during flood ${i}`, text: 'x' }),
+    );
     const [floodResults, bResults] = await Promise.all([Promise.all(flood), Promise.all(mine)]);
 
     const seconds = (Date.now() - started) / 1000;

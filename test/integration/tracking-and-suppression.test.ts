@@ -43,12 +43,16 @@ describe('tracking, suppression and one-click unsubscribe on the emulators', () 
     const email = (await api(s, 'GET', `/emails/${id}`)).body;
     expect(email.status).toBe('bounced');
     expect(email.last_event).toBe('bounced');
-    expect(email.events).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'bounced', detail: expect.objectContaining({ bounce_type: 'permanent' }) })]));
+    expect(email.events).toEqual(
+      expect.arrayContaining([expect.objectContaining({ type: 'bounced', detail: expect.objectContaining({ bounce_type: 'permanent' }) })]),
+    );
     // Local mode keeps the outbound events in the history.
     expect(email.events).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'event_published', detail: { detail_type: 'Email Bounced' } })]));
 
     const list = (await api(s, 'GET', '/suppressions')).body;
-    expect(list.data).toEqual(expect.arrayContaining([expect.objectContaining({ email: 'gone@example.org', reason: 'bounce', scope: 'all', source_email_id: id })]));
+    expect(list.data).toEqual(
+      expect.arrayContaining([expect.objectContaining({ email: 'gone@example.org', reason: 'bounce', scope: 'all', source_email_id: id })]),
+    );
 
     const before = sesCalls();
     const next = await send(s, 'Gone <GONE@example.org>', 'After the bounce');
@@ -76,8 +80,16 @@ describe('tracking, suppression and one-click unsubscribe on the emulators', () 
     await waitForStatus(s, id, ['sent']);
     const request = proxy.sendEmailRequests().find((r) => Buffer.from(r.Content.Raw.Data, 'base64').toString('utf8').includes(id))!;
     // The header block as SES received it, with folded lines unfolded (RFC 5322).
-    const head = Buffer.from(request.Content.Raw.Data, 'base64').toString('utf8').split(/\r?\n\r?\n/)[0]!.replace(/\r?\n[ \t]+/g, ' ');
-    const headerValue = (name: string) => head.split(/\r?\n/).find((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`))?.slice(name.length + 1).trim();
+    const head = Buffer.from(request.Content.Raw.Data, 'base64')
+      .toString('utf8')
+      .split(/\r?\n\r?\n/)[0]!
+      .replace(/\r?\n[ \t]+/g, ' ');
+    const headerValue = (name: string) =>
+      head
+        .split(/\r?\n/)
+        .find((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`))
+        ?.slice(name.length + 1)
+        .trim();
     const listUnsubscribe = headerValue('List-Unsubscribe') ?? '';
     expect(headerValue('List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
     expect(listUnsubscribe).toContain('<mailto:unsubscribe@example.com?subject=unsubscribe>');
@@ -87,12 +99,22 @@ describe('tracking, suppression and one-click unsubscribe on the emulators', () 
     // A transactional email never carries them.
     const tx = await send(s, 'fan@example.org', 'Receipt before');
     await waitForStatus(s, tx, ['sent']);
-    const txRaw = proxy.sendEmailRequests().map((r) => Buffer.from(r.Content.Raw.Data, 'base64').toString('utf8')).find((raw) => raw.includes(tx))!;
+    const txRaw = proxy
+      .sendEmailRequests()
+      .map((r) => Buffer.from(r.Content.Raw.Data, 'base64').toString('utf8'))
+      .find((raw) => raw.includes(tx))!;
     expect(txRaw).not.toMatch(/List-Unsubscribe/i);
 
     // The mail client's one-click POST: no API key.
     const token = url.slice(url.lastIndexOf('/') + 1);
-    const tampered = await api(s, 'POST', `/unsubscribe/${token.slice(0, -3)}AAA`, 'List-Unsubscribe=One-Click', { 'content-type': 'application/x-www-form-urlencoded' }, null);
+    const tampered = await api(
+      s,
+      'POST',
+      `/unsubscribe/${token.slice(0, -3)}AAA`,
+      'List-Unsubscribe=One-Click',
+      { 'content-type': 'application/x-www-form-urlencoded' },
+      null,
+    );
     expect(tampered.status).toBe(403);
     const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
     expect(res.status).toBe(200);
@@ -106,7 +128,13 @@ describe('tracking, suppression and one-click unsubscribe on the emulators', () 
   it('an "Email Requested" event is accepted and sent once even when delivered twice', async () => {
     const s = stack();
     const intake = createIntakeHandler(s.env);
-    const event = { version: '0', id: 'evt-integration-1', 'detail-type': 'Email Requested', source: 'billing', detail: { tenant: s.tenantId, from: s.from, to: 'billing@example.org', subject: 'Invoice via EventBridge', text: 'Hi' } };
+    const event = {
+      version: '0',
+      id: 'evt-integration-1',
+      'detail-type': 'Email Requested',
+      source: 'billing',
+      detail: { tenant: s.tenantId, from: s.from, to: 'billing@example.org', subject: 'Invoice via EventBridge', text: 'Hi' },
+    };
     const first = (await intake(event, {} as never)) as { status: string; id: string };
     const second = (await intake(event, {} as never)) as { status: string; id: string };
     expect(first.status).toBe('accepted');

@@ -7,7 +7,13 @@ export const TENANT: Principal = { tenantId: 'acme', scopes: ['emails:send', 'em
 /** An API Gateway v2 event as the HTTP API sends it after the authorizer (principal `null` = no authorizer context). */
 export function apiEvent(
   routeKey: string,
-  options: { body?: unknown; headers?: Record<string, string>; principal?: Principal | null; pathParameters?: Record<string, string>; query?: Record<string, string> } = {},
+  options: {
+    body?: unknown;
+    headers?: Record<string, string>;
+    principal?: Principal | null;
+    pathParameters?: Record<string, string>;
+    query?: Record<string, string>;
+  } = {},
 ): ApiEvent {
   const [method, path] = routeKey.split(' ') as [string, string];
   const principal = options.principal === undefined ? TENANT : options.principal;

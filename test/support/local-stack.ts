@@ -24,7 +24,14 @@ export interface ApiAnswer<T = any> {
 }
 
 /** Calls the local API as a client would. */
-export async function api<T = any>(stack: Pick<LocalStack, 'apiUrl' | 'apiKey'>, method: string, path: string, body?: unknown, headers: Record<string, string> = {}, key: string | null = stack.apiKey): Promise<ApiAnswer<T>> {
+export async function api<T = any>(
+  stack: Pick<LocalStack, 'apiUrl' | 'apiKey'>,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+  key: string | null = stack.apiKey,
+): Promise<ApiAnswer<T>> {
   const res = await fetch(`${stack.apiUrl}${path}`, {
     method,
     headers: {
@@ -45,7 +52,10 @@ export async function api<T = any>(stack: Pick<LocalStack, 'apiUrl' | 'apiKey'>,
 }
 
 /** Polls until `check` returns a truthy value or the time is up. */
-export async function waitFor<T>(check: () => Promise<T | undefined | false | null>, { timeoutMs = 20_000, intervalMs = 100, what = 'condition' } = {}): Promise<T> {
+export async function waitFor<T>(
+  check: () => Promise<T | undefined | false | null>,
+  { timeoutMs = 20_000, intervalMs = 100, what = 'condition' } = {},
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -53,7 +53,9 @@ export async function startSesFaultServer(upstream = ''): Promise<SesFaultServer
       }
     }
     try {
-      const headers = Object.fromEntries(Object.entries(req.headers).filter(([k, v]) => typeof v === 'string' && !['host', 'connection', 'content-length'].includes(k))) as Record<string, string>;
+      const headers = Object.fromEntries(
+        Object.entries(req.headers).filter(([k, v]) => typeof v === 'string' && !['host', 'connection', 'content-length'].includes(k)),
+      ) as Record<string, string>;
       const answer = await fetch(`${self.upstream}${req.url ?? '/'}`, {
         method: req.method ?? 'GET',
         headers,

@@ -2,8 +2,19 @@ import { readFileSync } from 'node:fs';
 import type { EmailRecord } from '#shared/domain/email';
 
 export const SES_FIXTURES = [
-  'send', 'delivery', 'delivery-delay', 'bounce-permanent', 'bounce-transient', 'bounce-undetermined',
-  'complaint', 'reject', 'rendering-failure', 'open', 'click', 'subscription', 'delivery-before-message-id',
+  'send',
+  'delivery',
+  'delivery-delay',
+  'bounce-permanent',
+  'bounce-transient',
+  'bounce-undetermined',
+  'complaint',
+  'reject',
+  'rendering-failure',
+  'open',
+  'click',
+  'subscription',
+  'delivery-before-message-id',
 ] as const;
 export type SesFixture = (typeof SES_FIXTURES)[number];
 
@@ -13,7 +24,11 @@ export function sesFixture(name: SesFixture): any {
 }
 
 /** The fixture re-addressed to one email (id tag + correlation header + message id), with a fresh event id. */
-export function sesEventFor(name: SesFixture, email: Pick<EmailRecord, 'id' | 'tenantId'>, options: { eventId?: string; messageId?: string; recipient?: string } = {}): any {
+export function sesEventFor(
+  name: SesFixture,
+  email: Pick<EmailRecord, 'id' | 'tenantId'>,
+  options: { eventId?: string; messageId?: string; recipient?: string } = {},
+): any {
   const event = sesFixture(name);
   event.id = options.eventId ?? `${name}-${email.id}`;
   const mail = event.detail.mail;

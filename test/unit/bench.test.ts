@@ -6,7 +6,18 @@ import { benchChart } from '../../bench/report/svg';
 
 const prices = JSON.parse(readFileSync('bench/prices.json', 'utf8')) as Prices;
 
-const idle: PathWork = { apiRequests: 0, invocations: 0, lambdaMs: 0, sqsRequests: 0, sqsMessageBytes: 100, readUnits: 0, writeUnits: 0, schedulerInvocations: 0, eventBridgeEvents: 0, logBytes: 0 };
+const idle: PathWork = {
+  apiRequests: 0,
+  invocations: 0,
+  lambdaMs: 0,
+  sqsRequests: 0,
+  sqsMessageBytes: 100,
+  readUnits: 0,
+  writeUnits: 0,
+  schedulerInvocations: 0,
+  eventBridgeEvents: 0,
+  logBytes: 0,
+};
 const line = (work: Partial<PathWork>, item: string) => costPerMillion({ ...idle, ...work }, prices).find((l) => l.item === item)!.usdPerMillion;
 
 describe('benchmark statistics', () => {
@@ -48,12 +59,16 @@ describe('cost model', () => {
 
   it('costs nothing for no work and sums its lines', () => {
     expect(total(costPerMillion(idle, prices))).toBe(0);
-    expect(total(costPerMillion({ ...idle, apiRequests: 1, invocations: 1 }, prices))).toBeCloseTo(prices.aws.apiGatewayHttpPerMillionRequests.value + prices.aws.lambdaPerMillionRequests.value);
+    expect(total(costPerMillion({ ...idle, apiRequests: 1, invocations: 1 }, prices))).toBeCloseTo(
+      prices.aws.apiGatewayHttpPerMillionRequests.value + prices.aws.lambdaPerMillionRequests.value,
+    );
   });
 
   it('spreads the fixed monthly metric cost over the monthly volume', () => {
     const a = prices.assumptions;
-    expect(metricsPerMillion(prices)).toBeCloseTo((a.customMetricCount!.value * prices.aws.cloudWatchCustomMetricPerMonth.value * 1_000_000) / a.monthlyEmails!.value);
+    expect(metricsPerMillion(prices)).toBeCloseTo(
+      (a.customMetricCount!.value * prices.aws.cloudWatchCustomMetricPerMonth.value * 1_000_000) / a.monthlyEmails!.value,
+    );
   });
 
   it('cites a source for every AWS price', () => {

@@ -4,7 +4,14 @@ import { MemoryTenantStore } from '#shared/adapters/memory/memory-adapters';
 import { DEFAULT_LIMITS, type Tenant } from '#shared/domain/tenant';
 import type { TenantStore } from '#shared/ports/index';
 
-const tenant = (id: string, emailsPerDay = 100): Tenant => ({ id, allowedSenders: [], retentionDays: 30, limits: { ...DEFAULT_LIMITS, emailsPerDay }, createdAt: '2030-01-01T00:00:00Z', updatedAt: '2030-01-01T00:00:00Z' });
+const tenant = (id: string, emailsPerDay = 100): Tenant => ({
+  id,
+  allowedSenders: [],
+  retentionDays: 30,
+  limits: { ...DEFAULT_LIMITS, emailsPerDay },
+  createdAt: '2030-01-01T00:00:00Z',
+  updatedAt: '2030-01-01T00:00:00Z',
+});
 
 /** A store that counts reads (and can fail on cue). */
 class CountingStore implements TenantStore {

@@ -23,7 +23,17 @@ describe('mailroom templates preview', () => {
 
   it("renders a tenant's own draft when a tenant is named", async () => {
     const templates = new MemoryTemplateStore();
-    await templates.create({ tenantId: 'acme', id: 'hello', name: 'Hello', subject: 'Hi {{who}}', html: '<p>Hi {{who}}</p>', sample: { who: 'there' }, lastVersion: 0, createdAt: 'a', updatedAt: 'a' });
+    await templates.create({
+      tenantId: 'acme',
+      id: 'hello',
+      name: 'Hello',
+      subject: 'Hi {{who}}',
+      html: '<p>Hi {{who}}</p>',
+      sample: { who: 'there' },
+      lastVersion: 0,
+      createdAt: 'a',
+      updatedAt: 'a',
+    });
     const result = await previewToFile('hello', { tenant: 'acme', out: join(dir, 'hello.html') }, { templates, clock: { now: () => new Date() } });
     expect(result).toMatchObject({ subject: 'Hi there', version: 'draft' });
     expect(readFileSync(result.htmlPath, 'utf8')).toContain('<p>Hi there</p>');

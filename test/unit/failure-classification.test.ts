@@ -79,7 +79,11 @@ describe('SES error classification', () => {
 
 describe('SMTP error classification', () => {
   it.each([450, 451])('classifies response %i as transient', (responseCode) => {
-    expect(classifySmtpError(smtpError({ code: 'EMESSAGE', responseCode }))).toMatchObject({ provider: 'smtp', failureClass: 'transient', code: `SMTP${responseCode}` });
+    expect(classifySmtpError(smtpError({ code: 'EMESSAGE', responseCode }))).toMatchObject({
+      provider: 'smtp',
+      failureClass: 'transient',
+      code: `SMTP${responseCode}`,
+    });
   });
 
   it.each([421, 452])('classifies response %i (too busy / too many) as throttled', (responseCode) => {
@@ -110,7 +114,8 @@ describe('SMTP error classification', () => {
 
 describe('failover rule', () => {
   const opts = { throttleCount: 1, throttleFailoverAfter: 3 };
-  const err = (failureClass: 'transient' | 'throttled' | 'paused' | 'permanent', ambiguous = false) => new ProviderError('ses', failureClass, 'X', 'x', { ambiguous });
+  const err = (failureClass: 'transient' | 'throttled' | 'paused' | 'permanent', ambiguous = false) =>
+    new ProviderError('ses', failureClass, 'X', 'x', { ambiguous });
 
   it('fails over when SES definitely did not take the message', () => {
     expect(allowsFailover(err('transient'), opts)).toBe(true);

@@ -42,10 +42,14 @@ describe('health verdict', () => {
   });
 
   it('is degraded when the fallback is configured but unreachable while SES works', () => {
-    expect(assessHealth(input({ smtp: { configured: true, reachable: false } }))).toMatchObject({ status: 'degraded', httpStatus: 200, providers: { ses: 'up', smtp: 'down' } });
+    expect(assessHealth(input({ smtp: { configured: true, reachable: false } }))).toMatchObject({
+      status: 'degraded',
+      httpStatus: 200,
+      providers: { ses: 'up', smtp: 'down' },
+    });
   });
 
-  it('is degraded when a lane\'s oldest message is older than the lane\'s threshold, naming the lane', () => {
+  it("is degraded when a lane's oldest message is older than the lane's threshold, naming the lane", () => {
     const lanes = quietLanes.map((l) => (l.lane === 'critical' ? { ...l, depth: 40, oldestAgeSeconds: LANES.critical.maxAgeSeconds + 1 } : l));
     const r = assessHealth(input({ lanes }));
     expect(r.status).toBe('degraded');
@@ -71,11 +75,15 @@ describe('cachedFor', () => {
     let t = 0;
     let calls = 0;
     let fail = false;
-    const read = cachedFor(1_000, async () => {
-      calls++;
-      if (fail) throw new Error('boom');
-      return calls;
-    }, () => t);
+    const read = cachedFor(
+      1_000,
+      async () => {
+        calls++;
+        if (fail) throw new Error('boom');
+        return calls;
+      },
+      () => t,
+    );
     expect(await read()).toBe(1);
     t = 999;
     expect(await read()).toBe(1);

@@ -5,9 +5,22 @@ import { ValidationError } from '#shared/domain/errors';
 import { DEFAULT_LIMITS, type Tenant } from '#shared/domain/tenant';
 import { chooseLane, type TemplateInfo } from '#shared/use-cases/accept-email';
 
-const principal = (defaultLane?: Principal['defaultLane']): Principal => ({ tenantId: 't1', scopes: ['emails:send'], keyPrefix: 'mr_abc', ...(defaultLane ? { defaultLane } : {}) });
+const principal = (defaultLane?: Principal['defaultLane']): Principal => ({
+  tenantId: 't1',
+  scopes: ['emails:send'],
+  keyPrefix: 'mr_abc',
+  ...(defaultLane ? { defaultLane } : {}),
+});
 const template = (lane?: TemplateInfo['lane']): TemplateInfo => ({ id: 'welcome', version: 1, ...(lane ? { lane } : {}), validate: () => undefined });
-const tenant = (defaultLane?: Tenant['defaultLane']): Tenant => ({ id: 't1', allowedSenders: [], retentionDays: 30, limits: DEFAULT_LIMITS, createdAt: '', updatedAt: '', ...(defaultLane ? { defaultLane } : {}) });
+const tenant = (defaultLane?: Tenant['defaultLane']): Tenant => ({
+  id: 't1',
+  allowedSenders: [],
+  retentionDays: 30,
+  limits: DEFAULT_LIMITS,
+  createdAt: '',
+  updatedAt: '',
+  ...(defaultLane ? { defaultLane } : {}),
+});
 
 describe('lane choice', () => {
   it('takes the Mailroom-Lane header over everything else', () => {

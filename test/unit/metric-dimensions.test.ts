@@ -58,7 +58,7 @@ describe('metric dimensions', () => {
     for (const c of calls) expect(c.value, `${c.file}: ${c.name} = ${c.value}`).not.toMatch(FORBIDDEN_VALUE);
   });
 
-  it('keeps the infra\'s list of custom dimensions free of per-email data', () => {
+  it("keeps the infra's list of custom dimensions free of per-email data", () => {
     // test/infra/observability.test.ts checks every alarm and dashboard series uses only these.
     for (const d of CUSTOM_DIMENSIONS) expect(d).not.toMatch(FORBIDDEN);
   });

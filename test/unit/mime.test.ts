@@ -29,7 +29,7 @@ describe('MIME building', () => {
     expect(parsed.headers.get(CORRELATION_HEADER.toLowerCase())).toBe(input.emailId);
   });
 
-  it('keeps the caller\'s headers', async () => {
+  it("keeps the caller's headers", async () => {
     const parsed = await simpleParser((await buildMime(input)).raw);
     expect(parsed.headers.get('x-entity-ref-id')).toBe('order-42');
     expect(parsed.headerLines.find((l) => l.key === 'list-id')?.line).toMatch(/^List-Id: Orders <orders.acme.test>$/i);

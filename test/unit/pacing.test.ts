@@ -41,24 +41,35 @@ describe('campaign pacing', () => {
 
   it('keeps the minimum interval between sends, across an hour boundary too', () => {
     const times = pacedSendTimes(4, { start: at('2026-03-10T10:59:00Z'), intervalSeconds: 30, hourlyCap: 0 });
-    expect(times.map((t) => t.toISOString())).toEqual(['2026-03-10T10:59:00.000Z', '2026-03-10T10:59:30.000Z', '2026-03-10T11:00:00.000Z', '2026-03-10T11:00:30.000Z']);
+    expect(times.map((t) => t.toISOString())).toEqual([
+      '2026-03-10T10:59:00.000Z',
+      '2026-03-10T10:59:30.000Z',
+      '2026-03-10T11:00:00.000Z',
+      '2026-03-10T11:00:30.000Z',
+    ]);
   });
 
   it('never exceeds the cap in any hour, keeps order and the interval (any options)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 400 }), fc.integer({ min: 0, max: 120 }), fc.integer({ min: 0, max: 50 }), fc.integer({ min: 0, max: 3_599_999 }), (count, interval, cap, offset) => {
-        const start = new Date(Date.UTC(2026, 2, 10, 10) + offset);
-        const times = pacedSendTimes(count, { start, intervalSeconds: interval, hourlyCap: cap });
-        expect(times).toHaveLength(count);
-        const perHour = new Map<string, number>();
-        for (const [i, t] of times.entries()) {
-          perHour.set(hourKey(t), (perHour.get(hourKey(t)) ?? 0) + 1);
-          if (i === 0) expect(t.getTime()).toBe(start.getTime());
-          else expect(t.getTime() - times[i - 1]!.getTime()).toBeGreaterThanOrEqual(interval * 1000);
-        }
-        if (cap > 0) for (const n of perHour.values()) expect(n).toBeLessThanOrEqual(cap);
-        expect(pacedSendTimes(count, { start, intervalSeconds: interval, hourlyCap: cap })).toEqual(times);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 400 }),
+        fc.integer({ min: 0, max: 120 }),
+        fc.integer({ min: 0, max: 50 }),
+        fc.integer({ min: 0, max: 3_599_999 }),
+        (count, interval, cap, offset) => {
+          const start = new Date(Date.UTC(2026, 2, 10, 10) + offset);
+          const times = pacedSendTimes(count, { start, intervalSeconds: interval, hourlyCap: cap });
+          expect(times).toHaveLength(count);
+          const perHour = new Map<string, number>();
+          for (const [i, t] of times.entries()) {
+            perHour.set(hourKey(t), (perHour.get(hourKey(t)) ?? 0) + 1);
+            if (i === 0) expect(t.getTime()).toBe(start.getTime());
+            else expect(t.getTime() - times[i - 1]!.getTime()).toBeGreaterThanOrEqual(interval * 1000);
+          }
+          if (cap > 0) for (const n of perHour.values()) expect(n).toBeLessThanOrEqual(cap);
+          expect(pacedSendTimes(count, { start, intervalSeconds: interval, hourlyCap: cap })).toEqual(times);
+        },
+      ),
     );
   });
 
@@ -79,8 +90,22 @@ describe('campaign pacing', () => {
 });
 
 describe('SES send-rate pacing', () => {
-  const mail = (recipients: number): OutgoingMail => ({ emailId: 'e', tenantId: 't', lane: 'bulk', from: 'a@b.c', recipients: Array.from({ length: recipients }, (_, i) => `r${i}@x.y`), raw: Buffer.from('') });
-  const sink = (): MailProvider & { sent: number } => ({ name: 'ses', sent: 0, async send() { this.sent++; return { messageId: String(this.sent) }; } });
+  const mail = (recipients: number): OutgoingMail => ({
+    emailId: 'e',
+    tenantId: 't',
+    lane: 'bulk',
+    from: 'a@b.c',
+    recipients: Array.from({ length: recipients }, (_, i) => `r${i}@x.y`),
+    raw: Buffer.from(''),
+  });
+  const sink = (): MailProvider & { sent: number } => ({
+    name: 'ses',
+    sent: 0,
+    async send() {
+      this.sent++;
+      return { messageId: String(this.sent) };
+    },
+  });
 
   it('a token bucket lets one second of tokens through, then waits in proportion', async () => {
     const clock = new FakeClock(0);
@@ -115,7 +140,13 @@ describe('SES send-rate pacing', () => {
   it('sends unpaced when the rate cannot be read (e.g. an emulator without GetAccount)', async () => {
     const clock = new FakeClock(0);
     const inner = sink();
-    const paced = pacedProvider(inner, { maxSendRate: async () => { throw new Error('no GetAccount'); }, clock, wait: clock.wait });
+    const paced = pacedProvider(inner, {
+      maxSendRate: async () => {
+        throw new Error('no GetAccount');
+      },
+      clock,
+      wait: clock.wait,
+    });
     for (let i = 0; i < 50; i++) await paced.send(mail(50));
     expect(inner.sent).toBe(50);
     expect(clock.ms).toBe(0);

@@ -4,7 +4,9 @@ import { hashAddress, redactAddressesIn } from '#shared/observability/redact';
 
 describe('address redaction in logs', () => {
   it('masks every address inside free text, keeping the domain readable', () => {
-    expect(redactAddressesIn('Rejected: jane.doe@example.com, "Bob" <bob+x@mail.example.org>')).toBe('Rejected: j***@example.com, "Bob" <b***@mail.example.org>');
+    expect(redactAddressesIn('Rejected: jane.doe@example.com, "Bob" <bob+x@mail.example.org>')).toBe(
+      'Rejected: j***@example.com, "Bob" <b***@mail.example.org>',
+    );
     expect(redactAddressesIn('no address here @ all')).toBe('no address here @ all');
   });
 

@@ -62,7 +62,8 @@ class FakeBreaker implements CircuitBreaker {
   }
 }
 
-const sesError = (failureClass: 'transient' | 'throttled' | 'paused' | 'permanent', code: string, ambiguous = false) => new ProviderError('ses', failureClass, code, `${code} from SES`, { ambiguous });
+const sesError = (failureClass: 'transient' | 'throttled' | 'paused' | 'permanent', code: string, ambiguous = false) =>
+  new ProviderError('ses', failureClass, code, `${code} from SES`, { ambiguous });
 
 function setup(options: { email?: Partial<EmailRecord>; fallback?: boolean; breaker?: FakeBreaker; maxReceiveCount?: number } = {}) {
   const emails = new MemoryEmailStore();
@@ -178,8 +179,14 @@ describe('sendEmail: retries and failover', () => {
     const t = setup({ fallback: false, email: { attempts: LANES.transactional.maxAttempts - 1, status: 'retrying' } });
     t.ses.failWith(sesError('transient', 'ECONNREFUSED'));
     expect(await t.send()).toMatchObject({ kind: 'failed', toDlq: true });
-    expect(t.stored()).toMatchObject({ status: 'failed', attempts: LANES.transactional.maxAttempts, lastError: { code: 'ECONNREFUSED', class: 'transient', provider: 'ses' } });
-    expect(t.queue.dlq).toEqual([{ lane: 'transactional', message: { emailId: 'e1', tenantId: 't1', scheduleVersion: 0 }, reason: 'ECONNREFUSED: ECONNREFUSED from SES' }]);
+    expect(t.stored()).toMatchObject({
+      status: 'failed',
+      attempts: LANES.transactional.maxAttempts,
+      lastError: { code: 'ECONNREFUSED', class: 'transient', provider: 'ses' },
+    });
+    expect(t.queue.dlq).toEqual([
+      { lane: 'transactional', message: { emailId: 'e1', tenantId: 't1', scheduleVersion: 0 }, reason: 'ECONNREFUSED: ECONNREFUSED from SES' },
+    ]);
   });
 
   it('records the fallback failure as the last error when SMTP fails too', async () => {

@@ -19,8 +19,14 @@ function refusal(body: unknown): ValidationError {
 const addresses = (n: number) => Array.from({ length: n }, (_, i) => `r${i}@example.org`);
 
 describe('send request validation', () => {
-  it('accepts Resend\'s body and normalises addresses', () => {
-    const req = parseSendRequest({ ...valid, to: ['Ada <ada@example.org>'], cc: 'c@example.org', reply_to: 'r@example.org', tags: [{ name: 'kind', value: 'welcome-1' }] });
+  it("accepts Resend's body and normalises addresses", () => {
+    const req = parseSendRequest({
+      ...valid,
+      to: ['Ada <ada@example.org>'],
+      cc: 'c@example.org',
+      reply_to: 'r@example.org',
+      tags: [{ name: 'kind', value: 'welcome-1' }],
+    });
     expect(req.from).toBe('"Acme" <hello@acme.test>');
     expect(req.fromDomain).toBe('acme.test');
     expect(req.to).toEqual(['"Ada" <ada@example.org>']);

@@ -30,7 +30,7 @@ function reachable(start: Status): Set<Status> {
   const todo: Status[] = [start];
   while (todo.length) {
     const s = todo.pop()!;
-    for (const t of STATUSES) if (canTransition(s, t) && !seen.has(t)) (seen.add(t), todo.push(t));
+    for (const t of STATUSES) if (canTransition(s, t) && !seen.has(t)) seen.add(t), todo.push(t);
   }
   return seen;
 }

@@ -47,7 +47,15 @@ async function setup() {
   const templates = new MemoryTemplateStore();
   const tenants = new MemoryTenantStore();
   const attachments = new MemoryAttachmentStore();
-  await tenants.put({ id: 'acme', allowedSenders: [], retentionDays: 30, limits: { requestsPerSecond: 1, burst: 1, emailsPerDay: 1, perSenderHourlyCap: 0 }, baseUrl: 'https://acme.test', createdAt: '', updatedAt: '' });
+  await tenants.put({
+    id: 'acme',
+    allowedSenders: [],
+    retentionDays: 30,
+    limits: { requestsPerSecond: 1, burst: 1, emailsPerDay: 1, perSenderHourlyCap: 0 },
+    baseUrl: 'https://acme.test',
+    createdAt: '',
+    updatedAt: '',
+  });
   await templates.create(draft);
   const v1 = await templates.publish(draft, 'p1');
   const current = (await templates.get('acme', 'receipt'))!;
@@ -128,7 +136,15 @@ describe('attachment intake', () => {
 
   it('decodes base64 content, stores the bytes and keeps only references', async () => {
     const store = new MemoryAttachmentStore();
-    const refs = await createAttachmentIntake({ store }).store('e1', 'acme', [{ filename: 'invoice.pdf', content: pdf.toString('base64') }, { filename: 'logo.png', content: 'AQID', content_id: 'logo' }], expires);
+    const refs = await createAttachmentIntake({ store }).store(
+      'e1',
+      'acme',
+      [
+        { filename: 'invoice.pdf', content: pdf.toString('base64') },
+        { filename: 'logo.png', content: 'AQID', content_id: 'logo' },
+      ],
+      expires,
+    );
     expect(refs).toEqual([
       { filename: 'invoice.pdf', contentType: 'application/pdf', key: 'acme/e1/0-invoice.pdf', size: pdf.length },
       { filename: 'logo.png', contentType: 'image/png', contentId: 'logo', key: 'acme/e1/1-logo.png', size: 3 },
@@ -136,15 +152,18 @@ describe('attachment intake', () => {
     expect(store.objects.get('acme/e1/0-invoice.pdf')?.body.equals(pdf)).toBe(true);
   });
 
-  it.each(['setup.exe', 'SETUP.EXE', 'invoice.pdf.exe', 'run.bat', 'x.js', 'x.vbs', 'x.scr', 'x.msi', 'x.jar.cmd', 'trailing.exe.'])('refuses the blocked file %s with invalid_attachment', (name) => {
-    expect(() => assertAllowedFilename(name)).toThrow(ValidationError);
-    try {
-      assertAllowedFilename(name);
-    } catch (error) {
-      expect((error as ValidationError).code).toBe('invalid_attachment');
-      expect((error as Error).message).toContain(name);
-    }
-  });
+  it.each(['setup.exe', 'SETUP.EXE', 'invoice.pdf.exe', 'run.bat', 'x.js', 'x.vbs', 'x.scr', 'x.msi', 'x.jar.cmd', 'trailing.exe.'])(
+    'refuses the blocked file %s with invalid_attachment',
+    (name) => {
+      expect(() => assertAllowedFilename(name)).toThrow(ValidationError);
+      try {
+        assertAllowedFilename(name);
+      } catch (error) {
+        expect((error as ValidationError).code).toBe('invalid_attachment');
+        expect((error as Error).message).toContain(name);
+      }
+    },
+  );
 
   it('allows ordinary documents and images', () => {
     for (const name of ['a.pdf', 'b.png', 'report.xlsx', 'exe', 'notes.txt']) expect(() => assertAllowedFilename(name)).not.toThrow();
@@ -152,7 +171,17 @@ describe('attachment intake', () => {
 
   it('stores nothing when one attachment of several is refused', async () => {
     const store = new MemoryAttachmentStore();
-    await expect(createAttachmentIntake({ store }).store('e1', 'acme', [{ filename: 'a.pdf', content: 'AQID' }, { filename: 'b.exe', content: 'AQID' }], expires)).rejects.toThrow(/b\.exe/);
+    await expect(
+      createAttachmentIntake({ store }).store(
+        'e1',
+        'acme',
+        [
+          { filename: 'a.pdf', content: 'AQID' },
+          { filename: 'b.exe', content: 'AQID' },
+        ],
+        expires,
+      ),
+    ).rejects.toThrow(/b\.exe/);
     expect(store.objects.size).toBe(0);
   });
 

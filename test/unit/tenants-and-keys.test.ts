@@ -10,7 +10,10 @@ const clock = { now: () => new Date('2030-01-01T00:00:00Z') };
 describe('tenants', () => {
   it('creates a tenant with defaults and normalised senders (IDN domains in punycode)', async () => {
     const tenants = new MemoryTenantStore();
-    const t = await createTenant({ tenants, clock }, 'acme', { allowedSenders: ['Example.COM', 'News@example.org', 'bücher.de'], limits: { requestsPerSecond: 5, burst: 20 } });
+    const t = await createTenant({ tenants, clock }, 'acme', {
+      allowedSenders: ['Example.COM', 'News@example.org', 'bücher.de'],
+      limits: { requestsPerSecond: 5, burst: 20 },
+    });
     expect(t.allowedSenders).toEqual(['example.com', 'news@example.org', 'xn--bcher-kva.de']);
     expect(t.retentionDays).toBe(30);
     expect(t.limits).toMatchObject({ requestsPerSecond: 5, burst: 20, emailsPerDay: 100_000 });
@@ -55,11 +58,20 @@ describe('API keys', () => {
 
   it('rotates a key: a new key with the same settings, the old one revoked', async () => {
     const keys = new MemoryApiKeyStore();
-    const old = await createApiKey({ keys, clock }, { tenantId: 'acme', scopes: ['emails:send'], senderDomain: 'example.com', defaultLane: 'bulk', name: 'news' });
+    const old = await createApiKey(
+      { keys, clock },
+      { tenantId: 'acme', scopes: ['emails:send'], senderDomain: 'example.com', defaultLane: 'bulk', name: 'news' },
+    );
     const rotated = await rotateApiKey({ keys, clock }, { tenantId: 'acme', key: old.record.prefix });
     expect(rotated.key).not.toBe(old.key);
     expect(await authenticate({ keys }, `Bearer ${old.key}`)).toBeUndefined();
-    expect(await authenticate({ keys }, `Bearer ${rotated.key}`)).toEqual({ tenantId: 'acme', scopes: ['emails:send'], keyPrefix: rotated.record.prefix, defaultLane: 'bulk', senderDomain: 'example.com' });
+    expect(await authenticate({ keys }, `Bearer ${rotated.key}`)).toEqual({
+      tenantId: 'acme',
+      scopes: ['emails:send'],
+      keyPrefix: rotated.record.prefix,
+      defaultLane: 'bulk',
+      senderDomain: 'example.com',
+    });
   });
 
   it('requireScope refuses a key without the scope and lets admin through', () => {

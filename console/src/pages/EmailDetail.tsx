@@ -51,33 +51,35 @@ export function EmailDetailPage({ id }: { id: string }) {
               <Row label="Tags">{email.tags.length ? email.tags.map((t) => `${t.name}=${t.value}`).join(', ') : '—'}</Row>
               <Row label="Attachments">{email.attachments.length ? email.attachments.map((a) => `${a.filename} (${a.size} B)`).join(', ') : '—'}</Row>
               <Row label="Suppressed recipients">{list(email.suppressed_recipients)}</Row>
-              <Row label="Last error">{email.last_error ? [email.last_error.class, email.last_error.code, email.last_error.message].filter(Boolean).join(' · ') : '—'}</Row>
+              <Row label="Last error">
+                {email.last_error ? [email.last_error.class, email.last_error.code, email.last_error.message].filter(Boolean).join(' · ') : '—'}
+              </Row>
             </dl>
           </div>
           <div className="column">
-          <div className="panel">
-            <h2 id="timeline-title">Timeline</h2>
-            <ol className="timeline" aria-labelledby="timeline-title">
-              {email.events.map((e, i) => (
-                <li key={`${e.at}-${e.type}-${i}`}>
-                  <StatusChip status={e.type} /> <time dateTime={e.at}>{when(e.at)}</time>
-                  {e.detail && Object.keys(e.detail).length ? <code className="event-detail">{JSON.stringify(e.detail)}</code> : null}
-                </li>
-              ))}
-            </ol>
-            <p className="hint">{FINAL_HINT}</p>
-          </div>
-          <div className="panel">
-            <h2>Preview</h2>
-            {email.html ? (
-              // No scripts, no forms, no same-origin access; the CSP keeps remote images (tracking pixels) from loading.
-              <iframe className="preview" title="Email preview" sandbox="" srcDoc={email.html} />
-            ) : email.text ? (
-              <pre className="text-preview">{email.text}</pre>
-            ) : (
-              <p>This email has no stored body (it is rendered from its template when sent).</p>
-            )}
-          </div>
+            <div className="panel">
+              <h2 id="timeline-title">Timeline</h2>
+              <ol className="timeline" aria-labelledby="timeline-title">
+                {email.events.map((e, i) => (
+                  <li key={`${e.at}-${e.type}-${i}`}>
+                    <StatusChip status={e.type} /> <time dateTime={e.at}>{when(e.at)}</time>
+                    {e.detail && Object.keys(e.detail).length ? <code className="event-detail">{JSON.stringify(e.detail)}</code> : null}
+                  </li>
+                ))}
+              </ol>
+              <p className="hint">{FINAL_HINT}</p>
+            </div>
+            <div className="panel">
+              <h2>Preview</h2>
+              {email.html ? (
+                // No scripts, no forms, no same-origin access; the CSP keeps remote images (tracking pixels) from loading.
+                <iframe className="preview" title="Email preview" sandbox="" srcDoc={email.html} />
+              ) : email.text ? (
+                <pre className="text-preview">{email.text}</pre>
+              ) : (
+                <p>This email has no stored body (it is rendered from its template when sent).</p>
+              )}
+            </div>
           </div>
         </div>
       ) : null}

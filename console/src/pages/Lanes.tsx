@@ -32,7 +32,13 @@ function Dlq({ lane, onRedriven }: { lane: Lane; onRedriven: () => void }) {
           Redrive {lane} DLQ
         </button>
       </div>
-      <Notice>{result ? (result.kind === 'moved' ? `Moved ${result.moved} message${result.moved === 1 ? '' : 's'} back to the ${lane} lane.` : `Started an SQS move task (${result.taskHandle.slice(0, 24)}…); messages move in the background.`) : ''}</Notice>
+      <Notice>
+        {result
+          ? result.kind === 'moved'
+            ? `Moved ${result.moved} message${result.moved === 1 ? '' : 's'} back to the ${lane} lane.`
+            : `Started an SQS move task (${result.taskHandle.slice(0, 24)}…); messages move in the background.`
+          : ''}
+      </Notice>
       <ErrorBox error={error ?? actionError} />
       <table>
         <caption className="sr-only">Messages in the {lane} dead-letter queue</caption>
@@ -87,13 +93,27 @@ export function LanesPage() {
         <thead>
           <tr>
             <th scope="col">Lane</th>
-            <th scope="col" className="num">Waiting</th>
-            <th scope="col" className="num">In flight</th>
-            <th scope="col" className="num">Delayed</th>
-            <th scope="col" className="num">Oldest (max)</th>
-            <th scope="col" className="num">Sent, last hour</th>
-            <th scope="col" className="num">Failed, last hour</th>
-            <th scope="col" className="num">DLQ</th>
+            <th scope="col" className="num">
+              Waiting
+            </th>
+            <th scope="col" className="num">
+              In flight
+            </th>
+            <th scope="col" className="num">
+              Delayed
+            </th>
+            <th scope="col" className="num">
+              Oldest (max)
+            </th>
+            <th scope="col" className="num">
+              Sent, last hour
+            </th>
+            <th scope="col" className="num">
+              Failed, last hour
+            </th>
+            <th scope="col" className="num">
+              DLQ
+            </th>
             <th scope="col">Dead letters</th>
           </tr>
         </thead>

@@ -90,10 +90,10 @@ export function ScheduledPage() {
               <td>{e.lane}</td>
               <td>
                 <div className="row-actions">
-                <button type="button" className="danger" onClick={() => void cancel(e)} aria-label={`Cancel “${e.subject ?? e.id}”`}>
-                  Cancel
-                </button>
-                <RescheduleForm email={e} onDone={done} />
+                  <button type="button" className="danger" onClick={() => void cancel(e)} aria-label={`Cancel “${e.subject ?? e.id}”`}>
+                    Cancel
+                  </button>
+                  <RescheduleForm email={e} onDone={done} />
                 </div>
               </td>
             </tr>

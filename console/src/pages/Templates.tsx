@@ -36,7 +36,12 @@ function TemplateWorkbench({ template }: { template: Template }) {
     setError(undefined);
     setSent(undefined);
     try {
-      const { id } = await api.sendEmail({ from: from.trim(), to: to.trim(), template: { id: template.id, variables: parsed() }, tags: [{ name: 'console', value: 'test' }] });
+      const { id } = await api.sendEmail({
+        from: from.trim(),
+        to: to.trim(),
+        template: { id: template.id, variables: parsed() },
+        tags: [{ name: 'console', value: 'test' }],
+      });
       setSent(id);
     } catch (err) {
       setError(err);

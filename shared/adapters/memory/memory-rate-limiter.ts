@@ -19,11 +19,14 @@ export class MemoryRateLimiter implements RateLimiter {
     // Like DynamoRateLimiter: the bucket and the day are charged together or not at all.
     const decision = hasRateLimit(limits) ? decideBucket(limits, this.tats.get(tenantId), now, count) : undefined;
     if (decision && !decision.allowed) throw rateLimitError(decision, count);
-    if (limits.emailsPerDay > 0) this.count(`${tenantId}#day#${utcDay(now)}`, count, limits.emailsPerDay, (used) => dailyQuotaError(limits.emailsPerDay, used, count, now));
+    if (limits.emailsPerDay > 0)
+      this.count(`${tenantId}#day#${utcDay(now)}`, count, limits.emailsPerDay, (used) => dailyQuotaError(limits.emailsPerDay, used, count, now));
     if (decision) this.tats.set(tenantId, decision.tat);
     if (options.sender && limits.perSenderHourlyCap > 0) {
       const sender = options.sender;
-      this.count(`${tenantId}#${sender.toLowerCase()}#${utcHour(now)}`, count, limits.perSenderHourlyCap, (used) => senderCapError(sender, limits.perSenderHourlyCap, used, count, now));
+      this.count(`${tenantId}#${sender.toLowerCase()}#${utcHour(now)}`, count, limits.perSenderHourlyCap, (used) =>
+        senderCapError(sender, limits.perSenderHourlyCap, used, count, now),
+      );
     }
   }
 

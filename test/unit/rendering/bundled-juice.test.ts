@@ -41,7 +41,10 @@ describe('juice as bundled for Lambda (cheerio/slim)', () => {
   it('inlines every shipped template (rendered with its sample) exactly like juice with the full cheerio', () => {
     expect(repositoryTemplates.size).toBeGreaterThan(0);
     for (const template of repositoryTemplates.values()) {
-      const { html } = renderTemplateInliningPerRender(template, template.meta.sample ?? {}, { baseUrl: PREVIEW_DEFAULTS.baseUrl, extraVariables: PREVIEW_DEFAULTS.extraVariables });
+      const { html } = renderTemplateInliningPerRender(template, template.meta.sample ?? {}, {
+        baseUrl: PREVIEW_DEFAULTS.baseUrl,
+        extraVariables: PREVIEW_DEFAULTS.extraVariables,
+      });
       // Re-inline the rendered HTML with its <style> put back: both inliners see the same input.
       const input = `<html><head><style>p.x{color:red} td b{font-weight:700} @media (max-width:600px){p{margin:0}} a:hover{color:blue}</style></head><body>${html}</body></html>`;
       expect(bundledInlineCss(input)).toBe(inlineCss(input));

@@ -18,12 +18,16 @@ describe('template environment', () => {
       expect(templateEnv.compile('{{name}}', 'plain')({ name: 'Tom & Jerry <3' }, {})).toBe('Tom & Jerry <3');
     });
 
-    it.each(['{{constructor}}', '{{__proto__}}', '{{constructor.constructor}}', '{{#with constructor}}{{name}}{{/with}}', '{{name.__proto__}}', '{{#with "s" as |string|}}{{#with string.constructor}}{{this "return process"}}{{/with}}{{/with}}'])(
-      'refuses to compile %s',
-      (source) => {
-        expect(() => templateEnv.compile(source, 'html')).toThrow(/prototype access/);
-      },
-    );
+    it.each([
+      '{{constructor}}',
+      '{{__proto__}}',
+      '{{constructor.constructor}}',
+      '{{#with constructor}}{{name}}{{/with}}',
+      '{{name.__proto__}}',
+      '{{#with "s" as |string|}}{{#with string.constructor}}{{this "return process"}}{{/with}}{{/with}}',
+    ])('refuses to compile %s', (source) => {
+      expect(() => templateEnv.compile(source, 'html')).toThrow(/prototype access/);
+    });
 
     it('resolves prototype properties reached through lookup to nothing', () => {
       // Act
@@ -171,7 +175,9 @@ describe('template environment', () => {
 
   describe('default', () => {
     it('falls back on undefined, null and the empty string only', () => {
-      expect(render('{{default a "x"}}|{{default b "x"}}|{{default c "x"}}|{{default d "x"}}|{{default e "x"}}', { b: null, c: '', d: 0, e: false })).toBe('x|x|x|0|false');
+      expect(render('{{default a "x"}}|{{default b "x"}}|{{default c "x"}}|{{default d "x"}}|{{default e "x"}}', { b: null, c: '', d: 0, e: false })).toBe(
+        'x|x|x|0|false',
+      );
     });
   });
 

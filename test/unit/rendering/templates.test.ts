@@ -93,7 +93,11 @@ describe('shipped templates', () => {
 
   it('puts the reset URL and its expiry in the password reset email', () => {
     // Act
-    const { html, text } = renderTemplate(repositoryTemplate('password-reset'), { reset_url: 'https://app.example.com/reset?t=abc', expires_in_minutes: 15 }, { baseUrl });
+    const { html, text } = renderTemplate(
+      repositoryTemplate('password-reset'),
+      { reset_url: 'https://app.example.com/reset?t=abc', expires_in_minutes: 15 },
+      { baseUrl },
+    );
 
     // Assess
     expect(html).toContain('href="https://app.example.com/reset?t&#x3D;abc"');
@@ -149,7 +153,13 @@ describe('variable validation', () => {
     // Prepare
     const template = repositoryTemplate('order-confirmation');
     const { customer_name: _omitted, ...rest } = template.meta.sample ?? {};
-    const variables = { ...rest, items: [{ name: 'Pen', qty: 1.5, unit_price: 2 }, { name: 'Ink', unit_price: 'free' }] };
+    const variables = {
+      ...rest,
+      items: [
+        { name: 'Pen', qty: 1.5, unit_price: 2 },
+        { name: 'Ink', unit_price: 'free' },
+      ],
+    };
 
     // Act
     const error = catchError(() => validateTemplateVariables(template, variables));
@@ -165,7 +175,9 @@ describe('variable validation', () => {
 
   it('reports format and pattern problems', () => {
     // Act
-    const error = catchError(() => validateTemplateVariables(repositoryTemplate('password-reset'), { reset_url: 'javascript:alert(1)', expires_in_minutes: 0 }));
+    const error = catchError(() =>
+      validateTemplateVariables(repositoryTemplate('password-reset'), { reset_url: 'javascript:alert(1)', expires_in_minutes: 0 }),
+    );
 
     // Assess
     expect(error.message).toContain('variable "reset_url" must match pattern "^https://"');
@@ -176,7 +188,7 @@ describe('variable validation', () => {
     expect(catchError(() => validateTemplateVariables(repositoryTemplate('welcome'), ['Ada'])).message).toBe('template "welcome": variables must be an object');
   });
 
-  it('validates before rendering and does not change the caller\'s variables', () => {
+  it("validates before rendering and does not change the caller's variables", () => {
     // Prepare
     const variables = { event_id: 'e1', event_title: 'Call', starts_at: '2025-06-02T14:30:00Z' };
 
@@ -191,7 +203,15 @@ describe('variable validation', () => {
   it('supports draft-07 schemas', () => {
     // Prepare
     const template = tenantTemplate({
-      meta: { schema: { $schema: 'http://json-schema.org/draft-07/schema#', $id: 'https://example.com/s', type: 'object', required: ['name'], properties: { name: { type: 'string' } } } },
+      meta: {
+        schema: {
+          $schema: 'http://json-schema.org/draft-07/schema#',
+          $id: 'https://example.com/s',
+          type: 'object',
+          required: ['name'],
+          properties: { name: { type: 'string' } },
+        },
+      },
     });
 
     // Act & Assess
@@ -246,21 +266,31 @@ describe('strict mode and optional variables', () => {
 
   it('escapes hostile variables in subject-safe and HTML-safe ways', () => {
     // Act
-    const result = renderTemplate(repositoryTemplate('welcome'), { name: '<script>alert(1)</script>', nickname: 'Eve\r\nBcc: victim@example.com' }, { baseUrl });
+    const result = renderTemplate(
+      repositoryTemplate('welcome'),
+      { name: '<script>alert(1)</script>', nickname: 'Eve\r\nBcc: victim@example.com' },
+      { baseUrl },
+    );
 
     // Assess
     expect(result.html).toContain('Welcome, Eve\r\nBcc: victim@example.com!');
-    expect(renderTemplate(repositoryTemplate('welcome'), { name: '<script>alert(1)</script>' }, { baseUrl }).html).toContain('Welcome, &lt;script&gt;alert(1)&lt;/script&gt;!');
+    expect(renderTemplate(repositoryTemplate('welcome'), { name: '<script>alert(1)</script>' }, { baseUrl }).html).toContain(
+      'Welcome, &lt;script&gt;alert(1)&lt;/script&gt;!',
+    );
     expect(result.subject).toBe('Welcome to Mailroom, Eve Bcc: victim@example.com!');
     expect(result.html).not.toContain('<script>');
   });
 
-  it('lets system variables win over the caller\'s', () => {
+  it("lets system variables win over the caller's", () => {
     // Prepare
     const template = tenantTemplate({ html: '<a href="{{unsubscribe_url}}">u</a>' });
 
     // Act
-    const { html } = renderTemplate(template, { name: 'x', unsubscribe_url: 'https://evil.example' }, { extraVariables: { unsubscribe_url: 'https://api.example.com/u/1' } });
+    const { html } = renderTemplate(
+      template,
+      { name: 'x', unsubscribe_url: 'https://evil.example' },
+      { extraVariables: { unsubscribe_url: 'https://api.example.com/u/1' } },
+    );
 
     // Assess
     expect(html).toContain('href="https://api.example.com/u/1"');
@@ -395,7 +425,9 @@ describe('CSS inlined once per template version', () => {
     const { html } = renderBothWays(repositoryTemplate('welcome'), { name: 'Ada', nickname: hostile, plan: '"><script>alert(1)</script>' });
 
     // Assess
-    expect(html).toContain('Welcome, &lt;p class&#x3D;&quot;muted&quot; style&#x3D;&quot;x&quot;&gt;{{brand.name}}&lt;/p&gt; &amp; &lt;style&gt;.a{}&lt;/style&gt;!');
+    expect(html).toContain(
+      'Welcome, &lt;p class&#x3D;&quot;muted&quot; style&#x3D;&quot;x&quot;&gt;{{brand.name}}&lt;/p&gt; &amp; &lt;style&gt;.a{}&lt;/style&gt;!',
+    );
     expect(html).toMatch(/<h1 style="margin: 0 0 16px 0;[^"]*">Welcome, &lt;p/);
     expect(html).toContain('<strong>&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;</strong>');
     expect(html).not.toContain('<script>');
@@ -406,7 +438,10 @@ describe('CSS inlined once per template version', () => {
     fc.assert(
       fc.property(
         fc.string({ unit: 'binary', minLength: 1, maxLength: 40 }),
-        fc.array(fc.record({ name: fc.string({ minLength: 1, maxLength: 30 }), qty: fc.integer({ min: 1, max: 9 }), unit_price: fc.integer({ min: 0, max: 999 }) }), { minLength: 1, maxLength: 3 }),
+        fc.array(
+          fc.record({ name: fc.string({ minLength: 1, maxLength: 30 }), qty: fc.integer({ min: 1, max: 9 }), unit_price: fc.integer({ min: 0, max: 999 }) }),
+          { minLength: 1, maxLength: 3 },
+        ),
         (customerName, items) => {
           const variables = { ...template.meta.sample, customer_name: customerName, items };
           const compiled = renderTemplate(template, variables, { baseUrl });
@@ -437,7 +472,7 @@ describe('CSS inlined once per template version', () => {
     expect(html).toMatch(/<style>\s*@media \(max-width: 600px\)/);
   });
 
-  it('inlines a tenant template\'s own <style> together with the shipped layout and partials', () => {
+  it("inlines a tenant template's own <style> together with the shipped layout and partials", () => {
     // Prepare
     const template = tenantTemplate({
       subject: 'Invoice {{number}}',
@@ -455,10 +490,25 @@ describe('CSS inlined once per template version', () => {
   });
 
   it.each([
-    ['a class from a variable', '<style>.warn { color: red; }</style><p class="{{kind}}">{{name}}</p>', { kind: 'warn', name: 'x' }, '<p class="warn" style="color: red;">x</p>'],
-    ['a position-dependent selector', '<style>p:first-child { color: red; }</style><div>{{#each rows}}<p>{{this}}</p>{{/each}}</div>', { rows: ['a', 'b'] }, '<p style="color: red;">a</p><p>b</p>'],
+    [
+      'a class from a variable',
+      '<style>.warn { color: red; }</style><p class="{{kind}}">{{name}}</p>',
+      { kind: 'warn', name: 'x' },
+      '<p class="warn" style="color: red;">x</p>',
+    ],
+    [
+      'a position-dependent selector',
+      '<style>p:first-child { color: red; }</style><div>{{#each rows}}<p>{{this}}</p>{{/each}}</div>',
+      { rows: ['a', 'b'] },
+      '<p style="color: red;">a</p><p>b</p>',
+    ],
     ['unescaped output', '<style>b { color: red; }</style><p>{{{snippet}}}</p>', { snippet: '<b>x</b>' }, '<b style="color: red;">x</b>'],
-    ['a block that opens an element it does not close', '<style>.a b { color: red; }</style>{{#if open}}<div class="a">{{/if}}<b>x</b>{{#if open}}</div>{{/if}}', { open: true }, '<b style="color: red;">x</b>'],
+    [
+      'a block that opens an element it does not close',
+      '<style>.a b { color: red; }</style>{{#if open}}<div class="a">{{/if}}<b>x</b>{{#if open}}</div>{{/if}}',
+      { open: true },
+      '<b style="color: red;">x</b>',
+    ],
   ])('inlines per render when the styles depend on the variables: %s', (_case, html, variables, expected) => {
     // Prepare
     const template = tenantTemplate({ subject: 'Hi', html });
