@@ -62,5 +62,10 @@ export function captureStdout(): { bytes(): number; restore(): void } {
     cb?.();
     return true;
   }) as typeof process.stdout.write;
-  return { bytes: () => bytes, restore: () => void (process.stdout.write = original) };
+  return {
+    bytes: () => bytes,
+    restore: () => {
+      process.stdout.write = original;
+    },
+  };
 }

@@ -63,7 +63,7 @@ export async function previewToFile(name: string, options: PreviewOptions, deps?
   if (version !== undefined && version !== 'draft' && version !== 'published' && typeof version !== 'number')
     throw new CliError('--version is draft, published or a number.', 2);
   const body = { ...(options.vars ? { variables: readVariables(options.vars) } : {}), ...(version !== undefined ? { version } : {}) };
-  let rendered;
+  let rendered: Awaited<ReturnType<typeof previewTemplate>>;
   try {
     rendered = await previewTemplate(templatesDeps, { tenantId, scopes: ['admin'], keyPrefix: 'cli' }, name, body);
   } catch (error) {

@@ -56,7 +56,10 @@ export function tenantPatchFromOptions(o: TenantOptions): TenantPatch {
 }
 
 function print(tenant: Tenant, asJson: boolean | undefined): void {
-  if (asJson) return console.log(JSON.stringify(tenant, null, 2));
+  if (asJson) {
+    console.log(JSON.stringify(tenant, null, 2));
+    return;
+  }
   const l = tenant.limits;
   console.log(
     [

@@ -76,7 +76,7 @@ export function useLoader<T>(load: () => Promise<T>, deps: unknown[], options: {
   const [error, setError] = useState<unknown>();
   const [loading, setLoading] = useState(true);
   const seq = useRef(0);
-  // eslint-disable-next-line react-hooks/exhaustive-deps
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the caller names the inputs `load` closes over in `deps`; `load` itself is a new closure every render.
   const run = useCallback(load, deps);
   const reload = useCallback(async () => {
     const mine = ++seq.current;

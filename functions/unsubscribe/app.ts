@@ -9,7 +9,7 @@ import { withApi } from '#shared/http/middy';
 import { systemClock } from '#shared/ports/index';
 import { checkUnsubscribeToken, unsubscribe, type UnsubscribeDeps } from '#shared/use-cases/unsubscribe';
 
-const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function page(statusCode: number, title: string, body: string): ApiResult {
   return {
@@ -20,7 +20,7 @@ function page(statusCode: number, title: string, body: string): ApiResult {
       'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
       'referrer-policy': 'no-referrer',
     },
-    body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${escape(title)}</title><style>body{font:16px system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem}</style></head><body><h1>${escape(title)}</h1>${body}</body></html>`,
+    body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${escapeHtml(title)}</title><style>body{font:16px system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem}</style></head><body><h1>${escapeHtml(title)}</h1>${body}</body></html>`,
   };
 }
 
@@ -43,7 +43,7 @@ export const makeUnsubscribeHandler =
           return page(
             200,
             'Unsubscribe',
-            `<p>Stop receiving marketing email from this sender? Transactional messages (receipts, password resets) will still arrive.</p><form method="post" action="${escape(encodeURIComponent(token))}"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Unsubscribe</button></form>`,
+            `<p>Stop receiving marketing email from this sender? Transactional messages (receipts, password resets) will still arrive.</p><form method="post" action="${escapeHtml(encodeURIComponent(token))}"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Unsubscribe</button></form>`,
           );
         }
         case 'POST /unsubscribe/{token}': {
@@ -56,7 +56,7 @@ export const makeUnsubscribeHandler =
       }
     } catch (error) {
       if (error instanceof InvalidUnsubscribeTokenError && (event.routeKey.startsWith('GET') || wantsHtml(event))) {
-        return page(403, 'Link not valid', `<p>${escape(error.message)}</p>`);
+        return page(403, 'Link not valid', `<p>${escapeHtml(error.message)}</p>`);
       }
       throw error;
     }

@@ -204,7 +204,9 @@ export function startLanePoller(options: LanePollerOptions): LanePoller {
   return {
     handled,
     concurrency,
-    pause: () => void (paused = true),
+    pause: () => {
+      paused = true;
+    },
     resume: () => {
       paused = false;
       notify();

@@ -65,7 +65,7 @@ export class DynamoEmailStore implements EmailStore {
           return (out.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
         },
       );
-      for (const r of unprocessed) failedIds.push(String((r.PutRequest?.Item as { id: string }).id));
+      for (const r of unprocessed) failedIds.push(String((r.PutRequest?.Item as { id?: string } | undefined)?.id));
     }
     return { failedIds };
   }

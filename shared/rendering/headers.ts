@@ -40,6 +40,7 @@ export const RESERVED_HEADERS: ReadonlySet<string> = new Set([
 const HEADER_NAME = /^[!-9;-~]{1,76}$/;
 const CRLF = /[\r\n]/;
 /** Other control characters (NUL, ESC, DEL…) have no business in a header value either. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: this regex exists to find control characters in header values.
 const CONTROL = /[\x00-\x08\x0b-\x1f\x7f]/;
 /** Prefixes Mailroom and SES keep for themselves. */
 const RESERVED_PREFIXES = ['x-mailroom-', 'x-ses-'];

@@ -177,8 +177,12 @@ let ajv2020: Ajv | undefined;
 
 function ajvFor(schema: object): Ajv {
   const declared = (schema as { $schema?: unknown }).$schema;
-  if (typeof declared === 'string' && declared.includes('2020-12')) return (ajv2020 ??= withFormats(new Ajv2020(AJV_OPTIONS)));
-  return (ajvDraft7 ??= withFormats(new Ajv(AJV_OPTIONS)));
+  if (typeof declared === 'string' && declared.includes('2020-12')) {
+    ajv2020 ??= withFormats(new Ajv2020(AJV_OPTIONS));
+    return ajv2020;
+  }
+  ajvDraft7 ??= withFormats(new Ajv(AJV_OPTIONS));
+  return ajvDraft7;
 }
 
 // useDefaults: a schema `default` fills an absent variable before rendering.

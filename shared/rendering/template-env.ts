@@ -360,6 +360,7 @@ function url(...args: unknown[]): string {
 /** The scheme as a browser would read it: control characters and whitespace are ignored. */
 function schemeOf(value: string): string | undefined {
   // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: browsers ignore control characters and spaces in URL schemes, so they are stripped before the check.
   const compact = value.replace(/[\u0000-\u0020\u007f]+/g, '').toLowerCase();
   return /^([a-z][a-z0-9+.-]*):/.exec(compact)?.[1];
 }

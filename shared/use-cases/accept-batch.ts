@@ -107,7 +107,9 @@ export async function acceptBatch(deps: AcceptEmailDeps, input: AcceptBatchInput
 
     if (pacing) {
       const times = pacedSendTimes(accepted.length, pacing);
-      accepted.forEach((a, i) => (a.record = pace(a.record, times[i]!, now)));
+      accepted.forEach((a, i) => {
+        a.record = pace(a.record, times[i]!, now);
+      });
     }
     if (tenant && deps.rateLimiter) await deps.rateLimiter.consume(tenant.id, accepted.length, tenant.limits);
 

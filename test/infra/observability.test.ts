@@ -148,8 +148,14 @@ describe('observability', () => {
     const used = new Set<string>();
     for (const alarm of Object.values(alarms)) {
       for (const m of alarmMetrics(alarm)) {
-        if (m.namespace === CUSTOM_NAMESPACE) m.dimensions.forEach((d: string) => used.add(d));
-        if (m.expression?.includes(CUSTOM_NAMESPACE)) expressionDimensions(m.expression).forEach((d) => used.add(d));
+        if (m.namespace === CUSTOM_NAMESPACE)
+          m.dimensions.forEach((d: string) => {
+            used.add(d);
+          });
+        if (m.expression?.includes(CUSTOM_NAMESPACE))
+          expressionDimensions(m.expression).forEach((d) => {
+            used.add(d);
+          });
       }
     }
     let customSeries = 0;
@@ -159,11 +165,15 @@ describe('observability', () => {
         if (line[0] === CUSTOM_NAMESPACE) {
           customSeries++;
           const dims = line.slice(2, -1).filter((_, i) => i % 2 === 0) as string[];
-          dims.forEach((d) => used.add(d));
+          dims.forEach((d) => {
+            used.add(d);
+          });
         }
         if (options?.expression?.includes(CUSTOM_NAMESPACE)) {
           customSeries++;
-          expressionDimensions(options.expression).forEach((d) => used.add(d));
+          expressionDimensions(options.expression).forEach((d) => {
+            used.add(d);
+          });
         }
       }
     }

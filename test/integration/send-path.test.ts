@@ -33,6 +33,7 @@ describe('send path on the emulators', { timeout: 2 * PATIENCE_MS }, () => {
     options.sesEndpoint = proxy.url;
   });
   const stack = useLocalStack(options);
+  // biome-ignore lint/suspicious/noDuplicateTestHooks: hooks run in order — the proxy starts before useLocalStack's hook, and learns the SES endpoint after it.
   beforeAll(() => {
     proxy.target = stack().emulators.sesEndpoint;
   });

@@ -15,6 +15,7 @@ describe('tracking, suppression and one-click unsubscribe on the emulators', () 
     options.sesEndpoint = proxy.url;
   });
   const stack = useLocalStack(options);
+  // biome-ignore lint/suspicious/noDuplicateTestHooks: hooks run in order — the proxy starts before useLocalStack's hook, and learns the SES endpoint after it.
   beforeAll(() => {
     proxy.target = stack().emulators.sesEndpoint;
   });

@@ -61,6 +61,7 @@ export function EmailDetailPage({ id }: { id: string }) {
               <h2 id="timeline-title">Timeline</h2>
               <ol className="timeline" aria-labelledby="timeline-title">
                 {email.events.map((e, i) => (
+                  // biome-ignore lint/suspicious/noArrayIndexKey: events are append-only, so an index never moves; two events may share time and type.
                   <li key={`${e.at}-${e.type}-${i}`}>
                     <StatusChip status={e.type} /> <time dateTime={e.at}>{when(e.at)}</time>
                     {e.detail && Object.keys(e.detail).length ? <code className="event-detail">{JSON.stringify(e.detail)}</code> : null}
