@@ -42,6 +42,7 @@ export const FUNCTIONS = [
   'suppressions',
   'unsubscribe',
   'operations',
+  'api-keys',
 ] as const;
 export type FunctionName = (typeof FUNCTIONS)[number];
 
@@ -66,6 +67,9 @@ export const ROUTES: ReadonlyArray<{ method: 'GET' | 'POST' | 'PATCH' | 'DELETE'
   { method: 'GET', path: '/lanes', fn: 'operations' },
   { method: 'GET', path: '/lanes/{lane}/dlq', fn: 'operations' },
   { method: 'POST', path: '/lanes/{lane}/dlq/redrive', fn: 'operations' },
+  { method: 'POST', path: '/api-keys', fn: 'api-keys' },
+  { method: 'GET', path: '/api-keys', fn: 'api-keys' },
+  { method: 'DELETE', path: '/api-keys/{id}', fn: 'api-keys' },
   { method: 'GET', path: '/health', fn: 'health', public: true },
   { method: 'GET', path: '/unsubscribe/{token}', fn: 'unsubscribe', public: true },
   { method: 'POST', path: '/unsubscribe/{token}', fn: 'unsubscribe', public: true },

@@ -111,6 +111,7 @@ export class Api extends Construct {
       health: fn('health', 'Mailroom: provider circuit state and lane depths'),
       operations: fn('operations', 'Mailroom: lane depths, DLQ inspection and redrive', 15),
       unsubscribe: fn('unsubscribe', 'Mailroom: one-click unsubscribe (RFC 8058)'),
+      'api-keys': fn('api-keys', 'Mailroom: API keys (Resend shape)'),
     };
     this.functions = functions;
 
@@ -122,6 +123,7 @@ export class Api extends Construct {
       .bindEventBus(props.bus);
     functions.templates.bindTable(props.table, 'readwrite');
     functions.suppressions.bindTable(props.table, 'readwrite');
+    functions['api-keys'].bindTable(props.table, 'readwrite');
     functions.health.bindTable(props.table, 'read').bindLaneQueues(props.laneQueues, { attributes: true }).bindLaneDlqs(props.laneDlqs, { attributes: true });
     functions.operations
       .bindTable(props.table, 'read')

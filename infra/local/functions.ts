@@ -3,6 +3,7 @@
  * A function folder adds itself here when it is written.
  */
 import type { Lane } from '#shared/config/lanes';
+import { createApiKeysHandler } from '#functions/api-keys/app';
 import { createAuthorizerHandler } from '#functions/authorizer/app';
 import { createEmailsHandler } from '#functions/emails/app';
 import { createHealthHandler } from '#functions/health/app';
@@ -28,6 +29,7 @@ export const API_FUNCTIONS: Partial<Record<FunctionName, (env: Env) => AnyHandle
   templates: createTemplatesHandler,
   suppressions: createSuppressionsHandler,
   unsubscribe: createUnsubscribeHandler,
+  'api-keys': createApiKeysHandler,
 };
 
 /** One lane's sender; `customize` adjusts its wired dependencies (fault-injection tests). */

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Lane } from '#shared/config/lanes';
 import type { ApiKeyRecord, Principal, Scope } from '#shared/domain/api-key';
 import { ConflictError, NotFoundError } from '#shared/domain/errors';
@@ -16,6 +16,7 @@ export async function createApiKey(
 ): Promise<{ key: string; record: ApiKeyRecord }> {
   const key = API_KEY_PREFIX + randomBytes(32).toString('base64url');
   const record: ApiKeyRecord = {
+    id: randomUUID(),
     hash: hashApiKey(key),
     prefix: key.slice(0, 9),
     tenantId: input.tenantId,

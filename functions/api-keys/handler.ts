@@ -1,0 +1,3 @@
+import { createApiKeysHandler } from './app';
+
+export const handler = createApiKeysHandler(process.env);

@@ -1,0 +1,120 @@
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { ConflictError } from '#shared/domain/errors';
+import type { SendingDomain } from '#shared/domain/sending-domain';
+import type { DomainStore } from '#shared/ports/domains';
+
+const key = (tenantId: string, id: string) => ({ pk: `TENANT#${tenantId}`, sk: `DOMAIN#${id}` });
+/** One item per name across all tenants: an SES identity is account-wide, so a name has one owner. */
+const nameKey = (name: string) => ({ pk: `DOMAINNAME#${name}`, sk: 'DOMAINNAME' });
+
+const strip = (item: Record<string, unknown> | undefined): SendingDomain | undefined => {
+  if (!item) return undefined;
+  const { pk: _pk, sk: _sk, ...rest } = item;
+  return rest as unknown as SendingDomain;
+};
+
+/** Sending domains in the main table: `TENANT#<t>`/`DOMAIN#<id>` plus a `DOMAINNAME#<name>` owner item. */
+export class DynamoDomainStore implements DomainStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async create(domain: SendingDomain): Promise<void> {
+    try {
+      await this.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName: this.tableName, Item: { ...key(domain.tenantId, domain.id), ...domain }, ConditionExpression: 'attribute_not_exists(pk)' } },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { ...nameKey(domain.name), tenantId: domain.tenantId, id: domain.id, verified: domain.status === 'verified' },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+          ],
+        }),
+      );
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) {
+        throw new ConflictError(`The domain ${domain.name} is already registered.`, 'invalid_state', { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  async get(tenantId: string, id: string): Promise<SendingDomain | undefined> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: key(tenantId, id), ConsistentRead: true }));
+    return strip(out.Item);
+  }
+
+  async list(tenantId: string): Promise<SendingDomain[]> {
+    const items: SendingDomain[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+          ExpressionAttributeValues: { ':pk': `TENANT#${tenantId}`, ':p': 'DOMAIN#' },
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const i of out.Items ?? []) items.push(strip(i)!);
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  async update(domain: SendingDomain): Promise<void> {
+    await this.doc.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Put: { TableName: this.tableName, Item: { ...key(domain.tenantId, domain.id), ...domain }, ConditionExpression: 'attribute_exists(pk)' } },
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: nameKey(domain.name),
+              UpdateExpression: 'SET verified = :v',
+              ConditionExpression: 'tenantId = :t AND id = :id',
+              ExpressionAttributeValues: { ':v': domain.status === 'verified', ':t': domain.tenantId, ':id': domain.id },
+            },
+          },
+        ],
+      }),
+    );
+  }
+
+  async delete(tenantId: string, id: string): Promise<boolean> {
+    const existing = await this.get(tenantId, id);
+    if (!existing) return false;
+    try {
+      await this.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Delete: { TableName: this.tableName, Key: key(tenantId, id), ConditionExpression: 'attribute_exists(pk)' } },
+            {
+              Delete: {
+                TableName: this.tableName,
+                Key: nameKey(existing.name),
+                ConditionExpression: 'tenantId = :t AND id = :id',
+                ExpressionAttributeValues: { ':t': tenantId, ':id': id },
+              },
+            },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof TransactionCanceledException || error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async isVerified(tenantId: string, name: string): Promise<boolean> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: nameKey(name.toLowerCase()) }));
+    return out.Item?.tenantId === tenantId && out.Item?.verified === true;
+  }
+}
