@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { createCloudFormationClient } from '#shared/adapters/aws-clients';
+import { createCloudFormationClient } from '#shared/adapters/cloudformation-client';
 import { ENV } from '#shared/config/env';
 import type { Lane } from '#shared/config/lanes';
 import { OUTPUTS } from '#infra/definitions';

@@ -130,6 +130,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [ENV.UNSUBSCRIBE_SIGNING_KEY]: 'local-unsubscribe-signing-key-not-secret',
       // No EventBridge emulator exists: outbound events are printed and added to the email's history.
       [ENV.EVENT_PUBLISHER]: 'local',
+      // The local API server caches authorizer answers (authorizerCacheSeconds), so the function does not.
+      [ENV.AUTHORIZER_CACHE_SECONDS]: '0',
       ...(options.smtpFallback === false ? {} : { [ENV.SMTP_URL]: emulators.smtpUrl }),
       ...options.env,
     };
@@ -227,6 +229,8 @@ export function writeLocalInfo(path: string, stack: LocalStack): void {
         sesInboxUrl: stack.sesInboxUrl,
         smtpInboxUrl: stack.smtpInboxUrl,
         tenantId: stack.tenantId,
+        // The processes `npm start` owns besides itself (the DynamoDB Local JVM), so tools can check they end with it.
+        pids: { mailroom: process.pid, dynamodb: stack.emulators.dynamodbPid },
         endpoints: {
           dynamodb: stack.emulators.dynamodbEndpoint,
           sqs: stack.emulators.sqsEndpoint,

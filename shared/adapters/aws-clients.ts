@@ -2,7 +2,6 @@
  * SDK client factories. Every client honours AWS_ENDPOINT_URL_<SERVICE>, so the same code runs
  * against the local emulators, LocalStack or AWS. Clients are traced by X-Ray when tracing is on.
  */
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -67,9 +66,6 @@ export function createSecretsClient(): SecretsManagerClient {
   return traced(new SecretsManagerClient({}));
 }
 
-export function createCloudFormationClient(): CloudFormationClient {
-  return new CloudFormationClient({});
-}
 
 export function createCloudWatchClient(): CloudWatchClient {
   return traced(new CloudWatchClient({ requestHandler: new NodeHttpHandler({ connectionTimeout: 2_000, requestTimeout: 5_000 }) }));
