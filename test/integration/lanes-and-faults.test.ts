@@ -174,6 +174,7 @@ describe('lanes and faults: SES faults with the SMTP fallback on', () => {
     expect(email.provider).toBe('ses');
     // No mail is lost; the one duplicate the runbook documents is this one.
     expect(subjectCount(await sesInbox(s), 'Crash before write')).toBe(2);
+    // Longer than a visibility timeout (3 s): a third copy would have been sent by now.
     await sleep(4_000);
     expect(subjectCount(await sesInbox(s), 'Crash before write')).toBe(2);
   });

@@ -223,6 +223,7 @@ describe('local event source mappings: lane poller', () => {
   it('stops at once although its long polls wait up to 20 s', async () => {
     const q = await queues();
     poller = startLanePoller({ sqs, ...q, senders: fakeSenders(10).senders });
+    // Nothing to wait on: the point is that long polls are already waiting when stop() comes.
     await sleep(200);
     const started = Date.now();
     await poller.stop();
