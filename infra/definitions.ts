@@ -43,6 +43,8 @@ export const FUNCTIONS = [
   'unsubscribe',
   'operations',
   'api-keys',
+  // The HTTP API's `$default` route: 404 / 405 in Resend's error shape.
+  'fallback',
 ] as const;
 export type FunctionName = (typeof FUNCTIONS)[number];
 

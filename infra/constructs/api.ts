@@ -95,11 +95,18 @@ export class Api extends Construct {
 
     this.authorizerFn = new MailroomFunction(this, 'AuthorizerFunction', { name: 'authorizer', description: 'Mailroom: API key authorizer' });
     this.authorizerFn.bindTable(props.table, 'read');
+    // No identity source, so no gateway cache: with `$request.header.Authorization` as identity
+    // source, API Gateway itself would answer a request without the header with a bare
+    // `{"message":"Unauthorized"}` the resend SDK cannot classify. The authorizer is asked on every
+    // request, caches answers per Authorization header itself (AUTHORIZER_CACHE_SECONDS) and never
+    // denies: the function writes missing_api_key / invalid_api_key in Resend's shape.
+    // See docs/architecture.md, "Errors in Resend's shape, whoever answers".
     this.authorizer = new HttpLambdaAuthorizer('ApiKeyAuthorizer', this.authorizerFn, {
       responseTypes: [HttpLambdaResponseType.SIMPLE],
-      identitySource: ['$request.header.Authorization'],
-      resultsCacheTtl: Duration.seconds(AUTHORIZER_CACHE_SECONDS),
+      identitySource: [],
+      resultsCacheTtl: Duration.seconds(0),
     });
+    this.authorizerFn.addEnvironment(ENV.AUTHORIZER_CACHE_SECONDS, String(AUTHORIZER_CACHE_SECONDS));
 
     const fn = (name: ApiFunctionName, description: string, timeout = 10) =>
       new MailroomFunction(this, `${pascal(name)}Function`, { name, description, timeout: Duration.seconds(timeout) });
@@ -111,6 +118,7 @@ export class Api extends Construct {
       health: fn('health', 'Mailroom: provider circuit state and lane depths'),
       operations: fn('operations', 'Mailroom: lane depths, DLQ inspection and redrive', 15),
       unsubscribe: fn('unsubscribe', 'Mailroom: one-click unsubscribe (RFC 8058)'),
+      fallback: fn('fallback', 'Mailroom: $default route, 404 not_found / 405 method_not_allowed in Resend shape', 3),
       'api-keys': fn('api-keys', 'Mailroom: API keys (Resend shape)'),
     };
     this.functions = functions;
@@ -168,7 +176,21 @@ export class Api extends Construct {
         });
       }
     }
+
+    // Whatever no route matches (unknown path, or a known path with another method) reaches the
+    // fallback function instead of API Gateway's bare {"message":"Not Found"}: 404 not_found or 405
+    // method_not_allowed in Resend's shape. Public: it answers the same with or without a key.
+    const fallback = new apigw.HttpRoute(this, 'DefaultRoute', {
+      httpApi: this.httpApi,
+      routeKey: apigw.HttpRouteKey.DEFAULT,
+      integration: integrationFor('fallback'),
+    });
+    Validations.of(fallback).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason: 'The $default route only answers 404 not_found / 405 method_not_allowed (no data); it needs no API key, like an unknown route on any API.',
+    });
   }
+
 
   /**
    * ENV.PUBLIC_API_URL (unsubscribe links). No dependency cycle: the function references only the

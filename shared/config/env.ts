@@ -48,6 +48,8 @@ export const ENV = {
   UNSUBSCRIBE_SECRET_ARN: 'MAILROOM_UNSUBSCRIBE_SECRET_ARN',
   /** Signing key given directly (local mode). */
   UNSUBSCRIBE_SIGNING_KEY: 'MAILROOM_UNSUBSCRIBE_SIGNING_KEY',
+  /** Seconds the authorizer function reuses an answer per Authorization header (default AUTHORIZER_CACHE_SECONDS). */
+  AUTHORIZER_CACHE_SECONDS: 'MAILROOM_AUTHORIZER_CACHE_SECONDS',
   /** `mask` (default) or `hash` or `full`: how recipient addresses appear in logs and events. */
   RECIPIENT_LOGGING: 'MAILROOM_RECIPIENT_LOGGING',
   /** Days an email body is kept when the tenant sets nothing. */
@@ -138,6 +140,12 @@ export const senderEnvSchema = z.object({
 });
 
 export const readEnvSchema = z.object({ ...common });
+
+/** The API key authorizer: its in-memory answer cache (the gateway caches nothing, see infra/constructs/api.ts). */
+export const authorizerEnvSchema = z.object({
+  ...common,
+  [ENV.AUTHORIZER_CACHE_SECONDS]: z.coerce.number().int().min(0).max(3_600).optional(),
+});
 
 /** SES events → status, history, suppression. */
 export const trackingEnvSchema = z.object({ ...common, ...eventSettings });

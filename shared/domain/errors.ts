@@ -52,15 +52,27 @@ export class InvalidIdempotencyKeyError extends MailroomError {
 }
 
 export class UnauthorizedError extends MailroomError {
-  constructor(message = 'Missing or invalid API key. Send `Authorization: Bearer mr_…`.') {
+  constructor(message = 'Missing API key in the authorization header. Send `Authorization: Bearer mr_…`.') {
     super(message, 401, 'missing_api_key');
     this.name = 'UnauthorizedError';
   }
 }
 
+/** A key that does not exist or was revoked (Resend: 403 `invalid_api_key`). */
+export class InvalidApiKeyError extends MailroomError {
+  constructor(message = 'API key is invalid: it does not exist or was revoked.') {
+    super(message, 403, 'invalid_api_key');
+    this.name = 'InvalidApiKeyError';
+  }
+}
+
+/**
+ * A refusal of a known caller. `restricted_api_key` (a key without the needed scope) is a 401, as
+ * Resend answers it; the other codes are 403.
+ */
 export class ForbiddenError extends MailroomError {
   constructor(message: string, code: 'restricted_api_key' | 'invalid_from_address' | 'invalid_access' = 'restricted_api_key') {
-    super(message, 403, code);
+    super(message, code === 'restricted_api_key' ? 401 : 403, code);
     this.name = 'ForbiddenError';
   }
 }
@@ -69,6 +81,14 @@ export class NotFoundError extends MailroomError {
   constructor(message: string) {
     super(message, 404, 'not_found');
     this.name = 'NotFoundError';
+  }
+}
+
+/** A path Mailroom serves, asked with a method it does not (405; `allow` lists the methods). */
+export class MethodNotAllowedError extends MailroomError {
+  constructor(message: string, allow: readonly string[]) {
+    super(message, 405, 'method_not_allowed', { headers: { allow: allow.join(', ') } });
+    this.name = 'MethodNotAllowedError';
   }
 }
 
