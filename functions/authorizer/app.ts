@@ -1,29 +1,63 @@
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
-import { ENV, loadEnv, readEnvSchema } from '#shared/config/env';
+import { authorizerEnvSchema, ENV, loadEnv } from '#shared/config/env';
 import { createDocumentClient } from '#shared/adapters/aws-clients';
 import { DynamoApiKeyStore } from '#shared/adapters/dynamodb-tenant-store';
 import { principalToContext, type AuthorizerContext } from '#shared/http/api';
 import { withPowertools } from '#shared/http/middy';
 import type { ApiKeyStore } from '#shared/ports/index';
+import { AUTHORIZER_CACHE_SECONDS } from '#infra/definitions';
 import { authenticate } from '#shared/use-cases/api-keys';
 
-export type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext | { tenantId: '' }>;
+export type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext | { tenantId: ''; denied: 'missing' | 'invalid' }>;
 
 /**
- * API Gateway request authorizer (simple responses). An unknown key is still "authorized"
- * with an empty tenant, so the route answers Mailroom's JSON 401 instead of API Gateway's
- * bare 403; the functions refuse any request without a tenant. The key is never logged.
+ * API Gateway request authorizer (simple responses). It never denies: API Gateway's own denials
+ * are bare `{"message":"Forbidden"}` bodies the `resend` SDK cannot classify. A request without a
+ * usable key goes on with an empty tenant and `denied: missing` (no `Authorization: Bearer …`,
+ * Resend's 401 `missing_api_key`) or `denied: invalid` (a key that does not exist or was revoked,
+ * Resend's 403 `invalid_api_key`); every function refuses a request without a tenant with that
+ * error in Resend's shape. The authorizer has no identity source (so API Gateway calls it even
+ * without an Authorization header) and therefore no gateway cache: answers are cached here, per
+ * Authorization header, for AUTHORIZER_CACHE_SECONDS. The key is never logged.
  */
-export const makeAuthorizerHandler =
-  (deps: { keys: ApiKeyStore }) =>
-  async (event: Pick<APIGatewayRequestAuthorizerEventV2, 'headers'>): Promise<AuthorizerResult> => {
+export const makeAuthorizerHandler = (deps: { keys: ApiKeyStore; cacheSeconds?: number; now?: () => number }) => {
+  const cache = answerCache(deps.cacheSeconds ?? AUTHORIZER_CACHE_SECONDS, deps.now ?? Date.now);
+  return async (event: Pick<APIGatewayRequestAuthorizerEventV2, 'headers'>): Promise<AuthorizerResult> => {
     const authorization = event.headers?.authorization ?? event.headers?.Authorization;
-    const principal = await authenticate(deps, authorization);
-    return principal ? { isAuthorized: true, context: principalToContext(principal) } : { isAuthorized: true, context: { tenantId: '' } };
+    if (!authorization?.trim()) return { isAuthorized: true, context: { tenantId: '', denied: 'missing' } };
+    return cache(authorization, async () => {
+      const principal = await authenticate(deps, authorization);
+      return principal ? { isAuthorized: true, context: principalToContext(principal) } : { isAuthorized: true, context: { tenantId: '', denied: 'invalid' } };
+    });
   };
+};
+
+/** Most answers kept per container: a client sending random keys must not grow the cache without bound. */
+const CACHE_ENTRIES = 10_000;
+
+/**
+ * The cache API Gateway would keep with an identity source: an answer (allowed or not) is reused
+ * for `ttlSeconds` per Authorization header, so a revoked key may work until then. A failed
+ * lookup is not cached; concurrent misses share one lookup.
+ */
+function answerCache(ttlSeconds: number, now: () => number) {
+  const entries = new Map<string, { expires: number; answer: Promise<AuthorizerResult> }>();
+  return (authorization: string, load: () => Promise<AuthorizerResult>): Promise<AuthorizerResult> => {
+    if (ttlSeconds <= 0) return load();
+    const hit = entries.get(authorization);
+    if (hit && hit.expires > now()) return hit.answer;
+    entries.delete(authorization);
+    const answer = load();
+    entries.set(authorization, { expires: now() + ttlSeconds * 1000, answer });
+    answer.catch(() => entries.get(authorization)?.answer === answer && entries.delete(authorization));
+    if (entries.size > CACHE_ENTRIES) entries.delete(entries.keys().next().value!);
+    return answer;
+  };
+}
 
 export function createAuthorizerHandler(env: Record<string, string | undefined>) {
-  const config = loadEnv(readEnvSchema, env);
+  const config = loadEnv(authorizerEnvSchema, env);
   const keys = new DynamoApiKeyStore(createDocumentClient(), config[ENV.TABLE_NAME]);
-  return withPowertools(makeAuthorizerHandler({ keys }));
+  const cacheSeconds = config[ENV.AUTHORIZER_CACHE_SECONDS];
+  return withPowertools(makeAuthorizerHandler({ keys, ...(cacheSeconds !== undefined ? { cacheSeconds } : {}) }));
 }

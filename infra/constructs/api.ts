@@ -191,7 +191,6 @@ export class Api extends Construct {
     });
   }
 
-
   /**
    * ENV.PUBLIC_API_URL (unsubscribe links). No dependency cycle: the function references only the
    * Api resource (its id), while routes and integrations reference the API functions, never the

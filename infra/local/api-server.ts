@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Context } from 'aws-lambda';
+import { errorBody } from '#shared/http/api';
 import { redactAddressesIn } from '#shared/observability/redact';
 import { AUTHORIZER_CACHE_SECONDS, ROUTES, type FunctionName } from '../definitions';
 
@@ -58,6 +59,8 @@ export function authorizerCache(ttlSeconds: number, now: () => number = Date.now
   };
 }
 
+const JSON_HEADERS = { 'content-type': 'application/json' };
+
 interface CompiledRoute {
   method: string;
   path: string;
@@ -75,6 +78,9 @@ const compiled: CompiledRoute[] = ROUTES.map((r) => {
   });
   return { method: r.method, path: r.path, regex: new RegExp(`^${pattern}$`), params, fn: r.fn, public: r.public ?? false };
 });
+
+/** The `$default` route (infra/constructs/api.ts): whatever no route matched, public, to the fallback function. */
+const FALLBACK_ROUTE: CompiledRoute = { method: 'ANY', path: '$default', regex: /^/, params: [], fn: 'fallback', public: true };
 
 export function lambdaContext(functionName: string, timeoutMs = 30_000): Context {
   const started = Date.now();
@@ -118,14 +124,18 @@ export async function startLocalApi(options: LocalApiOptions): Promise<{ url: st
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (options.staticHandler?.(req, res)) return;
       const method = (req.method ?? 'GET').toUpperCase();
-      const match = compiled.map((r) => ({ r, m: r.method === method ? r.regex.exec(url.pathname) : null })).find((x) => x.m);
-      if (!match || !options.functions[match.r.fn]) {
+      const found = compiled.map((r) => ({ r, m: r.method === method ? r.regex.exec(url.pathname) : null })).find((x) => x.m && options.functions[x.r.fn]);
+      // No route: the `$default` route's function (404 / 405 in Resend's shape), as deployed.
+      const match = found ?? (options.functions.fallback ? { r: FALLBACK_ROUTE, m: [] as unknown as RegExpExecArray } : undefined);
+      if (!match) {
         const known = compiled.some((r) => r.regex.test(url.pathname));
-        return send(res, known ? 405 : 404, { 'content-type': 'application/json' }, JSON.stringify({ message: known ? 'Method Not Allowed' : 'Not Found' }));
+        const [status, name] = known ? [405, 'method_not_allowed'] : [404, 'not_found'];
+        return send(res, status, JSON_HEADERS, JSON.stringify(errorBody(status, name, `No route ${method} ${url.pathname}.`)));
       }
       const { r, m } = match;
       const body = await readBody(req, maxBody);
-      if (body === 'too_large') return send(res, 413, { 'content-type': 'application/json' }, JSON.stringify({ message: 'Request Entity Too Large' }));
+      if (body === 'too_large')
+        return send(res, 413, JSON_HEADERS, JSON.stringify(errorBody(413, 'payload_too_large', `The request body is larger than ${maxBody} bytes.`)));
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
       const pathParameters = Object.fromEntries(r.params.map((p, i) => [p, decodeURIComponent(m![i + 1]!)]));
@@ -133,7 +143,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<{ url: st
       const requestId = randomUUID();
       const event: Record<string, any> = {
         version: '2.0',
-        routeKey: `${r.method} ${r.path}`,
+        routeKey: r === FALLBACK_ROUTE ? '$default' : `${r.method} ${r.path}`,
         rawPath: url.pathname,
         rawQueryString: url.search.slice(1),
         headers,
@@ -146,7 +156,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<{ url: st
           domainPrefix: 'local',
           http: { method, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
           requestId,
-          routeKey: `${r.method} ${r.path}`,
+          routeKey: r === FALLBACK_ROUTE ? '$default' : `${r.method} ${r.path}`,
           stage: '$default',
           time: new Date().toISOString(),
           timeEpoch: Date.now(),
@@ -155,13 +165,14 @@ export async function startLocalApi(options: LocalApiOptions): Promise<{ url: st
         ...(body.length ? { body: body.toString('utf8') } : {}),
       };
       if (!r.public) {
-        // Like API Gateway with an identity source: no Authorization header, no authorizer call.
-        if (!headers.authorization) return send(res, 401, { 'content-type': 'application/json' }, JSON.stringify({ message: 'Unauthorized' }));
+        // Like the deployed authorizer, which has no identity source: it is asked even without an
+        // Authorization header (and answers "denied: missing", so the function writes Resend's 401).
         const authorizer = options.functions.authorizer!;
-        const auth = await authorizations.get(headers.authorization, () =>
-          authorizer({ type: 'REQUEST', routeKey: event.routeKey, headers, requestContext: event.requestContext }, lambdaContext('authorizer')),
-        );
-        if (!auth?.isAuthorized) return send(res, 403, { 'content-type': 'application/json' }, JSON.stringify({ message: 'Forbidden' }));
+        const authorize = () =>
+          authorizer({ type: 'REQUEST', routeKey: event.routeKey, headers, requestContext: event.requestContext }, lambdaContext('authorizer'));
+        const auth = headers.authorization ? await authorizations.get(headers.authorization, authorize) : await authorize();
+        // API Gateway's own answer to a denial (Mailroom's authorizer never denies; see functions/authorizer).
+        if (!auth?.isAuthorized) return send(res, 403, JSON_HEADERS, JSON.stringify({ message: 'Forbidden' }));
         event.requestContext.authorizer = { lambda: auth.context ?? {} };
       }
       const result = await options.functions[r.fn]!(event, lambdaContext(r.fn));

@@ -6,6 +6,7 @@ import type { Lane } from '#shared/config/lanes';
 import { createApiKeysHandler } from '#functions/api-keys/app';
 import { createAuthorizerHandler } from '#functions/authorizer/app';
 import { createEmailsHandler } from '#functions/emails/app';
+import { createFallbackHandler } from '#functions/fallback/app';
 import { createHealthHandler } from '#functions/health/app';
 import { createIngestHandler } from '#functions/ingest/app';
 import { createOperationsHandler } from '#functions/operations/app';
@@ -29,6 +30,7 @@ export const API_FUNCTIONS: Partial<Record<FunctionName, (env: Env) => AnyHandle
   templates: createTemplatesHandler,
   suppressions: createSuppressionsHandler,
   unsubscribe: createUnsubscribeHandler,
+  fallback: createFallbackHandler,
   'api-keys': createApiKeysHandler,
 };
 

@@ -4,6 +4,7 @@ import { isLane } from '#shared/config/lanes';
 import { hasScope, SCOPES, type Principal, type Scope } from '#shared/domain/api-key';
 import {
   ForbiddenError,
+  InvalidApiKeyError,
   InvalidIdempotencyKeyError,
   MailroomError,
   MalformedRequestError,
@@ -16,6 +17,12 @@ import { metrics, METRIC } from '#shared/observability/metrics';
 /** What the authorizer puts in `requestContext.authorizer.lambda` (flat: strings only). */
 export interface AuthorizerContext {
   tenantId: string;
+  /**
+   * Set instead of a tenant when the caller is not authenticated: `missing` (no usable
+   * Authorization header) or `invalid` (a key that does not exist or was revoked). The authorizer
+   * still lets the request through so the function writes the error in Resend's shape.
+   */
+  denied?: 'missing' | 'invalid';
   scopes: string;
   keyPrefix: string;
   defaultLane?: string;
@@ -35,10 +42,13 @@ export function principalToContext(p: Principal): AuthorizerContext {
   };
 }
 
-/** The caller, as the authorizer described it. Throws 401 when the route had no authorizer context. */
+/**
+ * The caller, as the authorizer described it. Throws 403 `invalid_api_key` for an unknown or
+ * revoked key and 401 `missing_api_key` when there was no key (or no authorizer context at all).
+ */
 export function principalOf(event: ApiEvent): Principal {
   const ctx = event.requestContext?.authorizer?.lambda;
-  if (!ctx?.tenantId) throw new UnauthorizedError();
+  if (!ctx?.tenantId) throw ctx?.denied === 'invalid' ? new InvalidApiKeyError() : new UnauthorizedError();
   const scopes = String(ctx.scopes ?? '')
     .split(',')
     .filter((s): s is Scope => (SCOPES as readonly string[]).includes(s));
@@ -52,7 +62,7 @@ export function principalOf(event: ApiEvent): Principal {
 }
 
 /**
- * Refuses (403 `restricted_api_key`) a caller whose key lacks `scope` (`admin` has every scope).
+ * Refuses (401 `restricted_api_key`, as Resend) a caller whose key lacks `scope` (`admin` has every scope).
  * Returns the principal so a handler can write `const p = requireScope(principalOf(event), 'emails:read')`.
  */
 export function requireScope(principal: Principal, scope: Scope): Principal {
@@ -131,11 +141,11 @@ function assertSaneJson(value: unknown): void {
 /** Longest `Idempotency-Key` accepted (Resend's limit). */
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 256;
 
-/** The `Idempotency-Key` header, validated: 1-256 printable ASCII characters; 400 `invalid_idempotency_key` otherwise. */
+/** The `Idempotency-Key` header, validated: 1-256 printable ASCII characters (an empty header too is refused); 400 `invalid_idempotency_key` otherwise. */
 export function idempotencyKeyOf(event: Pick<ApiEvent, 'headers'>): string | undefined {
   const key = header(event, 'idempotency-key');
-  if (key === undefined || key === '') return undefined;
-  if (key.length > MAX_IDEMPOTENCY_KEY_LENGTH || !/^[\x20-\x7e]+$/.test(key)) {
+  if (key === undefined) return undefined;
+  if (key === '' || key.length > MAX_IDEMPOTENCY_KEY_LENGTH || !/^[\x20-\x7e]+$/.test(key)) {
     throw new InvalidIdempotencyKeyError(`The Idempotency-Key header must be 1-${MAX_IDEMPOTENCY_KEY_LENGTH} printable ASCII characters.`);
   }
   return key;
@@ -149,8 +159,52 @@ export function json(statusCode: number, body: unknown, headers: Record<string, 
   };
 }
 
+/** The `resend` SDK's `RESEND_ERROR_CODE_KEY` union (resend 6.38): the only `name`s an error body may carry. */
+export const RESEND_ERROR_NAMES = [
+  'invalid_idempotency_key',
+  'validation_error',
+  'missing_api_key',
+  'restricted_api_key',
+  'invalid_api_key',
+  'not_found',
+  'method_not_allowed',
+  'invalid_idempotent_request',
+  'concurrent_idempotent_requests',
+  'invalid_attachment',
+  'invalid_from_address',
+  'invalid_access',
+  'invalid_parameter',
+  'invalid_region',
+  'missing_required_field',
+  'monthly_quota_exceeded',
+  'daily_quota_exceeded',
+  'rate_limit_exceeded',
+  'security_error',
+  'application_error',
+  'internal_server_error',
+] as const;
+export type ResendErrorName = (typeof RESEND_ERROR_NAMES)[number];
+
+const RESEND_NAMES: ReadonlySet<string> = new Set(RESEND_ERROR_NAMES);
+
+/**
+ * The SDK-visible `name` for an error code. Mailroom's own codes (`invalid_request`,
+ * `invalid_state`, `invalid_scheduled_at`, `invalid_template`, `payload_too_large`, …) are kept on
+ * the typed error (logs, tests) and answered as `validation_error` (4xx) or `application_error`
+ * (5xx); the message carries the precise reason.
+ */
+export function resendErrorName(code: string, statusCode: number): ResendErrorName {
+  if (RESEND_NAMES.has(code)) return code as ResendErrorName;
+  return statusCode >= 500 ? 'application_error' : 'validation_error';
+}
+
+/** An error body in the SDK's `ErrorResponse` shape: exactly `{statusCode, name, message}`. */
+export function errorBody(statusCode: number, code: string, message: string) {
+  return { statusCode, name: resendErrorName(code, statusCode), message };
+}
+
 export function errorResponse(error: MailroomError): ApiResult {
-  return json(error.statusCode, { statusCode: error.statusCode, name: error.code, message: error.message }, error.headers);
+  return json(error.statusCode, errorBody(error.statusCode, error.code, error.message), error.headers);
 }
 
 /**

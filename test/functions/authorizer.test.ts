@@ -34,25 +34,51 @@ describe('API key authorizer', () => {
   });
 
   it.each([
-    ['no header', {}],
-    ['an unknown key of the right shape', bearer(`mr_${'A'.repeat(43)}`)],
-    ['a malformed key', bearer('mr_short')],
-    ['a key without the prefix', bearer('A'.repeat(46))],
-    ['another scheme', { headers: { authorization: 'Basic dXNlcjpwYXNz' } }],
-  ])('gives no tenant for %s', async (_what, event) => {
+    ['no header', {}, 'missing'],
+    ['an empty header', { headers: { authorization: ' ' } }, 'missing'],
+    ['an unknown key of the right shape', bearer(`mr_${'A'.repeat(43)}`), 'invalid'],
+    ['a malformed key', bearer('mr_short'), 'invalid'],
+    ['a key without the prefix', bearer('A'.repeat(46)), 'invalid'],
+    ['another scheme', { headers: { authorization: 'Basic dXNlcjpwYXNz' } }, 'invalid'],
+  ])('lets %s through with no tenant, saying why (the function answers in Resend shape)', async (_what, event, denied) => {
     await createApiKey({ keys, clock: systemClock }, { tenantId: 'acme' });
-    expect(await authorize(event as { headers: Record<string, string> })).toEqual({ isAuthorized: true, context: { tenantId: '' } });
+    expect(await authorize(event as { headers: Record<string, string> })).toEqual({ isAuthorized: true, context: { tenantId: '', denied } });
+  });
+
+  it('caches answers per Authorization header for cacheSeconds (API Gateway caches nothing: no identity source)', async () => {
+    let now = 1_000_000;
+    let reads = 0;
+    const counting = { getByHash: (hash: string) => (reads++, keys.getByHash(hash)) } as unknown as MemoryApiKeyStore;
+    const cached = makeAuthorizerHandler({ keys: counting, cacheSeconds: 300, now: () => now });
+    const { key, record } = await createApiKey({ keys, clock: systemClock }, { tenantId: 'acme' });
+    expect((await cached(bearer(key))).context.tenantId).toBe('acme');
+    await keys.revoke(record.hash, new Date().toISOString());
+    // Within the TTL the cached answer stands (a revoked key works up to AUTHORIZER_CACHE_SECONDS).
+    expect((await cached(bearer(key))).context.tenantId).toBe('acme');
+    expect(reads).toBe(1);
+    now += 300_000;
+    expect((await cached(bearer(key))).context).toEqual({ tenantId: '', denied: 'invalid' });
+    expect(reads).toBe(2);
   });
 
   it('gives no tenant for a revoked key', async () => {
+    authorize = makeAuthorizerHandler({ keys, cacheSeconds: 0 });
     const { key, record } = await createApiKey({ keys, clock: systemClock }, { tenantId: 'acme' });
     expect((await authorize(bearer(key))).context.tenantId).toBe('acme');
     await keys.revoke(record.hash, new Date().toISOString());
     expect((await authorize(bearer(key))).context.tenantId).toBe('');
   });
 
-  it('makes the route answer 401 JSON when the authorizer found no tenant', async () => {
+  it('makes the route answer 403 invalid_api_key when the authorizer found no such key', async () => {
     const result = await authorize(bearer(`mr_${'A'.repeat(43)}`));
+    const event = apiEvent('GET /emails', { principal: null });
+    event.requestContext.authorizer = { lambda: result.context as never };
+    const res = answer(await withApi(makeEmailsHandler({ emails: new MemoryEmailStore() }))(event, lambdaContext()));
+    expect(res).toEqual({ status: 403, body: { statusCode: 403, name: 'invalid_api_key', message: expect.any(String) } });
+  });
+
+  it('makes the route answer 401 missing_api_key when there was no Authorization header', async () => {
+    const result = await authorize({ headers: {} });
     const event = apiEvent('GET /emails', { principal: null });
     event.requestContext.authorizer = { lambda: result.context as never };
     const res = answer(await withApi(makeEmailsHandler({ emails: new MemoryEmailStore() }))(event, lambdaContext()));

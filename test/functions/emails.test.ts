@@ -146,8 +146,9 @@ describe('GET /emails (emails handler, in-memory ports)', () => {
     expect(res.body.name).toBe('validation_error');
   });
 
-  it('answers 403 for a key without a read or send scope', async () => {
+  it('answers 401 restricted_api_key (as Resend) for a key without a read or send scope', async () => {
     const res = await call('GET /emails', { principal: { ...TENANT, scopes: ['templates:write'] } });
-    expect(res.status).toBe(403);
+    expect(res.status).toBe(401);
+    expect(res.body.name).toBe('restricted_api_key');
   });
 });

@@ -72,16 +72,16 @@ describe('POST /emails (ingest handler, in-memory ports)', () => {
     expect(res.body.name).toBe('validation_error');
   });
 
-  it('answers 400 invalid_request for malformed JSON, with the error shape', async () => {
+  it('answers 400 validation_error for malformed JSON, with the error shape', async () => {
     const res = await post('{"from": "a@b.co",');
-    expect(res).toEqual({ status: 400, body: { statusCode: 400, name: 'invalid_request', message: expect.any(String) } });
+    expect(res).toEqual({ status: 400, body: { statusCode: 400, name: 'validation_error', message: expect.any(String) } });
     expect(deps.emails.items.size).toBe(0);
   });
 
   it('answers 413 for a body over maxBodyBytes', async () => {
     const res = await post({ ...body, html: 'x'.repeat(10_001) });
     expect(res.status).toBe(413);
-    expect(res.body).toMatchObject({ statusCode: 413, name: 'payload_too_large' });
+    expect(res.body).toMatchObject({ statusCode: 413, name: 'validation_error' });
     expect(deps.emails.items.size).toBe(0);
   });
 
@@ -89,7 +89,7 @@ describe('POST /emails (ingest handler, in-memory ports)', () => {
     deps = { ...deps, maxBodyBytes: 10_000_000 };
     const res = await post({ ...body, html: 'x'.repeat(400_000) });
     expect(res.status).toBe(413);
-    expect(res.body).toMatchObject({ statusCode: 413, name: 'payload_too_large' });
+    expect(res.body).toMatchObject({ statusCode: 413, name: 'validation_error' });
     expect(deps.emails.items.size).toBe(0);
     expect((await post({ ...body, html: 'x'.repeat(300_000) })).status).toBe(200);
   });
@@ -114,9 +114,10 @@ describe('POST /emails (ingest handler, in-memory ports)', () => {
     expect(deps.emails.items.size).toBe(0);
   });
 
-  it('answers 403 for a key without the emails:send scope', async () => {
+  it('answers 401 restricted_api_key (as Resend) for a key without the emails:send scope', async () => {
     const res = await post(body, {}, { ...TENANT, scopes: ['emails:read'] });
-    expect(res.status).toBe(403);
+    expect(res.status).toBe(401);
+    expect(res.body.name).toBe('restricted_api_key');
     expect(deps.emails.items.size).toBe(0);
   });
 
@@ -160,7 +161,7 @@ describe('POST /emails (ingest handler, in-memory ports)', () => {
   it('answers 503 when the enqueue fails, cancels the record (never claimed) and releases the key', async () => {
     deps.queue.failNext = 1;
     const failed = await post(body, { 'Idempotency-Key': 'retry-me' });
-    expect(failed).toEqual({ status: 503, body: { statusCode: 503, name: 'service_unavailable', message: expect.any(String) } });
+    expect(failed).toEqual({ status: 503, body: { statusCode: 503, name: 'application_error', message: expect.any(String) } });
     const first = deps.emails.items.get('email-1')!;
     expect(first.status).toBe('canceled');
     expect(first.lastError).toMatchObject({ code: 'EnqueueFailed' });

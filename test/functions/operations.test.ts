@@ -66,10 +66,10 @@ describe('operations API', () => {
     expect(JSON.parse(res.body).data[0]).toMatchObject({ oldestAgeSeconds: null, sentLastHour: null });
   });
 
-  it('refuses keys without the admin scope with 403', async () => {
+  it('refuses keys without the admin scope with 401 restricted_api_key', async () => {
     const res = await run({ queue: new MemoryLaneQueue(), clock }, event('GET /lanes', { scopes: 'emails:send,emails:read' }));
-    expect(res.statusCode).toBe(403);
-    expect(JSON.parse(res.body)).toMatchObject({ statusCode: 403, name: 'restricted_api_key' });
+    expect(res.statusCode).toBe(401);
+    expect(JSON.parse(res.body)).toMatchObject({ statusCode: 401, name: 'restricted_api_key' });
   });
 
   it('answers 404 for an unknown lane and 422 for a bad limit', async () => {

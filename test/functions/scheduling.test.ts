@@ -5,7 +5,7 @@ import { MemoryEmailStore } from '#shared/adapters/memory/memory-email-store';
 import { createMemoryIdempotency } from '#shared/adapters/powertools-idempotency';
 import { withApi } from '#shared/http/middy';
 import type { Clock } from '#shared/ports/index';
-import { sendEmail } from '#shared/use-cases/send-email';
+import { sendOne } from '#test/support/send-one';
 import { makeEmailsHandler } from '#functions/emails/app';
 import { makeIngestHandler } from '#functions/ingest/app';
 import { answer, apiEvent, lambdaContext, TENANT } from '#test/support/api-event';
@@ -50,8 +50,8 @@ describe('scheduled sends, reschedule and cancel (handlers, in-memory ports)', (
       lambdaContext(),
     ).then(answer);
   const deliver = (emailId: string, scheduleVersion: number) =>
-    sendEmail(
-      { emails, queue, clock, lane: LANES.transactional, primary: new MemoryMailProvider(), leaseSeconds: 60 },
+    sendOne(
+      { emails, queue, clock, lane: LANES.transactional, provider: new MemoryMailProvider(), leaseSeconds: 60 },
       { message: { emailId, tenantId: 'acme', scheduleVersion }, receiveCount: 1 },
     );
 
@@ -74,7 +74,7 @@ describe('scheduled sends, reschedule and cancel (handlers, in-memory ports)', (
   it('answers 422 for a time in the past or beyond 30 days', async () => {
     const past = await send('2026-03-09T10:00:00Z');
     expect(past.status).toBe(422);
-    expect(past.body.name).toBe('invalid_scheduled_at');
+    expect(past.body.name).toBe('validation_error');
     expect((await send('in 31 days')).status).toBe(422);
   });
 
@@ -87,14 +87,14 @@ describe('scheduled sends, reschedule and cancel (handlers, in-memory ports)', (
     expect(await deliver('email-1', 0)).toEqual({ kind: 'dropped', reason: 'stale' });
   });
 
-  it('answers 409 invalid_state when canceling or rescheduling an email that is not scheduled', async () => {
+  it('answers 409 validation_error when canceling or rescheduling an email that is not scheduled', async () => {
     await send('in 5 min');
     expect((await deliver('email-1', 0)).kind).toBe('sent');
     const cancel = await emailsApi('POST /emails/{id}/cancel', 'email-1');
     expect(cancel.status).toBe(409);
     expect(cancel.body).toEqual({
       statusCode: 409,
-      name: 'invalid_state',
+      name: 'validation_error',
       message: 'This email cannot be canceled: only scheduled emails can be canceled, and this one is `sent`.',
     });
     const patch = await emailsApi('PATCH /emails/{id}', 'email-1', { scheduled_at: 'in 1 hour' });
@@ -139,7 +139,7 @@ describe('scheduled sends, reschedule and cancel (handlers, in-memory ports)', (
     await send('in 2 min');
     expect((await emailsApi('PATCH /emails/{id}', 'email-1', {})).body.name).toBe('missing_required_field');
     expect((await emailsApi('PATCH /emails/{id}', 'email-1', { subject: 'x', scheduled_at: 'in 1 hour' })).status).toBe(422);
-    expect((await emailsApi('PATCH /emails/{id}', 'email-1', { scheduled_at: 'someday' })).body.name).toBe('invalid_scheduled_at');
+    expect((await emailsApi('PATCH /emails/{id}', 'email-1', { scheduled_at: 'someday' })).body.name).toBe('validation_error');
     expect((await emailsApi('POST /emails/{id}/cancel', 'email-1', undefined, { ...TENANT, tenantId: 'other' })).status).toBe(404);
     expect(emails.items.get('email-1')!.scheduleVersion).toBe(0);
   });

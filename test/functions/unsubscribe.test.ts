@@ -155,8 +155,8 @@ describe('suppressions API handler', () => {
   });
 
   it('needs the suppressions:write scope to change the list', async () => {
-    expect(await call('POST /suppressions', { body: { email: 'ada@example.org' } })).toMatchObject({ status: 403, body: { name: 'restricted_api_key' } });
-    expect(await call('DELETE /suppressions/{email}', { pathParameters: { email: 'ada@example.org' } })).toMatchObject({ status: 403 });
+    expect(await call('POST /suppressions', { body: { email: 'ada@example.org' } })).toMatchObject({ status: 401, body: { name: 'restricted_api_key' } });
+    expect(await call('DELETE /suppressions/{email}', { pathParameters: { email: 'ada@example.org' } })).toMatchObject({ status: 401 });
   });
 
   it('answers 422 to a bad address or reason, never 500', async () => {

@@ -22,8 +22,17 @@ describe('HTTP API', () => {
 
   const routeFor = (method: string, path: string) => routes.find((r) => r.Properties.RouteKey === `${method} ${path}`);
 
-  it('has exactly one route per ROUTES entry', () => {
-    expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual(ROUTES.map((r) => `${r.method} ${r.path}`).sort());
+  it('has exactly one route per ROUTES entry, plus $default', () => {
+    expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual([...ROUTES.map((r) => `${r.method} ${r.path}`), '$default'].sort());
+  });
+
+  it("sends whatever no route matches ($default) to the fallback function, without the authorizer, so 404/405 come back in Resend's shape", () => {
+    const fallback = routes.find((r) => r.Properties.RouteKey === '$default')!;
+    expect(fallback.Properties.AuthorizationType).toBe('NONE');
+    const integrations = template.findResources('AWS::ApiGatewayV2::Integration') as Record<string, Resource>;
+    const target = fallback.Properties.Target as { 'Fn::Join': [string, unknown[]] };
+    const integrationId = (target['Fn::Join'][1][1] as { Ref: string }).Ref;
+    expect(JSON.stringify(integrations[integrationId]!.Properties.IntegrationUri)).toContain(logicalId(stack, stack.api.functions.fallback));
   });
 
   it('protects every non-public route with the Lambda authorizer and leaves public ones open', () => {
@@ -49,20 +58,23 @@ describe('HTTP API', () => {
       const fn = stack.api.functions[route.fn as keyof typeof stack.api.functions];
       expect(uri, `${route.method} ${route.path}`).toContain(logicalId(stack, fn));
     }
-    // One function (and one integration) per distinct fn of ROUTES.
-    expect(Object.keys(stack.api.functions).sort()).toEqual([...new Set(ROUTES.map((r) => r.fn))].sort());
-    template.resourceCountIs('AWS::ApiGatewayV2::Integration', new Set(ROUTES.map((r) => r.fn)).size);
+    // One function (and one integration) per distinct fn of ROUTES, plus the $default route's fallback.
+    expect(Object.keys(stack.api.functions).sort()).toEqual([...new Set([...ROUTES.map((r) => r.fn), 'fallback'])].sort());
+    template.resourceCountIs('AWS::ApiGatewayV2::Integration', new Set(ROUTES.map((r) => r.fn)).size + 1);
   });
 
-  it('uses a SIMPLE-response Lambda authorizer on the Authorization header, cached AUTHORIZER_CACHE_SECONDS', () => {
+  it('uses a SIMPLE-response Lambda authorizer with no identity source and no gateway cache, so a request without Authorization still reaches it (missing_api_key in Resend shape)', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       AuthorizerType: 'REQUEST',
       AuthorizerPayloadFormatVersion: '2.0',
       EnableSimpleResponses: true,
-      IdentitySource: ['$request.header.Authorization'],
-      AuthorizerResultTtlInSeconds: AUTHORIZER_CACHE_SECONDS,
+      AuthorizerResultTtlInSeconds: 0,
     });
     const authorizer = Object.values(template.findResources('AWS::ApiGatewayV2::Authorizer'))[0] as Resource;
+    // With an identity source API Gateway would answer a missing header itself: {"message":"Unauthorized"}.
+    expect(authorizer.Properties.IdentitySource ?? []).toEqual([]);
+    // The function caches its answers instead, for as long as the gateway cache did.
+    expect(envOf(template, stack, stack.api.authorizerFn)[ENV.AUTHORIZER_CACHE_SECONDS]).toBe(String(AUTHORIZER_CACHE_SECONDS));
     expect(JSON.stringify(authorizer.Properties.AuthorizerUri)).toContain(logicalId(stack, stack.api.authorizerFn));
   });
 

@@ -43,6 +43,6 @@ describe('the official resend SDK against Mailroom', () => {
     const resend = new Resend(`mr_${'z'.repeat(43)}`, { baseUrl: s.apiUrl });
     const { data, error } = await resend.emails.send({ from: s.from, to: ['ada@example.org'], subject: 'x', text: 'x' });
     expect(data).toBeNull();
-    expect(error).toMatchObject({ name: 'missing_api_key', statusCode: 401 });
+    expect(error).toMatchObject({ name: 'invalid_api_key', statusCode: 403 });
   });
 });

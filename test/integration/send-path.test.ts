@@ -116,6 +116,7 @@ describe('send path on the emulators', { timeout: 2 * PATIENCE_MS }, () => {
   it('sends only once when two copies of a message are handled at the same time', async () => {
     const s = stack();
     s.poller!.pause();
+    // A long poll already waiting when pause() came hands its messages back within this time.
     await sleep(300);
     try {
       const res = await api(s, 'POST', '/emails', { from: s.from, to: 'ada@example.org', subject: 'Concurrent copies', text: 'once' });
@@ -129,6 +130,7 @@ describe('send path on the emulators', { timeout: 2 * PATIENCE_MS }, () => {
       s.poller!.resume();
       await waitForStatus(s, res.body.id, ['sent'], PATIENCE_MS);
       await laneDrained(s);
+      // The lane is empty; a second send of the copy would still be reaching the SES emulator.
       await sleep(300);
       expect(await sesCount(s, 'Concurrent copies')).toBe(1);
     } finally {
@@ -156,21 +158,23 @@ describe('send path on the emulators', { timeout: 2 * PATIENCE_MS }, () => {
     const body = { from: s.from, to: 'ada@example.org', subject: 'No key', text: 'x' };
     const missing = await api(s, 'POST', '/emails', body, {}, null);
     expect(missing.status).toBe(401);
+    expect(missing.body).toEqual({ statusCode: 401, name: 'missing_api_key', message: expect.any(String) });
+    // A key that does not exist is Resend's 403 invalid_api_key.
     const wrong = await api(s, 'POST', '/emails', body, {}, `mr_${'x'.repeat(43)}`);
-    expect(wrong.status).toBe(401);
-    expect(wrong.body).toEqual({ statusCode: 401, name: 'missing_api_key', message: expect.any(String) });
+    expect(wrong.status).toBe(403);
+    expect(wrong.body).toEqual({ statusCode: 403, name: 'invalid_api_key', message: expect.any(String) });
     const garbage = await api(s, 'GET', '/emails', undefined, {}, 'not-a-key');
-    expect(garbage.status).toBe(401);
-    expect(garbage.body.name).toBe('missing_api_key');
+    expect(garbage.status).toBe(403);
+    expect(garbage.body.name).toBe('invalid_api_key');
   });
 
   it('answers 400, 413 and 422 as JSON over HTTP', async () => {
     const s = stack();
     const malformed = await api(s, 'POST', '/emails', '{"from":');
-    expect(malformed.body).toMatchObject({ statusCode: 400, name: 'invalid_request' });
+    expect(malformed.body).toMatchObject({ statusCode: 400, name: 'validation_error' });
     // Under the request limit, but larger than an email record may be (DynamoDB items hold 400 KB).
     const big = await api(s, 'POST', '/emails', { from: s.from, to: 'ada@example.org', subject: 'Big', html: 'x'.repeat(500_000) });
-    expect(big.body).toMatchObject({ statusCode: 413, name: 'payload_too_large' });
+    expect(big.body).toMatchObject({ statusCode: 413, name: 'validation_error' });
     const invalid = await api(s, 'POST', '/emails', { from: s.from, to: 'ada@example.org', subject: 'x\r\nBcc: evil@example.org', text: 'x' });
     expect(invalid.body).toMatchObject({ statusCode: 422, name: 'validation_error' });
   });

@@ -38,7 +38,7 @@ describe('templates and attachments on the emulators', () => {
     expect(res.body.message).toContain('"name" is required');
     const unknown = await api(s, 'POST', '/emails', { from: s.from, to: 'ada@example.org', template: { id: 'no-such-template' } });
     expect(unknown.status).toBe(422);
-    expect(unknown.body.name).toBe('invalid_template');
+    expect(unknown.body.name).toBe('validation_error');
   });
 
   it('sends a tenant template at the version it was accepted with, even after an edit and a new publish', async () => {

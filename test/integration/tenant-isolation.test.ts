@@ -112,14 +112,14 @@ describe('tenant isolation, scoped keys and rate limits on the local stack', () 
     expect(home.status).toBe(200);
   });
 
-  it('refuses a key without emails:send (403) and a send-only key on reads (403)', async () => {
+  it('refuses a key without emails:send (401) and a send-only key on reads (401), as Resend answers restricted_api_key', async () => {
     const readOnly = await keyFor('iso-a', ['emails:read']);
     const send = await api(as(readOnly), 'POST', '/emails', { from: 'news@a.example.com', to: RCPT.a, subject: 'x', text: 'x' });
-    expect(send.status).toBe(403);
-    expect(send.body).toMatchObject({ statusCode: 403, name: 'restricted_api_key' });
+    expect(send.status).toBe(401);
+    expect(send.body).toMatchObject({ statusCode: 401, name: 'restricted_api_key' });
     const sendOnly = await keyFor('iso-a', ['emails:send']);
     const read = await api(as(sendOnly), 'GET', '/emails');
-    expect(read.status).toBe(403);
+    expect(read.status).toBe(401);
     expect(read.body.name).toBe('restricted_api_key');
   });
 

@@ -1,0 +1,3 @@
+import { createFallbackHandler } from './app';
+
+export const handler = createFallbackHandler(process.env);
