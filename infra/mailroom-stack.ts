@@ -11,7 +11,7 @@ import { Lanes } from './constructs/lanes';
 import { laneJson } from './constructs/mailroom-function';
 import { Observability } from './constructs/observability';
 import { Scheduling } from './constructs/scheduling';
-import { readSettings, type MailroomSettings } from './constructs/settings';
+import { assertProductionReady, readSettings, type MailroomSettings } from './constructs/settings';
 import { Storage } from './constructs/storage';
 import { Tracking } from './constructs/tracking';
 
@@ -36,13 +36,14 @@ export class MailroomStack extends Stack {
   constructor(scope: Construct, id: string, props: MailroomStackProps = {}) {
     super(scope, id, props);
     const settings = { ...readSettings(this), ...props.settings };
+    assertProductionReady(settings);
     this.settings = settings;
 
     this.storage = new Storage(this, 'Storage', { attachmentRetentionDays: settings.attachmentRetentionDays });
     const { table, idempotencyTable, attachmentsBucket, unsubscribeSecret } = this.storage;
 
     this.events = new MailroomEvents(this, 'Events', {
-      intakePrincipals: settings.intakePrincipals,
+      intakePublishers: settings.intakePublishers,
       webhooks: settings.webhooks,
       archiveDays: settings.eventArchiveDays,
     });
@@ -54,7 +55,10 @@ export class MailroomStack extends Stack {
       unsubscribeSecret,
       attachmentsBucket,
       smtpSecretArn: settings.smtpSecretArn,
-      sesEventDestination: settings.sesEventDestination,
+      sesEventDestination: settings.sesEventDestination && settings.profile !== 'localstack',
+      sendingIdentities: settings.sendingIdentities.length > 0 ? settings.sendingIdentities : ['*'],
+      criticalReservedConcurrency: settings.criticalReservedConcurrency,
+      ...(settings.trackingDomain ? { trackingDomain: settings.trackingDomain } : {}),
     });
     this.scheduling = new Scheduling(this, 'Scheduling', { laneQueues: this.lanes.queues });
     const scheduler = this.scheduling.binding;
@@ -70,22 +74,48 @@ export class MailroomStack extends Stack {
       scheduler,
       rateLimit: settings.apiRateLimit,
       burstLimit: settings.apiBurstLimit,
+      publicRouteRateLimit: settings.publicRouteRateLimit,
+      publicRouteBurstLimit: settings.publicRouteBurstLimit,
       publicApiUrl: settings.publicApiUrl,
       smtpSecretArn: settings.smtpSecretArn,
     });
     for (const sender of Object.values(this.lanes.senders)) this.api.bindPublicUrl(sender);
 
-    this.intake = new Intake(this, 'Intake', { bus, table, idempotencyTable, laneQueues: this.lanes.queues, attachmentsBucket, scheduler });
-    this.tracking = new Tracking(this, 'Tracking', { table, bus, configurationSetName: this.lanes.configurationSet.configurationSetName });
+    this.intake = new Intake(this, 'Intake', {
+      bus,
+      table,
+      idempotencyTable,
+      laneQueues: this.lanes.queues,
+      attachmentsBucket,
+      scheduler,
+      publishers: settings.intakePublishers,
+    });
+    this.tracking = new Tracking(this, 'Tracking', {
+      table,
+      bus,
+      configurationSetNames: [this.lanes.configurationSet.configurationSetName, this.lanes.marketingConfigurationSet.configurationSetName],
+    });
 
     const laneMaxAgeSeconds = Object.fromEntries(LANE_NAMES.map((l) => [l, settings.laneMaxAgeSeconds[l] ?? LANES[l].maxAgeSeconds])) as Record<Lane, number>;
     this.observability = new Observability(this, 'Observability', {
       laneQueues: this.lanes.queues,
       laneDlqs: this.lanes.dlqs,
       laneMaxAgeSeconds,
+      eventDlqs: {
+        intake: this.intake.deadLetterQueue,
+        tracking: this.tracking.deadLetterQueue,
+        scheduler: this.scheduling.deadLetterQueue,
+        ...(this.events.webhookDeadLetterQueue ? { webhook: this.events.webhookDeadLetterQueue } : {}),
+      },
       functions: [this.api.authorizerFn, ...Object.values(this.api.functions), ...Object.values(this.lanes.senders), this.intake.fn, this.tracking.fn],
-      httpApi: this.api.httpApi,
-      alarmEmail: settings.alarmEmail,
+      api: this.api.httpApi,
+      rules: [this.intake.rule, this.tracking.rule, ...this.events.webhookRules],
+      scheduleGroupName: this.scheduling.groupName,
+      tables: [table, idempotencyTable],
+      ...(settings.sesDailyQuota ? { sesDailyQuota: settings.sesDailyQuota } : {}),
+      ...(settings.alarmEmail ? { alarmEmail: settings.alarmEmail } : {}),
+      ...(settings.pageTopicArn ? { pageTopicArn: settings.pageTopicArn } : {}),
+      ...(settings.ticketTopicArn ? { ticketTopicArn: settings.ticketTopicArn } : {}),
     });
 
     this.console = new Console(this, 'Console', { apiUrl: this.api.url, accessLogsBucket: this.storage.accessLogsBucket });

@@ -3,14 +3,22 @@ import { createDocumentClient } from '#shared/adapters/aws-clients';
 import { DynamoEmailStore } from '#shared/adapters/dynamodb-email-store';
 import { DynamoSuppressionStore } from '#shared/adapters/dynamodb-suppression-store';
 import { createEventPublisher } from '#shared/adapters/eventbridge-event-publisher';
+import { createSqsMessageRetry } from '#shared/adapters/sqs-message-retry';
 import { sesEventBridgeEventSchema } from '#shared/domain/ses-events';
 import { withPowertools } from '#shared/http/middy';
+import { queuedEventHandler } from '#shared/http/queued-events';
 import { logger } from '#shared/observability/logger';
 import { metrics, METRIC } from '#shared/observability/metrics';
 import { systemClock } from '#shared/ports/index';
+import type { MessageRetry } from '#shared/ports/message-retry';
 import { recordDeliveryEvent, type RecordDeliveryDeps, type RecordOutcome } from '#shared/use-cases/record-delivery-event';
 
-/** The email's send is not recorded yet; thrown so Lambda's async retry brings the event back. */
+/**
+ * The email's send is not recorded yet. Thrown so the event comes back: the record is reported as
+ * a batch item failure, backed off, and redelivered by the tracking queue (maxReceiveCount 10, about
+ * an hour of retries) until the sender's `sent` write has landed; after that it sits in the tracking
+ * DLQ, whose alarm pages (docs/runbook.md#event-dlq-not-empty).
+ */
 export class EmailNotSentYetError extends Error {
   constructor(emailId: string, status: string) {
     super(`Email ${emailId} is still ${status}; the SES event will be retried`);
@@ -21,10 +29,11 @@ export class EmailNotSentYetError extends Error {
 export type TrackingResult = RecordOutcome | { readonly kind: 'invalid'; readonly reason: string };
 
 /**
- * SES events from the default bus (rule: `source: aws.ses`, our configuration set). A malformed
- * event is logged and dropped (a retry cannot fix it); a dependency failure throws (retried, then DLQ).
+ * One SES event from the default bus (rule: `source: aws.ses`, our configuration set). A malformed
+ * event is logged and dropped (a retry cannot fix it); a dependency failure or an event that beat
+ * the `sent` write throws (retried, then DLQ).
  */
-export const makeTrackingHandler =
+export const makeTrackingEventHandler =
   (deps: RecordDeliveryDeps) =>
   async (event: unknown): Promise<TrackingResult> => {
     const parsed = sesEventBridgeEventSchema.safeParse(event);
@@ -47,16 +56,38 @@ export const makeTrackingHandler =
     return outcome;
   };
 
-export function createTrackingDeps(env: Record<string, string | undefined>): RecordDeliveryDeps {
+export interface TrackingHandlerDeps extends RecordDeliveryDeps {
+  readonly retry?: MessageRetry;
+}
+
+/**
+ * The tracking function: the SES rule delivers into the tracking queue, whose event source mapping
+ * hands batches here (partial batch failures, backoff, DLQ; see shared/http/queued-events.ts).
+ * A bare SES event (direct invoke, `mailroom events simulate`) is handled on its own.
+ */
+export const makeTrackingHandler = (deps: TrackingHandlerDeps) => queuedEventHandler(makeTrackingEventHandler(deps), deps.retry ? { retry: deps.retry } : {});
+
+export function createTrackingDeps(env: Record<string, string | undefined>): TrackingHandlerDeps {
   const config = loadEnv(trackingEnvSchema, env);
   const doc = createDocumentClient();
   const table = config[ENV.TABLE_NAME];
   const emails = new DynamoEmailStore(doc, table);
   const events = createEventPublisher(
-    { busName: config[ENV.EVENT_BUS_NAME], mode: config[ENV.EVENT_PUBLISHER], recipientLogging: config[ENV.RECIPIENT_LOGGING] },
+    {
+      busName: config[ENV.EVENT_BUS_NAME],
+      mode: config[ENV.EVENT_PUBLISHER],
+      recipientLogging: config[ENV.RECIPIENT_LOGGING],
+      webhookEventQueueUrl: config[ENV.WEBHOOK_EVENT_QUEUE_URL],
+    },
     emails,
   );
-  return { emails, suppressions: new DynamoSuppressionStore(doc, table), clock: systemClock, ...(events ? { events } : {}) };
+  return {
+    emails,
+    suppressions: new DynamoSuppressionStore(doc, table),
+    clock: systemClock,
+    retry: createSqsMessageRetry(),
+    ...(events ? { events } : {}),
+  };
 }
 
 export const createTrackingHandler = (env: Record<string, string | undefined>) => withPowertools(makeTrackingHandler(createTrackingDeps(env)));

@@ -15,6 +15,7 @@ import { ENV } from '#shared/config/env';
 import { AUTHORIZER_CACHE_SECONDS, ROUTES, type FunctionName } from '#infra/definitions';
 import { pascal } from './lanes';
 import { MailroomFunction, type LaneQueues, type SchedulerBinding } from './mailroom-function';
+import { acknowledgeResourceStar } from './nag';
 
 /** Functions behind the HTTP API (every distinct `fn` of ROUTES; the others are queue/event driven). */
 export type ApiFunctionName = Exclude<FunctionName, 'sender' | 'tracking' | 'intake' | 'authorizer'>;
@@ -31,6 +32,9 @@ export interface ApiProps {
   /** Steady-state requests per second on the stage. */
   readonly rateLimit: number;
   readonly burstLimit: number;
+  /** Per-route throttle of the unauthenticated routes (`public` in ROUTES): an anonymous flood cannot take every tenant's budget. */
+  readonly publicRouteRateLimit: number;
+  readonly publicRouteBurstLimit: number;
   /** Public base URL for unsubscribe links when it is not the execute-api endpoint (custom domain). */
   readonly publicApiUrl?: string;
   /** The SMTP fallback's secret (complete ARN): GET /health probes the fallback with it. */
@@ -92,6 +96,16 @@ export class Api extends Construct {
       },
     });
     this.url = props.publicApiUrl ?? this.httpApi.apiEndpoint;
+    // Per-route throttles for the routes anyone can call (no API key): a tighter budget of their own.
+    (this.stage.node.defaultChild as apigw.CfnStage).addPropertyOverride(
+      'RouteSettings',
+      Object.fromEntries(
+        ROUTES.filter((r) => r.public).map((r) => [
+          `${r.method} ${r.path}`,
+          { ThrottlingRateLimit: props.publicRouteRateLimit, ThrottlingBurstLimit: props.publicRouteBurstLimit },
+        ]),
+      ),
+    );
 
     this.authorizerFn = new MailroomFunction(this, 'AuthorizerFunction', { name: 'authorizer', description: 'Mailroom: API key authorizer' });
     this.authorizerFn.bindTable(props.table, 'read');
@@ -147,6 +161,7 @@ export class Api extends Construct {
     }
     functions.unsubscribe.bindTable(props.table, 'readwrite').bindSecret(props.unsubscribeSecret, ENV.UNSUBSCRIBE_SECRET_ARN);
     this.bindPublicUrl(functions.unsubscribe);
+      acknowledgeResourceStar(fn.role!, 'cloudwatch:GetMetricData (lane ages and last-hour counts)');
 
     // One integration (and one invoke permission) per function, shared by its routes.
     const integrations = new Map<ApiFunctionName, HttpLambdaIntegration>();

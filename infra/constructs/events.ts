@@ -5,14 +5,27 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { deadLetterQueue } from './lanes';
-import type { WebhookSetting } from './settings';
+import type { PublisherBinding } from '#shared/domain/publishers';
+import type { IntakePublisherSetting, WebhookSetting } from './settings';
 
 /** detail-type of the intake event other services put on the Mailroom bus. */
 export const EMAIL_REQUESTED = 'Email Requested';
+/** `source` of the "Email …" events Mailroom itself puts on its bus (shared/adapters/eventbridge-event-publisher.ts). */
+export const MAILROOM_EVENT_SOURCE = 'mailroom';
+
+/** The account a publisher puts events from: the principal itself, or the account in its ARN. */
+export const publisherAccount = (principal: string) => (/^\d{12}$/.test(principal) ? principal : principal.split(':')[4]!);
+
+/** The bindings the intake function re-checks (its MAILROOM_INTAKE_PUBLISHERS). */
+export const publisherBindings = (publishers: readonly IntakePublisherSetting[]): PublisherBinding[] =>
+  publishers.map((p) => ({ account: publisherAccount(p.principal), source: p.source, tenants: [...p.tenants] }));
 
 export interface EventsProps {
-  /** Account ids or IAM role/user ARNs allowed to put events on the bus; empty → this account only. */
-  readonly intakePrincipals: readonly string[];
+  /**
+   * Who may put "Email Requested" events on the bus, with which `source`, for which tenants. Empty →
+   * no bus policy: only IAM principals of this account can put events at all.
+   */
+  readonly intakePublishers: readonly IntakePublisherSetting[];
   /** Per-tenant webhooks: matching bus events are delivered to an HTTPS endpoint. */
   readonly webhooks: readonly WebhookSetting[];
   /** Days the bus archive keeps events for replay; 0 → no archive. */
@@ -38,18 +51,20 @@ export class MailroomEvents extends Construct {
     // `mailroom` for the stack named Mailroom; a second stack in the same account gets its own bus.
     this.bus = new events.EventBus(this, 'Bus', { eventBusName: stack.stackName.toLowerCase() });
 
-    const principals =
-      props.intakePrincipals.length > 0
-        ? props.intakePrincipals.map((p) => (/^\d{12}$/.test(p) ? new iam.AccountPrincipal(p) : new iam.ArnPrincipal(p)))
-        : [new iam.AccountRootPrincipal()];
-    this.bus.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'MailroomIntakePublishers',
-        actions: ['events:PutEvents'],
-        resources: [this.bus.eventBusArn],
-        principals,
-      }),
-    );
+    // One statement per publisher: PutEvents of "Email Requested" events with its own source only,
+    // so it can neither forge "Email Delivered"/"Email Bounced" (source mailroom) nor pose as
+    // another publisher. Intake then checks the event's account + source against the tenant.
+    props.intakePublishers.forEach((publisher, i) => {
+      this.bus.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: `MailroomIntakePublisher${i}`,
+          actions: ['events:PutEvents'],
+          resources: [this.bus.eventBusArn],
+          principals: [/^\d{12}$/.test(publisher.principal) ? new iam.AccountPrincipal(publisher.principal) : new iam.ArnPrincipal(publisher.principal)],
+          conditions: { StringEquals: { 'events:source': [publisher.source], 'events:detail-type': [EMAIL_REQUESTED] } },
+        }),
+      );
+    });
 
     if (props.archiveDays > 0) {
       this.archive = this.bus.archive('Archive', {
@@ -79,7 +94,10 @@ export class MailroomEvents extends Construct {
             description: `Mailroom events of tenant ${hook.tenant} → webhook`,
             eventBus: this.bus,
             eventPattern: {
-              // Everything Mailroom reports about the tenant's mail, not the tenant's own requests.
+              // Only what Mailroom itself reported about the tenant's mail (source mailroom, from this
+              // account): a publisher's event never reaches a tenant, whatever its detail-type.
+              source: [MAILROOM_EVENT_SOURCE],
+              account: [stack.account],
               detailType: events.Match.anythingBut(EMAIL_REQUESTED),
               detail: { tenant: [hook.tenant] },
             },

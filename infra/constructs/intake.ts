@@ -1,13 +1,14 @@
 import { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { EMAIL_REQUESTED } from './events';
-import { deadLetterQueue } from './lanes';
+import { ENV } from '#shared/config/env';
+import { EMAIL_REQUESTED, publisherBindings } from './events';
+import { EventQueue } from './event-queue';
 import { MailroomFunction, type LaneQueues, type SchedulerBinding } from './mailroom-function';
+import type { IntakePublisherSetting } from './settings';
 
 export interface IntakeProps {
   readonly bus: events.IEventBus;
@@ -16,15 +17,19 @@ export interface IntakeProps {
   readonly laneQueues: LaneQueues;
   readonly attachmentsBucket: IBucket;
   readonly scheduler: SchedulerBinding;
+  /** Who may request mail for which tenants: intake re-checks every event against it. */
+  readonly publishers: readonly IntakePublisherSetting[];
 }
 
 /**
- * EventBridge intake: "Email Requested" events on the Mailroom bus → the intake function, which
- * accepts them exactly like POST /emails. Events that cannot be delivered land in a DLQ.
+ * EventBridge intake: "Email Requested" events on the Mailroom bus → the intake queue → the intake
+ * function (event source mapping, partial batch failures, backoff, DLQ), which accepts them exactly
+ * like POST /emails once the publisher is found bound to the event's tenant.
  */
 export class Intake extends Construct {
   public readonly fn: MailroomFunction;
   public readonly rule: events.Rule;
+  public readonly queue: sqs.Queue;
   public readonly deadLetterQueue: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: IntakeProps) {
@@ -34,22 +39,19 @@ export class Intake extends Construct {
       name: 'intake',
       description: 'Mailroom: accepts "Email Requested" events',
       timeout: Duration.seconds(30),
+      environment: { [ENV.INTAKE_PUBLISHERS]: JSON.stringify(publisherBindings(props.publishers)) },
     });
     this.fn.bindAcceptEmail(props);
 
-    this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', 'the intake rule target');
+    const delivery = new EventQueue(this, 'Events', { fn: this.fn, name: 'intake', batchSize: 10, maxConcurrency: 5 });
+    this.queue = delivery.queue;
+    this.deadLetterQueue = delivery.deadLetterQueue;
 
     this.rule = new events.Rule(this, 'Rule', {
-      description: 'Mailroom: "Email Requested" → intake function',
+      description: 'Mailroom: "Email Requested" → intake queue → intake function',
       eventBus: props.bus,
       eventPattern: { detailType: [EMAIL_REQUESTED] },
-      targets: [
-        new targets.LambdaFunction(this.fn, {
-          deadLetterQueue: this.deadLetterQueue,
-          retryAttempts: 2,
-          maxEventAge: Duration.hours(1),
-        }),
-      ],
+      targets: [delivery.target],
     });
   }
 }

@@ -9,9 +9,9 @@ import * as ses from 'aws-cdk-lib/aws-ses';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '#shared/config/env';
-import { LANES_BY_PRIORITY, SQS_MAX_RECEIVE_COUNT, type Lane, type LaneSettings } from '#shared/config/lanes';
+import { LANES_BY_PRIORITY, laneQueueName, SQS_MAX_RECEIVE_COUNT, type Lane, type LaneSettings } from '#shared/config/lanes';
 import { MailroomFunction, laneJson, type LaneQueues } from './mailroom-function';
-import { acknowledgeWildcardResource } from './nag';
+import { acknowledgeResourceStar, acknowledgeWildcardResource } from './nag';
 
 export interface LanesProps {
   readonly table: ITable;
@@ -21,9 +21,18 @@ export interface LanesProps {
   readonly attachmentsBucket: IBucket;
   /** Complete ARN of a Secrets Manager secret {host, port, username, password, secure} for the SMTP fallback. */
   readonly smtpSecretArn?: string;
-  /** Create the configuration set's EventBridge destination (default true; LocalStack community cannot). */
+  /** Create the configuration sets' EventBridge destinations (default true; LocalStack's Free plan cannot). */
   readonly sesEventDestination?: boolean;
+  /** SES identities (domains, addresses) the senders may send from; `*` = every identity of the account. */
+  readonly sendingIdentities: readonly string[];
+  /** Reserved concurrency of the critical sender (0 = none). */
+  readonly criticalReservedConcurrency: number;
+  /** Custom redirect domain for the marketing configuration set's open/click tracking. */
+  readonly trackingDomain?: string;
 }
+
+/** Lanes whose mail is never tracked (no pixel, no rewritten links: password resets, receipts). */
+export const UNTRACKED_LANES: readonly Lane[] = ['critical', 'transactional'];
 
 /** Hardening shared by every queue Mailroom owns (lane queues, DLQs, scheduler and target DLQs). */
 export const HARDENED_QUEUE: Pick<sqs.QueueProps, 'encryption' | 'enforceSSL' | 'retentionPeriod'> = {
@@ -33,11 +42,31 @@ export const HARDENED_QUEUE: Pick<sqs.QueueProps, 'encryption' | 'enforceSSL' | 
 };
 
 /**
- * A hardened dead-letter queue for a rule, target or schedule. It is itself the end of the line,
- * so cdk-nag's "queue without a DLQ" finding is acknowledged with the owner named.
+ * Visibility timeout of a queue an event source mapping consumes: 6 × the function timeout plus
+ * the batching window, as AWS advises, so a batch that is retried by Lambda is not redelivered
+ * by SQS while still in flight.
  */
-export function deadLetterQueue(scope: Construct, id: string, owner: string): sqs.Queue {
-  const queue = new sqs.Queue(scope, id, { ...HARDENED_QUEUE });
+export function visibilityFor(functionTimeout: Duration, maxBatchingWindow?: Duration): Duration {
+  return Duration.seconds(6 * functionTimeout.toSeconds() + (maxBatchingWindow?.toSeconds() ?? 0));
+}
+
+/**
+ * A hardened dead-letter queue for a queue, rule target or schedule. It is itself the end of the
+ * line, so cdk-nag's "queue without a DLQ" finding is acknowledged with the owner named. Its
+ * redrive-allow policy names the queues that may use it as their DLQ (`sourceQueueArns`); a DLQ of
+ * rule targets or schedules only (no source queue) allows none.
+ */
+export function deadLetterQueue(scope: Construct, id: string, owner: string, sourceQueueArns: readonly string[] = []): sqs.Queue {
+  const queue = new sqs.Queue(scope, id, {
+    ...HARDENED_QUEUE,
+    redriveAllowPolicy:
+      sourceQueueArns.length > 0
+        ? {
+            redrivePermission: sqs.RedrivePermission.BY_QUEUE,
+            sourceQueues: sourceQueueArns.map((arn, i) => sqs.Queue.fromQueueArn(scope, `${id}Source${i}`, arn)),
+          }
+        : { redrivePermission: sqs.RedrivePermission.DENY_ALL },
+  });
   Validations.of(queue).acknowledge({
     id: 'AwsSolutions-SQS3',
     reason: `This queue is the dead-letter queue of ${owner}; a DLQ has no DLQ of its own.`,
@@ -69,35 +98,61 @@ export class Lanes extends Construct {
   public readonly queues: LaneQueues;
   public readonly dlqs: LaneQueues;
   public readonly senders: Readonly<Record<Lane, MailroomFunction>>;
+  /** Critical and transactional mail: no open/click tracking. */
   public readonly configurationSet: ses.ConfigurationSet;
-  public readonly configurationSetArn: string;
+  /** Marketing and bulk mail: open/click tracking, optionally through a custom redirect domain. */
+  public readonly marketingConfigurationSet: ses.ConfigurationSet;
+  /** The configuration set each lane sends with. */
+  public readonly configurationSets: Readonly<Record<Lane, ses.ConfigurationSet>>;
 
   constructor(scope: Construct, id: string, props: LanesProps) {
     super(scope, id);
     const stack = Stack.of(this);
 
+    // Both sets suppress bounced and complaining addresses account-wide in SES (on top of
+    // Mailroom's own per-tenant list) and publish their events to the default bus (the only bus
+    // SES can target). SES inserts a tracking pixel and rewrites links only for a set whose event
+    // destination asks for Open/Click events: the transactional set never does.
     this.configurationSet = new ses.ConfigurationSet(this, 'ConfigurationSet', {
       reputationMetrics: true,
       sendingEnabled: true,
+      suppressionReasons: ses.SuppressionReasons.BOUNCES_AND_COMPLAINTS,
+    });
+    this.marketingConfigurationSet = new ses.ConfigurationSet(this, 'MarketingConfigurationSet', {
+      reputationMetrics: true,
+      sendingEnabled: true,
+      suppressionReasons: ses.SuppressionReasons.BOUNCES_AND_COMPLAINTS,
+      ...(props.trackingDomain ? { customTrackingRedirectDomain: props.trackingDomain, customTrackingHttpsPolicy: ses.HttpsPolicy.REQUIRE } : {}),
     });
     if (props.sesEventDestination !== false) {
-      this.configurationSet.addEventDestination('ToDefaultBus', {
-        destination: ses.EventDestination.eventBus(EventBus.fromEventBusName(this, 'Default', 'default')),
-      });
+      const defaultBus = EventBus.fromEventBusName(this, 'Default', 'default');
+      const untracked = Object.values(ses.EmailSendingEvent).filter((e) => e !== ses.EmailSendingEvent.OPEN && e !== ses.EmailSendingEvent.CLICK);
+      this.configurationSet.addEventDestination('ToDefaultBus', { destination: ses.EventDestination.eventBus(defaultBus), events: untracked });
+      this.marketingConfigurationSet.addEventDestination('ToDefaultBus', { destination: ses.EventDestination.eventBus(defaultBus) });
     }
-    this.configurationSetArn = stack.formatArn({
-      service: 'ses',
-      resource: 'configuration-set',
-      resourceName: this.configurationSet.configurationSetName,
-    });
+    this.configurationSets = Object.fromEntries(
+      LANES_BY_PRIORITY.map((l) => [l.name, UNTRACKED_LANES.includes(l.name) ? this.configurationSet : this.marketingConfigurationSet]),
+    ) as Record<Lane, ses.ConfigurationSet>;
+    const configurationSetArn = (set: ses.ConfigurationSet) =>
+      stack.formatArn({ service: 'ses', resource: 'configuration-set', resourceName: set.configurationSetName });
 
     const queues: Partial<Record<Lane, sqs.Queue>> = {};
     const dlqs: Partial<Record<Lane, sqs.Queue>> = {};
     for (const lane of LANES_BY_PRIORITY) {
-      const dlq = new sqs.Queue(this, `${pascal(lane.name)}Dlq`, { ...HARDENED_QUEUE });
+      // Named after the stack (Mailroom-critical, …, like local mode's queues) so the DLQ's
+      // redrive-allow policy can name its source queue without a reference cycle.
+      const queueName = laneQueueName(stack.stackName, lane.name);
+      const dlq = new sqs.Queue(this, `${pascal(lane.name)}Dlq`, {
+        ...HARDENED_QUEUE,
+        redriveAllowPolicy: {
+          redrivePermission: sqs.RedrivePermission.BY_QUEUE,
+          sourceQueues: [sqs.Queue.fromQueueArn(this, `${pascal(lane.name)}DlqSource`, stack.formatArn({ service: 'sqs', resource: queueName }))],
+        },
+      });
       dlqs[lane.name] = dlq;
       queues[lane.name] = new sqs.Queue(this, `${pascal(lane.name)}Queue`, {
         ...HARDENED_QUEUE,
+        queueName,
         visibilityTimeout: Duration.seconds(lane.visibilityTimeoutSeconds),
         deadLetterQueue: { queue: dlq, maxReceiveCount: SQS_MAX_RECEIVE_COUNT },
       });
@@ -109,7 +164,7 @@ export class Lanes extends Construct {
     const queueUrls = laneJson(this, this.queues, (q) => q.queueUrl);
     const dlqUrls = laneJson(this, this.dlqs, (q) => q.queueUrl);
 
-    const sesIdentities = stack.formatArn({ service: 'ses', resource: 'identity', resourceName: '*' });
+    const sesIdentities = props.sendingIdentities.map((identity) => stack.formatArn({ service: 'ses', resource: 'identity', resourceName: identity }));
     const senders: Partial<Record<Lane, MailroomFunction>> = {};
     for (const lane of LANES_BY_PRIORITY) {
       const queue = this.queues[lane.name];
@@ -118,11 +173,16 @@ export class Lanes extends Construct {
         name: 'sender',
         description: `Mailroom sender for the ${lane.name} lane`,
         timeout: Duration.seconds(lane.senderTimeoutSeconds),
+        // Critical mail keeps its own share of the account's concurrency: an API spike or a bulk
+        // drain cannot starve it (at least its event source mapping's MaximumConcurrency).
+        ...(lane.name === 'critical' && props.criticalReservedConcurrency > 0
+          ? { reservedConcurrentExecutions: Math.max(props.criticalReservedConcurrency, lane.maxConcurrency) }
+          : {}),
         environment: {
           [ENV.LANE]: lane.name,
           [ENV.LANE_QUEUE_URLS]: queueUrls,
           [ENV.LANE_DLQ_URLS]: dlqUrls,
-          [ENV.SES_CONFIGURATION_SET]: this.configurationSet.configurationSetName,
+          [ENV.SES_CONFIGURATION_SET]: this.configurationSets[lane.name].configurationSetName,
           [ENV.CLAIM_LEASE_SECONDS]: String(claimLeaseSeconds(lane)),
           [ENV.SES_TIMEOUT_MS]: String(sesTimeoutMs(lane)),
         },
@@ -141,24 +201,29 @@ export class Lanes extends Construct {
         new SqsEventSource(queue, {
           batchSize: lane.batchSize,
           maxConcurrency: lane.maxConcurrency,
+          ...(lane.maxBatchingWindowSeconds > 0 ? { maxBatchingWindow: Duration.seconds(lane.maxBatchingWindowSeconds) } : {}),
           reportBatchItemFailures: true,
         }),
       );
       dlq.grantSendMessages(sender);
       for (const q of Object.values(this.queues)) q.grantSendMessages(sender);
 
+      // SES authorizes a send on the identity and on the configuration set it names.
       sender.addToRolePolicy(
         new iam.PolicyStatement({
           actions: ['ses:SendEmail', 'ses:SendRawEmail'],
-          resources: [sesIdentities, this.configurationSetArn],
+          resources: [...sesIdentities, configurationSetArn(this.configurationSets[lane.name])],
         }),
       );
-      acknowledgeWildcardResource(
-        sender.role!,
-        sesIdentities,
-        'SES authorizes SendEmail per identity; a sender sends from any verified identity (domain or address) of the tenant, which are managed outside this stack, so the grant is every identity of this account and region, plus the Mailroom configuration set.',
-      );
+      if (props.sendingIdentities.includes('*')) {
+        acknowledgeWildcardResource(
+          sender.role!,
+          sesIdentities[props.sendingIdentities.indexOf('*')]!,
+          "The operator chose -c sendingIdentities='*': the senders may send from every verified SES identity of this account and region (docs/deploy.md advises naming them instead).",
+        );
+      }
       sender.addToRolePolicy(new iam.PolicyStatement({ actions: ['ses:GetAccount'], resources: ['*'] }));
+      acknowledgeResourceStar(sender.role!, "ses:GetAccount (the account's send quota and rate, for pacing)");
       senders[lane.name] = sender;
     }
     this.senders = senders as Record<Lane, MailroomFunction>;

@@ -12,7 +12,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { acknowledgeWildcardAction, acknowledgeWildcardResource } from './nag';
+import { acknowledgeResourceStar, acknowledgeWildcardAction, acknowledgeWildcardResource } from './nag';
 import { ENV } from '#shared/config/env';
 import type { Lane } from '#shared/config/lanes';
 import { BUNDLE_ALIASES, BUNDLE_OPTIONS } from '#infra/bundling';
@@ -110,11 +110,7 @@ export class MailroomFunction extends NodejsFunction {
       },
     });
     this.mailroomName = name;
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords), ses:GetAccount (senders) and cloudwatch:GetMetricData (health, operations) have no resource-level permissions; AWS requires Resource "*" for them.',
-    });
+    acknowledgeResourceStar(role, 'xray:PutTraceSegments and xray:PutTelemetryRecords (active X-Ray tracing)');
     if (entry === PLACEHOLDER_ENTRY) {
       Annotations.of(this).addWarningV2('mailroom:missingHandler', `functions/${name}/handler.ts does not exist yet; synthesized without bundling only`);
     }

@@ -30,3 +30,20 @@ export function acknowledgeWildcardResource(scope: IConstruct, resourceArn: stri
 export function acknowledgeWildcardAction(scope: IConstruct, action: string, reason: string): void {
   Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[Action::${action}]`, reason });
 }
+
+const resourceStarReasons = new WeakMap<IConstruct, string[]>();
+
+/**
+ * Acknowledges the AwsSolutions-IAM5[Resource::*] finding on a role for the statements that truly
+ * need `Resource: "*"` (actions without resource-level permissions), naming each of them: every call
+ * adds one and restates the reason, so the acknowledgement lists exactly what that role has.
+ */
+export function acknowledgeResourceStar(role: IConstruct, what: string): void {
+  const reasons = resourceStarReasons.get(role) ?? [];
+  if (!reasons.includes(what)) reasons.push(what);
+  resourceStarReasons.set(role, reasons);
+  Validations.of(role).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason: `Resource "*" only for actions that have no resource-level permissions, so AWS requires "*": ${reasons.join('; ')}.`,
+  });
+}

@@ -1,12 +1,15 @@
 import { Duration } from 'aws-cdk-lib';
-import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { LANES_BY_PRIORITY, type Lane } from '#shared/config/lanes';
-import { pascal } from './lanes';
+import { pascal, UNTRACKED_LANES } from './lanes';
 import type { LaneQueues, MailroomFunction } from './mailroom-function';
 
 /** Namespace of Mailroom's own (EMF) metrics; the functions set POWERTOOLS_METRICS_NAMESPACE to it. */
@@ -19,26 +22,63 @@ type CustomDimension = (typeof CUSTOM_DIMENSIONS)[number];
 export const RUNBOOK = {
   laneDlq: 'lane-dlq-not-empty',
   laneAge: 'lane-backlog-too-old',
+  eventDlq: 'event-dlq-not-empty',
   functionErrors: 'function-errors',
   functionThrottles: 'function-throttles',
+  functionDuration: 'function-duration-near-timeout',
   bounceRate: 'ses-bounce-rate',
   complaintRate: 'ses-complaint-rate',
+  sendQuota: 'ses-send-quota',
   providerFallback: 'provider-fallback-in-use',
   breakerOpen: 'circuit-breaker-open',
   emailsFailed: 'emails-failing',
   api5xx: 'api-5xx-rate',
+  schedulerFailures: 'scheduler-failures',
+  ruleFailures: 'eventbridge-rule-failures',
+  dynamoThrottles: 'dynamodb-throttles',
+  dynamoErrors: 'dynamodb-system-errors',
 } as const;
 const runbook = (anchor: string) => `docs/runbook.md#${anchor}`;
+
+/** Page: someone acts now (mail is stuck, lost or about to be refused). Ticket: someone looks today. */
+export type Severity = 'page' | 'ticket';
+
+/** What the alarms need of an API (the HTTP API, or the REST API of the LocalStack profile). */
+export interface ApiMetrics {
+  metricCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  metricClientError(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  metricServerError(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  metricLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+}
+
+/** SES account thresholds: AWS reviews an account at 5 % bounces / 0.1 % complaints and advises staying under 2 % / 0.1 %. */
+export const SES_THRESHOLDS = { bounceRate: 0.02, complaintRate: 0.0008, quotaTicket: 0.8, quotaPage: 0.95 } as const;
+
+/** Alarm when a function's slowest invocation in 5 minutes used more than this share of its timeout. */
+export const DURATION_NEAR_TIMEOUT = 0.8;
 
 export interface ObservabilityProps {
   readonly laneQueues: LaneQueues;
   readonly laneDlqs: LaneQueues;
   /** Alarm when a lane's oldest message is older than this (seconds). */
   readonly laneMaxAgeSeconds: Readonly<Record<Lane, number>>;
-  /** Every function of the stack: each gets an Errors and a Throttles alarm. */
+  /** DLQs outside the lanes (intake, tracking, scheduler, webhooks): any message there pages. */
+  readonly eventDlqs: Readonly<Record<string, IQueue>>;
+  /** Every function of the stack: Errors, Throttles and Duration-near-timeout alarms each. */
   readonly functions: readonly MailroomFunction[];
-  readonly httpApi: HttpApi;
+  readonly api: ApiMetrics;
+  /** EventBridge rules whose target failures (FailedInvocations, DLQ write failures) page. */
+  readonly rules: readonly events.IRule[];
+  /** EventBridge Scheduler group (absent when the stack does not use Scheduler). */
+  readonly scheduleGroupName?: string;
+  /** DynamoDB tables: throttled requests (ticket) and system errors (page). */
+  readonly tables: readonly ITable[];
+  /** Max24HourSend of the SES account: the quota alarms compare the day's sends with it. */
+  readonly sesDailyQuota?: number;
   readonly alarmEmail?: string;
+  /** Existing topics (pager, ticketing) that also receive page / ticket alarms. */
+  readonly pageTopicArn?: string;
+  readonly ticketTopicArn?: string;
 }
 
 /**
@@ -65,58 +105,106 @@ export function customSearch(metricName: string, statistic: string, by: CustomDi
 }
 
 /**
- * Alarms (all to one SNS topic, each naming its runbook section) and the `Mailroom` dashboard.
+ * Alarms, split into two SNS topics — page (act now) and ticket (look today) — each alarm naming
+ * its runbook section, and the Mailroom dashboard (name generated, so two stacks never collide).
  *
  * Thresholds, and why:
- * - lane DLQ visible > 0 (max over 1 min): any message there is an email that gave up.
+ * - any DLQ visible > 0 (max over 1 min): a message there is an email or an event that gave up.
+ *   Lane DLQs of critical/transactional mail, and the intake, tracking and scheduler DLQs, page;
+ *   marketing/bulk and webhook DLQs open a ticket.
  * - lane oldest-message age > the lane's maxAgeSeconds for 2 consecutive minutes: a single late
- *   sample during a burst is normal, two in a row means the lane is not keeping up.
+ *   sample during a burst is normal, two in a row means the lane is not keeping up (critical pages).
  * - function Errors >= 1 in a 5-minute period: handlers report bad records as partial batch
- *   failures or typed HTTP answers, so an invocation error is always a bug or an outage.
- * - function Throttles >= 1 in 2 of 3 five-minute periods: sustained, not a single burst.
- * - SES Reputation.BounceRate > 4 % and ComplaintRate > 0.08 % (max over 15 min): just below the
- *   levels at which SES puts an account under review (5 % / 0.1 %).
- * - ProviderFallbacks > 0 (5 min): mail is leaving through SMTP, SES is unhealthy.
- * - BreakerOpen max >= 1 (1 min): a provider's circuit breaker is open.
- * - EmailsFailed >= 5 in 15 min: single failures are normal (bad addresses); a cluster is not.
+ *   failures or typed HTTP answers, so an invocation error is always a bug or an outage (ticket).
+ * - function Throttles >= 1 in 2 of 3 five-minute periods: sustained, not a single burst (ticket).
+ * - function Duration (max) above 80 % of its timeout in 2 of 3 five-minute periods (ticket): the
+ *   SDK timeouts, claim lease and visibility timeout are all derived from the function timeout.
+ * - SES Reputation.BounceRate > 2 % (AWS advises staying under 2 %; review at 5 %) and
+ *   ComplaintRate > 0.08 % (review at 0.1 %), max over 15 min: page.
+ * - SES sends in the last 24 h above 80 % (ticket) / 95 % (page) of the account's Max24HourSend.
+ * - Scheduler: any target error, dropped invocation or failed DLQ write in the group (page).
+ * - EventBridge rules: any FailedInvocations or InvocationsFailedToBeSentToDlq (page).
+ * - DynamoDB: SystemErrors > 0 (page); ThrottledRequests > 0 in 2 of 3 five-minute periods (ticket).
+ * - ProviderFallbacks > 0 (5 min): mail is leaving through SMTP, SES is unhealthy (ticket).
+ * - BreakerOpen max >= 1 (1 min): a provider's circuit breaker is open (page).
+ * - EmailsFailed >= 5 in 15 min: single failures are normal (bad addresses); a cluster is not (ticket).
  * - API 5xx > 1 % of requests in 2 consecutive 5-minute periods, counted only from 20 requests up
  *   so one error on a quiet API does not page.
  */
 export class Observability extends Construct {
-  public readonly topic: sns.Topic;
+  public readonly pageTopic: sns.Topic;
+  public readonly ticketTopic: sns.Topic;
   public readonly alarms: cloudwatch.Alarm[] = [];
+  /** Severity of each alarm (same order as `alarms`). */
+  public readonly severities = new Map<cloudwatch.Alarm, Severity>();
   public readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
 
     // Not KMS-encrypted on purpose: CloudWatch alarms cannot publish to a topic encrypted with the
-    // AWS managed key alias/aws/sns, and the topic carries only alarm state changes (no email
+    // AWS managed key alias/aws/sns, and the topics carry only alarm state changes (no email
     // content or addresses), so a customer managed key would add cost and protect nothing.
     // (cdk-nag 3's AwsSolutions pack has no SNS2 rule any more; SNS3, TLS-only, is met.)
-    this.topic = new sns.Topic(this, 'AlarmTopic', { displayName: 'Mailroom alarms', enforceSSL: true });
-    if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
-    const action = new SnsAction(this.topic);
+    this.pageTopic = new sns.Topic(this, 'PageTopic', { displayName: 'Mailroom: page (act now)', enforceSSL: true });
+    this.ticketTopic = new sns.Topic(this, 'TicketTopic', { displayName: 'Mailroom: ticket (look today)', enforceSSL: true });
+    if (props.alarmEmail) {
+      this.pageTopic.addSubscription(new EmailSubscription(props.alarmEmail));
+      this.ticketTopic.addSubscription(new EmailSubscription(props.alarmEmail));
+    }
+    const actions: Record<Severity, SnsAction[]> = {
+      page: [new SnsAction(this.pageTopic)],
+      ticket: [new SnsAction(this.ticketTopic)],
+    };
+    if (props.pageTopicArn) actions.page.push(new SnsAction(sns.Topic.fromTopicArn(this, 'ExternalPageTopic', props.pageTopicArn)));
+    if (props.ticketTopicArn) actions.ticket.push(new SnsAction(sns.Topic.fromTopicArn(this, 'ExternalTicketTopic', props.ticketTopicArn)));
 
-    const alarm = (alarmId: string, alarmProps: cloudwatch.AlarmProps) => {
-      const created = new cloudwatch.Alarm(this, alarmId, { treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING, ...alarmProps });
-      created.addAlarmAction(action);
-      created.addOkAction(action);
+    const alarm = (alarmId: string, severity: Severity, alarmProps: cloudwatch.AlarmProps) => {
+      const created = new cloudwatch.Alarm(this, alarmId, {
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        ...alarmProps,
+        alarmDescription: `[${severity}] ${alarmProps.alarmDescription ?? ''}`,
+      });
+      created.addAlarmAction(...actions[severity]);
+      created.addOkAction(...actions[severity]);
       this.alarms.push(created);
+      this.severities.set(created, severity);
       return created;
     };
-
-    for (const lane of LANES_BY_PRIORITY) {
-      const name = pascal(lane.name);
-      alarm(`${name}DlqNotEmptyAlarm`, {
-        alarmDescription: `Mailroom ${lane.name} lane: messages in the DLQ (emails that exhausted their attempts). Runbook: ${runbook(RUNBOOK.laneDlq)}`,
-        metric: props.laneDlqs[lane.name].metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+    const dlqAlarm = (alarmId: string, severity: Severity, queue: IQueue, what: string, anchor: string) =>
+      alarm(alarmId, severity, {
+        alarmDescription: `${what}. Runbook: ${runbook(anchor)}`,
+        metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
         threshold: 0,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 1,
       });
+    const anyOf = (alarmId: string, severity: Severity, description: string, metrics: Record<string, cloudwatch.IMetric>, anchor: string) =>
+      alarm(alarmId, severity, {
+        alarmDescription: `${description}. Runbook: ${runbook(anchor)}`,
+        metric: new cloudwatch.MathExpression({
+          expression: Object.keys(metrics).join(' + '),
+          usingMetrics: metrics,
+          period: Duration.minutes(5),
+          label: description,
+        }),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+      });
+
+    for (const lane of LANES_BY_PRIORITY) {
+      const name = pascal(lane.name);
+      const urgent = UNTRACKED_LANES.includes(lane.name);
+      dlqAlarm(
+        `${name}DlqNotEmptyAlarm`,
+        urgent ? 'page' : 'ticket',
+        props.laneDlqs[lane.name],
+        `Mailroom ${lane.name} lane: messages in the DLQ (emails that exhausted their attempts)`,
+        RUNBOOK.laneDlq,
+      );
       const maxAge = props.laneMaxAgeSeconds[lane.name];
-      alarm(`${name}BacklogAgeAlarm`, {
+      alarm(`${name}BacklogAgeAlarm`, lane.name === 'critical' ? 'page' : 'ticket', {
         alarmDescription: `Mailroom ${lane.name} lane: oldest message older than ${maxAge} s. Runbook: ${runbook(RUNBOOK.laneAge)}`,
         metric: props.laneQueues[lane.name].metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), statistic: 'Maximum' }),
         threshold: maxAge,
@@ -125,16 +213,26 @@ export class Observability extends Construct {
       });
     }
 
+    for (const [name, queue] of Object.entries(props.eventDlqs)) {
+      dlqAlarm(
+        `${pascal(name)}DlqNotEmptyAlarm`,
+        name === 'webhook' ? 'ticket' : 'page',
+        queue,
+        `Mailroom ${name} DLQ: events or schedules that could not be delivered or processed`,
+        RUNBOOK.eventDlq,
+      );
+    }
+
     for (const fn of props.functions) {
       const fnId = fn.node.path.split('/').slice(1).join('');
-      alarm(`${fnId}ErrorsAlarm`, {
+      alarm(`${fnId}ErrorsAlarm`, 'ticket', {
         alarmDescription: `Mailroom function ${fn.node.path} (${fn.mailroomName}): invocation errors. Runbook: ${runbook(RUNBOOK.functionErrors)}`,
         metric: fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
         threshold: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         evaluationPeriods: 1,
       });
-      alarm(`${fnId}ThrottlesAlarm`, {
+      alarm(`${fnId}ThrottlesAlarm`, 'ticket', {
         alarmDescription: `Mailroom function ${fn.node.path} (${fn.mailroomName}): throttled invocations. Runbook: ${runbook(RUNBOOK.functionThrottles)}`,
         metric: fn.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
         threshold: 1,
@@ -142,7 +240,87 @@ export class Observability extends Construct {
         evaluationPeriods: 3,
         datapointsToAlarm: 2,
       });
+      const timeoutMs = (fn.timeout ?? Duration.seconds(3)).toMilliseconds();
+      alarm(`${fnId}DurationAlarm`, 'ticket', {
+        alarmDescription: `Mailroom function ${fn.node.path} (${fn.mailroomName}): slowest invocation above ${DURATION_NEAR_TIMEOUT * 100} % of its ${timeoutMs / 1000} s timeout. Runbook: ${runbook(RUNBOOK.functionDuration)}`,
+        metric: fn.metricDuration({ period: Duration.minutes(5), statistic: 'Maximum' }),
+        threshold: Math.round(timeoutMs * DURATION_NEAR_TIMEOUT),
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 2,
+      });
     }
+
+    if (props.scheduleGroupName) {
+      const scheduler = (metricName: string) =>
+        new cloudwatch.Metric({
+          namespace: 'AWS/Scheduler',
+          metricName,
+          dimensionsMap: { ScheduleGroup: props.scheduleGroupName! },
+          statistic: 'Sum',
+          period: Duration.minutes(5),
+        });
+      anyOf(
+        'SchedulerFailuresAlarm',
+        'page',
+        'EventBridge Scheduler could not deliver scheduled sends (target errors, dropped invocations or failed DLQ writes)',
+        {
+          targetErrors: scheduler('TargetErrorCount'),
+          dropped: scheduler('InvocationDroppedCount'),
+          dlqFailed: scheduler('InvocationsFailedToBeSentToDeadLetterCount'),
+        },
+        RUNBOOK.schedulerFailures,
+      );
+    }
+
+    props.rules.forEach((rule, i) => {
+      const metric = (metricName: string) =>
+        new cloudwatch.Metric({
+          namespace: 'AWS/Events',
+          metricName,
+          dimensionsMap: { RuleName: rule.ruleName },
+          statistic: 'Sum',
+          period: Duration.minutes(5),
+        });
+      anyOf(
+        `RuleFailures${i}Alarm`,
+        'page',
+        `EventBridge rule ${rule.node.path}: target invocations failed or could not be written to its DLQ`,
+        { failed: metric('FailedInvocations'), dlqFailed: metric('InvocationsFailedToBeSentToDlq') },
+        RUNBOOK.ruleFailures,
+      );
+    });
+
+    props.tables.forEach((table) => {
+      const tableId = pascal(table.node.id);
+      const operations = [
+        dynamodb.Operation.GET_ITEM,
+        dynamodb.Operation.PUT_ITEM,
+        dynamodb.Operation.UPDATE_ITEM,
+        dynamodb.Operation.DELETE_ITEM,
+        dynamodb.Operation.QUERY,
+        dynamodb.Operation.BATCH_GET_ITEM,
+        dynamodb.Operation.BATCH_WRITE_ITEM,
+        dynamodb.Operation.TRANSACT_WRITE_ITEMS,
+        dynamodb.Operation.EXECUTE_STATEMENT,
+        dynamodb.Operation.BATCH_EXECUTE_STATEMENT,
+      ];
+      alarm(`${tableId}SystemErrorsAlarm`, 'page', {
+        alarmDescription: `DynamoDB table ${table.node.path}: system errors (HTTP 500 from DynamoDB). Runbook: ${runbook(RUNBOOK.dynamoErrors)}`,
+        metric: table.metricSystemErrorsForOperations({ operations, period: Duration.minutes(5) }),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+      });
+      alarm(`${tableId}ThrottlesAlarm`, 'ticket', {
+        alarmDescription: `DynamoDB table ${table.node.path}: throttled requests. Runbook: ${runbook(RUNBOOK.dynamoThrottles)}`,
+        metric: table.metricThrottledRequestsForOperations({ operations, period: Duration.minutes(5) }),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 2,
+      });
+    });
 
     const bounceRate = new cloudwatch.Metric({
       namespace: 'AWS/SES',
@@ -158,36 +336,58 @@ export class Observability extends Construct {
       period: Duration.minutes(15),
       label: 'Complaint rate',
     });
-    alarm('SesBounceRateAlarm', {
-      alarmDescription: `SES account bounce rate above 4 % (review at 5 %). Runbook: ${runbook(RUNBOOK.bounceRate)}`,
+    alarm('SesBounceRateAlarm', 'page', {
+      alarmDescription: `SES account bounce rate above ${SES_THRESHOLDS.bounceRate * 100} % (AWS advises staying under 2 %; review at 5 %). Runbook: ${runbook(RUNBOOK.bounceRate)}`,
       metric: bounceRate,
-      threshold: 0.04,
+      threshold: SES_THRESHOLDS.bounceRate,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
     });
-    alarm('SesComplaintRateAlarm', {
+    alarm('SesComplaintRateAlarm', 'page', {
       alarmDescription: `SES account complaint rate above 0.08 % (review at 0.1 %). Runbook: ${runbook(RUNBOOK.complaintRate)}`,
       metric: complaintRate,
-      threshold: 0.0008,
+      threshold: SES_THRESHOLDS.complaintRate,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
     });
 
-    alarm('ProviderFallbackAlarm', {
+    if (props.sesDailyQuota) {
+      // Sends (SendEmail calls) over the last 24 h against Max24HourSend. SES counts the quota in
+      // recipients, so with several recipients per email the real usage is higher: the margins are wide.
+      for (const [severity, share] of [
+        ['ticket', SES_THRESHOLDS.quotaTicket],
+        ['page', SES_THRESHOLDS.quotaPage],
+      ] as const) {
+        alarm(`SesSendQuota${pascal(severity)}Alarm`, severity, {
+          alarmDescription: `SES sends approaching the account's 24-hour quota (${props.sesDailyQuota}): above ${share * 100} %. Runbook: ${runbook(RUNBOOK.sendQuota)}`,
+          metric: new cloudwatch.MathExpression({
+            expression: `100 * (sent24h) / ${props.sesDailyQuota}`,
+            usingMetrics: { sent24h: new cloudwatch.Metric({ namespace: 'AWS/SES', metricName: 'Send', statistic: 'Sum', period: Duration.days(1) }) },
+            period: Duration.days(1),
+            label: 'SES sends in 24 h, % of quota',
+          }),
+          threshold: share * 100,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+        });
+      }
+    }
+
+    alarm('ProviderFallbackAlarm', 'ticket', {
       alarmDescription: `Mailroom is sending through the SMTP fallback (ProviderFallbacks > 0). Runbook: ${runbook(RUNBOOK.providerFallback)}`,
       metric: customTotal('ProviderFallbacks', 'SUM', Duration.minutes(5), 'Provider fallbacks'),
       threshold: 0,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
     });
-    alarm('BreakerOpenAlarm', {
+    alarm('BreakerOpenAlarm', 'page', {
       alarmDescription: `A provider circuit breaker is open (BreakerOpen >= 1). Runbook: ${runbook(RUNBOOK.breakerOpen)}`,
       metric: customTotal('BreakerOpen', 'MAX', Duration.minutes(1), 'Breaker open'),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
     });
-    alarm('EmailsFailedAlarm', {
+    alarm('EmailsFailedAlarm', 'ticket', {
       alarmDescription: `Emails are failing permanently (EmailsFailed >= 5 in 15 min). Runbook: ${runbook(RUNBOOK.emailsFailed)}`,
       metric: customTotal('EmailsFailed', 'SUM', Duration.minutes(15), 'Emails failed'),
       threshold: 5,
@@ -195,11 +395,11 @@ export class Observability extends Construct {
       evaluationPeriods: 1,
     });
 
-    const apiCount = props.httpApi.metricCount({ period: Duration.minutes(5), statistic: 'Sum', label: 'Requests' });
-    const api4xx = props.httpApi.metricClientError({ period: Duration.minutes(5), statistic: 'Sum', label: '4xx' });
-    const api5xx = props.httpApi.metricServerError({ period: Duration.minutes(5), statistic: 'Sum', label: '5xx' });
-    alarm('Api5xxRateAlarm', {
-      alarmDescription: `HTTP API 5xx above 1 % of requests. Runbook: ${runbook(RUNBOOK.api5xx)}`,
+    const apiCount = props.api.metricCount({ period: Duration.minutes(5), statistic: 'Sum', label: 'Requests' });
+    const api4xx = props.api.metricClientError({ period: Duration.minutes(5), statistic: 'Sum', label: '4xx' });
+    const api5xx = props.api.metricServerError({ period: Duration.minutes(5), statistic: 'Sum', label: '5xx' });
+    alarm('Api5xxRateAlarm', 'page', {
+      alarmDescription: `API 5xx above 1 % of requests. Runbook: ${runbook(RUNBOOK.api5xx)}`,
       metric: new cloudwatch.MathExpression({
         expression: 'IF(requests >= 20, 100 * errors / requests, 0)',
         usingMetrics: { requests: apiCount, errors: api5xx },
@@ -211,7 +411,7 @@ export class Observability extends Construct {
       evaluationPeriods: 2,
     });
 
-    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: 'Mailroom', defaultInterval: Duration.hours(6) });
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(6) });
     const lanes = LANES_BY_PRIORITY;
     const graph = (title: string, left: cloudwatch.IMetric[], extra: Partial<cloudwatch.GraphWidgetProps> = {}) =>
       new cloudwatch.GraphWidget({ title, left, width: 12, height: 6, ...extra });
@@ -249,7 +449,7 @@ export class Observability extends Construct {
     this.dashboard.addWidgets(
       graph('SES reputation', [bounceRate, complaintRate], {
         leftAnnotations: [
-          { value: 0.04, label: 'bounce alarm', color: cloudwatch.Color.ORANGE },
+          { value: SES_THRESHOLDS.bounceRate, label: 'bounce alarm', color: cloudwatch.Color.ORANGE },
           { value: 0.0008, label: 'complaint alarm', color: cloudwatch.Color.RED },
         ],
       }),
@@ -258,7 +458,7 @@ export class Observability extends Construct {
     this.dashboard.addWidgets(
       graph(
         'API latency (ms)',
-        ['p50', 'p90', 'p99'].map((p) => props.httpApi.metricLatency({ period: Duration.minutes(5), statistic: p, label: `Latency ${p}` })),
+        ['p50', 'p90', 'p99'].map((p) => props.api.metricLatency({ period: Duration.minutes(5), statistic: p, label: `Latency ${p}` })),
       ),
       new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 12, height: 6 }),
     );

@@ -11,6 +11,25 @@ export interface WebhookSetting {
   readonly apiKeyHeader: string;
 }
 
+/** A principal allowed to request mail for some tenants through the EventBridge intake. */
+export interface IntakePublisherSetting {
+  /** 12-digit account id or IAM role/user ARN: who may call PutEvents on the Mailroom bus. */
+  readonly principal: string;
+  /** The `source` its events must carry (bus-policy condition; checked again by intake). */
+  readonly source: string;
+  /** Tenants it may request mail for. */
+  readonly tenants: readonly string[];
+}
+
+/**
+ * `production` (default): a deploy must name an alarm destination and the SES sending identities.
+ * `development`: both optional (a synth or a sandbox deploy). `localstack`: development plus what
+ * LocalStack's Free plan can run (REST API instead of the HTTP API, no CloudFront console, no
+ * EventBridge Scheduler, no SES event destination); see docs/localstack.md.
+ */
+export const PROFILES = ['production', 'development', 'localstack'] as const;
+export type Profile = (typeof PROFILES)[number];
+
 /**
  * Deployment knobs read from CDK context (cdk.json or `-c key=value`). Every value has a
  * default, so `cdk synth` works with an empty context; docs/configuration.md lists them.
@@ -21,9 +40,30 @@ export interface MailroomSettings {
   readonly apiBurstLimit: number;
   readonly smtpSecretArn?: string;
   readonly publicApiUrl?: string;
-  readonly intakePrincipals: readonly string[];
+  readonly profile: Profile;
+  readonly intakePublishers: readonly IntakePublisherSetting[];
   readonly webhooks: readonly WebhookSetting[];
+  /** Subscribed to both alarm topics (page and ticket). */
   readonly alarmEmail?: string;
+  /** Existing SNS topics (pager integration, ticketing) that page / ticket alarms also notify. */
+  readonly pageTopicArn?: string;
+  readonly ticketTopicArn?: string;
+  /** `-c alarmDestination=none`: deploy without any alarm destination, on purpose. */
+  readonly noAlarmDestination: boolean;
+  /**
+   * SES identities (domains or addresses) the senders may send from; `*` = every identity of the
+   * account and region, on purpose. Required in the production profile.
+   */
+  readonly sendingIdentities: readonly string[];
+  /** Reserved concurrency of the critical lane's sender (0 = none). */
+  readonly criticalReservedConcurrency: number;
+  /** The SES account's Max24HourSend (`aws sesv2 get-account`): the send-quota alarms compare with it. */
+  readonly sesDailyQuota?: number;
+  /** Custom redirect domain for open/click tracking of the marketing configuration set. */
+  readonly trackingDomain?: string;
+  /** Per-route throttle of the unauthenticated routes (/health, /unsubscribe/*), requests per second. */
+  readonly publicRouteRateLimit: number;
+  readonly publicRouteBurstLimit: number;
   readonly laneMaxAgeSeconds: Partial<Record<Lane, number>>;
   readonly eventArchiveDays: number;
   /**
@@ -38,9 +78,12 @@ export const DEFAULT_SETTINGS = {
   apiRateLimit: 200,
   apiBurstLimit: 400,
   eventArchiveDays: 0,
+  criticalReservedConcurrency: 50,
+  publicRouteRateLimit: 20,
+  publicRouteBurstLimit: 40,
 } as const;
 
-class SettingsError extends Error {
+export class SettingsError extends Error {
   override readonly name = 'SettingsError';
 }
 
@@ -107,6 +150,37 @@ function webhooks(scope: Construct): WebhookSetting[] {
   });
 }
 
+function intakePublishers(scope: Construct): IntakePublisherSetting[] {
+  if (scope.node.tryGetContext('intakePrincipals') !== undefined && stringList(scope, 'intakePrincipals').length > 0) {
+    throw new SettingsError(
+      "context 'intakePrincipals' was replaced by 'intakePublishers': a list of {principal, source, tenants} that binds each publisher to the tenants it may send for (docs/security.md)",
+    );
+  }
+  const raw = parseMaybeJson(scope.node.tryGetContext('intakePublishers'));
+  if (raw === undefined || raw === null || raw === '') return [];
+  if (!Array.isArray(raw)) throw new SettingsError(`context 'intakePublishers' must be a list of {principal, source, tenants}`);
+  return raw.map((entry: unknown, i) => {
+    const { principal, source, tenants } = (entry ?? {}) as Record<string, unknown>;
+    if (typeof principal !== 'string' || (!/^\d{12}$/.test(principal) && !/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/./.test(principal))) {
+      throw new SettingsError(`context 'intakePublishers[${i}].principal' must be a 12-digit account id or an IAM role/user ARN`);
+    }
+    if (typeof source !== 'string' || !/^[A-Za-z0-9._-]{1,256}$/.test(source) || source.startsWith('aws.') || source === 'mailroom') {
+      throw new SettingsError(`context 'intakePublishers[${i}].source' must be the publisher's own event source (not aws.* and not mailroom)`);
+    }
+    if (!Array.isArray(tenants) || tenants.length === 0 || !tenants.every((t) => typeof t === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(t))) {
+      throw new SettingsError(`context 'intakePublishers[${i}].tenants' must be a non-empty list of tenant ids`);
+    }
+    return { principal, source, tenants: tenants as string[] };
+  });
+}
+
+function profile(scope: Construct): Profile {
+  const raw = scope.node.tryGetContext('profile') ?? 'production';
+  if (!(PROFILES as readonly string[]).includes(String(raw)))
+    throw new SettingsError(`context 'profile' must be one of ${PROFILES.join(', ')}, got ${String(raw)}`);
+  return raw as Profile;
+}
+
 function laneMaxAge(scope: Construct): Partial<Record<Lane, number>> {
   const raw = parseMaybeJson(scope.node.tryGetContext('laneMaxAgeSeconds'));
   if (raw === undefined || raw === null || raw === '') return {};
@@ -129,20 +203,61 @@ export function readSettings(scope: Construct): MailroomSettings {
     apiBurstLimit: positiveInt(scope, 'apiBurstLimit', DEFAULT_SETTINGS.apiBurstLimit),
     smtpSecretArn: optionalString(scope, 'smtpSecretArn'),
     publicApiUrl: optionalString(scope, 'publicApiUrl'),
-    intakePrincipals: stringList(scope, 'intakePrincipals'),
+    profile: profile(scope),
+    intakePublishers: intakePublishers(scope),
     webhooks: webhooks(scope),
     alarmEmail: optionalString(scope, 'alarmEmail'),
+    pageTopicArn: optionalString(scope, 'pageTopicArn'),
+    ticketTopicArn: optionalString(scope, 'ticketTopicArn'),
+    noAlarmDestination: optionalString(scope, 'alarmDestination') === 'none',
+    sendingIdentities: stringList(scope, 'sendingIdentities'),
+    criticalReservedConcurrency: positiveInt(scope, 'criticalReservedConcurrency', DEFAULT_SETTINGS.criticalReservedConcurrency, true),
+    trackingDomain: optionalString(scope, 'trackingDomain'),
+    ...(scope.node.tryGetContext('sesDailyQuota') !== undefined ? { sesDailyQuota: positiveInt(scope, 'sesDailyQuota', 1) } : {}),
+    publicRouteRateLimit: positiveInt(scope, 'publicRouteRateLimit', DEFAULT_SETTINGS.publicRouteRateLimit),
+    publicRouteBurstLimit: positiveInt(scope, 'publicRouteBurstLimit', DEFAULT_SETTINGS.publicRouteBurstLimit),
     laneMaxAgeSeconds: laneMaxAge(scope),
     eventArchiveDays: positiveInt(scope, 'eventArchiveDays', DEFAULT_SETTINGS.eventArchiveDays, true),
     sesEventDestination: String(scope.node.tryGetContext('sesEventDestination') ?? true) !== 'false',
   };
-  for (const p of settings.intakePrincipals) {
-    if (!/^\d{12}$/.test(p) && !/^arn:aws[a-z-]*:iam::\d{12}:(role|user|root)/.test(p)) {
-      throw new SettingsError(`context 'intakePrincipals' entry '${p}' is neither a 12-digit account id nor an IAM role/user ARN`);
+  for (const key of ['pageTopicArn', 'ticketTopicArn'] as const) {
+    const arn = settings[key];
+    if (arn && !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/.test(arn)) throw new SettingsError(`context '${key}' must be an SNS topic ARN`);
+  }
+  for (const identity of settings.sendingIdentities) {
+    if (identity !== '*' && !/^[^\s@/*]+(@[^\s@/*]+)?$/.test(identity)) {
+      throw new SettingsError(`context 'sendingIdentities' entry '${identity}' is neither a domain, an email address nor *`);
     }
   }
   if (settings.smtpSecretArn && !settings.smtpSecretArn.startsWith('arn:')) {
     throw new SettingsError(`context 'smtpSecretArn' must be a complete Secrets Manager ARN`);
   }
   return settings;
+}
+
+/**
+ * The production profile refuses to synthesize what would deploy deaf or over-privileged: no alarm
+ * destination (unless `-c alarmDestination=none`), no sending identities (unless `*`, on purpose).
+ */
+export function assertProductionReady(settings: MailroomSettings): void {
+  if (settings.profile !== 'production') return;
+  const problems: string[] = [];
+  if (!settings.alarmEmail && !settings.pageTopicArn && !settings.noAlarmDestination) {
+    problems.push(
+      'no alarm destination: pass -c alarmEmail=ops@example.com and/or -c pageTopicArn=arn:aws:sns:…, or -c alarmDestination=none to deploy without one on purpose',
+    );
+  }
+  if (settings.sendingIdentities.length === 0) {
+    problems.push(
+      "no SES sending identities: pass -c sendingIdentities=example.com,alerts@example.org (the senders may send from these only), or -c sendingIdentities='*' for every identity of the account on purpose",
+    );
+  }
+  if (!settings.sesDailyQuota && !settings.noAlarmDestination) {
+    problems.push('no SES daily quota for the send-quota alarms: pass -c sesDailyQuota=<Max24HourSend from `aws sesv2 get-account`>');
+  }
+  if (problems.length > 0) {
+    throw new SettingsError(
+      `Mailroom will not synthesize a production stack with ${problems.join('; and ')}. (For a development synth use -c profile=development; docs/deploy.md has the checklist.)`,
+    );
+  }
 }

@@ -33,7 +33,10 @@ export class Storage extends Construct {
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      // Every email, key, template and suppression lives here: kept when the stack is deleted, and
+      // a delete-table call (console, CLI, a mistaken replacement) is refused until protection is lifted.
       removalPolicy: RemovalPolicy.RETAIN,
+      deletionProtection: true,
     });
     this.table.addGlobalSecondaryIndex({
       indexName: MAIN_TABLE.gsi1.name,
@@ -90,7 +93,7 @@ export class Storage extends Construct {
     Validations.of(this.unsubscribeSecret).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:
-        'HMAC signing key for unsubscribe links already delivered to inboxes; automatic rotation would invalidate every outstanding List-Unsubscribe link (RFC 8058 requires them to keep working). Rotate manually with a key-overlap window (docs/runbook.md).',
+        'HMAC signing key for unsubscribe links already delivered to inboxes; automatic rotation would invalidate every outstanding List-Unsubscribe link (RFC 8058 requires them to keep working). Rotate by hand only when the key is exposed, accepting that older links stop working (docs/runbook.md#rotating-the-unsubscribe-signing-key).',
     });
   }
 }

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { publisherBindingSchema } from '#shared/domain/publishers';
 import { LANE_NAMES, type Lane } from './lanes';
 
 /**
@@ -60,6 +61,11 @@ export const ENV = {
   LANE_METRICS: 'MAILROOM_LANE_METRICS',
 } as const;
 
+  /**
+   * JSON list of {account, source, tenants}: which EventBridge publisher may request mail for which
+   * tenants (intake). Unset (local mode, CLI): no publisher check.
+   */
+  INTAKE_PUBLISHERS: 'MAILROOM_INTAKE_PUBLISHERS',
 export type EnvName = (typeof ENV)[keyof typeof ENV];
 type Env = Record<string, string | undefined>;
 
@@ -194,3 +200,19 @@ export function loadEnv<S extends z.ZodType>(schema: S, env: Env = process.env):
 }
 
 export type LaneUrls = Partial<Record<Lane, string>>;
+/** The EventBridge intake: everything ingest reads, plus the publisher bindings. */
+export const intakeEnvSchema = z.object({
+  [ENV.INTAKE_PUBLISHERS]: z
+    .string()
+    .transform((s, ctx) => {
+      try {
+        return JSON.parse(s) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'not JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.array(publisherBindingSchema))
+    .optional(),
+});
+

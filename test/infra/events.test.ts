@@ -3,6 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '#shared/config/env';
 import { LANE_NAMES } from '#shared/config/lanes';
 import type { MailroomStack } from '#infra/mailroom-stack';
+import { MAILROOM_EVENT_SOURCE } from '#infra/constructs/events';
+import { EVENT_SOURCE } from '#shared/adapters/eventbridge-event-publisher';
 import { asArray, envOf, grantsOf, logicalId, resourcesOf, roleStatements, synthTemplate } from './fixture';
 
 process.env.CDK_VALIDATION = 'false';
@@ -24,13 +26,22 @@ describe('scheduling, events, intake and tracking', () => {
       expect(dlq.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 });
     });
 
-    it('lets Scheduler (this account only) assume a role that may only sqs:SendMessage to the lane queues and its DLQ', () => {
+    it('has no fixed name and is deleted with the stack, so a redeploy or a second stack never collides', () => {
+      const group = template.toJSON().Resources[logicalId(stack, stack.scheduling.group)] as Resource & { DeletionPolicy?: string };
+      expect(group.Properties?.Name).toBeUndefined();
+      expect(group.DeletionPolicy).toBe('Delete');
+    });
+
+    it("lets Scheduler (this account, Mailroom's group only) assume a role that may only sqs:SendMessage to the lane queues and its DLQ", () => {
       const role = template.toJSON().Resources[logicalId(stack, stack.scheduling.role)] as Resource;
       expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
         expect.objectContaining({
           Action: 'sts:AssumeRole',
           Principal: { Service: 'scheduler.amazonaws.com' },
-          Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          Condition: {
+            StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+            ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [logicalId(stack, stack.scheduling.group), 'Arn'] } },
+          },
         }),
       ]);
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
@@ -54,7 +65,8 @@ describe('scheduling, events, intake and tracking', () => {
         for (const action of ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule']) {
           const resources = resourcesOf(grantsOf(template, stack, fn, action));
           expect(resources, action).toHaveLength(1);
-          expect(resources[0]).toMatch(/:schedule\/[^"]+\/\*"/);
+          expect(resources[0]).toContain(':schedule/');
+          expect(resources[0]).toContain(`{"Ref":"${logicalId(stack, stack.scheduling.group)}"},"/*"`);
         }
         const passRole = grantsOf(template, stack, fn, 'iam:PassRole');
         expect(resourcesOf(passRole)).toEqual([JSON.stringify({ 'Fn::GetAtt': [logicalId(stack, stack.scheduling.role), 'Arn'] })]);
@@ -67,28 +79,46 @@ describe('scheduling, events, intake and tracking', () => {
   });
 
   describe('Mailroom bus', () => {
-    it('is called mailroom and only this account may put events on it by default', () => {
+    it('is called mailroom and has no bus policy by default (only IAM principals of this account may put events)', () => {
       template.hasResourceProperties('AWS::Events::EventBus', { Name: 'mailroom' });
-      template.resourceCountIs('AWS::Events::EventBusPolicy', 1);
-      const policy = Object.values(template.findResources('AWS::Events::EventBusPolicy'))[0] as Resource;
-      expect(policy.Properties.EventBusName).toEqual({ Ref: logicalId(stack, stack.events.bus) });
-      expect(policy.Properties.Statement).toMatchObject({
-        Effect: 'Allow',
-        Action: 'events:PutEvents',
-        Resource: { 'Fn::GetAtt': [logicalId(stack, stack.events.bus), 'Arn'] },
-      });
-      expect(JSON.stringify(policy.Properties.Statement.Principal)).toContain(':root');
-      expect(JSON.stringify(policy.Properties.Statement.Principal)).toContain('AWS::AccountId');
+      template.resourceCountIs('AWS::Events::EventBusPolicy', 0);
+      // …and intake refuses every event until publishers are bound (its binding list is empty).
+      expect(envOf(template, stack, stack.intake.fn)[ENV.INTAKE_PUBLISHERS]).toBe('[]');
     });
 
-    it('allows exactly the intakePrincipals when given', () => {
+    it('binds each publisher to its source, to "Email Requested" only, and to its tenants (bus policy + intake re-check)', () => {
       const role = 'arn:aws:iam::210987654321:role/orders-service';
-      const other = synthTemplate({ intakePrincipals: ['123456789012', role] });
-      const policy = Object.values(other.template.findResources('AWS::Events::EventBusPolicy'))[0] as Resource;
-      const principals = JSON.stringify(policy.Properties.Statement.Principal);
-      expect(principals).toContain('123456789012:root');
-      expect(principals).toContain(role);
-      expect(principals).not.toContain('AWS::AccountId');
+      const bound = synthTemplate({
+        intakePublishers: [
+          { principal: '123456789012', source: 'billing', tenants: ['acme'] },
+          { principal: role, source: 'orders', tenants: ['acme', 'globex'] },
+        ],
+      });
+      const policies = Object.values(bound.template.findResources('AWS::Events::EventBusPolicy')) as Resource[];
+      expect(policies.map((p) => p.Properties.Statement)).toEqual([
+        expect.objectContaining({
+          Effect: 'Allow',
+          Action: 'events:PutEvents',
+          Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::123456789012:root']] } },
+          Condition: { StringEquals: { 'events:source': ['billing'], 'events:detail-type': ['Email Requested'] } },
+        }),
+        expect.objectContaining({
+          Principal: { AWS: role },
+          Condition: { StringEquals: { 'events:source': ['orders'], 'events:detail-type': ['Email Requested'] } },
+        }),
+      ]);
+      expect(JSON.parse(envOf(bound.template, bound.stack, bound.stack.intake.fn)[ENV.INTAKE_PUBLISHERS] as string)).toEqual([
+        { account: '123456789012', source: 'billing', tenants: ['acme'] },
+        { account: '210987654321', source: 'orders', tenants: ['acme', 'globex'] },
+      ]);
+    });
+
+    it('refuses the old unbound intakePrincipals and publishers that could pose as Mailroom or AWS', () => {
+      expect(() => synthTemplate({ intakePrincipals: ['123456789012'] })).toThrow(/replaced by 'intakePublishers'/);
+      for (const source of ['mailroom', 'aws.ses']) {
+        expect(() => synthTemplate({ intakePublishers: [{ principal: '123456789012', source, tenants: ['acme'] }] })).toThrow(/source/);
+      }
+      expect(() => synthTemplate({ intakePublishers: [{ principal: '123456789012', source: 'billing', tenants: [] }] })).toThrow(/tenants/);
     });
 
     it('gives every publishing function the bus name and PutEvents on that bus only', () => {
@@ -111,46 +141,90 @@ describe('scheduling, events, intake and tracking', () => {
   });
 
   describe('rules', () => {
-    it('sends "Email Requested" on the Mailroom bus to intake, with 2 retries, 1 h max age and a DLQ', () => {
+    it('sends "Email Requested" on the Mailroom bus into the intake queue (not to Lambda directly), with a DLQ', () => {
       template.hasResourceProperties('AWS::Events::Rule', {
         EventBusName: { Ref: logicalId(stack, stack.events.bus) },
         EventPattern: { 'detail-type': ['Email Requested'] },
         Targets: [
           Match.objectLike({
-            Arn: { 'Fn::GetAtt': [logicalId(stack, stack.intake.fn), 'Arn'] },
+            Arn: { 'Fn::GetAtt': [logicalId(stack, stack.intake.queue), 'Arn'] },
             DeadLetterConfig: { Arn: { 'Fn::GetAtt': [logicalId(stack, stack.intake.deadLetterQueue), 'Arn'] } },
-            RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 },
+            RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
           }),
         ],
       });
     });
 
-    it('sends SES events of the configuration set on the default bus to tracking, with a DLQ', () => {
+    it('sends SES events of both configuration sets on the default bus into the tracking queue, with a DLQ', () => {
       const rule = template.toJSON().Resources[logicalId(stack, stack.tracking.rule)] as Resource;
       expect(rule.Properties.EventBusName).toBeUndefined();
       expect(rule.Properties.EventPattern).toEqual({
         source: ['aws.ses'],
-        detail: { mail: { tags: { 'ses:configuration-set': [{ Ref: logicalId(stack, stack.lanes.configurationSet) }] } } },
+        detail: {
+          mail: {
+            tags: {
+              'ses:configuration-set': [
+                { Ref: logicalId(stack, stack.lanes.configurationSet) },
+                { Ref: logicalId(stack, stack.lanes.marketingConfigurationSet) },
+              ],
+            },
+          },
+        },
       });
       expect(rule.Properties.Targets).toEqual([
         expect.objectContaining({
-          Arn: { 'Fn::GetAtt': [logicalId(stack, stack.tracking.fn), 'Arn'] },
+          Arn: { 'Fn::GetAtt': [logicalId(stack, stack.tracking.queue), 'Arn'] },
           DeadLetterConfig: { Arn: { 'Fn::GetAtt': [logicalId(stack, stack.tracking.deadLetterQueue), 'Arn'] } },
         }),
       ]);
+    });
+
+    it('hands queued events to intake and tracking through event source mappings with partial batch failures, a DLQ after 10 receives and a 6× visibility timeout', () => {
+      const json = template.toJSON().Resources as Record<string, Resource>;
+      for (const { fn, queue, dlq } of [
+        { fn: stack.intake.fn, queue: stack.intake.queue, dlq: stack.intake.deadLetterQueue },
+        { fn: stack.tracking.fn, queue: stack.tracking.queue, dlq: stack.tracking.deadLetterQueue },
+      ]) {
+        template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+          FunctionName: { Ref: logicalId(stack, fn) },
+          EventSourceArn: { 'Fn::GetAtt': [logicalId(stack, queue), 'Arn'] },
+          FunctionResponseTypes: ['ReportBatchItemFailures'],
+        });
+        const q = json[logicalId(stack, queue)]!.Properties;
+        expect(q.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(stack, dlq), 'Arn'] }, maxReceiveCount: 10 });
+        const timeout = (json[logicalId(stack, fn)]!.Properties.Timeout as number) ?? 3;
+        expect(q.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout);
+        // The DLQ accepts redrives from its own queue only.
+        expect(JSON.stringify(json[logicalId(stack, dlq)]!.Properties.RedriveAllowPolicy)).toContain(q.QueueName);
+        // Lambda's own async path is not used: no rule targets the function.
+        const rules = Object.values(template.findResources('AWS::Events::Rule')) as Resource[];
+        expect(JSON.stringify(rules.map((r) => r.Properties.Targets))).not.toContain(logicalId(stack, fn));
+      }
+    });
+
+    it('lets the tracking and intake functions back a record off (ChangeMessageVisibility on their own queue)', () => {
+      for (const [fn, queue] of [
+        [stack.tracking.fn, stack.tracking.queue],
+        [stack.intake.fn, stack.intake.queue],
+      ] as const) {
+        const statements = grantsOf(template, stack, fn, 'sqs:ChangeMessageVisibility');
+        expect(resourcesOf(statements)).toEqual([JSON.stringify({ 'Fn::GetAtt': [logicalId(stack, queue), 'Arn'] })]);
+      }
     });
 
     it('lets EventBridge write to the target DLQs only from their own rule', () => {
       for (const [dlq, rule] of [
         [stack.intake.deadLetterQueue, stack.intake.rule],
         [stack.tracking.deadLetterQueue, stack.tracking.rule],
+        [stack.intake.queue, stack.intake.rule],
+        [stack.tracking.queue, stack.tracking.rule],
       ] as const) {
         template.hasResourceProperties('AWS::SQS::QueuePolicy', {
           Queues: [{ Ref: logicalId(stack, dlq) }],
           PolicyDocument: {
             Statement: Match.arrayWith([
               Match.objectLike({
-                Action: 'sqs:SendMessage',
+                Action: Match.anyValue(),
                 Principal: { Service: 'events.amazonaws.com' },
                 Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [logicalId(stack, rule), 'Arn'] } } },
               }),
@@ -160,6 +234,10 @@ describe('scheduling, events, intake and tracking', () => {
       }
     });
 
+    it("matches webhooks on the source Mailroom's publisher really uses", () => {
+      expect(MAILROOM_EVENT_SOURCE).toBe(EVENT_SOURCE);
+    });
+
     it('has no webhook resources unless webhooks are configured', () => {
       template.resourceCountIs('AWS::Events::Connection', 0);
       template.resourceCountIs('AWS::Events::ApiDestination', 0);
@@ -167,7 +245,7 @@ describe('scheduling, events, intake and tracking', () => {
       template.resourceCountIs('AWS::Events::Archive', 0);
     });
 
-    it("forwards a tenant's events to its webhook with the API key from Secrets Manager", () => {
+    it("forwards a tenant's events to its webhook with the API key from Secrets Manager — only Mailroom's own (source mailroom, this account)", () => {
       const secret = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:acme-hook-AbCdEf';
       const hooked = synthTemplate({ webhooks: [{ tenant: 'acme', url: 'https://hooks.acme.test/mailroom', apiKeySecretArn: secret }], eventArchiveDays: 7 });
       hooked.template.hasResourceProperties('AWS::Events::Connection', {
@@ -177,7 +255,12 @@ describe('scheduling, events, intake and tracking', () => {
       hooked.template.hasResourceProperties('AWS::Events::ApiDestination', { InvocationEndpoint: 'https://hooks.acme.test/mailroom', HttpMethod: 'POST' });
       hooked.template.hasResourceProperties('AWS::Events::Rule', {
         EventBusName: { Ref: logicalId(hooked.stack, hooked.stack.events.bus) },
-        EventPattern: { 'detail-type': [{ 'anything-but': ['Email Requested'] }], detail: { tenant: ['acme'] } },
+        EventPattern: {
+          source: [MAILROOM_EVENT_SOURCE],
+          account: [{ Ref: 'AWS::AccountId' }],
+          'detail-type': [{ 'anything-but': ['Email Requested'] }],
+          detail: { tenant: ['acme'] },
+        },
         Targets: [Match.objectLike({ DeadLetterConfig: Match.anyValue(), RetryPolicy: Match.anyValue() })],
       });
       hooked.template.hasResourceProperties('AWS::Events::Archive', { RetentionDays: 7 });

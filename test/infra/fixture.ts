@@ -16,9 +16,15 @@ export function cdkJsonContext(): Record<string, unknown> {
   return cdkJson.context ?? {};
 }
 
+/**
+ * What the production profile requires (docs/deploy.md's checklist): an alarm destination, the
+ * SES sending identities and the account's daily quota. Tests synthesize a production stack.
+ */
+export const PRODUCTION_CONTEXT = { alarmEmail: 'ops@example.com', sendingIdentities: ['example.com', 'alerts@example.org'], sesDailyQuota: 50000 };
+
 /** The Mailroom app with bundling skipped (`aws:cdk:bundling-stacks: []`): no esbuild, fast. */
 export function buildMailroom(context: Record<string, unknown> = {}): { app: App; stack: MailroomStack } {
-  const app = new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [], ...context } });
+  const app = new App({ context: { ...cdkJsonContext(), ...PRODUCTION_CONTEXT, 'aws:cdk:bundling-stacks': [], ...context } });
   const stack = new MailroomStack(app, 'Mailroom');
   return { app, stack };
 }

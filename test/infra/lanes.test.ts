@@ -31,9 +31,52 @@ describe('lanes', () => {
       });
       const dlq = template.toJSON().Resources[logicalId(stack, stack.lanes.dlqs[lane])];
       expect(dlq.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+      // Only its own lane queue may use the DLQ (redrive-allow policy); the queue is named after the stack.
+      expect(queue.Properties.QueueName).toBe(`Mailroom-${lane}`);
+      expect(dlq.Properties.RedriveAllowPolicy).toEqual({
+        redrivePermission: 'byQueue',
+        sourceQueueArns: [
+          { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sqs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:Mailroom-${lane}`]] },
+        ],
+      });
     }
-    // 4 lanes × (queue + DLQ) + scheduler DLQ + intake DLQ + tracking DLQ
-    template.resourceCountIs('AWS::SQS::Queue', LANE_NAMES.length * 2 + 3);
+    // 4 lanes × (queue + DLQ) + scheduler DLQ + intake (queue + DLQ) + tracking (queue + DLQ)
+    template.resourceCountIs('AWS::SQS::Queue', LANE_NAMES.length * 2 + 5);
+  });
+
+  it('follows AWS advice for SQS event sources: visibility ≥ 6 × the sender timeout + batching window, a poison message in the DLQ after a few receives', () => {
+    expect(SQS_MAX_RECEIVE_COUNT).toBeLessThanOrEqual(10);
+    for (const lane of LANE_NAMES) {
+      const settings = LANES[lane];
+      expect(settings.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(6 * settings.senderTimeoutSeconds + settings.maxBatchingWindowSeconds);
+      // The sender's own attempt budget fits below SQS's receive limit (it re-queues near it).
+      expect(settings.maxAttempts).toBeLessThanOrEqual(SQS_MAX_RECEIVE_COUNT - 2);
+    }
+    // Every DLQ of the stack has a redrive-allow policy (its source queue only, or none for target DLQs).
+    const queues = template.findResources('AWS::SQS::Queue') as Record<string, { Properties: Record<string, unknown> }>;
+    const dlqArns = new Set(
+      Object.values(queues).flatMap((q) => {
+        const target = (q.Properties.RedrivePolicy as { deadLetterTargetArn?: { 'Fn::GetAtt': [string] } } | undefined)?.deadLetterTargetArn;
+        return target ? [target['Fn::GetAtt'][0]] : [];
+      }),
+    );
+    for (const id of [...dlqArns, logicalId(stack, stack.scheduling.deadLetterQueue)]) {
+      expect(queues[id]!.Properties.RedriveAllowPolicy, id).toBeDefined();
+    }
+    expect(queues[logicalId(stack, stack.scheduling.deadLetterQueue)]!.Properties.RedriveAllowPolicy).toEqual({ redrivePermission: 'denyAll' });
+  });
+
+  it('gathers marketing and bulk into batches (batching window) and reserves concurrency for the critical sender', () => {
+    const json = template.toJSON().Resources as Record<string, { Properties: Record<string, any> }>;
+    for (const lane of LANE_NAMES) {
+      const mapping = Object.values(json).find((r) => r.Properties?.EventSourceArn?.['Fn::GetAtt']?.[0] === logicalId(stack, stack.lanes.queues[lane]))!;
+      expect(mapping.Properties.MaximumBatchingWindowInSeconds, lane).toBe(lane === 'marketing' || lane === 'bulk' ? 5 : undefined);
+      const reserved = json[logicalId(stack, stack.lanes.senders[lane])]!.Properties.ReservedConcurrentExecutions;
+      if (lane === 'critical') expect(reserved).toBeGreaterThanOrEqual(LANES.critical.maxConcurrency);
+      else expect(reserved, lane).toBeUndefined();
+    }
+    const none = synthTemplate({ criticalReservedConcurrency: 0 });
+    expect(none.template.toJSON().Resources[logicalId(none.stack, none.stack.lanes.senders.critical)].Properties.ReservedConcurrentExecutions).toBeUndefined();
   });
 
   it('encrypts every queue and allows TLS only', () => {
@@ -52,7 +95,8 @@ describe('lanes', () => {
   });
 
   it('feeds each sender from its lane queue with the lane batch size, concurrency cap and partial batch failures', () => {
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', LANE_NAMES.length);
+    // One per lane, plus the intake and tracking queues.
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', LANE_NAMES.length + 2);
     for (const lane of LANE_NAMES) {
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         EventSourceArn: { 'Fn::GetAtt': [logicalId(stack, stack.lanes.queues[lane]), 'Arn'] },
@@ -75,7 +119,8 @@ describe('lanes', () => {
       expect(lease).toBeLessThan(LANES[lane].visibilityTimeoutSeconds);
       expect(lease).toBeGreaterThan(LANES[lane].senderTimeoutSeconds);
       expect(Number(env[ENV.SES_TIMEOUT_MS])).toBeLessThan(LANES[lane].senderTimeoutSeconds * 1000);
-      expect(env[ENV.SES_CONFIGURATION_SET]).toEqual({ Ref: logicalId(stack, stack.lanes.configurationSet) });
+      const set = lane === 'critical' || lane === 'transactional' ? stack.lanes.configurationSet : stack.lanes.marketingConfigurationSet;
+      expect(env[ENV.SES_CONFIGURATION_SET]).toEqual({ Ref: logicalId(stack, set) });
       for (const name of [ENV.LANE_QUEUE_URLS, ENV.LANE_DLQ_URLS]) {
         const json = JSON.stringify(env[name]);
         for (const l of LANE_NAMES) expect(json).toContain(`\\"${l}\\":`);
@@ -85,17 +130,26 @@ describe('lanes', () => {
     }
   });
 
-  it("lets a sender send through SES only with the configuration set and this account's identities", () => {
+  it("lets a sender send through SES only from the configured identities (context sendingIdentities) with its lane's configuration set", () => {
     const sender = stack.lanes.senders.critical;
     const sesSend = roleStatements(template, stack, sender).filter((s) => JSON.stringify(s.Action).includes('ses:Send'));
     expect(sesSend).toHaveLength(1);
     expect([sesSend[0]!.Action].flat().sort()).toEqual(['ses:SendEmail', 'ses:SendRawEmail']);
     const resources = resourcesOf(sesSend);
-    expect(resources).toHaveLength(2);
-    expect(resources.join()).toContain(':identity/*');
+    expect(resources).toHaveLength(3);
+    expect(resources.join()).toContain(':identity/example.com"');
+    expect(resources.join()).toContain(':identity/alerts@example.org"');
+    expect(resources.join()).not.toContain(':identity/*');
     expect(resources.join()).toContain(':configuration-set/');
     expect(resources.join()).toContain(logicalId(stack, stack.lanes.configurationSet));
+    expect(resources.join()).not.toContain(logicalId(stack, stack.lanes.marketingConfigurationSet));
     expect(resourcesOf(grantsOf(template, stack, sender, 'ses:GetAccount'))).toEqual(['"*"']);
+    // Every identity of the account only on purpose.
+    const any = synthTemplate({ sendingIdentities: '*' });
+    const anyResources = resourcesOf(
+      roleStatements(any.template, any.stack, any.stack.lanes.senders.bulk).filter((s) => JSON.stringify(s.Action).includes('ses:Send')),
+    );
+    expect(anyResources.join()).toContain(':identity/*');
   });
 
   it('lets each sender read attachment bytes from the attachments bucket, and not write them', () => {
@@ -131,24 +185,38 @@ describe('lanes', () => {
     ]);
   });
 
-  it('has an SES configuration set with reputation metrics, sending on, and every event to the default bus', () => {
-    template.hasResourceProperties('AWS::SES::ConfigurationSet', {
-      ReputationOptions: { ReputationMetricsEnabled: true },
-      SendingOptions: { SendingEnabled: true },
-    });
-    template.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
-      ConfigurationSetName: { Ref: logicalId(stack, stack.lanes.configurationSet) },
-      EventDestination: {
-        Enabled: true,
-        EventBridgeDestination: { EventBusArn: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith([':event-bus/default'])]) }) },
-      },
-    });
-    const [destination] = Object.values(template.findResources('AWS::SES::ConfigurationSetEventDestination')) as Array<{
-      Properties: { EventDestination: { MatchingEventTypes: string[] } };
+  it('sends transactional and critical mail through a configuration set without open/click tracking, marketing and bulk through one with it', () => {
+    const json = template.toJSON().Resources as Record<string, { Properties: Record<string, any> }>;
+    for (const set of [stack.lanes.configurationSet, stack.lanes.marketingConfigurationSet]) {
+      expect(json[logicalId(stack, set)]!.Properties).toMatchObject({
+        ReputationOptions: { ReputationMetricsEnabled: true },
+        SendingOptions: { SendingEnabled: true },
+        SuppressionOptions: { SuppressedReasons: ['BOUNCE', 'COMPLAINT'] },
+      });
+    }
+    const destinations = Object.values(template.findResources('AWS::SES::ConfigurationSetEventDestination')) as Array<{
+      Properties: { ConfigurationSetName: unknown; EventDestination: { Enabled: boolean; MatchingEventTypes: string[]; EventBridgeDestination: unknown } };
     }>;
-    expect([...destination!.Properties.EventDestination.MatchingEventTypes].sort()).toEqual(
+    const of = (set: unknown) =>
+      destinations.find((d) => JSON.stringify(d.Properties.ConfigurationSetName) === JSON.stringify({ Ref: logicalId(stack, set as never) }))!;
+    const transactional = of(stack.lanes.configurationSet).Properties.EventDestination;
+    const marketing = of(stack.lanes.marketingConfigurationSet).Properties.EventDestination;
+    for (const d of [transactional, marketing]) {
+      expect(d.Enabled).toBe(true);
+      expect(JSON.stringify(d.EventBridgeDestination)).toContain(':event-bus/default');
+    }
+    // SES adds a pixel and rewrites links only for a set whose destination asks for opens/clicks.
+    expect([...transactional.MatchingEventTypes].sort()).toEqual(
+      ['bounce', 'complaint', 'delivery', 'deliveryDelay', 'reject', 'renderingFailure', 'send', 'subscription'].sort(),
+    );
+    expect([...marketing.MatchingEventTypes].sort()).toEqual(
       ['bounce', 'click', 'complaint', 'delivery', 'deliveryDelay', 'open', 'reject', 'renderingFailure', 'send', 'subscription'].sort(),
     );
+    const tracked = synthTemplate({ trackingDomain: 'links.example.com' });
+    expect(tracked.template.toJSON().Resources[logicalId(tracked.stack, tracked.stack.lanes.marketingConfigurationSet)].Properties.TrackingOptions).toEqual({
+      CustomRedirectDomain: 'links.example.com',
+      HttpsPolicy: 'REQUIRE',
+    });
   });
 
   it('wires the SMTP fallback secret into the senders only when smtpSecretArn is given', () => {

@@ -20,6 +20,7 @@ describe('storage, functions and outputs', () => {
   it('keeps the main table on demand, with PITR, TTL, gsi1 and encryption, and retains it', () => {
     const table = template.toJSON().Resources[logicalId(stack, stack.storage.table)] as Resource;
     expect(table.DeletionPolicy).toBe('Retain');
+    expect(table.Properties.DeletionProtectionEnabled).toBe(true);
     expect(table.Properties).toMatchObject({
       BillingMode: 'PAY_PER_REQUEST',
       KeySchema: [
