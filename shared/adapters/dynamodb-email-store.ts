@@ -12,7 +12,8 @@ import {
 import type { EmailEvent, EmailRecord } from '#shared/domain/email';
 import { CLAIMABLE, SEND_FINISHED, statusesBefore, type Status } from '#shared/domain/status';
 import type { ClaimInput, ClaimManyInput, ClaimResult, EmailStore, ListEmailsInput, TransitionInput } from '#shared/ports/index';
-import { decodeCursor, encodeCursor, withBatchRetry } from './dynamodb-util';
+import { withBatchRetry } from './dynamodb-util';
+import type { EmailListPage, EmailListPosition } from '#shared/ports/index';
 
 const KEY_ATTRS = ['pk', 'sk', 'gsi1pk', 'gsi1sk'] as const;
 
@@ -277,32 +278,19 @@ export class DynamoEmailStore implements EmailStore {
     }
   }
 
-  async listByTenant(input: ListEmailsInput): Promise<{ emails: EmailRecord[]; cursor?: string }> {
-    if (input.status || input.lane || input.recipient) return this.listFiltered(input);
-    const out = await this.doc.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': `TENANT#${input.tenantId}`, ':prefix': 'EMAIL#' },
-        ScanIndexForward: false,
-        Limit: input.limit,
-        ExclusiveStartKey: decodeCursor(input.cursor),
-      }),
-    );
-    const emails = (out.Items ?? []).map((i) => fromItem(i)!);
-    const cursor = encodeCursor(out.LastEvaluatedKey);
-    return cursor ? { emails, cursor } : { emails };
-  }
-
   /**
-   * A filtered page. DynamoDB applies `Limit` before the FilterExpression, so this reads up to
-   * MAX_FILTERED_QUERIES index pages until it has `limit` matches. The cursor is the key of the last
-   * email returned (not the page's LastEvaluatedKey), so no match is skipped between pages; when the
-   * read budget runs out first, the page is short and the cursor resumes where reading stopped.
-   * Recipients are matched here (a substring of any to/cc/bcc), which DynamoDB cannot do on a list.
+   * One page of the tenant's emails, newest first, from gsi1. Without `before` it reads newest →
+   * oldest from `after` (exclusive); with `before` it reads oldest → newest from there and turns
+   * the page round. It asks for `limit + 1` matches, so `hasMore` is exact: a page that is exactly
+   * full says no more. Filters (status, lane — a FilterExpression — and recipient, matched here,
+   * which DynamoDB cannot do on a list) are applied after DynamoDB's `Limit`, so a filtered page
+   * reads up to MAX_LIST_QUERIES index pages; when that read budget runs out first, the page is
+   * short, `hasMore` is true and `resume` is the last email read. The start key is rebuilt from the
+   * tenant and the position, never taken from the client.
    */
-  private async listFiltered(input: ListEmailsInput): Promise<{ emails: EmailRecord[]; cursor?: string }> {
+  async listByTenant(input: ListEmailsInput): Promise<EmailListPage> {
+    const forward = !input.before;
+    const from = input.before ?? input.after;
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = { ':pk': `TENANT#${input.tenantId}`, ':prefix': 'EMAIL#' };
     const conditions: string[] = [];
@@ -316,11 +304,14 @@ export class DynamoEmailStore implements EmailStore {
       values[':lane'] = input.lane;
       conditions.push('#lane = :lane');
     }
+    const filtered = conditions.length > 0 || input.recipient !== undefined;
     const recipient = input.recipient?.toLowerCase();
     const matches = (e: EmailRecord) => !recipient || [...(e.to ?? []), ...(e.cc ?? []), ...(e.bcc ?? [])].some((a) => a.toLowerCase().includes(recipient));
-    const emails: EmailRecord[] = [];
-    let start = decodeCursor(input.cursor);
-    for (let reads = 0; reads < MAX_FILTERED_QUERIES; reads++) {
+    const want = input.limit + 1;
+    const found: EmailRecord[] = [];
+    let start: Record<string, unknown> | undefined = from ? listStartKey(input.tenantId, from) : undefined;
+    let lastRead: EmailRecord | undefined;
+    for (let reads = 0; reads < MAX_LIST_QUERIES; reads++) {
       const out = await this.doc.send(
         new QueryCommand({
           TableName: this.tableName,
@@ -328,26 +319,38 @@ export class DynamoEmailStore implements EmailStore {
           KeyConditionExpression: 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)',
           ...(conditions.length ? { FilterExpression: conditions.join(' AND '), ExpressionAttributeNames: names } : {}),
           ExpressionAttributeValues: values,
-          ScanIndexForward: false,
-          Limit: FILTERED_READ_PAGE,
-          ExclusiveStartKey: start,
+          ScanIndexForward: !forward,
+          Limit: filtered ? FILTERED_READ_PAGE : want - found.length,
+          ...(start ? { ExclusiveStartKey: start } : {}),
         }),
       );
-      const items = out.Items ?? [];
-      for (const [i, item] of items.entries()) {
+      for (const item of out.Items ?? []) {
         const email = fromItem(item)!;
+        lastRead = email;
         if (!matches(email)) continue;
-        emails.push(email);
-        if (emails.length === input.limit) {
-          if (i === items.length - 1 && !out.LastEvaluatedKey) return { emails };
-          return { emails, cursor: encodeCursor(Object.fromEntries(KEY_ATTRS.map((k) => [k, item[k]])))! };
-        }
+        found.push(email);
+        if (found.length === want) break;
+      }
+      if (found.length === want) {
+        const emails = found.slice(0, input.limit);
+        const last = emails.at(-1)!;
+        return { emails: forward ? emails : emails.reverse(), hasMore: true, resume: { createdAt: last.createdAt, id: last.id } };
       }
       start = out.LastEvaluatedKey;
-      if (!start) return { emails };
+      if (!start) return { emails: forward ? found : found.reverse(), hasMore: false };
     }
-    return { emails, cursor: encodeCursor(start)! };
+    // Read budget spent before the page filled: resume after the last email read.
+    return {
+      emails: forward ? found : found.reverse(),
+      hasMore: true,
+      ...(lastRead ? { resume: { createdAt: lastRead.createdAt, id: lastRead.id } } : {}),
+    };
   }
+}
+
+/** gsi1 start key of a list position: rebuilt from the caller's tenant, so a position cannot reach another tenant. */
+function listStartKey(tenantId: string, at: EmailListPosition): Record<string, unknown> {
+  return { ...emailKey(at.id), gsi1pk: `TENANT#${tenantId}`, gsi1sk: `EMAIL#${at.createdAt}#${at.id}` };
 }
 
 /** BatchExecuteStatement's limit. */
@@ -365,5 +368,5 @@ function refusedClaim(current: EmailRecord | undefined, scheduleVersion: number)
 
 /** Index items one filtered Query reads (DynamoDB's `Limit` counts items read, not matches). */
 const FILTERED_READ_PAGE = 100;
-/** Most Query calls one filtered `GET /emails` makes: bounds its latency and read cost. */
-const MAX_FILTERED_QUERIES = 5;
+/** Most Query calls one `GET /emails` makes (a filtered page, or an unfiltered one cut by the 1 MB limit): bounds its latency and read cost. */
+const MAX_LIST_QUERIES = 5;

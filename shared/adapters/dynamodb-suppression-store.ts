@@ -4,7 +4,8 @@ import type { Lane } from '#shared/config/lanes';
 import { blocksLane, type Suppression } from '#shared/domain/suppression';
 import type { SuppressionQuery } from '#shared/ports/index';
 import type { SuppressionStore } from '#shared/ports/suppression-store';
-import { decodeCursor, encodeCursor, withBatchRetry } from './dynamodb-util';
+import { decodeCursor, encodeCursor, isStoredAddress } from '#shared/domain/list-cursor';
+import { withBatchRetry } from './dynamodb-util';
 
 export const suppressionKey = (tenantId: string, address: string) => ({ pk: `TENANT#${tenantId}`, sk: `SUPPRESSION#${address.toLowerCase()}` });
 
@@ -44,19 +45,26 @@ export class DynamoSuppressionStore implements SuppressionStore {
     return fromItem(out.Item);
   }
 
+  /**
+   * A page of the tenant's list by address. The cursor is validated and the start key rebuilt from
+   * the tenant (a forged cursor is 400 or a place in the caller's own list); `limit + 1` are read,
+   * so a page that is exactly full has no cursor.
+   */
   async list(tenantId: string, input: { limit: number; cursor?: string }): Promise<{ items: Suppression[]; cursor?: string }> {
+    const from = input.cursor ? decodeCursor(input.cursor, [isStoredAddress])[0]! : undefined;
     const out = await this.doc.send(
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
         ExpressionAttributeValues: { ':pk': `TENANT#${tenantId}`, ':p': 'SUPPRESSION#' },
-        Limit: input.limit,
-        ExclusiveStartKey: decodeCursor(input.cursor),
+        Limit: input.limit + 1,
+        ...(from ? { ExclusiveStartKey: suppressionKey(tenantId, from) } : {}),
       }),
     );
     const items = (out.Items ?? []).map((i) => fromItem(i)!);
-    const cursor = encodeCursor(out.LastEvaluatedKey);
-    return cursor ? { items, cursor } : { items };
+    if (items.length <= input.limit) return { items };
+    const page = items.slice(0, input.limit);
+    return { items: page, cursor: encodeCursor([page.at(-1)!.address]) };
   }
 
   async delete(tenantId: string, address: string): Promise<boolean> {

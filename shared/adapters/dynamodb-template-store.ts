@@ -1,9 +1,9 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '#shared/domain/errors';
-import type { TemplateContent, TemplateVersion, TenantTemplate } from '#shared/domain/template';
+import { TEMPLATE_ID, type TemplateContent, type TemplateVersion, type TenantTemplate } from '#shared/domain/template';
 import type { TemplateStore } from '#shared/ports/index';
-import { decodeCursor, encodeCursor } from './dynamodb-util';
+import { decodeCursor, encodeCursor } from '#shared/domain/list-cursor';
 
 const pk = (tenantId: string) => `TENANT#${tenantId}`;
 const draftSk = (id: string) => `TEMPLATE#${id}#DRAFT`;
@@ -54,20 +54,27 @@ export class DynamoTemplateStore implements TemplateStore {
     return strip<TenantTemplate>(out.Item);
   }
 
+  /**
+   * A page of the tenant's templates by id. The cursor is validated and the start key rebuilt from
+   * the tenant (a forged cursor is 400 or a place in the caller's own list); `limit + 1` are read,
+   * so a page that is exactly full has no cursor.
+   */
   async list(tenantId: string, input: { limit: number; cursor?: string }): Promise<{ templates: TenantTemplate[]; cursor?: string }> {
-    const start = decodeCursor(input.cursor);
+    const from = input.cursor ? decodeCursor(input.cursor, [(id) => TEMPLATE_ID.test(id)])[0]! : undefined;
     const out = await this.doc.send(
       new QueryCommand({
         TableName: this.tableName,
         IndexName: 'gsi1',
         KeyConditionExpression: 'gsi1pk = :pk AND begins_with(gsi1sk, :p)',
         ExpressionAttributeValues: { ':pk': pk(tenantId), ':p': 'TEMPLATE#' },
-        Limit: input.limit,
-        ...(start ? { ExclusiveStartKey: start } : {}),
+        Limit: input.limit + 1,
+        ...(from ? { ExclusiveStartKey: { pk: pk(tenantId), sk: draftSk(from), gsi1pk: pk(tenantId), gsi1sk: `TEMPLATE#${from}` } } : {}),
       }),
     );
-    const cursor = encodeCursor(out.LastEvaluatedKey);
-    return { templates: (out.Items ?? []).map((i) => strip<TenantTemplate>(i)!), ...(cursor ? { cursor } : {}) };
+    const templates = (out.Items ?? []).map((i) => strip<TenantTemplate>(i)!);
+    if (templates.length <= input.limit) return { templates };
+    const page = templates.slice(0, input.limit);
+    return { templates: page, cursor: encodeCursor([page.at(-1)!.id]) };
   }
 
   async updateDraft(tenantId: string, id: string, content: TemplateContent, updatedAt: string): Promise<TenantTemplate | undefined> {

@@ -1,21 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MalformedRequestError } from '#shared/domain/errors';
-
-/** Opaque pagination cursor: the DynamoDB LastEvaluatedKey, base64url JSON. */
-export function encodeCursor(key: Record<string, unknown> | undefined): string | undefined {
-  return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
-}
-
-export function decodeCursor(cursor: string | undefined): Record<string, unknown> | undefined {
-  if (!cursor) return undefined;
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
-  } catch {
-    // fall through
-  }
-  throw new MalformedRequestError('The `after` cursor is not one this API returned.');
-}
 
 /**
  * Runs a batch call and retries its unprocessed items with exponential backoff (the SDK

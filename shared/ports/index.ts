@@ -62,15 +62,33 @@ export interface ClaimManyInput extends ClaimInput {
   readonly id: string;
 }
 
+/** A place in a tenant's newest-first email list: an email's creation time and id. */
+export interface EmailListPosition {
+  readonly createdAt: string;
+  readonly id: string;
+}
+
 export interface ListEmailsInput {
   readonly tenantId: string;
   readonly limit: number;
-  readonly cursor?: string;
+  /** Only emails older than this one (Resend's `after`), exclusive. */
+  readonly after?: EmailListPosition;
+  /** Only emails newer than this one (Resend's `before`), exclusive; never together with `after`. */
+  readonly before?: EmailListPosition;
   /** Only emails in this status. */
   readonly status?: string;
   readonly lane?: string;
   /** Only emails with a to/cc/bcc recipient containing this text (case-insensitive). */
   readonly recipient?: string;
+}
+
+/** A page of emails, newest first. */
+export interface EmailListPage {
+  readonly emails: EmailRecord[];
+  /** More emails lie beyond this page in the direction read (older without `before`, newer with it). */
+  readonly hasMore: boolean;
+  /** Where the next page in the same direction starts (exclusive); set when `hasMore`. */
+  readonly resume?: EmailListPosition;
 }
 
 export interface EmailStore {
@@ -92,7 +110,7 @@ export interface EmailStore {
   transition(id: string, input: TransitionInput): Promise<EmailRecord | undefined>;
   /** Appends a history entry without changing status. */
   appendEvent(id: string, event: EmailEvent): Promise<void>;
-  listByTenant(input: ListEmailsInput): Promise<{ emails: EmailRecord[]; cursor?: string }>;
+  listByTenant(input: ListEmailsInput): Promise<EmailListPage>;
   /** Finds an email by the provider's message id (tracking events). */
   findByProviderMessageId?(providerMessageId: string): Promise<EmailRecord | undefined>;
 }

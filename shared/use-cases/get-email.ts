@@ -1,7 +1,8 @@
 import { hasScope, type Principal } from '#shared/domain/api-key';
 import type { EmailRecord } from '#shared/domain/email';
-import { ForbiddenError, NotFoundError, ValidationError } from '#shared/domain/errors';
-import type { EmailStore } from '#shared/ports/index';
+import { ForbiddenError, MalformedRequestError, NotFoundError, ValidationError } from '#shared/domain/errors';
+import { decodeCursor, encodeCursor, isCursor, isIsoTime, isObjectId } from '#shared/domain/list-cursor';
+import type { EmailListPosition, EmailStore } from '#shared/ports/index';
 import { isLane, LANE_NAMES } from '#shared/config/lanes';
 import { STATUSES } from '#shared/domain/status';
 
@@ -55,33 +56,56 @@ export async function getEmail(deps: { emails: EmailStore }, principal: Principa
   return email;
 }
 
-/** `GET /emails`: newest first, cursor-paginated, optionally filtered by `status`, `lane` and recipient (`to`, a substring). */
+/** Where `after` / `before` point: an email id of the caller's (Resend), or a `next_cursor` (Mailroom). */
+async function positionOf(deps: { emails: EmailStore }, principal: Principal, value: string, param: 'after' | 'before'): Promise<EmailListPosition> {
+  if (isCursor(value)) {
+    const [createdAt, id] = decodeCursor(value, [isIsoTime, isObjectId], param);
+    return { createdAt: createdAt!, id: id! };
+  }
+  const refused = () => new MalformedRequestError(`\`${param}\` must be the id of one of your emails (or a \`next_cursor\` this API returned).`);
+  if (!UUIDISH.test(value)) throw refused();
+  const email = await deps.emails.get(value);
+  if (!email || email.tenantId !== principal.tenantId) throw refused();
+  return { createdAt: email.createdAt, id: email.id };
+}
+
+/**
+ * `GET /emails`: newest first, `limit` 1-100 (default 20), Resend's `after=<email id>` (older
+ * emails) or `before=<email id>` (newer ones), both exclusive; `has_more` says whether more lie
+ * beyond the page in that direction. Optionally filtered by `status`, `lane` and recipient (`to`, a
+ * substring). `next_cursor` (Mailroom's extra) continues in the same direction when passed to the
+ * same parameter: it also moves past emails a filtered page read without returning.
+ */
 export async function listEmails(
   deps: { emails: EmailStore },
   principal: Principal,
-  query: { limit?: string; after?: string; status?: string; lane?: string; to?: string },
+  query: { limit?: string; after?: string; before?: string; status?: string; lane?: string; to?: string },
 ) {
   if (!hasScope(principal, 'emails:read') && !hasScope(principal, 'emails:send')) {
     throw new ForbiddenError('This API key is not allowed to read emails (scope `emails:read`).');
   }
-  const limit = query.limit === undefined ? 20 : Number(query.limit);
+  const limit = query.limit === undefined || query.limit === '' ? 20 : Number(query.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new ValidationError('`limit` must be an integer from 1 to 100.');
+  if (query.after && query.before) throw new ValidationError('Give `after` or `before`, not both.');
   if (query.status && !(STATUSES as readonly string[]).includes(query.status)) throw new ValidationError(`\`status\` must be one of ${STATUSES.join(', ')}.`);
   if (query.lane && !isLane(query.lane)) throw new ValidationError(`\`lane\` must be one of ${LANE_NAMES.join(', ')}.`);
   const recipient = query.to?.trim().toLowerCase();
   if (recipient !== undefined && recipient.length > 320) throw new ValidationError('`to` must be at most 320 characters.');
+  const after = query.after ? await positionOf(deps, principal, query.after, 'after') : undefined;
+  const before = query.before ? await positionOf(deps, principal, query.before, 'before') : undefined;
   const page = await deps.emails.listByTenant({
     tenantId: principal.tenantId,
     limit,
-    ...(query.after ? { cursor: query.after } : {}),
+    ...(after ? { after } : {}),
+    ...(before ? { before } : {}),
     ...(query.status ? { status: query.status } : {}),
     ...(query.lane ? { lane: query.lane } : {}),
     ...(recipient ? { recipient } : {}),
   });
   return {
     object: 'list' as const,
-    has_more: page.cursor !== undefined,
-    ...(page.cursor ? { next_cursor: page.cursor } : {}),
+    has_more: page.hasMore,
+    ...(page.hasMore && page.resume ? { next_cursor: encodeCursor([page.resume.createdAt, page.resume.id]) } : {}),
     data: page.emails.map(toEmailSummary),
   };
 }

@@ -36,7 +36,7 @@ function addressOf(input: unknown): string {
 
 export async function listSuppressions(deps: SuppressionsDeps, principal: Principal, query: { limit?: string; after?: string }) {
   if (!canRead(principal)) throw new ForbiddenError('This API key is not allowed to read the suppression list.');
-  const limit = query.limit === undefined ? 50 : Number(query.limit);
+  const limit = query.limit === undefined || query.limit === '' ? 20 : Number(query.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new ValidationError('`limit` must be an integer from 1 to 100.');
   const page = await deps.suppressions.list(principal.tenantId, { limit, ...(query.after ? { cursor: query.after } : {}) });
   return {

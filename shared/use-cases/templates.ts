@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import * as z from 'zod';
 import { LANE_NAMES } from '#shared/config/lanes';
 import { hasScope, type Principal } from '#shared/domain/api-key';
-import { ForbiddenError, NotFoundError, ValidationError } from '#shared/domain/errors';
+import { ForbiddenError, MalformedRequestError, NotFoundError, ValidationError } from '#shared/domain/errors';
+import { encodeCursor, isCursor } from '#shared/domain/list-cursor';
 import { toValidationError } from '#shared/domain/send-request';
 import { TEMPLATE_ID, type TemplateContent, type TemplateVersion, type TenantTemplate } from '#shared/domain/template';
 import type { Clock, TemplateStore, TenantStore } from '#shared/ports/index';
@@ -205,11 +206,21 @@ export async function getTemplate(deps: TemplatesDeps, principal: Principal, id:
 }
 
 /** `GET /templates`: the tenant's templates, by id, cursor-paginated. */
+/** Resend's `after=<template id>`: one of the caller's templates, as a cursor at its place. */
+async function templateCursor(deps: TemplatesDeps, principal: Principal, id: string): Promise<string> {
+  if (!TEMPLATE_ID.test(id) || !(await deps.templates.get(principal.tenantId, id))) {
+    throw new MalformedRequestError('`after` must be the id of one of your templates or a `next_cursor` this API returned.');
+  }
+  return encodeCursor([id]);
+}
+
 export async function listTemplates(deps: TemplatesDeps, principal: Principal, query: { limit?: string; after?: string }) {
   assertCanRead(principal);
-  const limit = query.limit === undefined ? 20 : Number(query.limit);
+  const limit = query.limit === undefined || query.limit === '' ? 20 : Number(query.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new ValidationError('`limit` must be an integer from 1 to 100.');
-  const page = await deps.templates.list(principal.tenantId, { limit, ...(query.after ? { cursor: query.after } : {}) });
+  // Resend's `after=<template id>` (exclusive) or Mailroom's `next_cursor`; the store validates cursors.
+  const after = query.after ? (isCursor(query.after) ? query.after : await templateCursor(deps, principal, query.after)) : undefined;
+  const page = await deps.templates.list(principal.tenantId, { limit, ...(after ? { cursor: after } : {}) });
   return {
     object: 'list' as const,
     has_more: page.cursor !== undefined,

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '#shared/adapters/aws-clients';
 import { DynamoEmailStore } from '#shared/adapters/dynamodb-email-store';
 import type { EmailRecord } from '#shared/domain/email';
+import type { EmailListPosition } from '#shared/ports/index';
 import { createTables } from '#infra/local/bootstrap';
 import { LOCAL_AWS, startDynamoDbLocal } from '#infra/local/emulators';
 
@@ -58,14 +59,19 @@ describe('DynamoEmailStore.listByTenant with filters (DynamoDB Local)', () => {
     await dynamo?.stop();
   });
 
-  const pageAll = async (filter: { status?: string; lane?: string; recipient?: string }, limit: number) => {
+  const pageAll = async (
+    filter: { status?: string; lane?: string; recipient?: string },
+    limit: number,
+    direction: 'after' | 'before' = 'after',
+    from?: EmailListPosition,
+  ) => {
     const ids: string[] = [];
-    let cursor: string | undefined;
+    let at: EmailListPosition | undefined = from;
     for (let i = 0; i < 50; i++) {
-      const page = await store.listByTenant({ tenantId: 'acme', limit, ...filter, ...(cursor ? { cursor } : {}) });
-      ids.push(...page.emails.map((e) => e.id));
-      cursor = page.cursor;
-      if (!cursor) break;
+      const page = await store.listByTenant({ tenantId: 'acme', limit, ...filter, ...(at ? { [direction]: at } : {}) });
+      ids.push(...(direction === 'after' ? page.emails : [...page.emails].reverse()).map((e) => e.id));
+      at = page.resume;
+      if (!page.hasMore) break;
     }
     return ids;
   };
@@ -73,7 +79,7 @@ describe('DynamoEmailStore.listByTenant with filters (DynamoDB Local)', () => {
   it('finds sparse matches across index pages, newest first', async () => {
     const page = await store.listByTenant({ tenantId: 'acme', limit: 10, status: 'failed' });
     expect(page.emails.map((e) => e.id)).toEqual(['f0250', 'f0200', 'f0150', 'f0100', 'f0050']);
-    expect(page.cursor).toBeUndefined();
+    expect(page.hasMore).toBe(false);
   });
 
   it('pages a filter with a small limit without skipping or repeating a match', async () => {
@@ -88,6 +94,20 @@ describe('DynamoEmailStore.listByTenant with filters (DynamoDB Local)', () => {
   it('matches a recipient substring ignoring case', async () => {
     const page = await store.listByTenant({ tenantId: 'acme', limit: 3, recipient: 'ops@acme' });
     expect(page.emails.map((e) => e.id)).toEqual(['f0250', 'f0200', 'f0150']);
-    expect(page.cursor).toBeDefined();
+    expect(page.hasMore).toBe(true);
+  });
+
+  it('says has_more: false for a filtered page that is exactly full', async () => {
+    const page = await store.listByTenant({ tenantId: 'acme', limit: 5, status: 'failed' });
+    expect(page.emails).toHaveLength(5);
+    expect(page.hasMore).toBe(false);
+  });
+
+  it('pages backwards (before) from the oldest match to the newest, each page newest first', async () => {
+    const oldest = { createdAt: new Date(Date.UTC(2026, 0, 1)).toISOString(), id: 'f0000' };
+    const page = await store.listByTenant({ tenantId: 'acme', limit: 2, lane: 'bulk', before: oldest });
+    expect(page.emails.map((e) => e.id)).toEqual(['f0100', 'f0050']);
+    expect(page.hasMore).toBe(true);
+    expect(await pageAll({ lane: 'bulk' }, 2, 'before', oldest)).toEqual(['f0050', 'f0100', 'f0150', 'f0200', 'f0250']);
   });
 });

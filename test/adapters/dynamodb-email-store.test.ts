@@ -2,6 +2,7 @@ import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchExecuteStatementCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '#shared/adapters/aws-clients';
+import type { EmailListPosition } from '#shared/ports/index';
 import { DynamoEmailStore } from '#shared/adapters/dynamodb-email-store';
 import type { EmailRecord } from '#shared/domain/email';
 import { createTables } from '#infra/local/bootstrap';
@@ -167,24 +168,33 @@ describe('DynamoEmailStore on DynamoDB Local', () => {
     expect(out).not.toHaveProperty('leaseUntil');
   });
 
-  it("lists a tenant's emails newest first in cursor pages", async () => {
+  it("lists a tenant's emails newest first in pages, after and before a position, has_more exact", async () => {
     const tenantId = 'list-tenant';
-    for (let i = 0; i < 7; i++) await store.create(email({ id: `list-${i}`, tenantId, createdAt: at(i).toISOString() }));
+    for (let i = 0; i < 6; i++) await store.create(email({ id: `list-${i}`, tenantId, createdAt: at(i).toISOString() }));
     await store.create(email({ id: 'list-other', tenantId: 'someone-else', createdAt: at(100).toISOString() }));
     const seen: string[] = [];
-    let cursor: string | undefined;
-    let pages = 0;
+    let resume: EmailListPosition | undefined;
+    const pages: boolean[] = [];
     do {
-      const page = await store.listByTenant({ tenantId, limit: 3, ...(cursor ? { cursor } : {}) });
+      const page = await store.listByTenant({ tenantId, limit: 3, ...(resume ? { after: resume } : {}) });
       seen.push(...page.emails.map((x) => x.id));
-      cursor = page.cursor;
-      pages++;
-    } while (cursor && pages < 10);
-    expect(seen).toEqual(['list-6', 'list-5', 'list-4', 'list-3', 'list-2', 'list-1', 'list-0']);
+      pages.push(page.hasMore);
+      resume = page.resume;
+    } while (resume && pages.length < 10);
+    expect(seen).toEqual(['list-5', 'list-4', 'list-3', 'list-2', 'list-1', 'list-0']);
+    // Six emails, pages of three: the second page is exactly full and says so (no empty third page).
+    expect(pages).toEqual([true, false]);
+    const newer = await store.listByTenant({ tenantId, limit: 2, before: { createdAt: at(1).toISOString(), id: 'list-1' } });
+    expect(newer.emails.map((x) => x.id)).toEqual(['list-3', 'list-2']);
+    expect(newer.hasMore).toBe(true);
+    const newest = await store.listByTenant({ tenantId, limit: 2, before: { createdAt: at(3).toISOString(), id: 'list-3' } });
+    expect(newest).toMatchObject({ hasMore: false });
+    expect(newest.emails.map((x) => x.id)).toEqual(['list-5', 'list-4']);
   });
 
-  it('refuses a cursor it did not issue', async () => {
-    await expect(store.listByTenant({ tenantId: 'acme', limit: 3, cursor: 'not-a-cursor!' })).rejects.toMatchObject({ statusCode: 400 });
+  it("never reaches another tenant's emails from a position in them", async () => {
+    const page = await store.listByTenant({ tenantId: 'list-tenant', limit: 10, after: { createdAt: at(101).toISOString(), id: 'list-other' } });
+    expect(page.emails.map((x) => x.tenantId)).not.toContain('someone-else');
   });
 
   it('writes more than 25 emails in one createMany', async () => {

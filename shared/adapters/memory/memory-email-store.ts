@@ -2,6 +2,8 @@ import type { EmailEvent, EmailRecord } from '#shared/domain/email';
 import { CLAIMABLE, statusesBefore } from '#shared/domain/status';
 import type { ClaimInput, ClaimManyInput, ClaimResult, EmailStore, ListEmailsInput, TransitionInput } from '#shared/ports/index';
 
+import type { EmailListPage } from '#shared/ports/index';
+
 const clone = <T>(v: T): T => structuredClone(v);
 
 /** EmailStore in memory with the same conditional semantics as the DynamoDB one (tests, benchmarks). */
@@ -84,16 +86,22 @@ export class MemoryEmailStore implements EmailStore {
     if (e) e.events = [...e.events, event];
   }
 
-  async listByTenant(input: ListEmailsInput): Promise<{ emails: EmailRecord[]; cursor?: string }> {
+  async listByTenant(input: ListEmailsInput): Promise<EmailListPage> {
     this.count('listByTenant');
+    const key = (e: Pick<EmailRecord, 'createdAt' | 'id'>) => `EMAIL#${e.createdAt}#${e.id}`;
+    const forward = !input.before;
+    const from = input.before ?? input.after;
     const all = [...this.items.values()]
       .filter((e) => e.tenantId === input.tenantId)
       .filter((e) => (!input.status || e.status === input.status) && (!input.lane || e.lane === input.lane))
       .filter((e) => !input.recipient || [...e.to, ...e.cc, ...e.bcc].some((a) => a.toLowerCase().includes(input.recipient!.toLowerCase())))
-      .sort((a, b) => (b.createdAt + b.id).localeCompare(a.createdAt + a.id));
-    const start = input.cursor ? Number(Buffer.from(input.cursor, 'base64url').toString()) : 0;
-    const page = all.slice(start, start + input.limit).map(clone);
-    const next = start + input.limit < all.length ? Buffer.from(String(start + input.limit)).toString('base64url') : undefined;
-    return next ? { emails: page, cursor: next } : { emails: page };
+      // Like gsi1: newest first without `before`, oldest first from `before` (the page is turned round).
+      .sort((a, b) => (forward ? key(b).localeCompare(key(a)) : key(a).localeCompare(key(b))))
+      .filter((e) => !from || (forward ? key(e) < key(from) : key(e) > key(from)));
+    const page = all.slice(0, input.limit).map(clone);
+    const hasMore = all.length > input.limit;
+    const last = page.at(-1);
+    if (!forward) page.reverse();
+    return hasMore && last ? { emails: page, hasMore, resume: { createdAt: last.createdAt, id: last.id } } : { emails: page, hasMore };
   }
 }

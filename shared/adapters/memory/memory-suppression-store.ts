@@ -1,3 +1,4 @@
+import { decodeCursor, encodeCursor, isStoredAddress } from '#shared/domain/list-cursor';
 import type { Lane } from '#shared/config/lanes';
 import { blocksLane, type Suppression } from '#shared/domain/suppression';
 import type { SuppressionStore } from '#shared/ports/suppression-store';
@@ -19,9 +20,11 @@ export class MemorySuppressionStore implements SuppressionStore {
   }
   async list(tenantId: string, input: { limit: number; cursor?: string }) {
     const all = [...this.items.values()].filter((s) => s.tenantId === tenantId).sort((a, b) => a.address.localeCompare(b.address));
-    const start = input.cursor ? Number(Buffer.from(input.cursor, 'base64url').toString()) : 0;
-    const items = all.slice(start, start + input.limit);
-    return start + input.limit < all.length ? { items, cursor: Buffer.from(String(start + input.limit)).toString('base64url') } : { items };
+    // The same cursors as the DynamoDB store: validated, an address inside.
+    const from = input.cursor ? decodeCursor(input.cursor, [isStoredAddress])[0]! : undefined;
+    const start = from ? all.findIndex((s) => s.address > from) : 0;
+    const items = start < 0 ? [] : all.slice(start, start + input.limit);
+    return start >= 0 && start + input.limit < all.length ? { items, cursor: encodeCursor([items.at(-1)!.address]) } : { items };
   }
   async delete(tenantId: string, address: string) {
     return this.items.delete(this.key(tenantId, address));

@@ -1,5 +1,6 @@
 import { ConflictError } from '#shared/domain/errors';
-import type { TemplateContent, TemplateVersion, TenantTemplate } from '#shared/domain/template';
+import { decodeCursor, encodeCursor } from '#shared/domain/list-cursor';
+import { TEMPLATE_ID, type TemplateContent, type TemplateVersion, type TenantTemplate } from '#shared/domain/template';
 import type { AttachmentStore, TemplateStore } from '#shared/ports/index';
 
 const CONTENT_FIELDS = ['name', 'description', 'subject', 'html', 'text', 'lane', 'schema', 'sample'] as const;
@@ -21,10 +22,12 @@ export class MemoryTemplateStore implements TemplateStore {
   }
   async list(tenantId: string, input: { limit: number; cursor?: string }) {
     const all = [...this.drafts.values()].filter((t) => t.tenantId === tenantId).sort((a, b) => a.id.localeCompare(b.id));
-    const start = input.cursor ? all.findIndex((t) => t.id > input.cursor!) : 0;
+    // The same cursors as the DynamoDB store: validated, a template id inside.
+    const from = input.cursor ? decodeCursor(input.cursor, [(id) => TEMPLATE_ID.test(id)])[0]! : undefined;
+    const start = from ? all.findIndex((t) => t.id > from) : 0;
     const page = start < 0 ? [] : all.slice(start, start + input.limit);
     const more = start >= 0 && start + input.limit < all.length;
-    return { templates: page.map(clone), ...(more ? { cursor: page.at(-1)!.id } : {}) };
+    return { templates: page.map(clone), ...(more ? { cursor: encodeCursor([page.at(-1)!.id]) } : {}) };
   }
   async updateDraft(tenantId: string, id: string, content: TemplateContent, updatedAt: string) {
     const key = `${tenantId}#${id}`;

@@ -1,0 +1,98 @@
+/**
+ * Resend's Emails resource, through the official SDK against local mode.
+ * Sources: resend.com/docs/api-reference/emails/{send-email,retrieve-email,list-emails,update-email,
+ * cancel-email}, /pagination, and the SDK types `ListEmailsResponseSuccess`, `GetEmailResponseSuccess`,
+ * `PaginationOptions` (node_modules/resend/dist/index.d.mts).
+ */
+import { Resend } from 'resend';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useLocalStack } from '#test/support/local-stack';
+import { expectResendError, expectResendShape } from './contract';
+
+describe('Resend emails (resend.com/docs/api-reference/emails)', () => {
+  const stack = useLocalStack();
+  const sdk = () => new Resend(stack().apiKey, { baseUrl: stack().apiUrl });
+  /** Seven emails, oldest first. */
+  const ids: string[] = [];
+
+  beforeAll(async () => {
+    for (let i = 0; i < 7; i++) {
+      const { data, error } = await sdk().emails.send({ from: stack().from, to: `page${i}@example.org`, subject: `Page ${i}`, text: `Email ${i}` });
+      expect(error).toBeNull();
+      ids.push(data!.id);
+    }
+  });
+
+  describe('list-emails: pagination (resend.com/docs/api-reference/pagination)', () => {
+    const newestFirst = () => [...ids].reverse();
+
+    it('lists newest first in the documented shape, limit default 20', async () => {
+      const { data, error } = await sdk().emails.list();
+      expect(error).toBeNull();
+      expectResendShape('emails/list', data);
+      expect(data!.object).toBe('list');
+      expect(data!.data.map((e) => e.id)).toEqual(newestFirst());
+      expect(data!.has_more).toBe(false);
+    });
+
+    it('pages with after=<last id of the page> (exclusive) until has_more is false, an exactly full last page included', async () => {
+      const seen: string[] = [];
+      const hasMore: boolean[] = [];
+      let after: string | undefined;
+      for (let i = 0; i < 10; i++) {
+        const { data, error } = await sdk().emails.list({ limit: 7 - 3 * Math.min(i, 1), ...(after ? { after } : {}) });
+        expect(error).toBeNull();
+        seen.push(...data!.data.map((e) => e.id));
+        hasMore.push(data!.has_more);
+        if (!data!.has_more) break;
+        after = data!.data.at(-1)!.id;
+      }
+      // limit 7 of 7: exactly full and nothing beyond — has_more false on the first page.
+      expect(hasMore).toEqual([false]);
+      expect(seen).toEqual(newestFirst());
+      const two: string[] = [];
+      after = undefined;
+      const more: boolean[] = [];
+      for (let i = 0; i < 10; i++) {
+        const { data } = await sdk().emails.list({ limit: 2, ...(after ? { after } : {}) });
+        two.push(...data!.data.map((e) => e.id));
+        more.push(data!.has_more);
+        if (!data!.has_more) break;
+        after = data!.data.at(-1)!.id;
+      }
+      expect(two).toEqual(newestFirst());
+      expect(more).toEqual([true, true, true, false]);
+    });
+
+    it('pages with before=<first id of the page> towards newer emails, has_more right in that direction', async () => {
+      const { data, error } = await sdk().emails.list({ limit: 2, before: ids[2]! });
+      expect(error).toBeNull();
+      expect(data!.data.map((e) => e.id)).toEqual([ids[4], ids[3]]);
+      expect(data!.has_more).toBe(true);
+      const { data: newest } = await sdk().emails.list({ limit: 2, before: ids[4]! });
+      expect(newest!.data.map((e) => e.id)).toEqual([ids[6], ids[5]]);
+      expect(newest!.has_more).toBe(false);
+    });
+
+    it('accepts limit 1-100 and refuses others; after with before is refused', async () => {
+      expect((await sdk().emails.list({ limit: 100 })).error).toBeNull();
+      expectResendError((await sdk().emails.list({ limit: 0 })).error, 422, 'validation_error');
+      expectResendError((await sdk().emails.list({ limit: 101 })).error, 422, 'validation_error');
+      const both = await sdk().emails.list({ after: ids[0], before: ids[1] } as never);
+      expectResendError(both.error, 422, 'validation_error');
+    });
+
+    it('refuses an after/before that is not one of the caller’s emails with 400 validation_error', async () => {
+      expectResendError((await sdk().emails.list({ after: 'no-such-email' })).error, 400, 'validation_error');
+      expectResendError((await sdk().emails.list({ before: 'c1.forged' })).error, 400, 'validation_error');
+    });
+
+    it('keeps next_cursor as an extra that continues the same way', async () => {
+      const first = await sdk().emails.list({ limit: 3 });
+      const cursor = (first.data as unknown as { next_cursor: string }).next_cursor;
+      expect(cursor).toMatch(/^c1\./);
+      const next = await sdk().emails.list({ limit: 3, after: cursor });
+      expect(next.data!.data.map((e) => e.id)).toEqual(newestFirst().slice(3, 6));
+    });
+  });
+});
