@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, loadavg, platform, release } from 'node:os';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { costPerMillion, metricsPerMillion, sesPerMillion, total, type PathWork, type Prices } from './cost';
+import { FREE, fixedMonthly, monthlyCost, PRICED, totalUsd, type Line, type Measured, type ModelPrices, type Template, type UnitWork } from './model';
 import { progress, runSection } from './lib/child';
 import { spread, type Spread } from './lib/stats';
 import { benchChart } from './report/svg';
@@ -34,7 +34,11 @@ const E2E = { concurrency: 16, workers: 4 };
 const LEAN = { POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'WARN' };
 const PRODUCTION = { POWERTOOLS_METRICS_DISABLED: 'false', POWERTOOLS_LOG_LEVEL: 'INFO' };
 const started = Date.now();
-const prices = JSON.parse(readFileSync('bench/prices.json', 'utf8')) as Prices;
+const prices = JSON.parse(readFileSync('bench/prices.json', 'utf8')) as ModelPrices & {
+  readOn: string;
+  aws: Record<string, { value: number; unit: string; source: string }>;
+  providers: Record<string, { usdPerMonthAt1M: number | null; plan: string; source: string } | string>;
+};
 
 progress(`${quick ? 'quick' : 'full'} run, ${runs} run(s) per figure`);
 const calls = await runSection<AwsCallsResult>('aws-calls', { senderEmails: size.callSenderEmails }, LEAN);
@@ -90,45 +94,76 @@ const bundleRows = bundleNames.map(bundleRow);
 // ---------- cost ----------
 const A = (k: string, d = 0) => prices.assumptions[k]?.value ?? d;
 const cpuScale = A('lambdaFullVcpuMb', 1769) / A('lambdaMemoryMb', 512);
-const dynCalls = (c: CallCase) =>
+const perEmail = (c: CallCase | undefined, op: string) => (c ? (c.calls[op] ?? 0) / c.emails : 0);
+/** Calls a function waits for, per email: everything but SES (DynamoDB, SQS, EventBridge). */
+const waitedCalls = (c: CallCase, only?: (op: string) => boolean) =>
   Object.entries(c.calls)
-    .filter(([k]) => k.startsWith('DynamoDB') || k.startsWith('SQS'))
+    .filter(([k]) => !k.startsWith('SESv2') && (!only || only(k)))
     .reduce((n, [, v]) => n + v, 0) / c.emails;
-const sesCalls = (c: CallCase) => (c.calls['SESv2.SendEmail'] ?? 0) / c.emails;
-const senderMs = plainCpu.median * cpuScale + dynCalls(senderCalls) * A('awsCallLatencyMs') + sesCalls(senderCalls) * A('sesCallLatencyMs');
-const platformLog = A('lambdaPlatformLogBytesPerInvocation');
-const senderInvocations = 1 / 10;
+const BATCH_OPS = (op: string) => /BatchExecuteStatement|BatchGetItem|PutEvents/.test(op);
+const trackingCalls = callCase('tracking')!;
+const senderBatch = 10;
 const ingestSingleLog = ingestLogs.cases.find((c) => c.name === 'POST /emails')?.stdoutBytesPerRequest ?? 0;
 const ingestBatchLog = (ingestLogs.cases.find((c) => c.name.startsWith('POST /emails/batch'))?.stdoutBytesPerRequest ?? 0) / 100;
-const singleWork: PathWork = {
-  apiRequests: 1,
-  invocations: 1 + senderInvocations,
-  lambdaMs: ingestCase('POST /emails').median * cpuScale + dynCalls(single) * A('awsCallLatencyMs') + senderMs,
-  sqsRequests: (single.calls['SQS.SendMessage'] ?? 0) + esm.callsPerEmail,
-  sqsMessageBytes: calls.laneMessageBytes,
-  readUnits: single.readUnitsPerEmail + senderCalls.readUnitsPerEmail,
-  writeUnits: single.writeUnitsPerEmail + senderCalls.writeUnitsPerEmail,
-  schedulerInvocations: 0,
-  eventBridgeEvents: A('eventBridgeEventsPerEmail'),
-  logBytes: ingestSingleLog + senderLogs.stdoutBytesPerEmail + platformLog * (1 + senderInvocations),
+const acceptWork = (c: CallCase, cpuMs: number, logBytes: number): UnitWork => ({
+  cpuMs,
+  awsCalls: waitedCalls(c),
+  sesCalls: 0,
+  awsCallsPerInvocation: 0,
+  writeUnits: c.writeUnitsPerEmail,
+  readUnits: c.readUnitsPerEmail,
+  events: c.eventEntriesPerEmail,
+  sqsSends: perEmail(c, 'SQS.SendMessage') + perEmail(c, 'SQS.SendMessageBatch'),
+  logBytes,
+});
+const measured: Measured = {
+  acceptSingle: acceptWork(single, ingestCase('POST /emails').median, ingestSingleLog),
+  acceptBatch: batch
+    ? acceptWork(batch, ingestCase('POST /emails/batch').median, ingestBatchLog)
+    : acceptWork(single, ingestCase('POST /emails').median, ingestSingleLog),
+  send: {
+    // As deployed: EMF on, INFO logs (the lean figure of §2 is the use case alone).
+    cpuMs: senderLogs.cpuMsPerEmail,
+    awsCalls: waitedCalls(senderCalls, (op) => !BATCH_OPS(op)),
+    sesCalls: perEmail(senderCalls, 'SESv2.SendEmail'),
+    awsCallsPerInvocation: waitedCalls(senderCalls, BATCH_OPS) * senderBatch,
+    writeUnits: senderCalls.writeUnitsPerEmail,
+    readUnits: senderCalls.readUnitsPerEmail,
+    events: senderCalls.eventEntriesPerEmail,
+    sqsSends: 0,
+    logBytes: senderLogs.stdoutBytesPerEmail,
+  },
+  track: {
+    cpuMs: trackingCalls.cpuMsPerEmail,
+    awsCalls: waitedCalls(trackingCalls),
+    sesCalls: 0,
+    awsCallsPerInvocation: 0,
+    writeUnits: trackingCalls.writeUnitsPerEmail,
+    readUnits: trackingCalls.readUnitsPerEmail,
+    events: trackingCalls.eventEntriesPerEmail,
+    sqsSends: 0,
+    logBytes: A('trackingLogBytesPerEvent', 350),
+  },
+  laneMessageBytes: calls.laneMessageBytes,
+  emailItemBytes: calls.emailItemBytes.delivered,
 };
-const batchWork: PathWork | undefined = batch && {
-  apiRequests: 1 / 100,
-  invocations: 1 / 100 + senderInvocations,
-  lambdaMs: ingestCase('POST /emails/batch').median * cpuScale + dynCalls(batch) * A('awsCallLatencyMs') + senderMs,
-  sqsRequests: (batch.calls['SQS.SendMessageBatch'] ?? 0) / 100 + esm.callsPerEmail,
-  sqsMessageBytes: calls.laneMessageBytes,
-  readUnits: batch.readUnitsPerEmail + senderCalls.readUnitsPerEmail,
-  writeUnits: batch.writeUnitsPerEmail + senderCalls.writeUnitsPerEmail,
-  schedulerInvocations: 0,
-  eventBridgeEvents: A('eventBridgeEventsPerEmail'),
-  logBytes: ingestBatchLog + senderLogs.stdoutBytesPerEmail + platformLog * (1 / 100 + senderInvocations),
-};
-const singleCost = costPerMillion(singleWork, prices);
-const batchCost = batchWork ? costPerMillion(batchWork, prices) : undefined;
-const metrics = metricsPerMillion(prices);
-const singleTotal = total(singleCost) + metrics;
-const batchTotal = batchCost ? total(batchCost) + metrics : Number.NaN;
+const template = await runSection<Template>('template', {}, { CDK_VALIDATION: 'false' });
+const VOLUMES = [1_000_000, 10_000_000, 100_000_000];
+const modelled = VOLUMES.map((v) => ({
+  volume: v,
+  batched: monthlyCost(template, measured, prices, { emailsPerMonth: v, batchedAccepts: true }),
+  single: monthlyCost(template, measured, prices, { emailsPerMonth: v, batchedAccepts: false }),
+}));
+const fixed = fixedMonthly(template, measured, prices);
+const at10M = modelled[1]!;
+const perM = (lines: readonly Line[], v: number) => (totalUsd(lines) / v) * 1_000_000;
+const allPaths10M = perM(at10M.batched.lines, 10_000_000);
+const variable10M =
+  ((totalUsd(at10M.batched.lines) - fixed.total - (at10M.batched.lines.find((l) => l.item.startsWith('CloudWatch custom metrics'))?.usd ?? 0)) / 10_000_000) *
+  1_000_000;
+const sesEventsPerEmail = A('sesEventsPerEmail', 2);
+const wruPerEmail = (batch ?? single).writeUnitsPerEmail + senderCalls.writeUnitsPerEmail + sesEventsPerEmail * trackingCalls.writeUnitsPerEmail;
+const sesPerMillion = prices.aws.sesPerThousandEmails!.value * 1000;
 
 // ---------- targets ----------
 const batchCallsPerEmail = batch?.callsPerEmail ?? Number.NaN;
@@ -143,7 +178,14 @@ const targets = [
     ok: !b.error && b.imports.median <= 150,
   })),
   { target: 'Pipeline / bare throughput ≥ 0.5', value: fmt(ratio.median, 2), ok: ratio.median >= 0.5 },
-  { target: 'Infrastructure ≤ $3 per million batched emails', value: `$${fmt(batchTotal, 2)}`, ok: batchTotal <= 3 },
+  {
+    target: 'Infrastructure ≤ $5 per million emails at 10 M/month, all paths (accept, send, tracking, X-Ray, logs, fixed costs spread)',
+    value: `$${fmt(allPaths10M, 2)}`,
+    ok: allPaths10M <= 5,
+  },
+  { target: 'Variable infrastructure ≤ $3 per million, batched accepts, all paths (at 10 M/month)', value: `$${fmt(variable10M, 2)}`, ok: variable10M <= 3 },
+  { target: 'Fixed monthly cost at zero traffic ≤ $5', value: `$${fmt(fixed.total, 2)}`, ok: fixed.total <= 5 },
+  { target: 'DynamoDB WRU per email, accept → delivered ≤ 6', value: fmt(wruPerEmail, 1), ok: wruPerEmail <= 6 },
 ];
 
 // ---------- report ----------
@@ -306,27 +348,69 @@ const lost = e2e.reduce((n, r) => n + r.pipeline.failures + r.bare.failures, 0);
 L();
 L(`Emails not sent within the run: ${lost} (over all runs and both sides).`);
 L();
-L('## 6. Cost per million emails (infrastructure, excluding SES)');
+L('## 6. Cost: every path, every billed item');
 L();
 L(
-  `Prices: bench/prices.json (us-east-1 list prices, read ${(prices as unknown as { readOn: string }).readOn}; sources are listed there and below). Measured inputs: call counts, SQS requests and DynamoDB capacity units from §1, log bytes from §2–3, CPU from §2–3. Assumed inputs (in prices.json \`assumptions\`): Lambda memory ${A('lambdaMemoryMb')} MB, measured CPU scaled by ${fmt(cpuScale, 2)} (Lambda's CPU share at that memory), ${A('awsCallLatencyMs')} ms per DynamoDB/SQS call and ${A('sesCallLatencyMs')} ms per SES call the function waits for (sequentially: an upper bound), ${A('lambdaPlatformLogBytesPerInvocation')} platform log bytes per invocation, ${A('eventBridgeEventsPerEmail')} EventBridge events per email, ${A('customMetricCount')} custom metrics at ${A('monthlyEmails').toLocaleString('en-US')} emails/month, sender batches of 10, authorizer answers cached (not per email), immediate sends (a scheduled email adds one Scheduler invocation: $${fmt(prices.aws.schedulerPerMillionInvocations.value, 2)} per million).`,
+  `The model (bench/model.ts) prices the template \`cdk synth\` produces for a production deploy (bench/lib/template.ts: alarm e-mail, sending identities and SES quota set, every other setting at its default), resource by resource, at three monthly volumes, with prices from bench/prices.json (us-east-1 list prices, read ${prices.readOn}; sources below). test/infra/cost-coverage.test.ts fails when the template gains a resource type the model neither prices nor names as free. Measured inputs: calls, capacity units and Mailroom-bus entries per email and per SES event (§1), CPU per email (§2–3, the sender as deployed with EMF on: ${fmt(measured.send.cpuMs, 3)} ms; tracking ${fmt(measured.track.cpuMs, 2)} ms per event, an upper bound that includes the in-process emulators), log bytes per email (§2–3), the stored email item once delivered (${measured.emailItemBytes} B). Assumptions (prices.json \`assumptions\`, each with its reason): lane mix ${['critical', 'transactional', 'marketing', 'bulk'].map((l) => `${l} ${fmt(A(`laneShare.${l}`) * 100, 0)} %`).join(', ')}; ${A('sesEventsPerEmail')} SES events per email (Send, Delivery) plus ${A('engagementEventsPerMarketingEmail')} opens/clicks per marketing/bulk email; ${A('awsCallLatencyMs')} ms per AWS call and ${A('sesCallLatencyMs')} ms per SES call the function waits for, one after another (an upper bound); Lambda's CPU share at the function's memory (1,769 MB = one vCPU); ${A('esmPollers')} pollers per event source mapping long-polling ${A('esmLongPollSeconds')} s; ${A('customMetricCount')} EMF metric series; mail kept ${A('emailRetentionDays')} days; immediate sends (a scheduled email adds one Scheduler invocation, $${fmt(prices.aws.schedulerPerMillionInvocations!.value, 2)} per million); no attachments; free tiers ignored.`,
 );
 L();
-L('| Item | Single sends ($/M) | Batched sends ($/M) |');
+L('### Totals');
+L();
+L(`| | ${VOLUMES.map((v) => `${fmt(v / 1e6, 0)} M emails/month`).join(' | ')} |`);
+L(`|---|${VOLUMES.map(() => '---').join('|')}|`);
+L(`| Infrastructure, batched accepts (USD/month) | ${modelled.map((x) => fmt(totalUsd(x.batched.lines), 2)).join(' | ')} |`);
+L(`| **per million emails** | ${modelled.map((x) => `**${fmt(perM(x.batched.lines, x.volume), 2)}**`).join(' | ')} |`);
+L(`| Infrastructure, one POST /emails per email (USD/month) | ${modelled.map((x) => fmt(totalUsd(x.single.lines), 2)).join(' | ')} |`);
+L(`| per million emails | ${modelled.map((x) => fmt(perM(x.single.lines, x.volume), 2)).join(' | ')} |`);
+L(`| Amazon SES itself ($0.10 per 1,000) | ${VOLUMES.map((v) => fmt((v / 1e6) * sesPerMillion, 0)).join(' | ')} |`);
+L(
+  `| **Mailroom on AWS, all in, per million** (batched) | ${modelled.map((x) => `**${fmt(perM(x.batched.lines, x.volume) + sesPerMillion, 2)}**`).join(' | ')} |`,
+);
+L(
+  `| Fixed share of the infrastructure bill (zero-traffic cost ${fmt(fixed.total, 2)} USD/month) | ${modelled.map((x) => `${fmt((fixed.total / totalUsd(x.batched.lines)) * 100, 0)} %`).join(' | ')} |`,
+);
+L();
+L(
+  `DynamoDB WRU per email, accept → delivered: ${fmt((batch ?? single).writeUnitsPerEmail, 2)} (accept, batched) + ${fmt(senderCalls.writeUnitsPerEmail, 2)} (send: claim + \`sent\`) + ${sesEventsPerEmail} × ${fmt(trackingCalls.writeUnitsPerEmail, 2)} (tracking, per SES event) = **${fmt(wruPerEmail, 1)}**.`,
+);
+L();
+L('### Every line, batched accepts');
+L();
+L(`| Item | ${VOLUMES.map((v) => `${fmt(v / 1e6, 0)} M`).join(' | ')} | How (the arithmetic at 10 M) |`);
+L(`|---|${VOLUMES.map(() => '---').join('|')}|---|`);
+for (const [i, line] of at10M.batched.lines.entries())
+  L(`| ${line.item} | ${modelled.map((x) => fmt(x.batched.lines[i]!.usd, 2)).join(' | ')} | ${line.how.replaceAll('|', '/')} |`);
+L(`| **Total (USD/month)** | ${modelled.map((x) => `**${fmt(totalUsd(x.batched.lines), 2)}**`).join(' | ')} | |`);
+L();
+L(`### What it costs with no mail: ${fmt(fixed.total, 2)} USD a month`);
+L();
+L('| Item | USD/month | How |');
 L('|---|---|---|');
-for (let i = 0; i < singleCost.length; i++)
-  L(`| ${singleCost[i]!.item} | ${fmt(singleCost[i]!.usdPerMillion, 3)} | ${batchCost ? fmt(batchCost[i]!.usdPerMillion, 3) : 'n/a'} |`);
-L(`| CloudWatch custom metrics (fixed monthly, spread over the volume) | ${fmt(metrics, 3)} | ${fmt(metrics, 3)} |`);
-L(`| Variable cost only (without the fixed metrics) | ${fmt(total(singleCost), 2)} | ${batchCost ? fmt(total(batchCost), 2) : 'n/a'} |`);
-L(`| **Infrastructure total** | **${fmt(singleTotal, 2)}** | **${fmt(batchTotal, 2)}** |`);
-L(`| Amazon SES itself ($0.10 / 1,000) | ${fmt(sesPerMillion(prices), 2)} | ${fmt(sesPerMillion(prices), 2)} |`);
-L(`| **Mailroom on AWS, all in** | **${fmt(singleTotal + sesPerMillion(prices), 2)}** | **${fmt(batchTotal + sesPerMillion(prices), 2)}** |`);
+for (const line of fixed.lines) L(`| ${line.item} | ${fmt(line.usd, 2)} | ${line.how.replaceAll('|', '/')} |`);
+L();
+L('### Batch sizes the configuration produces');
 L();
 L(
-  'DynamoDB writes dominate the variable cost: the email item is ~2 KB (2 WRU per write) and the `gsi1` index projects ALL attributes, so every write and every status update of an email is billed again for the index item — the claim and the `sent` update each cost ~4 WRU. The levers, not applied yet: an INCLUDE projection of the list fields only (index items under 1 KB: ~9 WRU per email instead of 12) or KEYS_ONLY with a BatchGetItem per list page (~7 WRU), and a smaller email item (body compressed or in S3). EventBridge is next: two events per email ("Email Accepted", "Email Sent"); dropping "Email Accepted" would save $1 per million. The rate limiter costs one write per request (a batch is one request), and the circuit breaker writes nothing while SES is healthy. The fixed custom-metric cost ($0.30 per metric per month) fades with volume: at 10M emails a month it is ~$1.2 per million.',
+  'An SQS event source mapping without a batching window invokes its function as soon as one message is there, so below a backlog every batch is one message; with a window its pollers collect for up to that many seconds. The model uses the batch size each mapping produces at the average rate of each volume (a peak hour batches better):',
 );
 L();
-L('Next to the list prices of hosted providers at 1M emails/month:');
+L(`| Flow | Mapping (BatchSize / window s / MaximumConcurrency) | ${VOLUMES.map((v) => `${fmt(v / 1e6, 0)} M`).join(' | ')} |`);
+L(`|---|---|${VOLUMES.map(() => '---').join('|')}|`);
+for (const [i, f] of at10M.batched.flows.entries())
+  L(
+    `| ${f.name} | ${f.mapping ? `${f.mapping.batchSize} / ${f.mapping.windowSeconds} / ${f.mapping.maximumConcurrency ?? '–'}` : 'API batch'} | ${modelled.map((x) => fmt(x.batched.flows[i]!.batch, 1)).join(' | ')} |`,
+  );
+L();
+L('### What the template holds, and how each type is priced');
+L();
+L('| Resource type | Count | Priced as |');
+L('|---|---|---|');
+for (const [type, count] of Object.entries(at10M.batched.inventory.counts).sort())
+  L(`| ${type} | ${count} | ${PRICED[type] ?? `free: ${FREE[type] ?? 'custom resource'}`} |`);
+L();
+L(
+  `Next to the list prices of hosted providers at 1M emails/month (Mailroom all in at 1 M: ${fmt(totalUsd(modelled[0]!.batched.lines) + sesPerMillion, 0)} USD):`,
+);
 L();
 L('| Provider | USD per month at 1M | Plan | Source |');
 L('|---|---|---|---|');

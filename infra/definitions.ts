@@ -7,6 +7,16 @@ export const MAIN_TABLE = {
   sortKey: 'sk',
   ttlAttribute: 'expiresAt',
   gsi1: { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+  /**
+   * Sparse index of emails on their way (queued, scheduled, sending, retrying) by the time they count
+   * as stuck: the reconciler reads only overdue ones. Projects what re-enqueueing needs.
+   */
+  pending: {
+    name: 'pending',
+    partitionKey: 'pendingPk',
+    sortKey: 'pendingSk',
+    projection: ['id', 'tenantId', 'lane', 'status', 'scheduleVersion', 'scheduledAt', 'leaseUntil', 'reconciledAt', 'reconciles', 'nextReconcileAt'],
+  },
 } as const;
 
 /** Powertools idempotency's own table. */
@@ -42,6 +52,8 @@ export const FUNCTIONS = [
   'suppressions',
   'unsubscribe',
   'operations',
+  // Every minute: re-enqueues emails stuck on their way (outbox safety net).
+  'reconciler',
   'api-keys',
   // The HTTP API's `$default` route: 404 / 405 in Resend's error shape.
   'fallback',

@@ -13,11 +13,14 @@ import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message } from '
 import { LANES } from '#shared/config/lanes';
 import { ENV } from '#shared/config/env';
 import { emailKey } from '#shared/adapters/dynamodb-email-store';
+import type { SQSEvent } from 'aws-lambda';
+import { createTrackingHandler } from '#functions/tracking/app';
 import { API_FUNCTIONS, createLaneSender } from '#infra/local/functions';
+import { sesEventFor } from '#test/support/ses-fixtures';
 import { lambdaContext } from '#infra/local/api-server';
 import { apiEvent } from '#test/support/api-event';
 import { captureStdout, emitResult, progress, sectionArgs } from '../lib/child';
-import { benchPrincipal, plainEmail } from '../lib/fixtures';
+import { benchPrincipal, plainEmail, TENANT_ID } from '../lib/fixtures';
 import { dynamoItemBytes, sqsEvent, startBenchStack } from '../lib/local';
 import { CallTally } from '../lib/sdk-calls';
 import { startFakeEventBridge } from '../lib/fake-eventbridge';
@@ -29,12 +32,16 @@ export interface CallCase {
   readonly callsPerEmail: number;
   readonly readUnitsPerEmail: number;
   readonly writeUnitsPerEmail: number;
+  /** Entries put on the Mailroom bus (EventBridge bills per entry, not per PutEvents call). */
+  readonly eventEntriesPerEmail: number;
+  /** CPU ms of this process per email (handler + SDK; the emulators run elsewhere). */
+  readonly cpuMsPerEmail: number;
   readonly note?: string;
 }
 
 export interface AwsCallsResult {
   readonly cases: CallCase[];
-  readonly emailItemBytes: { queued: number; sent: number };
+  readonly emailItemBytes: { queued: number; sent: number; delivered: number };
   readonly laneMessageBytes: number;
 }
 
@@ -53,9 +60,15 @@ try {
   const tally = new CallTally();
   const measure = async (name: string, emails: number, work: () => Promise<void>, note?: string) => {
     tally.reset();
+    const entriesBefore = eventBridge.entries.length;
+    const cpuBefore = process.cpuUsage();
     tally.start();
     await work();
     const calls = tally.stop();
+    const cpu = process.cpuUsage(cpuBefore);
+    // The local stack's own background pollers (webhook workers) receive from SQS in this process;
+    // handlers never call ReceiveMessage, so outside the event-source-mapping case it is theirs.
+    if (!name.startsWith('event source mapping')) delete calls['SQS.ReceiveMessage'];
     const total = Object.values(calls).reduce((a, b) => a + b, 0);
     cases.push({
       name,
@@ -64,6 +77,8 @@ try {
       callsPerEmail: total / emails,
       readUnitsPerEmail: tally.readUnits / emails,
       writeUnitsPerEmail: tally.writeUnitsWithEstimates / emails,
+      eventEntriesPerEmail: (eventBridge.entries.length - entriesBefore) / emails,
+      cpuMsPerEmail: (cpu.user + cpu.system) / 1000 / emails,
       ...(note ? { note } : {}),
     });
   };
@@ -173,12 +188,48 @@ try {
   const item = async (id: string) =>
     (await stack.dynamo.send(new GetItemCommand({ TableName: stack.names.table, Key: { pk: { S: emailKey(id).pk }, sk: { S: emailKey(id).sk } } }))).Item ?? {};
   const sentId = JSON.parse(batches[0]![0]!.Body!).emailId as string;
-  const queuedBytes = dynamoItemBytes(await item(firstId));
   const sentBytes = dynamoItemBytes(await item(sentId));
+
+  // Tracking: the SES events of every sent email (Send, then Delivery), as the tracking queue hands
+  // them over — the rule puts each event into the queue, the mapping delivers batches of up to 10.
+  const tracking = createTrackingHandler(awsEnv);
+  const sentIds = batches.flat().map((m) => JSON.parse(m.Body!).emailId as string);
+  const sesEvents = ['send', 'delivery'].flatMap((kind) =>
+    sentIds.map((id) => sesEventFor(kind as 'send' | 'delivery', { id, tenantId: TENANT_ID }, { messageId: `bench-${id}` })),
+  );
+  const asSqs = (events: unknown[]): SQSEvent => ({
+    Records: events.map((e, i) => ({
+      messageId: `t-${i}`,
+      receiptHandle: `t-${i}`,
+      body: JSON.stringify(e),
+      attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now()), SenderId: 'events', ApproximateFirstReceiveTimestamp: String(Date.now()) },
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:tracking',
+      awsRegion: 'us-east-1',
+    })),
+  });
+  // Warm the tracking function's clients outside the counts (an event for an unknown email: one read, nothing written).
+  await tracking(asSqs([sesEventFor('send', { id: 'em_bench_warm_unknown', tenantId: TENANT_ID })]), lambdaContext('tracking'));
+  await measure(
+    'tracking, per SES event (queue batch of 10)',
+    sesEvents.length,
+    async () => {
+      for (let i = 0; i < sesEvents.length; i += 10) {
+        const r = (await tracking(asSqs(sesEvents.slice(i, i + 10)), lambdaContext('tracking'))) as { batchItemFailures?: unknown[] } | undefined;
+        if (r?.batchItemFailures?.length) throw new Error(`tracking failed ${r.batchItemFailures.length} records`);
+      }
+    },
+    'per SES event: the email read by id, one conditional status write (with the event in its history) and the "Email …" event on the Mailroom bus; Send then Delivery for every sent email',
+  );
+
+  const queuedBytes = dynamoItemBytes(await item(firstId));
+  const deliveredBytes = dynamoItemBytes(await item(sentId));
   out.restore();
   emitResult({
     cases,
-    emailItemBytes: { queued: queuedBytes, sent: sentBytes },
+    emailItemBytes: { queued: queuedBytes, sent: sentBytes, delivered: deliveredBytes },
     laneMessageBytes: Buffer.byteLength(batches[0]![0]!.Body!),
   } satisfies AwsCallsResult);
 } finally {

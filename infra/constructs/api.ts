@@ -18,7 +18,7 @@ import { MailroomFunction, type LaneQueues, type SchedulerBinding } from './mail
 import { acknowledgeResourceStar } from './nag';
 
 /** Functions behind the HTTP API (every distinct `fn` of ROUTES; the others are queue/event driven). */
-export type ApiFunctionName = Exclude<FunctionName, 'sender' | 'tracking' | 'intake' | 'authorizer'>;
+export type ApiFunctionName = Exclude<FunctionName, 'sender' | 'tracking' | 'intake' | 'authorizer' | 'reconciler'>;
 
 export interface ApiProps {
   readonly table: ITable;
@@ -175,7 +175,7 @@ export class Api extends Construct {
     };
 
     for (const route of ROUTES) {
-      if (route.fn === 'sender' || route.fn === 'tracking' || route.fn === 'intake' || route.fn === 'authorizer') {
+      if (route.fn === 'sender' || route.fn === 'tracking' || route.fn === 'intake' || route.fn === 'authorizer' || route.fn === 'reconciler') {
         throw new Error(`ROUTES: ${route.method} ${route.path} points at '${route.fn}', which is not an API function`);
       }
       const [created] = this.httpApi.addRoutes({

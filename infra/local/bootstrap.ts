@@ -2,7 +2,8 @@
  * Creates local tables, queues and buckets from the same definitions the CDK app uses.
  * Idempotent: existing resources are kept (local mode survives a restart).
  */
-import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient, ResourceInUseException, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { LANE_NAMES, LANES, laneDlqName, laneQueueName, SQS_MAX_RECEIVE_COUNT, type Lane } from '#shared/config/lanes';
@@ -18,6 +19,8 @@ export async function createTables(dynamo: DynamoDBClient, names: { table: strin
         { AttributeName: MAIN_TABLE.sortKey, AttributeType: 'S' as const },
         { AttributeName: MAIN_TABLE.gsi1.partitionKey, AttributeType: 'S' as const },
         { AttributeName: MAIN_TABLE.gsi1.sortKey, AttributeType: 'S' as const },
+        { AttributeName: MAIN_TABLE.pending.partitionKey, AttributeType: 'S' as const },
+        { AttributeName: MAIN_TABLE.pending.sortKey, AttributeType: 'S' as const },
       ],
       KeySchema: [
         { AttributeName: MAIN_TABLE.partitionKey, KeyType: 'HASH' as const },
@@ -32,6 +35,7 @@ export async function createTables(dynamo: DynamoDBClient, names: { table: strin
           ],
           Projection: { ProjectionType: 'ALL' as const },
         },
+        PENDING_INDEX,
       ],
     },
     {
@@ -47,7 +51,40 @@ export async function createTables(dynamo: DynamoDBClient, names: { table: strin
     } catch (error) {
       if (!(error instanceof ResourceInUseException)) throw error;
     }
-    await dynamo.send(new DescribeTableCommand({ TableName: table.TableName }));
+    const described = await dynamo.send(new DescribeTableCommand({ TableName: table.TableName }));
+    const indexes = described.Table?.GlobalSecondaryIndexes?.map((i) => i.IndexName) ?? [];
+    if (table.TableName === names.table && !indexes.includes(MAIN_TABLE.pending.name)) await addPendingIndex(dynamo, names.table);
+  }
+}
+
+const PENDING_INDEX = {
+  IndexName: MAIN_TABLE.pending.name,
+  KeySchema: [
+    { AttributeName: MAIN_TABLE.pending.partitionKey, KeyType: 'HASH' as const },
+    { AttributeName: MAIN_TABLE.pending.sortKey, KeyType: 'RANGE' as const },
+  ],
+  Projection: { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...MAIN_TABLE.pending.projection] },
+};
+
+/**
+ * A data folder from before the `pending` index existed: add it (DynamoDB backfills it from the
+ * items that carry its keys; older pending emails lack them and are not reconciled).
+ */
+async function addPendingIndex(dynamo: DynamoDBClient, tableName: string): Promise<void> {
+  await dynamo.send(
+    new UpdateTableCommand({
+      TableName: tableName,
+      AttributeDefinitions: [
+        { AttributeName: MAIN_TABLE.pending.partitionKey, AttributeType: 'S' },
+        { AttributeName: MAIN_TABLE.pending.sortKey, AttributeType: 'S' },
+      ],
+      GlobalSecondaryIndexUpdates: [{ Create: PENDING_INDEX }],
+    }),
+  );
+  for (let i = 0; i < 100; i++) {
+    const out = await dynamo.send(new DescribeTableCommand({ TableName: tableName }));
+    if (out.Table?.GlobalSecondaryIndexes?.find((g) => g.IndexName === MAIN_TABLE.pending.name)?.IndexStatus === 'ACTIVE') return;
+    await sleep(100);
   }
 }
 

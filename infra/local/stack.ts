@@ -26,6 +26,8 @@ import { API_FUNCTIONS, createLaneSender } from './functions';
 import { startLanePoller, type LanePoller } from './lane-poller';
 import { DynamoLocalScheduler, startLocalSchedulerLoop, type LocalSchedulerLoop } from '#shared/adapters/dynamodb-local-scheduler';
 import { SqsLaneQueue } from '#shared/adapters/sqs-lane-queue';
+import { createReconcilerDeps } from '#functions/reconciler/app';
+import { startLocalReconcilerLoop, type LocalReconcilerLoop } from './reconciler-loop';
 
 export interface LocalStackOptions {
   /** API port (0 = any free port). */
@@ -55,6 +57,10 @@ export interface LocalStackOptions {
   readonly pollLanes?: boolean;
   /** Start the local scheduler loop that fires due schedules (default true). */
   readonly runScheduler?: boolean;
+  /** Run the reconciler: a sweep at start, then every `reconcileIntervalMs` (default true). */
+  readonly runReconciler?: boolean;
+  /** Milliseconds between reconciler runs (default 60 000, as the rule in AWS). */
+  readonly reconcileIntervalMs?: number;
   readonly logLevel?: string;
   /** Folder of the built operator console served at /console/ (default console/dist). */
   readonly consoleDir?: string;
@@ -77,6 +83,8 @@ export interface LocalStack {
   poller?: LanePoller;
   /** Fires due schedules (sends more than 15 minutes ahead) into the lane queues. */
   scheduler?: LocalSchedulerLoop;
+  /** Re-enqueues stuck emails: swept once at start (the in-memory queues start empty), then periodically. */
+  reconciler?: LocalReconcilerLoop;
   /** Creates another tenant with its own key (tests). */
   createTenant(tenantId: string, options?: Partial<Tenant>): Promise<{ apiKey: string }>;
   stop(): Promise<void>;
@@ -173,6 +181,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       stops.unshift(() => scheduler!.stop());
     }
 
+    let reconciler: LocalReconcilerLoop | undefined;
+    if (options.runReconciler !== false) {
+      reconciler = await startLocalReconcilerLoop({
+        deps: {
+          ...createReconcilerDeps(env),
+          onError: (email, e) => console.error('[local reconciler]', email.id, redactAddressesIn(String((e as Error)?.message ?? e))),
+        },
+        ...(options.reconcileIntervalMs !== undefined ? { intervalMs: options.reconcileIntervalMs } : {}),
+        onError: (e) => console.error('[local reconciler]', redactAddressesIn(String((e as Error)?.stack ?? e))),
+      });
+      stops.unshift(() => reconciler!.stop());
+    }
+
     const keys = new DynamoApiKeyStore(doc, names.table);
     const tenants = new DynamoTenantStore(doc, names.table);
     const createTenant = async (tenantId: string, extra: Partial<Tenant> = {}) => {
@@ -205,6 +226,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       doc,
       ...(poller ? { poller } : {}),
       ...(scheduler ? { scheduler } : {}),
+      ...(reconciler ? { reconciler } : {}),
       createTenant,
       async stop() {
         for (const stop of stops) await stop().catch((e) => console.error('[local] stop failed', e));

@@ -11,28 +11,40 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { EmailEvent, EmailRecord } from '#shared/domain/email';
 import { CLAIMABLE, SEND_FINISHED, statusesBefore, type Status } from '#shared/domain/status';
-import type { ClaimInput, ClaimManyInput, ClaimResult, EmailStore, ListEmailsInput, TransitionInput } from '#shared/ports/index';
+import { SENDING_STUCK_AFTER_LEASE_SECONDS, stuckFrom } from '#shared/domain/stuck';
+import type {
+  ClaimInput,
+  ClaimManyInput,
+  ClaimResult,
+  EmailStore,
+  ListEmailsInput,
+  StuckEmail,
+  StuckEmailStore,
+  TransitionInput,
+} from '#shared/ports/index';
+import { MAIN_TABLE } from '#infra/definitions';
+import { KEYS, PENDING_SHARDS, pendingKey, pendingPartition } from './dynamodb-keys';
+import { parseEmailItem, parseStuckEmailItem } from './dynamodb-mappers';
 import { withBatchRetry } from './dynamodb-util';
 import type { EmailListPage, EmailListPosition } from '#shared/ports/index';
 
 const KEY_ATTRS = ['pk', 'sk', 'gsi1pk', 'gsi1sk'] as const;
+const PENDING = MAIN_TABLE.pending;
 
-export const emailKey = (id: string) => ({ pk: `EMAIL#${id}`, sk: 'EMAIL' });
+export const emailKey = KEYS.email;
 
 function toItem(email: EmailRecord): Record<string, unknown> {
+  const stuck = stuckFrom(email, new Date(email.updatedAt));
   return {
     ...emailKey(email.id),
-    gsi1pk: `TENANT#${email.tenantId}`,
-    gsi1sk: `EMAIL#${email.createdAt}#${email.id}`,
+    ...KEYS.emailByTenant(email.tenantId, email.createdAt, email.id),
+    ...(stuck ? pendingKey(email.id, stuck) : {}),
     ...email,
   };
 }
 
 function fromItem(item: Record<string, unknown> | undefined): EmailRecord | undefined {
-  if (!item) return undefined;
-  const copy: Record<string, unknown> = { ...item };
-  for (const k of KEY_ATTRS) delete copy[k];
-  return copy as unknown as EmailRecord;
+  return item ? parseEmailItem(item) : undefined;
 }
 
 /** Builds `#a IN (:a0, :a1, …)` with its values. */
@@ -44,8 +56,25 @@ function inList(attr: string, prefix: string, values: readonly string[]) {
   };
 }
 
-/** EmailStore on the single Mailroom table (`EMAIL#<id>` / `EMAIL`, gsi1 = tenant, newest first). */
-export class DynamoEmailStore implements EmailStore {
+/** The pending index values of an email claimed until `leaseUntil` (epoch seconds). */
+function pendingValues(id: string, leaseUntil: number): { ':ppk': string; ':psk': string } {
+  const key = pendingKey(id, new Date((leaseUntil + SENDING_STUCK_AFTER_LEASE_SECONDS) * 1000));
+  return { ':ppk': key[PENDING.partitionKey]!, ':psk': key[PENDING.sortKey]! };
+}
+
+/** The fields of a transition's `set` that decide when the email counts as stuck. */
+function pickDefined(set: TransitionInput['set']): { scheduledAt?: string; leaseUntil?: number } {
+  return {
+    ...(set?.scheduledAt !== undefined ? { scheduledAt: set.scheduledAt } : {}),
+    ...(set?.leaseUntil !== undefined ? { leaseUntil: set.leaseUntil } : {}),
+  };
+}
+
+/**
+ * EmailStore on the single Mailroom table (`EMAIL#<id>` / `EMAIL`, gsi1 = tenant, newest first), and
+ * the sparse `pending` index every status write keeps in step (see shared/domain/stuck.ts).
+ */
+export class DynamoEmailStore implements EmailStore, StuckEmailStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -84,11 +113,12 @@ export class DynamoEmailStore implements EmailStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: emailKey(id),
-          UpdateExpression: 'SET #status = :sending, leaseUntil = :lease, claimToken = :token, updatedAt = :now',
+          UpdateExpression: 'SET #status = :sending, leaseUntil = :lease, claimToken = :token, updatedAt = :now, #ppk = :ppk, #psk = :psk',
           ConditionExpression: `attribute_exists(pk) AND scheduleVersion = :sv AND (${claimable.expression} OR (#status = :sending AND leaseUntil < :nowSec))`,
-          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeNames: { '#status': 'status', '#ppk': PENDING.partitionKey, '#psk': PENDING.sortKey },
           ExpressionAttributeValues: {
             ...claimable.values,
+            ...pendingValues(id, nowSec + input.leaseSeconds),
             ':sending': 'sending',
             ':lease': nowSec + input.leaseSeconds,
             ':token': input.token,
@@ -169,13 +199,14 @@ export class DynamoEmailStore implements EmailStore {
     const claimable = CLAIMABLE.map(() => '?').join(', ');
     return {
       Statement:
-        `UPDATE "${this.tableName}" SET "status" = ? SET "leaseUntil" = ? SET "claimToken" = ? SET "updatedAt" = ?` +
+        `UPDATE "${this.tableName}" SET "status" = ? SET "leaseUntil" = ? SET "claimToken" = ? SET "updatedAt" = ? SET "${PENDING.partitionKey}" = ? SET "${PENDING.sortKey}" = ?` +
         ` WHERE "pk" = ? AND "sk" = ? AND "scheduleVersion" = ? AND ("status" IN [${claimable}] OR ("status" = ? AND "leaseUntil" < ?))`,
       Parameters: [
         'sending',
         nowSec + input.leaseSeconds,
         input.token,
         input.now.toISOString(),
+        ...Object.values(pendingValues(input.id, nowSec + input.leaseSeconds)),
         emailKey(input.id).pk,
         emailKey(input.id).sk,
         input.scheduleVersion,
@@ -233,6 +264,15 @@ export class DynamoEmailStore implements EmailStore {
         values[`:s_${k}`] = v;
       }
     }
+    const stuck = stuckFrom({ status: input.to, ...pickDefined(input.set) }, new Date(input.event.at));
+    names['#ppk'] = PENDING.partitionKey;
+    names['#psk'] = PENDING.sortKey;
+    if (stuck) {
+      const key = pendingKey(id, stuck);
+      sets.push('#ppk = :ppk', '#psk = :psk');
+      values[':ppk'] = key[PENDING.partitionKey];
+      values[':psk'] = key[PENDING.sortKey];
+    } else removes.push('#ppk', '#psk');
     const conditions = ['attribute_exists(pk)', `(${cond.expression})`];
     if (input.claimToken !== undefined) {
       conditions.push('claimToken = :ct');
@@ -257,6 +297,94 @@ export class DynamoEmailStore implements EmailStore {
       return fromItem(out.Attributes);
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  async findStuck(before: Date, limit: number, options: { all?: boolean } = {}): Promise<StuckEmail[]> {
+    const found: StuckEmail[] = [];
+    const perShard = Math.max(1, Math.ceil(limit / PENDING_SHARDS));
+    const due = options.all ? undefined : before;
+    const shards = await Promise.all(Array.from({ length: PENDING_SHARDS }, (_, shard) => this.queryStuck(shard, before, perShard, false, due)));
+    for (const items of shards) for (const item of items.items) found.push(parseStuckEmailItem(item));
+    return found.sort((a, b) => a.stuckSince.localeCompare(b.stuckSince)).slice(0, limit);
+  }
+
+  async countStuck(at: Date, max: number): Promise<number> {
+    const perShard = Math.max(1, Math.ceil(max / PENDING_SHARDS));
+    const shards = await Promise.all(Array.from({ length: PENDING_SHARDS }, (_, shard) => this.queryStuck(shard, at, perShard, true, undefined)));
+    return Math.min(
+      max,
+      shards.reduce((n, s) => n + s.count, 0),
+    );
+  }
+
+  /**
+   * One shard of the pending index up to `before`, following pages until `limit` items; with
+   * `reconcilableBy`, only items not waiting for the reconciler's backoff at that time (a filter, so
+   * at most MAX_STUCK_PAGES pages are read).
+   */
+  private async queryStuck(
+    shard: number,
+    before: Date,
+    limit: number,
+    countOnly: boolean,
+    reconcilableBy: Date | undefined,
+  ): Promise<{ items: Record<string, unknown>[]; count: number }> {
+    const items: Record<string, unknown>[] = [];
+    let count = 0;
+    let start: Record<string, unknown> | undefined;
+    let pages = 0;
+    do {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: PENDING.name,
+          KeyConditionExpression: '#ppk = :ppk AND #psk <= :before',
+          ExpressionAttributeNames: { '#ppk': PENDING.partitionKey, '#psk': PENDING.sortKey },
+          // `~` sorts after every id, so an email stuck exactly at `before` is included.
+          ExpressionAttributeValues: {
+            ':ppk': pendingPartition(shard),
+            ':before': `${before.toISOString()}#~`,
+            ...(reconcilableBy ? { ':by': reconcilableBy.toISOString() } : {}),
+          },
+          ...(reconcilableBy ? { FilterExpression: 'attribute_not_exists(nextReconcileAt) OR nextReconcileAt <= :by' } : {}),
+          Limit: limit - count,
+          ...(countOnly ? { Select: 'COUNT' as const } : {}),
+          ExclusiveStartKey: start,
+        }),
+      );
+      count += out.Count ?? 0;
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start && count < limit && ++pages < MAX_STUCK_PAGES);
+    return { items, count };
+  }
+
+  async markReconciled(email: StuckEmail, at: Date, next: Date): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: emailKey(email.id),
+          UpdateExpression: 'SET reconciledAt = :at, nextReconcileAt = :next ADD reconciles :one',
+          ConditionExpression:
+            'attribute_exists(pk) AND #status = :status AND scheduleVersion = :sv AND ' +
+            (email.reconciledAt ? 'reconciledAt = :prev' : 'attribute_not_exists(reconciledAt)'),
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':at': at.toISOString(),
+            ':next': next.toISOString(),
+            ':one': 1,
+            ':status': email.status,
+            ':sv': email.scheduleVersion,
+            ...(email.reconciledAt ? { ':prev': email.reconciledAt } : {}),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
   }
@@ -353,6 +481,8 @@ function listStartKey(tenantId: string, at: EmailListPosition): Record<string, u
   return { ...emailKey(at.id), gsi1pk: `TENANT#${tenantId}`, gsi1sk: `EMAIL#${at.createdAt}#${at.id}` };
 }
 
+/** Most pages one shard's stuck query reads per call: bounds a reconciler run's reads when much is waiting. */
+const MAX_STUCK_PAGES = 20;
 /** BatchExecuteStatement's limit. */
 const CLAIM_STATEMENTS_PER_CALL = 25;
 /** BatchGetItem's limit. */

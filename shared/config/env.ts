@@ -178,6 +178,13 @@ export const healthEnvSchema = z.object({
   [ENV.LANE_METRICS]: laneMetricsSource,
 });
 
+/** The reconciler: reads the pending index, re-enqueues stuck emails (a far schedule goes to the scheduler). */
+export const reconcilerEnvSchema = z.object({
+  ...common,
+  ...schedulerSettings,
+  [ENV.LANE_QUEUE_URLS]: laneMap,
+});
+
 /** `GET /lanes`, DLQ list and redrive. */
 export const operationsEnvSchema = z.object({
   ...common,

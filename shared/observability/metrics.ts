@@ -33,5 +33,11 @@ export const METRIC = {
   ScheduledFired: 'ScheduledFired',
   Throttled: 'Throttled',
   BreakerOpen: 'BreakerOpen',
+  /** Emails the reconciler found stuck on their way (each run); the stuck-emails alarm watches it. */
+  StuckEmails: 'StuckEmails',
+  /** Stuck emails the reconciler put back on their lane queue. */
+  EmailsReconciled: 'EmailsReconciled',
+  /** A write that should have cleaned up after a failed accept (cancel an unqueued email) failed itself. */
+  CleanupFailed: 'CleanupFailed',
 } as const;
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];

@@ -283,3 +283,37 @@ export interface SenderCap {
   /** Counts one send of the tenant's `sender` in the clock hour of `at`; false (nothing counted) when that hour's cap is reached. */
   take(tenantId: string, sender: string, at: Date, cap: number): Promise<boolean>;
 }
+
+/** A pending email that is overdue, as the reconciler sees it (the `pending` index's projection). */
+export interface StuckEmail {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly lane: Lane;
+  readonly status: Status;
+  readonly scheduleVersion: number;
+  readonly scheduledAt?: string;
+  readonly leaseUntil?: number;
+  /** When it counts as stuck from. */
+  readonly stuckSince: string;
+  /** When the reconciler last re-enqueued it, and how often it did. */
+  readonly reconciledAt?: string;
+  readonly reconciles?: number;
+  /** Not re-enqueued again before this time (the reconciler's backoff). */
+  readonly nextReconcileAt?: string;
+}
+
+/** The pending emails index: what the reconciler and /health read. */
+export interface StuckEmailStore {
+  /**
+   * Pending emails stuck since `before` or earlier, oldest first, at most `limit`. Unless `all`, only
+   * those the reconciler may re-enqueue again by `before` (never reconciled, or past `nextReconcileAt`).
+   */
+  findStuck(before: Date, limit: number, options?: { all?: boolean }): Promise<StuckEmail[]>;
+  /** How many are stuck at `at`, counting at most `max` (a bounded read for /health). */
+  countStuck(at: Date, max: number): Promise<number>;
+  /**
+   * Records a re-enqueue (reconciledAt, nextReconcileAt, reconciles + 1) only if the email is still in
+   * the status and schedule version it was found in and nobody reconciled it meanwhile; false otherwise.
+   */
+  markReconciled(email: StuckEmail, at: Date, next: Date): Promise<boolean>;
+}

@@ -1,24 +1,29 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { costPerMillion, metricsPerMillion, total, type PathWork, type Prices } from '../../bench/cost';
+import { monthlyCost, type Measured, type ModelPrices, type Template, type UnitWork } from '../../bench/model';
 import { percentile, spread } from '../../bench/lib/stats';
 import { benchChart } from '../../bench/report/svg';
 
-const prices = JSON.parse(readFileSync('bench/prices.json', 'utf8')) as Prices;
+const prices = JSON.parse(readFileSync('bench/prices.json', 'utf8')) as ModelPrices & { aws: Record<string, { value: number; source?: string }> };
+const p = (k: string) => prices.aws[k]!.value;
 
-const idle: PathWork = {
-  apiRequests: 0,
-  invocations: 0,
-  lambdaMs: 0,
-  sqsRequests: 0,
-  sqsMessageBytes: 100,
-  readUnits: 0,
-  writeUnits: 0,
-  schedulerInvocations: 0,
-  eventBridgeEvents: 0,
-  logBytes: 0,
+const none: UnitWork = { cpuMs: 0, awsCalls: 0, sesCalls: 0, awsCallsPerInvocation: 0, writeUnits: 0, readUnits: 0, events: 0, sqsSends: 0, logBytes: 0 };
+const measured = (work: Partial<UnitWork>, where: keyof Pick<Measured, 'acceptBatch' | 'send' | 'track'> = 'acceptBatch'): Measured => ({
+  acceptSingle: none,
+  acceptBatch: none,
+  send: none,
+  track: none,
+  [where]: { ...none, ...work },
+  laneMessageBytes: 100,
+  emailItemBytes: 0,
+});
+/** A template with one function of 1,024 MB and nothing else billed. */
+const template: Template = {
+  Resources: { ApiIngestFunction: { Type: 'AWS::Lambda::Function', Properties: { MemorySize: 1024 } } },
 };
-const line = (work: Partial<PathWork>, item: string) => costPerMillion({ ...idle, ...work }, prices).find((l) => l.item === item)!.usdPerMillion;
+const M = 1_000_000;
+const line = (m: Measured, item: string, batchedAccepts = true) =>
+  monthlyCost(template, m, prices, { emailsPerMonth: M, batchedAccepts }).lines.find((l) => l.item === item)!.usd;
 
 describe('benchmark statistics', () => {
   it('interpolates percentiles between neighbours', () => {
@@ -33,46 +38,40 @@ describe('benchmark statistics', () => {
   });
 });
 
-describe('cost model', () => {
-  it('prices one API request per email at the HTTP API rate per million', () => {
-    expect(line({ apiRequests: 1 }, 'API Gateway (HTTP API)')).toBeCloseTo(prices.aws.apiGatewayHttpPerMillionRequests.value);
+describe('cost model lines (a million emails a month)', () => {
+  it('prices one API request per email for single sends and one per hundred for batches', () => {
+    expect(line(measured({}), 'API Gateway (HTTP API) requests', false)).toBeCloseTo(p('apiGatewayHttpPerMillionRequests'));
+    expect(line(measured({}), 'API Gateway (HTTP API) requests', true)).toBeCloseTo(p('apiGatewayHttpPerMillionRequests') / 100);
   });
 
-  it('bills Lambda duration as GB-seconds at the configured memory', () => {
-    const gb = prices.assumptions.lambdaMemoryMb!.value / 1024;
-    expect(line({ lambdaMs: 100 }, 'Lambda duration (arm64)')).toBeCloseTo(0.1 * gb * 1_000_000 * prices.aws.lambdaArm64PerGbSecond.value);
-  });
-
-  it('counts an SQS request once per started 64 KB chunk of the message', () => {
-    const small = line({ sqsRequests: 1, sqsMessageBytes: 100 }, 'SQS requests');
-    expect(line({ sqsRequests: 1, sqsMessageBytes: 65_537 }, 'SQS requests')).toBeCloseTo(2 * small);
+  it("bills Lambda duration as GB-seconds at the function's memory, CPU scaled to its share of a vCPU", () => {
+    const cpuMs = 10;
+    const seconds = (cpuMs * (prices.assumptions.lambdaFullVcpuMb!.value / 1024)) / 1000;
+    expect(line(measured({ cpuMs }), 'Lambda duration (arm64)')).toBeCloseTo(M * seconds * 1 * p('lambdaArm64PerGbSecond'));
   });
 
   it('prices DynamoDB by request units, reads and writes separately', () => {
-    expect(line({ writeUnits: 2 }, 'DynamoDB writes (WRU)')).toBeCloseTo(2 * prices.aws.dynamoDbPerMillionWriteRequestUnits.value);
-    expect(line({ readUnits: 2 }, 'DynamoDB reads (RRU)')).toBeCloseTo(2 * prices.aws.dynamoDbPerMillionReadRequestUnits.value);
+    expect(line(measured({ writeUnits: 2 }), 'DynamoDB writes (WRU)')).toBeCloseTo(2 * p('dynamoDbPerMillionWriteRequestUnits'));
+    expect(line(measured({ readUnits: 2 }), 'DynamoDB reads (RRU)')).toBeCloseTo(2 * p('dynamoDbPerMillionReadRequestUnits'));
   });
 
-  it('turns log bytes per email into GB ingested per million emails', () => {
-    expect(line({ logBytes: 1024 ** 3 / 1_000_000 }, 'CloudWatch Logs ingestion')).toBeCloseTo(prices.aws.cloudWatchLogsIngestionPerGb.value);
+  it('prices Mailroom-bus entries, not PutEvents calls', () => {
+    expect(line(measured({ events: 1.5 }), 'EventBridge custom events (Mailroom bus)')).toBeCloseTo(1.5 * p('eventBridgeCustomEventsPerMillion'));
   });
 
-  it('costs nothing for no work and sums its lines', () => {
-    expect(total(costPerMillion(idle, prices))).toBe(0);
-    expect(total(costPerMillion({ ...idle, apiRequests: 1, invocations: 1 }, prices))).toBeCloseTo(
-      prices.aws.apiGatewayHttpPerMillionRequests.value + prices.aws.lambdaPerMillionRequests.value,
-    );
+  it('counts an SQS request once per started 64 KB chunk of the message', () => {
+    const small = line(measured({ sqsSends: 1 }), 'SQS requests');
+    const big = line({ ...measured({ sqsSends: 1 }), laneMessageBytes: 65_537 }, 'SQS requests');
+    expect(big).toBeCloseTo(2 * small);
   });
 
-  it('spreads the fixed monthly metric cost over the monthly volume', () => {
-    const a = prices.assumptions;
-    expect(metricsPerMillion(prices)).toBeCloseTo(
-      (a.customMetricCount!.value * prices.aws.cloudWatchCustomMetricPerMonth.value * 1_000_000) / a.monthlyEmails!.value,
-    );
+  it('turns log bytes per email into GB ingested', () => {
+    const extra = line(measured({ logBytes: 1024 ** 3 / M }), 'CloudWatch Logs ingestion') - line(measured({}), 'CloudWatch Logs ingestion');
+    expect(extra).toBeCloseTo(p('cloudWatchLogsIngestionPerGb'));
   });
 
   it('cites a source for every AWS price', () => {
-    for (const [name, price] of Object.entries(prices.aws)) expect((price as unknown as { source?: string }).source, name).toMatch(/^https:\/\//);
+    for (const [name, price] of Object.entries(prices.aws)) expect(price.source, name).toMatch(/^https:\/\//);
   });
 });
 

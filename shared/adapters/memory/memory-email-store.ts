@@ -1,14 +1,17 @@
 import type { EmailEvent, EmailRecord } from '#shared/domain/email';
 import { CLAIMABLE, statusesBefore } from '#shared/domain/status';
-import type { ClaimInput, ClaimManyInput, ClaimResult, EmailStore, ListEmailsInput, TransitionInput } from '#shared/ports/index';
+import { stuckFrom } from '#shared/domain/stuck';
+import type { ClaimInput, ClaimManyInput, ClaimResult, EmailStore, ListEmailsInput, StuckEmail, StuckEmailStore, TransitionInput } from '#shared/ports/index';
 
 import type { EmailListPage } from '#shared/ports/index';
 
 const clone = <T>(v: T): T => structuredClone(v);
 
 /** EmailStore in memory with the same conditional semantics as the DynamoDB one (tests, benchmarks). */
-export class MemoryEmailStore implements EmailStore {
+export class MemoryEmailStore implements EmailStore, StuckEmailStore {
   readonly items = new Map<string, EmailRecord>();
+  /** The reconciler's marks (reconciledAt, reconciles) per email id. */
+  readonly reconciled = new Map<string, { at: string; next: string; count: number }>();
   /** Calls per operation, for assertions and call counting. */
   readonly calls: Record<string, number> = {};
 
@@ -84,6 +87,48 @@ export class MemoryEmailStore implements EmailStore {
     this.count('appendEvent');
     const e = this.items.get(id);
     if (e) e.events = [...e.events, event];
+  }
+
+  /** The pending index as DynamoEmailStore keeps it: stuck-from computed from the status write. */
+  private stuck(before: Date): StuckEmail[] {
+    const out: StuckEmail[] = [];
+    for (const e of this.items.values()) {
+      const since = stuckFrom(e, new Date(e.updatedAt));
+      if (!since || since.getTime() > before.getTime()) continue;
+      const mark = this.reconciled.get(e.id);
+      out.push({
+        id: e.id,
+        tenantId: e.tenantId,
+        lane: e.lane,
+        status: e.status,
+        scheduleVersion: e.scheduleVersion,
+        stuckSince: since.toISOString(),
+        ...(e.scheduledAt !== undefined ? { scheduledAt: e.scheduledAt } : {}),
+        ...(e.leaseUntil !== undefined ? { leaseUntil: e.leaseUntil } : {}),
+        ...(mark ? { reconciledAt: mark.at, reconciles: mark.count, nextReconcileAt: mark.next } : {}),
+      });
+    }
+    return out.sort((a, b) => a.stuckSince.localeCompare(b.stuckSince));
+  }
+
+  async findStuck(before: Date, limit: number, options: { all?: boolean } = {}): Promise<StuckEmail[]> {
+    this.count('findStuck');
+    const due = (e: StuckEmail) => options.all || !e.nextReconcileAt || e.nextReconcileAt <= before.toISOString();
+    return this.stuck(before).filter(due).slice(0, limit);
+  }
+
+  async countStuck(at: Date, max: number): Promise<number> {
+    this.count('countStuck');
+    return Math.min(max, this.stuck(at).length);
+  }
+
+  async markReconciled(email: StuckEmail, at: Date, next: Date): Promise<boolean> {
+    this.count('markReconciled');
+    const e = this.items.get(email.id);
+    const mark = this.reconciled.get(email.id);
+    if (!e || e.status !== email.status || e.scheduleVersion !== email.scheduleVersion || mark?.at !== email.reconciledAt) return false;
+    this.reconciled.set(email.id, { at: at.toISOString(), next: next.toISOString(), count: (mark?.count ?? 0) + 1 });
+    return true;
   }
 
   async listByTenant(input: ListEmailsInput): Promise<EmailListPage> {

@@ -1,0 +1,3 @@
+import { createReconcilerHandler } from './app';
+
+export const handler = createReconcilerHandler(process.env);

@@ -1,0 +1,62 @@
+/**
+ * Every key shape of Mailroom's single table, in one place (docs/architecture.md, "Data shapes").
+ * Adapters build keys only through these functions, so two items can never collide by accident
+ * and a shape changes in one file.
+ */
+import { createHash } from 'node:crypto';
+import { MAIN_TABLE } from '#infra/definitions';
+
+/** A type, not an interface, so a key stays assignable to the SDK's `Record<string, unknown>`. */
+export type ItemKey = { readonly pk: string; readonly sk: string };
+
+/** Attributes that belong to the table's keys and indexes, never to a record. */
+export const KEY_ATTRIBUTES = [
+  MAIN_TABLE.partitionKey,
+  MAIN_TABLE.sortKey,
+  MAIN_TABLE.gsi1.partitionKey,
+  MAIN_TABLE.gsi1.sortKey,
+  MAIN_TABLE.pending.partitionKey,
+  MAIN_TABLE.pending.sortKey,
+] as const;
+
+/** An item without its key and index attributes: what a mapper checks. */
+export function withoutKeys(item: Record<string, unknown>): Record<string, unknown> {
+  const copy: Record<string, unknown> = { ...item };
+  for (const k of KEY_ATTRIBUTES) delete copy[k];
+  return copy;
+}
+
+export const KEYS = {
+  /** An email: `EMAIL#<id>` / `EMAIL`; its events share the partition. */
+  email: (id: string): ItemKey => ({ pk: `EMAIL#${id}`, sk: 'EMAIL' }),
+  /** gsi1: a tenant's emails, newest first. */
+  emailByTenant: (tenantId: string, createdAt: string, id: string) => ({ gsi1pk: `TENANT#${tenantId}`, gsi1sk: `EMAIL#${createdAt}#${id}` }),
+  tenant: (id: string): ItemKey => ({ pk: `TENANT#${id}`, sk: 'TENANT' }),
+  /** gsi1 partition of everything a tenant owns (emails, keys, templates). */
+  tenantPartition: (tenantId: string) => `TENANT#${tenantId}`,
+  apiKey: (hash: string): ItemKey => ({ pk: `APIKEY#${hash}`, sk: 'APIKEY' }),
+  apiKeyByTenant: (tenantId: string, createdAt: string, hash: string) => ({ gsi1pk: `TENANT#${tenantId}`, gsi1sk: `APIKEY#${createdAt}#${hash}` }),
+  suppression: (tenantId: string, address: string): ItemKey => ({ pk: `TENANT#${tenantId}`, sk: `SUPPRESSION#${address.toLowerCase()}` }),
+  breaker: (provider: string): ItemKey => ({ pk: `BREAKER#${provider}`, sk: 'BREAKER' }),
+  rateBucket: (tenantId: string): ItemKey => ({ pk: `RATE#${tenantId}`, sk: 'BUCKET' }),
+  /** Local mode's stand-in for an EventBridge Scheduler schedule. */
+  schedule: (emailId: string): ItemKey => ({ pk: `SCHEDULE#${emailId}`, sk: 'SCHEDULE' }),
+} as const;
+
+/**
+ * The `pending` index: a sparse GSI holding only emails on their way (queued, scheduled, sending,
+ * retrying), keyed by the time from which each counts as stuck. The reconciler reads only what is
+ * overdue (`pendingSk <= now`); an email leaves the index when it reaches any other status.
+ * Spread over PENDING_SHARDS partitions so a busy deployment's writes do not all land on one.
+ */
+export const PENDING_SHARDS = 8;
+
+export const pendingShard = (emailId: string): number => (createHash('sha256').update(emailId).digest()[0] ?? 0) % PENDING_SHARDS;
+
+export const pendingPartition = (shard: number) => `PENDING#${shard}`;
+
+/** The index attributes of a pending email stuck from `stuckFrom`. */
+export const pendingKey = (emailId: string, stuckFrom: Date) => ({
+  [MAIN_TABLE.pending.partitionKey]: pendingPartition(pendingShard(emailId)),
+  [MAIN_TABLE.pending.sortKey]: `${stuckFrom.toISOString()}#${emailId}`,
+});

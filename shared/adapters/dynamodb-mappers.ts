@@ -1,0 +1,100 @@
+/**
+ * Checked mappers from stored items to records: a read that finds an item without the fields its
+ * type promises fails here, by name, instead of travelling on as a cast and failing somewhere
+ * unrelated. The checks are the fields the code relies on, kept cheap (the sender reads on every send).
+ */
+import { isLane } from '#shared/config/lanes';
+import type { EmailRecord } from '#shared/domain/email';
+import { STATUSES, type Status } from '#shared/domain/status';
+import type { StuckEmail } from '#shared/ports/index';
+import { MAIN_TABLE } from '#infra/definitions';
+import { withoutKeys } from './dynamodb-keys';
+
+/** A stored item that is not the record its key says it is. */
+export class StoredItemError extends Error {
+  override readonly name = 'StoredItemError';
+  constructor(
+    readonly kind: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`A stored ${kind} item is malformed: ${problems.join('; ')}`);
+  }
+}
+
+type Check = (value: unknown) => boolean;
+const str: Check = (v) => typeof v === 'string';
+const num: Check = (v) => typeof v === 'number' && Number.isFinite(v);
+const optional =
+  (check: Check): Check =>
+  (v) =>
+    v === undefined || check(v);
+const status: Check = (v) => typeof v === 'string' && (STATUSES as readonly string[]).includes(v);
+const strings: Check = (v) => Array.isArray(v) && v.every(str);
+
+function check(kind: string, item: Record<string, unknown>, shape: Record<string, Check>): void {
+  const problems = Object.entries(shape)
+    .filter(([field, ok]) => !ok(item[field]))
+    .map(([field]) => `\`${field}\` is ${item[field] === undefined ? 'missing' : `not valid (${typeof item[field]})`}`);
+  if (problems.length) throw new StoredItemError(kind, problems);
+}
+
+const EMAIL_SHAPE: Record<string, Check> = {
+  id: str,
+  tenantId: str,
+  lane: isLane,
+  status,
+  lastEvent: str,
+  from: str,
+  to: strings,
+  scheduleVersion: num,
+  attempts: num,
+  createdAt: str,
+  updatedAt: str,
+  events: Array.isArray,
+  scheduledAt: optional(str),
+  leaseUntil: optional(num),
+  claimToken: optional(str),
+};
+
+/** An email item (keys and index attributes dropped) as an EmailRecord; StoredItemError when it is not one. */
+export function parseEmailItem(item: Record<string, unknown>): EmailRecord {
+  const record = withoutKeys(item);
+  delete record.reconciledAt;
+  delete record.reconciles;
+  delete record.nextReconcileAt;
+  check('email', record, EMAIL_SHAPE);
+  return record as unknown as EmailRecord;
+}
+
+const STUCK_SHAPE: Record<string, Check> = {
+  id: str,
+  tenantId: str,
+  lane: isLane,
+  status,
+  scheduleVersion: num,
+  scheduledAt: optional(str),
+  leaseUntil: optional(num),
+  reconciledAt: optional(str),
+  reconciles: optional(num),
+  nextReconcileAt: optional(str),
+  [MAIN_TABLE.pending.sortKey]: str,
+};
+
+/** An item of the `pending` index (its projection) as a StuckEmail. */
+export function parseStuckEmailItem(item: Record<string, unknown>): StuckEmail {
+  check('pending email', item, STUCK_SHAPE);
+  const sortKey = item[MAIN_TABLE.pending.sortKey] as string;
+  return {
+    id: item.id as string,
+    tenantId: item.tenantId as string,
+    lane: item.lane as StuckEmail['lane'],
+    status: item.status as Status,
+    scheduleVersion: item.scheduleVersion as number,
+    stuckSince: sortKey.slice(0, sortKey.indexOf('#')),
+    ...(item.scheduledAt !== undefined ? { scheduledAt: item.scheduledAt as string } : {}),
+    ...(item.leaseUntil !== undefined ? { leaseUntil: item.leaseUntil as number } : {}),
+    ...(item.reconciledAt !== undefined ? { reconciledAt: item.reconciledAt as string } : {}),
+    ...(item.reconciles !== undefined ? { reconciles: item.reconciles as number } : {}),
+    ...(item.nextReconcileAt !== undefined ? { nextReconcileAt: item.nextReconcileAt as string } : {}),
+  };
+}
