@@ -10,6 +10,7 @@ import { Intake } from './constructs/intake';
 import { Lanes } from './constructs/lanes';
 import { laneJson } from './constructs/mailroom-function';
 import { Observability } from './constructs/observability';
+import { Reconciler } from './constructs/reconciler';
 import { Scheduling } from './constructs/scheduling';
 import { assertProductionReady, readSettings, type MailroomSettings } from './constructs/settings';
 import { Storage } from './constructs/storage';
@@ -23,6 +24,8 @@ export interface MailroomStackProps extends StackProps {
 /** Mailroom: composes one construct per pipeline stage; no resources of its own besides outputs. */
 export class MailroomStack extends Stack {
   public readonly settings: MailroomSettings;
+  /** Re-enqueues emails stuck on their way, every minute (outbox safety net). */
+  public readonly reconciler: Reconciler;
   public readonly storage: Storage;
   public readonly events: MailroomEvents;
   public readonly lanes: Lanes;
@@ -117,6 +120,8 @@ export class MailroomStack extends Stack {
       ...(settings.pageTopicArn ? { pageTopicArn: settings.pageTopicArn } : {}),
       ...(settings.ticketTopicArn ? { ticketTopicArn: settings.ticketTopicArn } : {}),
     });
+
+    this.reconciler = new Reconciler(this, 'Reconciler', { table, laneQueues: this.lanes.queues, alarmTopic: this.observability?.pageTopic });
 
     this.console = new Console(this, 'Console', { apiUrl: this.api.url, accessLogsBucket: this.storage.accessLogsBucket });
 

@@ -44,6 +44,14 @@ export class Storage extends Construct {
       sortKey: { name: MAIN_TABLE.gsi1.sortKey, type: dynamodb.AttributeType.STRING },
       projectionType: dynamodb.ProjectionType.ALL,
     });
+    // Sparse: only emails on their way carry its keys (the reconciler's reads, shared/domain/stuck.ts).
+    this.table.addGlobalSecondaryIndex({
+      indexName: MAIN_TABLE.pending.name,
+      partitionKey: { name: MAIN_TABLE.pending.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: MAIN_TABLE.pending.sortKey, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: [...MAIN_TABLE.pending.projection],
+    });
 
     // Idempotency records live 24 h; losing them on stack deletion loses nothing of value.
     this.idempotencyTable = new dynamodb.Table(this, 'IdempotencyTable', {
