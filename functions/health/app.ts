@@ -1,6 +1,7 @@
 import { ENV, healthEnvSchema, loadEnv } from '#shared/config/env';
 import { createDocumentClient, createSqsClient } from '#shared/adapters/aws-clients';
 import { readBreakerState } from '#shared/adapters/dynamodb-circuit-breaker';
+import { DynamoEmailStore } from '#shared/adapters/dynamodb-email-store';
 import { createLaneMetrics } from '#shared/adapters/lane-metrics';
 import { smtpSettingsFromSecret, smtpSettingsFromUrl } from '#shared/adapters/smtp-mail-provider';
 import { SmtpProbe } from '#shared/adapters/smtp-probe';
@@ -14,8 +15,10 @@ import { cachedFor, checkHealth, type HealthDeps } from '#shared/use-cases/healt
 /** How long one instance reuses an SMTP probe and a metrics read: /health is public and probed often. */
 export const SMTP_PROBE_TTL_MS = 15_000;
 export const LANE_METRICS_TTL_MS = 60_000;
+/** How long one instance reuses a stuck-emails count (the reconciler itself runs once a minute). */
+export const STUCK_COUNT_TTL_MS = 30_000;
 
-/** `GET /health` (public): provider and breaker state and lane depths, no tenant data. 503 when no provider can send. */
+/** `GET /health` (public): provider and breaker state, lane depths and the stuck-email count, no tenant data. 503 when no provider can send. */
 export const makeHealthHandler =
   (deps: HealthDeps) =>
   async (_event: ApiEvent): Promise<ApiResult> => {
@@ -43,8 +46,21 @@ export function createHealthDeps(env: Record<string, string | undefined>): Healt
     clock: systemClock,
     // One consistent read per check: health must show the breaker as the senders see it.
     breaker: { state: (provider: string) => readBreakerState(doc, table, provider) },
+    stuck: cachedStuckCount(new DynamoEmailStore(doc, table)),
     ...(smtp ? { smtp } : {}),
     ...(cachedMetrics ? { laneMetrics: cachedMetrics } : {}),
+  };
+}
+
+/** The stuck count, read at most once per STUCK_COUNT_TTL_MS per instance (the bound `max` of the first call). */
+function cachedStuckCount(store: DynamoEmailStore): HealthDeps['stuck'] {
+  let max = 0;
+  const read = cachedFor(STUCK_COUNT_TTL_MS, () => store.countStuck(systemClock.now(), max));
+  return {
+    countStuck: (_at, limit) => {
+      max = limit;
+      return read();
+    },
   };
 }
 

@@ -1,5 +1,5 @@
 import type { Lane } from '#shared/config/lanes';
-import type { BreakerState, CircuitBreaker, Clock, LaneQueue } from '#shared/ports/index';
+import type { BreakerState, CircuitBreaker, Clock, LaneQueue, StuckEmailStore } from '#shared/ports/index';
 import type { LaneMetrics, ProviderProbe } from '#shared/ports/operations';
 import { laneStatus } from './lane-status';
 
@@ -19,6 +19,8 @@ export interface HealthInput {
   readonly smtp: { readonly configured: boolean; readonly reachable?: boolean };
   /** null when the queue counters could not be read. */
   readonly lanes: ReadonlyArray<{ lane: Lane; depth: number | null; oldestAgeSeconds: number | null; maxAgeSeconds: number }> | null;
+  /** Emails stuck on their way (the pending index, up to MAX_STUCK_COUNTED); null when it could not be read. */
+  readonly stuck: number | null;
 }
 
 export interface HealthReport {
@@ -28,6 +30,8 @@ export interface HealthReport {
   readonly providers: { readonly ses: ProviderHealth; readonly smtp: ProviderHealth };
   readonly breaker: { readonly ses: BreakerView };
   readonly lanes: Partial<Record<Lane, { depth: number | null; oldestAgeSeconds: number | null }>>;
+  /** Emails stuck on their way right now (counted up to MAX_STUCK_COUNTED); null when unknown. */
+  readonly stuckEmails: number | null;
   /** Why the status is not `ok`, in words an operator can act on. */
   readonly reasons: string[];
 }
@@ -37,7 +41,8 @@ export interface HealthReport {
  * - `down` (503): SES's breaker is open and the SMTP fallback is missing or unreachable;
  * - `degraded` (200): the fallback is carrying mail (SES open or half-open, SMTP up), SES is being
  *   probed, the fallback is configured but unreachable, a lane's oldest message is older than the
- *   lane's alarm threshold, or something could not be read;
+ *   lane's alarm threshold, emails are stuck on their way (the reconciler is re-enqueueing them),
+ *   or something could not be read;
  * - `ok` (200) otherwise.
  */
 export function assessHealth(input: HealthInput): HealthReport {
@@ -84,7 +89,22 @@ export function assessHealth(input: HealthInput): HealthReport {
     }
   }
 
-  return { status, httpStatus: status === 'down' ? 503 : 200, providers: { ses, smtp }, breaker: { ses: input.ses }, lanes, reasons };
+  if (input.stuck === null) worsen('degraded', 'stuck emails could not be counted');
+  else if (input.stuck > 0)
+    worsen(
+      'degraded',
+      `${input.stuck >= MAX_STUCK_COUNTED ? `${MAX_STUCK_COUNTED} or more` : input.stuck} email(s) stuck on their way (queued, scheduled past due or held by a lost sender); the reconciler re-enqueues them — see docs/runbook.md#emails-stuck`,
+    );
+
+  return {
+    status,
+    httpStatus: status === 'down' ? 503 : 200,
+    providers: { ses, smtp },
+    breaker: { ses: input.ses },
+    lanes,
+    stuckEmails: input.stuck,
+    reasons,
+  };
 }
 
 export interface HealthDeps {
@@ -96,15 +116,20 @@ export interface HealthDeps {
   readonly laneMetrics?: LaneMetrics;
   /** Name of the primary provider in the breaker table. */
   readonly primaryProvider?: string;
+  /** The pending emails index: how many emails are stuck on their way. */
+  readonly stuck: Pick<StuckEmailStore, 'countStuck'>;
 }
 
+/** /health counts stuck emails up to this many (a bounded read on a public endpoint). */
+export const MAX_STUCK_COUNTED = 1000;
+
 /**
- * Primary course: read the SES breaker, probe SMTP and read the lane counters in parallel, then
+ * Primary course: read the SES breaker, probe SMTP, read the lane counters and count stuck emails in parallel, then
  * judge with assessHealth. A dependency that cannot be read makes the answer `degraded`, never an
  * error: the health endpoint must answer while things are broken.
  */
 export async function checkHealth(deps: HealthDeps): Promise<HealthReport & { checkedAt: string }> {
-  const [ses, smtp, lanes] = await Promise.all([
+  const [ses, smtp, lanes, stuck] = await Promise.all([
     deps.breaker
       ? deps.breaker.state(deps.primaryProvider ?? 'ses').then(
           (s): BreakerView => ({ state: s.state, ...(s.openUntil ? { openUntil: s.openUntil } : {}), failures: s.failures }),
@@ -121,8 +146,9 @@ export async function checkHealth(deps: HealthDeps): Promise<HealthReport & { ch
       (list) => list.map((l) => ({ lane: l.lane, depth: l.depth, oldestAgeSeconds: l.oldestAgeSeconds, maxAgeSeconds: l.maxAgeSeconds })),
       () => null,
     ),
+    deps.stuck.countStuck(deps.clock.now(), MAX_STUCK_COUNTED).catch(() => null),
   ]);
-  return { ...assessHealth({ ses, smtp, lanes }), checkedAt: deps.clock.now().toISOString() };
+  return { ...assessHealth({ ses, smtp, lanes, stuck }), checkedAt: deps.clock.now().toISOString() };
 }
 
 /** Wraps an async read so it runs at most once per `ttlMs` (per function instance): health is public. */

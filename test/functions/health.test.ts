@@ -2,6 +2,7 @@ import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { LANE_NAMES } from '#shared/config/lanes';
 import { MemoryLaneQueue } from '#shared/adapters/memory/memory-adapters';
+import { MemoryEmailStore } from '#shared/adapters/memory/memory-email-store';
 import type { ApiEvent } from '#shared/http/api';
 import { withApi } from '#shared/http/middy';
 import type { BreakerState, CircuitBreaker } from '#shared/ports/index';
@@ -24,12 +25,13 @@ function breaker(state: BreakerState, failures = 0): Pick<CircuitBreaker, 'state
   return { state: async () => ({ state, failures, ...(state === 'open' ? { openUntil: '2030-01-01T00:01:00.000Z' } : {}) }) };
 }
 const smtp = (reachable: boolean) => ({ name: 'smtp', probe: async () => ({ reachable }) });
+const noneStuck = { countStuck: async () => 0 };
 
 describe('GET /health', () => {
   it("answers 200 ok with providers, breaker and every lane's depth, and no tenant data", async () => {
     const queue = new MemoryLaneQueue();
     await queue.enqueue('bulk', { emailId: 'e1', tenantId: 'secret-tenant', scheduleVersion: 0 });
-    const handler = withApi(makeHealthHandler({ queue, clock, breaker: breaker('closed'), smtp: smtp(true) }));
+    const handler = withApi(makeHealthHandler({ queue, clock, breaker: breaker('closed'), smtp: smtp(true), stuck: noneStuck }));
     const res = await handler(event(), context);
     expect(res.statusCode).toBe(200);
     const body = JSON.parse(res.body);
@@ -46,7 +48,10 @@ describe('GET /health', () => {
   });
 
   it('answers 200 degraded when the SES breaker is open and SMTP carries mail', async () => {
-    const res = await withApi(makeHealthHandler({ queue: new MemoryLaneQueue(), clock, breaker: breaker('open', 5), smtp: smtp(true) }))(event(), context);
+    const res = await withApi(makeHealthHandler({ queue: new MemoryLaneQueue(), clock, breaker: breaker('open', 5), smtp: smtp(true), stuck: noneStuck }))(
+      event(),
+      context,
+    );
     expect(res.statusCode).toBe(200);
     expect(JSON.parse(res.body)).toMatchObject({
       status: 'degraded',
@@ -56,7 +61,10 @@ describe('GET /health', () => {
   });
 
   it('answers 503 down when SES is open and SMTP is unreachable', async () => {
-    const res = await withApi(makeHealthHandler({ queue: new MemoryLaneQueue(), clock, breaker: breaker('open'), smtp: smtp(false) }))(event(), context);
+    const res = await withApi(makeHealthHandler({ queue: new MemoryLaneQueue(), clock, breaker: breaker('open'), smtp: smtp(false), stuck: noneStuck }))(
+      event(),
+      context,
+    );
     expect(res.statusCode).toBe(503);
     expect(JSON.parse(res.body)).toMatchObject({ status: 'down', providers: { ses: 'down', smtp: 'down' } });
   });
@@ -67,7 +75,7 @@ describe('GET /health', () => {
       throw new Error('SQS down');
     };
     const broken = { state: async () => Promise.reject(new Error('DynamoDB down')) };
-    const res = await withApi(makeHealthHandler({ queue, clock, breaker: broken, smtp: smtp(true) }))(event(), context);
+    const res = await withApi(makeHealthHandler({ queue, clock, breaker: broken, smtp: smtp(true), stuck: noneStuck }))(event(), context);
     expect(res.statusCode).toBe(200);
     expect(JSON.parse(res.body)).toMatchObject({ status: 'degraded', providers: { ses: 'unknown' }, lanes: {} });
   });
@@ -77,11 +85,55 @@ describe('GET /health', () => {
       snapshot: async (lanes) =>
         Object.fromEntries(lanes.map((l) => [l, { oldestAgeSeconds: l === 'critical' ? 600 : 3, sentLastHour: 0, failedLastHour: 0 }])) as never,
     };
-    const res = await withApi(makeHealthHandler({ queue: new MemoryLaneQueue(), clock, laneMetrics }))(event(), context);
+    const res = await withApi(makeHealthHandler({ queue: new MemoryLaneQueue(), clock, laneMetrics, stuck: noneStuck }))(event(), context);
     const body = JSON.parse(res.body);
     expect(body.status).toBe('degraded');
     expect(body.lanes.critical.oldestAgeSeconds).toBe(600);
     expect(body.lanes.bulk.oldestAgeSeconds).toBe(3);
     expect(body.providers.smtp).toBe('not_configured');
+  });
+
+  it('turns degraded and says how many emails are stuck when the pending index has overdue ones', async () => {
+    const emails = new MemoryEmailStore();
+    const at = new Date(clock.now().getTime() - 3_600_000).toISOString();
+    for (const id of ['e1', 'e2']) {
+      await emails.create({
+        id,
+        tenantId: 't1',
+        lane: 'critical',
+        status: 'queued',
+        lastEvent: 'queued',
+        from: 'a@example.com',
+        to: ['b@example.org'],
+        cc: [],
+        bcc: [],
+        replyTo: [],
+        headers: {},
+        tags: [],
+        scheduleVersion: 0,
+        attempts: 0,
+        createdAt: at,
+        updatedAt: at,
+        expiresAt: 0,
+        events: [],
+      });
+    }
+    const res = await withApi(makeHealthHandler({ queue: new MemoryLaneQueue(), clock, breaker: breaker('closed'), smtp: smtp(true), stuck: emails }))(
+      event(),
+      context,
+    );
+    expect(res.statusCode).toBe(200);
+    const body = JSON.parse(res.body);
+    expect(body).toMatchObject({ status: 'degraded', stuckEmails: 2 });
+    expect(body.reasons.join(' ')).toContain('2 email(s) stuck');
+  });
+
+  it('turns degraded when stuck emails cannot be counted', async () => {
+    const broken = { countStuck: async () => Promise.reject(new Error('DynamoDB is down')) };
+    const res = await withApi(makeHealthHandler({ queue: new MemoryLaneQueue(), clock, breaker: breaker('closed'), smtp: smtp(true), stuck: broken }))(
+      event(),
+      context,
+    );
+    expect(JSON.parse(res.body)).toMatchObject({ status: 'degraded', stuckEmails: null });
   });
 });

@@ -7,6 +7,7 @@ const input = (over: Partial<HealthInput> = {}): HealthInput => ({
   ses: { state: 'closed', failures: 0 },
   smtp: { configured: true, reachable: true },
   lanes: quietLanes,
+  stuck: 0,
   ...over,
 });
 
