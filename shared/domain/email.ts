@@ -46,6 +46,10 @@ export interface EmailRecord {
   status: Status;
   lastEvent: string;
   readonly from: string;
+  /** `from` exactly as the client sent it, when it differs from the normalised `from`. */
+  readonly fromAsSent?: string;
+  /** Resend's `topic_id`: stored and reported, not acted on yet. */
+  readonly topicId?: string;
   readonly to: string[];
   readonly cc: string[];
   readonly bcc: string[];

@@ -45,6 +45,8 @@ export const sendEmailSchema = z
     attachments: z.array(attachment).max(20).optional(),
     scheduled_at: z.string().max(100).optional(),
     scheduledAt: z.string().max(100).optional(),
+    /** Resend's topic (subscription preferences): stored and reported; Mailroom does not act on it yet. */
+    topic_id: z.string().max(256).nullable().optional(),
     template: z
       .object({
         id: z.string().min(1).max(128),
@@ -58,7 +60,10 @@ export const sendEmailSchema = z
 export type SendEmailBody = z.infer<typeof sendEmailSchema>;
 
 export interface SendEmailRequest {
+  /** `from` normalised for the message headers (display name quoted when needed). */
   readonly from: string;
+  /** `from` exactly as the client sent it, when that differs from `from` (GET /emails/{id} reports it). */
+  readonly fromAsSent?: string;
   readonly fromDomain: string;
   readonly fromAddress: string;
   readonly to: string[];
@@ -73,6 +78,7 @@ export interface SendEmailRequest {
   readonly attachments: NonNullable<SendEmailBody['attachments']>;
   readonly scheduledAt?: string;
   readonly template?: { id: string; variables: Record<string, unknown> };
+  readonly topicId?: string;
 }
 
 const REQUIRED = new Set(['from', 'to']);
@@ -151,6 +157,10 @@ export function parseSendRequest(body: unknown): SendEmailRequest {
   }
   const headers = b.headers ?? {};
   assertSafeHeaders(headers);
+  if (b.template && (b.html !== undefined || b.text !== undefined)) {
+    // Resend: "If you send a template, you cannot send html or text" — the template is the body.
+    throw new ValidationError('`template` cannot be combined with `html` or `text`: the template renders the body. Send one or the other.');
+  }
   if (!b.template) {
     if (b.subject === undefined) throw new ValidationError('Missing `subject` field.', 'missing_required_field');
     if (b.html === undefined && b.text === undefined) {
@@ -160,6 +170,7 @@ export function parseSendRequest(body: unknown): SendEmailRequest {
   const scheduledAt = b.scheduled_at ?? b.scheduledAt;
   return {
     from: fromParsed.formatted,
+    ...(b.from.trim() !== fromParsed.formatted ? { fromAsSent: b.from.trim() } : {}),
     fromAddress: fromParsed.address,
     fromDomain: fromParsed.domain,
     to,
@@ -174,5 +185,6 @@ export function parseSendRequest(body: unknown): SendEmailRequest {
     attachments: b.attachments ?? [],
     ...(scheduledAt !== undefined ? { scheduledAt } : {}),
     ...(b.template ? { template: { id: b.template.id, variables: b.template.variables ?? {} } } : {}),
+    ...(b.topic_id ? { topicId: b.topic_id } : {}),
   };
 }

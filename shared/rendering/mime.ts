@@ -22,13 +22,11 @@ export interface MimeInput {
   readonly date: Date;
 }
 
+import { messageIdFor } from '#shared/domain/message-id';
+
 export const CORRELATION_HEADER = 'X-Mailroom-Email-ID';
 
-/** `<emailId@sender-domain>`: unique, and the domain is the sender's own. */
-export function messageIdFor(emailId: string, from: string): string {
-  const domain = /@([^>\s]+)>?\s*$/.exec(from)?.[1] ?? 'mailroom.local';
-  return `<${emailId}@${domain}>`;
-}
+export { messageIdFor } from '#shared/domain/message-id';
 
 /**
  * Builds the complete MIME message once (nodemailer's MailComposer). The same bytes go to SES

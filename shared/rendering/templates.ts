@@ -90,6 +90,11 @@ function inlinedHtmlOf(entry: CacheEntry): CompiledTemplatePart | undefined {
 
 let htmlToTextConverter: ((html: string) => string) | undefined;
 
+/** The plain-text part Mailroom generates for an HTML-only email (as Resend does), the same way as for templates. */
+export function textFromHtml(html: string): string {
+  return tidyText(htmlToText()(html));
+}
+
 /** Built on first use (not at import), so a bundle that never converts HTML to text drops html-to-text. */
 function htmlToText(): (html: string) => string {
   htmlToTextConverter ??= compileHtmlToText({

@@ -120,6 +120,8 @@ export async function prepareEmail(
     status,
     lastEvent: status,
     from: request.from,
+    ...(request.fromAsSent !== undefined ? { fromAsSent: request.fromAsSent } : {}),
+    ...(request.topicId !== undefined ? { topicId: request.topicId } : {}),
     to: request.to,
     cc: request.cc,
     bcc: request.bcc,

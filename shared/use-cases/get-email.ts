@@ -1,7 +1,9 @@
 import { hasScope, type Principal } from '#shared/domain/api-key';
 import type { EmailRecord } from '#shared/domain/email';
+import { fromStored } from '#shared/domain/provider-attempts';
 import { ForbiddenError, MalformedRequestError, NotFoundError, ValidationError } from '#shared/domain/errors';
 import { decodeCursor, encodeCursor, isCursor, isIsoTime, isObjectId } from '#shared/domain/list-cursor';
+import { messageIdFor } from '#shared/domain/message-id';
 import type { EmailListPosition, EmailStore } from '#shared/ports/index';
 import { isLane, LANE_NAMES } from '#shared/config/lanes';
 import { STATUSES } from '#shared/domain/status';
@@ -11,7 +13,11 @@ export function toEmailView(email: EmailRecord) {
   return {
     object: 'email' as const,
     id: email.id,
-    from: email.from,
+    // Exactly as sent (Resend); `from` is only normalised for the message headers.
+    from: email.fromAsSent ?? email.from,
+    // The RFC 5322 Message-ID Mailroom stamps on the message (known from acceptance).
+    message_id: email.messageId ?? messageIdFor(email.id, email.from),
+    topic_id: email.topicId ?? null,
     to: email.to,
     cc: email.cc.length ? email.cc : null,
     bcc: email.bcc.length ? email.bcc : null,
@@ -31,6 +37,8 @@ export function toEmailView(email: EmailRecord) {
     provider_message_id: email.providerMessageId ?? null,
     sent_at: email.sentAt ?? null,
     last_error: email.lastError ?? null,
+    // Every provider attempt: `ambiguous` = that provider may have the message (issue 14 §1).
+    provider_attempts: (email.providerAttempts ?? []).map(fromStored),
     suppressed_recipients: email.suppressedRecipients ?? [],
     attachments: (email.attachments ?? []).map((a) => ({ filename: a.filename, content_type: a.contentType ?? null, size: a.size })),
     events: email.events.map((e) => ({ type: e.type, at: e.at, ...(e.detail ? { detail: e.detail } : {}) })),
@@ -39,7 +47,7 @@ export function toEmailView(email: EmailRecord) {
 
 /** A short list entry (no bodies, no history). */
 export function toEmailSummary(email: EmailRecord) {
-  const { html: _h, text: _t, events: _e, ...rest } = toEmailView(email);
+  const { html: _h, text: _t, events: _e, provider_attempts: _p, ...rest } = toEmailView(email);
   return rest;
 }
 

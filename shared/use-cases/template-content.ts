@@ -3,7 +3,7 @@ import { logger } from '#shared/observability/logger';
 import type { AttachmentStore, ContentBuilder, EmailContent, TemplateStore, TenantStore } from '#shared/ports/index';
 import type { MimeAttachment } from '#shared/rendering/mime';
 import { getRepositoryTemplate } from '#shared/rendering/template-repository';
-import { type LoadedTemplate, renderTemplate } from '#shared/rendering/templates';
+import { type LoadedTemplate, renderTemplate, textFromHtml } from '#shared/rendering/templates';
 import { TemplateVersionCache, toLoadedTemplate } from './templates';
 
 export interface TemplateContentDeps {
@@ -70,12 +70,15 @@ export function createTemplateContentBuilder(deps: TemplateContentDeps): Content
     async build(email) {
       const attachments = await attachmentsOf(email);
       const withAttachments = (content: EmailContent): EmailContent => (attachments ? { ...content, attachments } : content);
-      if (!email.template)
+      if (!email.template) {
+        // An HTML-only email gets a generated plain-text part, as Resend does; `text: ""` opts out.
+        const text = email.text ?? (email.html !== undefined ? textFromHtml(email.html) : undefined);
         return withAttachments({
           subject: email.subject ?? '',
           ...(email.html !== undefined ? { html: email.html } : {}),
-          ...(email.text !== undefined ? { text: email.text } : {}),
+          ...(text ? { text } : {}),
         });
+      }
       const template = await load(email, email.template);
       const tenant = await deps.tenants?.get(email.tenantId);
       const extra = deps.extraVariables ? await deps.extraVariables(email) : undefined;

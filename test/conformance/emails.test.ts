@@ -6,7 +6,7 @@
  */
 import { Resend } from 'resend';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useLocalStack } from '#test/support/local-stack';
+import { useLocalStack, waitFor } from '#test/support/local-stack';
 import { expectResendError, expectResendShape } from './contract';
 
 describe('Resend emails (resend.com/docs/api-reference/emails)', () => {
@@ -93,6 +93,34 @@ describe('Resend emails (resend.com/docs/api-reference/emails)', () => {
       expect(cursor).toMatch(/^c1\./);
       const next = await sdk().emails.list({ limit: 3, after: cursor });
       expect(next.data!.data.map((e) => e.id)).toEqual(newestFirst().slice(3, 6));
+    });
+  });
+
+  describe('retrieve-email and send-email fields', () => {
+    it('returns `from` exactly as sent, the Message-ID, and topic_id (GetEmailResponseSuccess)', async () => {
+      const { data: sent } = await sdk().emails.send({
+        from: stack().from,
+        to: 'fields@example.org',
+        subject: 'Fields',
+        html: '<p>Fields</p>',
+        topicId: 'topic_1',
+      });
+      const email = await waitFor(
+        async () => {
+          const got = await sdk().emails.get(sent!.id);
+          return got.data?.last_event === 'sent' ? got.data : undefined;
+        },
+        { what: 'the email to be sent', timeoutMs: 60_000 },
+      );
+      expectResendShape('emails/get', email);
+      expect(email.from).toBe(stack().from);
+      expect(email).toMatchObject({ message_id: expect.stringMatching(/^<.+@example\.com>$/), topic_id: 'topic_1' });
+    });
+
+    it('refuses `template` together with `html` (send-email: template)', async () => {
+      const { error } = await sdk().emails.send({ from: stack().from, to: 'x@example.org', html: '<p>x</p>', template: { id: 'welcome' } } as never);
+      expectResendError(error, 422, 'validation_error');
+      expect(error!.message).toMatch(/template/);
     });
   });
 });

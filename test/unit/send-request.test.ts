@@ -150,6 +150,28 @@ describe('send request validation', () => {
     expect(refusal('hello').code).toBe('validation_error');
     expect(refusal(null).code).toBe('validation_error');
   });
+
+  // resend.com/docs/api-reference/emails/send-email: `from`, `template`, `topic_id`.
+  it('keeps `from` exactly as sent beside the normalised header value', () => {
+    const req = parseSendRequest(valid);
+    expect(req.from).toBe('"Acme" <hello@acme.test>');
+    expect(req.fromAsSent).toBe('Acme <hello@acme.test>');
+    expect(parseSendRequest({ ...valid, from: 'hello@acme.test' }).fromAsSent).toBeUndefined();
+  });
+
+  it('refuses `template` together with `html` or `text` (the template is the body)', () => {
+    for (const extra of [{ html: '<p>x</p>' }, { text: 'x' }]) {
+      const { html: _html, ...rest } = valid;
+      const error = refusal({ ...rest, ...extra, template: { id: 'welcome' } });
+      expect(error).toMatchObject({ statusCode: 422, code: 'validation_error' });
+      expect(error.message).toMatch(/template.*html.*text/);
+    }
+  });
+
+  it('accepts and keeps `topic_id` (null means none)', () => {
+    expect(parseSendRequest({ ...valid, topic_id: 'topic_1' }).topicId).toBe('topic_1');
+    expect(parseSendRequest({ ...valid, topic_id: null }).topicId).toBeUndefined();
+  });
 });
 
 describe('request body parsing (400 and 413)', () => {

@@ -7,6 +7,8 @@ import type { TenantTemplate } from '#shared/domain/template';
 import { getRepositoryTemplate } from '#shared/rendering/template-repository';
 import { assertAllowedFilename, attachmentKey, createAttachmentIntake, type Fetcher } from '#shared/use-cases/attachments';
 import { createTemplateContentBuilder } from '#shared/use-cases/template-content';
+import type { EmailContent } from '#shared/ports/index';
+import { buildMime } from '#shared/rendering/mime';
 
 function email(overrides: Partial<EmailRecord> = {}): EmailRecord {
   return {
@@ -127,6 +129,24 @@ describe('template content builder', () => {
       { filename: 'logo.png', content: Buffer.from([1, 2, 3]), contentType: 'image/png', cid: 'logo' },
       { filename: 'a.pdf', content: Buffer.from('%PDF-1.4'), contentType: 'application/pdf' },
     ]);
+  });
+
+  it('generates a plain-text part for an HTML-only email, and none for `text: ""` (as Resend)', async () => {
+    const builder = createTemplateContentBuilder({});
+    const generated = await builder.build(email({ subject: 'Hi', html: '<h1>Hello</h1><p>Your <a href="https://x.test/r">receipt</a>.</p>' }));
+    expect(generated.text).toContain('Hello');
+    expect(generated.text).toContain('receipt [https://x.test/r]');
+    expect(generated.text).not.toContain('<');
+    const optedOut = await builder.build(email({ subject: 'Hi', html: '<p>Hello</p>', text: '' }));
+    expect(optedOut).not.toHaveProperty('text');
+    expect((await builder.build(email({ subject: 'Hi', text: 'plain' }))).text).toBe('plain');
+    // The message itself: multipart/alternative with a text/plain part, or HTML alone.
+    const mime = async (content: EmailContent) =>
+      (
+        await buildMime({ emailId: 'e1', from: 'a@acme.test', to: ['b@example.org'], cc: [], replyTo: [], headers: {}, date: new Date(0), ...content })
+      ).raw.toString();
+    expect(await mime(generated)).toContain('Content-Type: text/plain');
+    expect(await mime(optedOut)).not.toContain('Content-Type: text/plain');
   });
 });
 
