@@ -12,7 +12,7 @@ import { progress, runSection } from './lib/child';
 import { spread, type Spread } from './lib/stats';
 import { benchChart } from './report/svg';
 import type { AwsCallsResult, CallCase } from './sections/aws-calls';
-import type { BundleResult } from './sections/bundles';
+import type { BundleLever, BundleResult } from './sections/bundles';
 import type { E2eResult } from './sections/end-to-end';
 import type { IngestCpuResult } from './sections/ingest-cpu';
 import type { SenderCpuResult } from './sections/sender-cpu';
@@ -45,7 +45,7 @@ const calls = await runSection<AwsCallsResult>('aws-calls', { senderEmails: size
 const senderPlain: SenderCpuResult[] = [];
 const senderTemplate: SenderCpuResult[] = [];
 const ingest: IngestCpuResult[] = [];
-const bundles: Array<{ bundles: BundleResult[] }> = [];
+const bundles: Array<{ bundles: BundleResult[]; senderLevers: BundleLever[] }> = [];
 const e2e: E2eResult[] = [];
 for (let r = 0; r < runs; r++) {
   progress(`run ${r + 1}/${runs}`);
@@ -87,9 +87,10 @@ const bundleRow = (name: string) => {
   const bytes = per[0]!.bytes;
   const imports = spread(per.map((b) => spread(b.importMs).median));
   const noMaps = spread(per.map((b) => spread(b.importMsNoSourceMaps).median));
-  return { name, bytes, imports, noMaps, error: per.find((b) => b.importError)?.importError, top: per[0]!.topPackages };
+  return { name, bytes, mapBytes: per[0]!.mapBytes, imports, noMaps, error: per.find((b) => b.importError)?.importError, top: per[0]!.topPackages };
 };
 const bundleRows = bundleNames.map(bundleRow);
+const sender0 = bundleRows.find((b) => b.name === 'sender');
 
 // ---------- cost ----------
 const A = (k: string, d = 0) => prices.assumptions[k]?.value ?? d;
@@ -273,11 +274,11 @@ L(
   `Each \`functions/*/handler.ts\` bundled with esbuild as \`MailroomFunction\` does (ESM, platform node, minified, source maps, \`.hbs\` as text, the createRequire banner, **nothing external** — \`externalModules: []\`), target node20. Import time is measured inside a fresh \`node\` process (${size.imports} processes per function per run; \`--enable-source-maps\` as the construct sets \`NODE_OPTIONS\`) with an environment that lets the module-scope config parse.`,
 );
 L();
-L('| Function | Minified bytes | Import ms (source maps) | Import ms (no source maps) | Largest packages in the bundle (KiB) |');
-L('|---|---|---|---|---|');
+L('| Function | Minified bytes | Source map bytes | Import ms (source maps) | Import ms (no source maps) | Largest packages in the bundle (KiB) |');
+L('|---|---|---|---|---|---|');
 for (const b of bundleRows)
   L(
-    `| ${b.name} | ${b.bytes.toLocaleString('en-US')} | ${b.error ? `error: ${b.error}` : sp(b.imports, 0)} | ${sp(b.noMaps, 0)} | ${b.top
+    `| ${b.name} | ${b.bytes.toLocaleString('en-US')} | ${b.mapBytes.toLocaleString('en-US')} | ${b.error ? `error: ${b.error}` : sp(b.imports, 0)} | ${sp(b.noMaps, 0)} | ${b.top
       .slice(0, 6)
       .map((p) => `${p.name} ${Math.round(p.bytes / 1024)}`)
       .join(', ')} |`,
@@ -286,8 +287,27 @@ L();
 const sdkShare = (b: (typeof bundleRows)[number]) =>
   b.top.filter((p) => p.name.startsWith('@aws-sdk/') || p.name.startsWith('@smithy/')).reduce((n, p) => n + p.bytes, 0);
 const sender = bundleRows.find((b) => b.name === 'sender');
+const mapCost = bundleRows.map((b) => b.imports.median - b.noMaps.median).filter(Number.isFinite);
+L(
+  `Source maps cost: the maps ship next to the bundles (${fmt(bundleRows.reduce((n, b) => n + b.mapBytes, 0) / 1e6, 1)} MB over all functions, not loaded without \`--enable-source-maps\`) and, with \`--enable-source-maps\` in \`NODE_OPTIONS\`, add ${fmt(Math.min(...mapCost), 0)}–${fmt(Math.max(...mapCost), 0)} ms to a cold import (median ${fmt(spread(mapCost).median, 0)} ms; the map is parsed at load). They stay on: a stack trace with file:line is worth it on a cold start that happens once per container.`,
+);
+L();
+const levers = bundles[0]!.senderLevers;
+if (levers.length) {
+  L(
+    `What each lever would take off the sender (${fmt((sender0?.bytes ?? 0) / 1e6, 2)} MB), measured by building it with those packages replaced by an empty module, cumulatively:`,
+  );
+  L();
+  L('| Without (cumulative) | Sender bytes |');
+  L('|---|---|');
+  for (const l of levers) L(`| ${l.without} | ${l.bytes.toLocaleString('en-US')} |`);
+  L();
+}
 L('What dominates, and what was done about it:');
 L();
+L(
+  "- Handlebars' compiler pulls in `source-map` only to emit source maps of compiled templates, which Mailroom never asks for; the bundles alias it to an empty module (infra/stubs/no-source-map.cjs) and Handlebars uses its own stand-in: −26 KiB in sender, ingest, intake and templates.",
+);
 L(
   `- The AWS SDK (\`@aws-sdk/*\`, \`@smithy/*\`) is bundled on purpose (\`externalModules: []\`): the functions run against the lockfile's SDK, not the runtime's, because they use recent parameters (SES \`TenantName\`). Among the top packages it accounts for ${sender ? `${Math.round(sdkShare(sender) / 1024)} KiB of the sender` : 'a large share'}; \`externalModules: ['@aws-sdk/*']\` would remove it, at that price.`,
 );

@@ -13,7 +13,12 @@ export const ESM_REQUIRE_BANNER =
  * undici and iconv-lite for `fromURL`/encoding sniffing; juice always parses with htmlparser2
  * (it passes `xml` options), which is exactly what `cheerio/slim` does, without them.
  */
-export const BUNDLE_ALIASES: Readonly<Record<string, string>> = { cheerio: 'cheerio/slim' };
+export const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
+  cheerio: 'cheerio/slim',
+  // Handlebars' compiler falls back to its own SourceNode without `source-map` (template source maps are never built).
+  // A path alias resolves from esbuild's working directory: the repository root, for the CDK build and the bench alike.
+  'source-map': './infra/stubs/no-source-map.cjs',
+};
 
 export const BUNDLE_OPTIONS = {
   format: 'esm',

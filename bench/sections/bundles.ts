@@ -15,6 +15,12 @@ import { emitResult, progress, sectionArgs } from '../lib/child';
 import { fakeFunctionEnv } from '../lib/fixtures';
 import { median } from '../lib/stats';
 
+/** What the sender would weigh without each group of packages (cumulative): the levers, measured. */
+export interface BundleLever {
+  readonly without: string;
+  readonly bytes: number;
+}
+
 export interface BundlesArgs {
   readonly imports: number;
 }
@@ -22,6 +28,8 @@ export interface BundlesArgs {
 export interface BundleResult {
   readonly name: string;
   readonly bytes: number;
+  /** The source map next to it (shipped in the asset, read only with --enable-source-maps). */
+  readonly mapBytes: number;
   readonly importMs: number[];
   readonly importMsNoSourceMaps: number[];
   readonly importError?: string;
@@ -65,6 +73,7 @@ function importTimes(file: string, count: number, sourceMaps: boolean): { times:
 const args = sectionArgs<BundlesArgs>();
 const dir = mkdtempSync(join(tmpdir(), 'mailroom-bundles-'));
 const results: BundleResult[] = [];
+const levers: BundleLever[] = [];
 try {
   const names = readdirSync('functions')
     .filter((n) => existsSync(join('functions', n, 'handler.ts')))
@@ -92,12 +101,16 @@ try {
     const bytes = Object.entries(result.metafile.outputs)
       .filter(([f]) => f.endsWith('.mjs'))
       .reduce((n, [, o]) => n + o.bytes, 0);
+    const mapBytes = Object.entries(result.metafile.outputs)
+      .filter(([f]) => f.endsWith('.map'))
+      .reduce((n, [, o]) => n + o.bytes, 0);
     progress(`bundle ${name}: ${(bytes / 1024).toFixed(0)} KiB; importing ${args.imports}× in fresh processes`);
     const withMaps = importTimes(outfile, args.imports, true);
     const withoutMaps = withMaps.error ? { times: [] } : importTimes(outfile, Math.max(1, Math.ceil(args.imports / 4)), false);
     results.push({
       name,
       bytes,
+      mapBytes,
       importMs: withMaps.times,
       importMsNoSourceMaps: withoutMaps.times,
       ...(withMaps.error ? { importError: withMaps.error } : {}),
@@ -105,7 +118,38 @@ try {
     });
     progress(`  median import ${median(withMaps.times).toFixed(1)} ms${withMaps.error ? ` (error: ${withMaps.error})` : ''}`);
   }
+  // The sender's levers: the same build with groups of packages replaced by an empty module
+  // (cumulative; the bundle would not run — this only weighs what each group costs).
+  const groups: Array<[string, string[]]> = [
+    ['the HTML renderer (juice, cheerio, html-to-text)', ['juice/client', 'html-to-text']],
+    ["nodemailer's SMTP transport", ['nodemailer']],
+    ['ajv (template variable schemas)', ['ajv', 'ajv/dist/2020.js']],
+    ['the X-Ray SDK (Powertools Tracer)', ['aws-xray-sdk-core']],
+    ['@aws-sdk/client-s3 (attachments)', ['@aws-sdk/client-s3']],
+  ];
+  const stub = join(process.cwd(), 'infra/stubs/no-source-map.cjs');
+  const without = new Set<string>();
+  for (const [label, packages] of groups) {
+    for (const p of packages) without.add(p);
+    const r = await build({
+      entryPoints: [join('functions', 'sender', 'handler.ts')],
+      outfile: join(dir, 'lever', 'index.mjs'),
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: BUNDLE_OPTIONS.format,
+      mainFields: [...BUNDLE_OPTIONS.mainFields],
+      minify: true,
+      alias: { ...BUNDLE_OPTIONS.alias },
+      loader: { ...BUNDLE_OPTIONS.loader },
+      banner: { js: BUNDLE_OPTIONS.banner },
+      metafile: true,
+      logLevel: 'silent',
+      plugins: [{ name: 'without', setup: (b) => b.onResolve({ filter: /.*/ }, (a) => (without.has(a.path) ? { path: stub } : undefined)) }],
+    });
+    levers.push({ without: label, bytes: Object.values(r.metafile.outputs).reduce((n, o) => n + o.bytes, 0) });
+  }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
-emitResult({ bundles: results });
+emitResult({ bundles: results, senderLevers: levers });

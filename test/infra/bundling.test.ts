@@ -37,6 +37,12 @@ describe('MailroomFunction bundling (templates function, bundled for real)', () 
     }
   });
 
+  it("leaves Handlebars' optional source-map dependency out (aliased to an empty module)", () => {
+    expect(map.sources.some((source) => source.includes('node_modules/handlebars/'))).toBe(true);
+    expect(map.sources.filter((source) => source.includes('node_modules/source-map/'))).toEqual([]);
+    expect(map.sources.some((source) => source.endsWith('infra/stubs/no-source-map.cjs'))).toBe(true);
+  });
+
   it('ships a source map without the sources embedded and no legal comments', () => {
     expect(map.sources.length).toBeGreaterThan(0);
     expect(map.sourcesContent).toBeUndefined();
