@@ -44,4 +44,4 @@ export const isIsoTime = (s: string): boolean => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}
 /** An object id: an email id, a template id (URL-safe, at most 64 characters). */
 export const isObjectId = (s: string): boolean => /^[A-Za-z0-9_-]{1,64}$/.test(s);
 /** A stored (lower-cased) address: printable, no spaces, at most 320 characters. */
-export const isStoredAddress = (s: string): boolean => s.length >= 3 && s.length <= 320 && /^[^\s\x00-\x1f\x7f]+@[^\s\x00-\x1f\x7f]+$/.test(s);
+export const isStoredAddress = (s: string): boolean => s.length >= 3 && s.length <= 320 && /^[^\s\p{Cc}]+@[^\s\p{Cc}]+$/u.test(s);
