@@ -55,6 +55,10 @@ export const FUNCTIONS = [
   // Every minute: re-enqueues emails stuck on their way (outbox safety net).
   'reconciler',
   'api-keys',
+  'webhooks',
+  // Webhooks: outbound events → one delivery per subscribed webhook; signed POSTs with retries.
+  'webhook-fanout',
+  'webhook-delivery',
   // The HTTP API's `$default` route: 404 / 405 in Resend's error shape.
   'fallback',
 ] as const;
@@ -84,6 +88,16 @@ export const ROUTES: ReadonlyArray<{ method: 'GET' | 'POST' | 'PATCH' | 'DELETE'
   { method: 'POST', path: '/api-keys', fn: 'api-keys' },
   { method: 'GET', path: '/api-keys', fn: 'api-keys' },
   { method: 'DELETE', path: '/api-keys/{id}', fn: 'api-keys' },
+  { method: 'POST', path: '/webhooks', fn: 'webhooks' },
+  { method: 'GET', path: '/webhooks', fn: 'webhooks' },
+  { method: 'GET', path: '/webhooks/{id}', fn: 'webhooks' },
+  { method: 'PATCH', path: '/webhooks/{id}', fn: 'webhooks' },
+  { method: 'DELETE', path: '/webhooks/{id}', fn: 'webhooks' },
+  { method: 'POST', path: '/webhooks/{id}/signing-secret/rotate', fn: 'webhooks' },
+  { method: 'GET', path: '/webhooks/{id}/events', fn: 'webhooks' },
+  { method: 'GET', path: '/webhooks/{id}/events/{eventId}', fn: 'webhooks' },
+  { method: 'GET', path: '/webhooks/{id}/events/{eventId}/attempts', fn: 'webhooks' },
+  { method: 'POST', path: '/webhooks/{id}/events/{eventId}/replay', fn: 'webhooks' },
   { method: 'GET', path: '/health', fn: 'health', public: true },
   { method: 'GET', path: '/unsubscribe/{token}', fn: 'unsubscribe', public: true },
   { method: 'POST', path: '/unsubscribe/{token}', fn: 'unsubscribe', public: true },

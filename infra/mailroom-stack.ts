@@ -15,6 +15,7 @@ import { Scheduling } from './constructs/scheduling';
 import { assertProductionReady, readSettings, type MailroomSettings } from './constructs/settings';
 import { Storage } from './constructs/storage';
 import { Tracking } from './constructs/tracking';
+import { Webhooks } from './constructs/webhooks';
 
 export interface MailroomStackProps extends StackProps {
   /** Overrides the settings read from CDK context (tests). */
@@ -33,6 +34,7 @@ export class MailroomStack extends Stack {
   public readonly api: Api;
   public readonly intake: Intake;
   public readonly tracking: Tracking;
+  public readonly webhooks: Webhooks;
   public readonly observability: Observability;
   public readonly console: Console;
 
@@ -100,6 +102,8 @@ export class MailroomStack extends Stack {
     });
 
     const laneMaxAgeSeconds = Object.fromEntries(LANE_NAMES.map((l) => [l, settings.laneMaxAgeSeconds[l] ?? LANES[l].maxAgeSeconds])) as Record<Lane, number>;
+    this.webhooks = new Webhooks(this, 'Webhooks', { table, bus, apiFunction: this.api.functions.webhooks });
+
     this.observability = new Observability(this, 'Observability', {
       laneQueues: this.lanes.queues,
       laneDlqs: this.lanes.dlqs,
@@ -109,10 +113,20 @@ export class MailroomStack extends Stack {
         tracking: this.tracking.deadLetterQueue,
         scheduler: this.scheduling.deadLetterQueue,
         ...(this.events.webhookDeadLetterQueue ? { webhook: this.events.webhookDeadLetterQueue } : {}),
+        webhookEvents: this.webhooks.eventDeadLetterQueue,
+        webhookDeliveries: this.webhooks.deliveryDeadLetterQueue,
       },
-      functions: [this.api.authorizerFn, ...Object.values(this.api.functions), ...Object.values(this.lanes.senders), this.intake.fn, this.tracking.fn],
+      functions: [
+        this.api.authorizerFn,
+        ...Object.values(this.api.functions),
+        ...Object.values(this.lanes.senders),
+        this.intake.fn,
+        this.tracking.fn,
+        this.webhooks.fanoutFn,
+        this.webhooks.deliveryFn,
+      ],
       api: this.api.httpApi,
-      rules: [this.intake.rule, this.tracking.rule, ...this.events.webhookRules],
+      rules: [this.intake.rule, this.tracking.rule, ...this.events.webhookRules, this.webhooks.rule],
       scheduleGroupName: this.scheduling.groupName,
       tables: [table, idempotencyTable],
       ...(settings.sesDailyQuota ? { sesDailyQuota: settings.sesDailyQuota } : {}),

@@ -67,7 +67,12 @@ export function createIngestDeps(env: Record<string, string | undefined>): Inges
   const emails = new DynamoEmailStore(doc, table);
   const attachmentStore = createS3AttachmentStore(config[ENV.ATTACHMENTS_BUCKET]);
   const events = createEventPublisher(
-    { busName: config[ENV.EVENT_BUS_NAME], mode: config[ENV.EVENT_PUBLISHER], recipientLogging: config[ENV.RECIPIENT_LOGGING] },
+    {
+      busName: config[ENV.EVENT_BUS_NAME],
+      mode: config[ENV.EVENT_PUBLISHER],
+      recipientLogging: config[ENV.RECIPIENT_LOGGING],
+      webhookEventQueueUrl: config[ENV.WEBHOOK_EVENT_QUEUE_URL],
+    },
     emails,
   );
   return {

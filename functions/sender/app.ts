@@ -103,7 +103,12 @@ export function createSenderDeps(env: Record<string, string | undefined>): SendE
   const attachments = createS3AttachmentStore(config[ENV.ATTACHMENTS_BUCKET]);
   const emails = new DynamoEmailStore(doc, table);
   const events = createEventPublisher(
-    { busName: config[ENV.EVENT_BUS_NAME], mode: config[ENV.EVENT_PUBLISHER], recipientLogging: config[ENV.RECIPIENT_LOGGING] },
+    {
+      busName: config[ENV.EVENT_BUS_NAME],
+      mode: config[ENV.EVENT_PUBLISHER],
+      recipientLogging: config[ENV.RECIPIENT_LOGGING],
+      webhookEventQueueUrl: config[ENV.WEBHOOK_EVENT_QUEUE_URL],
+    },
     emails,
   );
   const publicApiUrl = config[ENV.PUBLIC_API_URL];

@@ -18,7 +18,7 @@ import { MailroomFunction, type LaneQueues, type SchedulerBinding } from './mail
 import { acknowledgeResourceStar } from './nag';
 
 /** Functions behind the HTTP API (every distinct `fn` of ROUTES; the others are queue/event driven). */
-export type ApiFunctionName = Exclude<FunctionName, 'sender' | 'tracking' | 'intake' | 'authorizer' | 'reconciler'>;
+export type ApiFunctionName = Exclude<FunctionName, 'sender' | 'tracking' | 'intake' | 'authorizer' | 'webhook-fanout' | 'webhook-delivery' | 'reconciler'>;
 
 export interface ApiProps {
   readonly table: ITable;
@@ -134,6 +134,7 @@ export class Api extends Construct {
       unsubscribe: fn('unsubscribe', 'Mailroom: one-click unsubscribe (RFC 8058)'),
       fallback: fn('fallback', 'Mailroom: $default route, 404 not_found / 405 method_not_allowed in Resend shape', 3),
       'api-keys': fn('api-keys', 'Mailroom: API keys (Resend shape)'),
+      webhooks: fn('webhooks', 'Mailroom: webhooks, their delivery log and replay (Resend shape)'),
     };
     this.functions = functions;
 
@@ -146,6 +147,8 @@ export class Api extends Construct {
     functions.templates.bindTable(props.table, 'readwrite');
     functions.suppressions.bindTable(props.table, 'readwrite');
     functions['api-keys'].bindTable(props.table, 'readwrite');
+    // The delivery queue (replay) is bound by the Webhooks construct, which owns it.
+    functions.webhooks.bindTable(props.table, 'readwrite');
     functions.health.bindTable(props.table, 'read').bindLaneQueues(props.laneQueues, { attributes: true }).bindLaneDlqs(props.laneDlqs, { attributes: true });
     functions.operations
       .bindTable(props.table, 'read')
@@ -175,7 +178,7 @@ export class Api extends Construct {
     };
 
     for (const route of ROUTES) {
-      if (route.fn === 'sender' || route.fn === 'tracking' || route.fn === 'intake' || route.fn === 'authorizer' || route.fn === 'reconciler') {
+      if (route.fn === 'sender' || route.fn === 'tracking' || route.fn === 'intake' || route.fn === 'authorizer' || route.fn === 'webhook-fanout' || route.fn === 'webhook-delivery' || route.fn === 'reconciler') {
         throw new Error(`ROUTES: ${route.method} ${route.path} points at '${route.fn}', which is not an API function`);
       }
       const [created] = this.httpApi.addRoutes({

@@ -216,7 +216,8 @@ export class Observability extends Construct {
     for (const [name, queue] of Object.entries(props.eventDlqs)) {
       dlqAlarm(
         `${pascal(name)}DlqNotEmptyAlarm`,
-        name === 'webhook' ? 'ticket' : 'page',
+        // A tenant's endpoint being down is theirs to fix: look today, do not page.
+        name.startsWith('webhook') ? 'ticket' : 'page',
         queue,
         `Mailroom ${name} DLQ: events or schedules that could not be delivered or processed`,
         RUNBOOK.eventDlq,

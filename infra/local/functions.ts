@@ -12,6 +12,7 @@ import { createIngestHandler } from '#functions/ingest/app';
 import { createOperationsHandler } from '#functions/operations/app';
 import { createSenderHandler } from '#functions/sender/app';
 import { createTemplatesHandler } from '#functions/templates/app';
+import { createWebhooksHandler } from '#functions/webhooks/app';
 import { createSuppressionsHandler } from '#functions/suppressions/app';
 import { createUnsubscribeHandler } from '#functions/unsubscribe/app';
 import type { SendEmailDeps } from '#shared/use-cases/send-email';
@@ -32,6 +33,7 @@ export const API_FUNCTIONS: Partial<Record<FunctionName, (env: Env) => AnyHandle
   unsubscribe: createUnsubscribeHandler,
   fallback: createFallbackHandler,
   'api-keys': createApiKeysHandler,
+  webhooks: createWebhooksHandler,
 };
 
 /** One lane's sender; `customize` adjusts its wired dependencies (fault-injection tests). */

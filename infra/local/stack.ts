@@ -24,6 +24,7 @@ import { createBucket, createQueues, createTables, type LocalQueues } from './bo
 import { LOCAL_AWS, startEmulators, type EmulatorPorts, type Emulators } from './emulators';
 import { API_FUNCTIONS, createLaneSender } from './functions';
 import { startLanePoller, type LanePoller } from './lane-poller';
+import { createWebhookQueues, startWebhookWorkers, webhookEnv } from './webhooks';
 import { DynamoLocalScheduler, startLocalSchedulerLoop, type LocalSchedulerLoop } from '#shared/adapters/dynamodb-local-scheduler';
 import { SqsLaneQueue } from '#shared/adapters/sqs-lane-queue';
 import { createReconcilerDeps } from '#functions/reconciler/app';
@@ -119,6 +120,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
     await createTables(dynamo, names);
     const queues = await createQueues(sqs, 'mailroom');
+    const webhookQueues = await createWebhookQueues(sqs, 'mailroom');
     await createBucket(new S3Client({ forcePathStyle: true }), names.attachmentsBucket);
 
     const env: Record<string, string> = {
@@ -138,6 +140,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [ENV.UNSUBSCRIBE_SIGNING_KEY]: 'local-unsubscribe-signing-key-not-secret',
       // No EventBridge emulator exists: outbound events are printed and added to the email's history.
       [ENV.EVENT_PUBLISHER]: 'local',
+      // Webhooks: the local publisher copies events to the fan-out queue; loopback receivers allowed.
+      ...webhookEnv(webhookQueues),
       // The local API server caches authorizer answers (authorizerCacheSeconds), so the function does not.
       [ENV.AUTHORIZER_CACHE_SECONDS]: '0',
       ...(options.smtpFallback === false ? {} : { [ENV.SMTP_URL]: emulators.smtpUrl }),
@@ -153,6 +157,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     stops.unshift(() => api.stop());
     env[ENV.PUBLIC_API_URL] = api.url;
+    const webhookWorkers = startWebhookWorkers({
+      sqs,
+      queues: webhookQueues,
+      env,
+      onError: (e) => console.error('[local webhooks]', redactAddressesIn(String((e as Error)?.stack ?? e))),
+    });
+    stops.unshift(() => webhookWorkers.stop());
 
     const senders = Object.fromEntries(
       LANE_NAMES.map((lane) => [lane, createLaneSender({ ...env, [ENV.LANE]: lane }, lane, options.senderOverrides)]),

@@ -2,7 +2,8 @@ import { type EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } 
 import { logger } from '#shared/observability/logger';
 import { redactAddress, type RecipientLogging } from '#shared/observability/redact';
 import type { EmailStore, EventPublisher, MailroomEvent } from '#shared/ports/index';
-import { createEventBridgeClient } from './aws-clients';
+import { createEventBridgeClient, createSqsClient } from './aws-clients';
+import { QueueCopyEventPublisher } from './queue-copy-event-publisher';
 
 /** `source` of every event Mailroom puts on its bus. */
 export const EVENT_SOURCE = 'mailroom';
@@ -73,10 +74,14 @@ export class LocalEventPublisher implements EventPublisher {
 
 /** The publisher a function's config asks for: EventBridge (AWS, LocalStack) or the local one. */
 export function createEventPublisher(
-  config: { busName?: string | undefined; mode: 'eventbridge' | 'local'; recipientLogging: RecipientLogging },
+  config: { busName?: string | undefined; mode: 'eventbridge' | 'local'; recipientLogging: RecipientLogging; webhookEventQueueUrl?: string | undefined },
   emails?: EmailStore,
 ): EventPublisher | undefined {
-  if (config.mode === 'local') return new LocalEventPublisher(emails, config.recipientLogging);
+  if (config.mode === 'local') {
+    const local = new LocalEventPublisher(emails, config.recipientLogging);
+    // Local mode has no EventBridge rule to feed the webhook fan-out queue: copy each event there.
+    return config.webhookEventQueueUrl ? new QueueCopyEventPublisher(local, createSqsClient(), config.webhookEventQueueUrl, config.recipientLogging) : local;
+  }
   if (!config.busName) {
     logger.debug('No event bus configured; outbound events are off');
     return undefined;

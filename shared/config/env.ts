@@ -57,15 +57,33 @@ export const ENV = {
   DEFAULT_RETENTION_DAYS: 'MAILROOM_DEFAULT_RETENTION_DAYS',
   /** Largest accepted request body in bytes. */
   MAX_BODY_BYTES: 'MAILROOM_MAX_BODY_BYTES',
-  /** Where lane ages and last-hour counts come from: `cloudwatch` (AWS, default), `table` (local mode: a Scan), `none`. */
-  LANE_METRICS: 'MAILROOM_LANE_METRICS',
-} as const;
-
   /**
    * JSON list of {account, source, tenants}: which EventBridge publisher may request mail for which
    * tenants (intake). Unset (local mode, CLI): no publisher check.
    */
   INTAKE_PUBLISHERS: 'MAILROOM_INTAKE_PUBLISHERS',
+  /** Where lane ages and last-hour counts come from: `cloudwatch` (AWS, default), `table` (local mode: a Scan), `none`. */
+  LANE_METRICS: 'MAILROOM_LANE_METRICS',
+  /** Webhook delivery queue (SQS): the fan-out and `POST /webhooks/{id}/events/{event}/replay` put deliveries on it. */
+  WEBHOOK_QUEUE_URL: 'MAILROOM_WEBHOOK_QUEUE_URL',
+  /** Where a delivery whose retries are spent is parked. */
+  WEBHOOK_DLQ_URL: 'MAILROOM_WEBHOOK_DLQ_URL',
+  /** Local mode only: the local event publisher also puts every outbound event on this queue (the fan-out's input), as the EventBridge rule does as deployed. */
+  WEBHOOK_EVENT_QUEUE_URL: 'MAILROOM_WEBHOOK_EVENT_QUEUE_URL',
+  /** `true` in local mode only: webhook endpoints on loopback (http://127.0.0.1:…) are allowed. Never set as deployed. */
+  WEBHOOK_ALLOW_LOOPBACK: 'MAILROOM_WEBHOOK_ALLOW_LOOPBACK',
+  /** Comma-separated seconds between webhook attempts (default 5,300,1800,7200,18000,36000,36000). */
+  WEBHOOK_RETRY_SCHEDULE: 'MAILROOM_WEBHOOK_RETRY_SCHEDULE',
+  /** Deliveries in flight per webhook endpoint, across all workers (default 4). */
+  WEBHOOK_CONCURRENCY: 'MAILROOM_WEBHOOK_CONCURRENCY',
+  /** Failed attempts in a row after which a webhook is disabled (default 50). */
+  WEBHOOK_DISABLE_AFTER: 'MAILROOM_WEBHOOK_DISABLE_AFTER',
+  /** Milliseconds a receiver has to answer one delivery (default 10000). */
+  WEBHOOK_TIMEOUT_MS: 'MAILROOM_WEBHOOK_TIMEOUT_MS',
+  /** `ses` (default: SES v2 email identities) or `local` (local mode: identities in the main table, verified with the CLI). */
+  IDENTITIES: 'MAILROOM_IDENTITIES',
+} as const;
+
 export type EnvName = (typeof ENV)[keyof typeof ENV];
 type Env = Record<string, string | undefined>;
 
@@ -99,6 +117,7 @@ const schedulerSettings = {
 const eventSettings = {
   [ENV.EVENT_BUS_NAME]: z.string().min(1).optional(),
   [ENV.EVENT_PUBLISHER]: z.enum(['eventbridge', 'local']).default('eventbridge'),
+  [ENV.WEBHOOK_EVENT_QUEUE_URL]: z.string().min(1).optional(),
 };
 
 /** Unsubscribe link signing (senders sign, the unsubscribe function verifies). */

@@ -4,6 +4,7 @@ import { MemoryApiKeyStore } from '#shared/adapters/memory/memory-adapters';
 import { MemoryDomainStore } from '#shared/adapters/memory/memory-domain-store';
 import type { Principal } from '#shared/domain/api-key';
 import { ForbiddenError } from '#shared/domain/errors';
+import type { SendingDomain } from '#shared/domain/sending-domain';
 import { httpErrors } from '#shared/http/api';
 import middy from '@middy/core';
 import { authenticate } from '#shared/use-cases/api-keys';
@@ -62,7 +63,7 @@ describe('/api-keys', () => {
 
   it('binds a sending key to one of the tenant domains by domain_id, and refuses other tenants’ domains', async () => {
     const { keys, domains, call } = setup();
-    const base = {
+    const base: Omit<SendingDomain, 'id' | 'tenantId' | 'name'> = {
       region: 'us-east-1',
       status: 'verified',
       records: [],
@@ -72,7 +73,7 @@ describe('/api-keys', () => {
       tls: 'opportunistic',
       createdAt: 'x',
       updatedAt: 'x',
-    } as const;
+    };
     await domains.create({ ...base, id: 'd1', tenantId: 'acme', name: 'acme.com' });
     await domains.create({ ...base, id: 'd2', tenantId: 'globex', name: 'globex.com' });
     const created = await call('POST /api-keys', { body: { name: 'bound', permission: 'sending_access', domain_id: 'd1' } });

@@ -1,0 +1,3 @@
+import { createWebhookDeliveryHandler } from './app';
+
+export const handler = createWebhookDeliveryHandler(process.env);

@@ -1,0 +1,53 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { ENV, loadEnv } from '#shared/config/env';
+import { webhookFanoutEnvSchema } from '#shared/config/account-env';
+import { createDocumentClient, createSqsClient } from '#shared/adapters/aws-clients';
+import { DynamoEmailStore } from '#shared/adapters/dynamodb-email-store';
+import { DynamoWebhookEventLog, DynamoWebhookStore } from '#shared/adapters/dynamodb-webhooks';
+import { SqsWebhookQueue } from '#shared/adapters/sqs-webhook-queue';
+import { withPowertools } from '#shared/http/middy';
+import { logger } from '#shared/observability/logger';
+import { systemClock } from '#shared/ports/index';
+import { type BusEvent, type FanOutDeps, fanOutEvent } from '#shared/use-cases/webhook-delivery';
+
+function parseBusEvent(record: SQSRecord): BusEvent | undefined {
+  try {
+    const body = JSON.parse(record.body) as Partial<BusEvent>;
+    if (typeof body.id === 'string' && typeof body['detail-type'] === 'string' && body.detail && typeof body.detail === 'object') return body as BusEvent;
+  } catch {
+    // fall through
+  }
+  return undefined;
+}
+
+/**
+ * Webhook fan-out: outbound "Email …" events (an EventBridge rule's SQS target as deployed, the local
+ * publisher's copy in local mode) → one logged event and one delivery message per subscribed
+ * webhook. A failed record is retried by the queue; what was already written is recognised by id.
+ */
+export const makeWebhookFanoutHandler = (deps: FanOutDeps) => {
+  const processor = new BatchProcessor(EventType.SQS);
+  const recordHandler = async (record: SQSRecord) => {
+    const event = parseBusEvent(record);
+    // A malformed record can never succeed: logged and dropped, not retried.
+    if (!event) return logger.error('Malformed bus event on the webhook fan-out queue; dropped', { messageId: record.messageId });
+    const queued = await fanOutEvent(deps, event);
+    if (queued) logger.debug('Webhook deliveries queued', { eventId: event.id, detailType: event['detail-type'], queued });
+  };
+  return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => processPartialResponse(event, recordHandler, processor, { context });
+};
+
+export function createWebhookFanoutDeps(env: Record<string, string | undefined>): FanOutDeps {
+  const config = loadEnv(webhookFanoutEnvSchema, env);
+  const doc = createDocumentClient();
+  return {
+    webhooks: new DynamoWebhookStore(doc, config[ENV.TABLE_NAME]),
+    log: new DynamoWebhookEventLog(doc, config[ENV.TABLE_NAME]),
+    queue: new SqsWebhookQueue(createSqsClient(), config[ENV.WEBHOOK_QUEUE_URL], config[ENV.WEBHOOK_DLQ_URL]),
+    emails: new DynamoEmailStore(doc, config[ENV.TABLE_NAME]),
+    clock: systemClock,
+  };
+}
+
+export const createWebhookFanoutHandler = (env: Record<string, string | undefined>) => withPowertools(makeWebhookFanoutHandler(createWebhookFanoutDeps(env)));

@@ -1,0 +1,3 @@
+import { createWebhookFanoutHandler } from './app';
+
+export const handler = createWebhookFanoutHandler(process.env);

@@ -1,0 +1,3 @@
+import { createWebhooksHandler } from './app';
+
+export const handler = createWebhooksHandler(process.env);

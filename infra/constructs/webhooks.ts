@@ -1,0 +1,100 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ENV } from '#shared/config/env';
+import { EventQueue } from './event-queue';
+import { EMAIL_REQUESTED, MAILROOM_EVENT_SOURCE } from './events';
+import { deadLetterQueue, HARDENED_QUEUE, visibilityFor } from './lanes';
+import { MailroomFunction } from './mailroom-function';
+
+/**
+ * Receives of one delivery message before SQS itself dead-letters it. Retries (up to 8 attempts
+ * over ~27 h) and "endpoint busy" returns are counted by the function, which parks a spent event on
+ * the DLQ itself; this bound only catches a message that crashes the function every time.
+ */
+export const WEBHOOK_DELIVERY_MAX_RECEIVES = 1_000;
+
+export interface WebhooksProps {
+  readonly table: ITable;
+  /** The Mailroom bus whose "Email …" events are fanned out to webhooks. */
+  readonly bus: events.IEventBus;
+  /** The `/webhooks…` API function: replay puts deliveries on the queue. */
+  readonly apiFunction: MailroomFunction;
+  /** Deliveries in flight per endpoint across all workers. @default 4 */
+  readonly perEndpointConcurrency?: number;
+}
+
+/**
+ * Webhook delivery, one consumer of the bus among others: a rule puts every outbound "Email …"
+ * event on the fan-out queue; the fan-out function writes one logged event per subscribed webhook
+ * and queues one delivery each; the delivery function signs and posts, hiding a failed message for
+ * the retry delay (ChangeMessageVisibility) and parking it on the delivery DLQ when the budget is
+ * spent. Both DLQs are alarmed by Observability (`eventDlqs`).
+ */
+export class Webhooks extends Construct {
+  public readonly eventQueue: sqs.Queue;
+  public readonly eventDeadLetterQueue: sqs.Queue;
+  public readonly deliveryQueue: sqs.Queue;
+  public readonly deliveryDeadLetterQueue: sqs.Queue;
+  public readonly fanoutFn: MailroomFunction;
+  public readonly deliveryFn: MailroomFunction;
+  public readonly rule: events.Rule;
+
+  constructor(scope: Construct, id: string, props: WebhooksProps) {
+    super(scope, id);
+
+    this.fanoutFn = new MailroomFunction(this, 'FanoutFunction', {
+      name: 'webhook-fanout',
+      description: 'Mailroom: outbound events → one webhook delivery per subscribed endpoint',
+      timeout: Duration.seconds(30),
+    });
+    this.deliveryFn = new MailroomFunction(this, 'DeliveryFunction', {
+      name: 'webhook-delivery',
+      description: 'Mailroom: signs and posts webhook events, with retries and a delivery log',
+      // A batch of 10 posts in parallel, each with a 10 s receiver timeout, with room to spare.
+      timeout: Duration.seconds(60),
+      environment: { [ENV.WEBHOOK_CONCURRENCY]: String(props.perEndpointConcurrency ?? 4) },
+    });
+
+    const fanout = new EventQueue(this, 'Events', { fn: this.fanoutFn, name: 'webhook', batchSize: 10, maxConcurrency: 5 });
+    this.eventQueue = fanout.queue;
+    this.eventDeadLetterQueue = fanout.deadLetterQueue;
+    this.rule = new events.Rule(this, 'Rule', {
+      description: 'Mailroom: outbound "Email …" events → webhook fan-out queue',
+      eventBus: props.bus,
+      // Only what Mailroom itself reported (source mailroom, this account): a publisher's event never reaches a webhook.
+      eventPattern: { source: [MAILROOM_EVENT_SOURCE], account: [Stack.of(this).account], detailType: events.Match.anythingBut(EMAIL_REQUESTED) },
+      targets: [fanout.target],
+    });
+
+    // Named after the stack so the DLQ's redrive-allow policy can name it without a reference cycle.
+    const stack = Stack.of(this);
+    const deliveryQueueName = `${stack.stackName}-webhook-deliveries`;
+    this.deliveryDeadLetterQueue = deadLetterQueue(this, 'DeliveryDeadLetterQueue', 'the webhook delivery queue', [
+      stack.formatArn({ service: 'sqs', resource: deliveryQueueName }),
+    ]);
+    this.deliveryQueue = new sqs.Queue(this, 'DeliveryQueue', {
+      ...HARDENED_QUEUE,
+      queueName: deliveryQueueName,
+      visibilityTimeout: visibilityFor(this.deliveryFn.timeout!),
+      deadLetterQueue: { queue: this.deliveryDeadLetterQueue, maxReceiveCount: WEBHOOK_DELIVERY_MAX_RECEIVES },
+    });
+    // MaximumConcurrency bounds all deliveries; the per-endpoint cap (DynamoDB leases) keeps one slow receiver from taking them all.
+    this.deliveryFn.addEventSource(new SqsEventSource(this.deliveryQueue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: 20 }));
+
+    for (const fn of [this.fanoutFn, this.deliveryFn, props.apiFunction]) this.bindQueues(fn);
+    this.fanoutFn.bindTable(props.table, 'readwrite');
+    this.deliveryFn.bindTable(props.table, 'readwrite');
+  }
+
+  /** ENV.WEBHOOK_QUEUE_URL / WEBHOOK_DLQ_URL plus sqs:SendMessage on both (queue deliveries, park spent ones). */
+  private bindQueues(fn: MailroomFunction): void {
+    fn.addEnvironment(ENV.WEBHOOK_QUEUE_URL, this.deliveryQueue.queueUrl);
+    fn.addEnvironment(ENV.WEBHOOK_DLQ_URL, this.deliveryDeadLetterQueue.queueUrl);
+    this.deliveryQueue.grantSendMessages(fn);
+    this.deliveryDeadLetterQueue.grantSendMessages(fn);
+  }
+}
