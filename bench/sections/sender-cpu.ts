@@ -8,7 +8,7 @@ import { createMemoryIdempotency } from '#shared/adapters/powertools-idempotency
 import { LANES } from '#shared/config/lanes';
 import { systemClock } from '#shared/ports/index';
 import { prepareEmail } from '#shared/use-cases/accept-email';
-import { sendEmail, type SendEmailDeps } from '#shared/use-cases/send-email';
+import { prepareBatch, type SendEmailDeps } from '#shared/use-cases/send-email';
 import { captureStdout, emitResult, progress, sectionArgs } from '../lib/child';
 import { benchPrincipal, benchTenant, plainEmail, memoryContentBuilder, memoryTemplateLookup, templateEmail } from '../lib/fixtures';
 
@@ -59,7 +59,7 @@ const deps: SendEmailDeps = {
   queue: new MemoryLaneQueue(),
   clock: systemClock,
   lane: LANES.transactional,
-  primary: provider,
+  provider,
   tenants,
   content: memoryContentBuilder(tenants),
   leaseSeconds: 60,
@@ -67,7 +67,8 @@ const deps: SendEmailDeps = {
 
 async function sendAll(ids: string[]): Promise<void> {
   for (const emailId of ids) {
-    const outcome = await sendEmail(deps, { message: { emailId, tenantId: benchTenant().id, scheduleVersion: 0 }, receiveCount: 1 });
+    const send = await prepareBatch(deps, new Map([['m', { message: { emailId, tenantId: benchTenant().id, scheduleVersion: 0 }, receiveCount: 1 }]]));
+    const outcome = await send('m');
     if (outcome.kind !== 'sent') throw new Error(`email ${emailId} was not sent: ${JSON.stringify(outcome)}`);
   }
 }

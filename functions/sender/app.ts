@@ -14,6 +14,7 @@ import { createSigningKeySource } from '#shared/adapters/signing-key';
 import { DynamoSenderCap } from '#shared/adapters/dynamodb-sender-cap';
 import { createSesMailProvider, type SesMailProvider } from '#shared/adapters/ses-mail-provider';
 import { createSmtpMailProvider } from '#shared/adapters/smtp-mail-provider';
+import { FailoverMailProvider } from '#shared/adapters/failover-mail-provider';
 import { SqsLaneQueue } from '#shared/adapters/sqs-lane-queue';
 import { DynamoTemplateStore } from '#shared/adapters/dynamodb-template-store';
 import { createS3AttachmentStore } from '#shared/adapters/s3-attachment-store';
@@ -136,22 +137,26 @@ export function createSenderDeps(env: Record<string, string | undefined>): SendE
     queue: new SqsLaneQueue(createSqsClient(), config[ENV.LANE_QUEUE_URLS], config[ENV.LANE_DLQ_URLS]),
     clock: systemClock,
     lane: LANES[config[ENV.LANE]],
-    // Paced to the account's MaxSendRate (recipients per second, read every 10 minutes), per container.
-    primary: pacedSes(createSesMailProvider({ configurationSet: config[ENV.SES_CONFIGURATION_SET], timeoutMs: config[ENV.SES_TIMEOUT_MS] })),
+    // SES (paced to the account's MaxSendRate, read every 10 minutes, per container) behind one
+    // breaker item per provider in the main table, shared by every sender of every lane, with the
+    // SMTP fallback: one provider to the use case.
+    provider: new FailoverMailProvider({
+      primary: pacedSes(createSesMailProvider({ configurationSet: config[ENV.SES_CONFIGURATION_SET], timeoutMs: config[ENV.SES_TIMEOUT_MS] })),
+      ...(fallback ? { fallback } : {}),
+      breaker: new DynamoCircuitBreaker(doc, table, {
+        failureThreshold: config[ENV.BREAKER_FAILURE_THRESHOLD],
+        windowSeconds: config[ENV.BREAKER_WINDOW_SECONDS],
+        openSeconds: config[ENV.BREAKER_OPEN_SECONDS],
+        // A probe holds its slot for as long as one SES call may take.
+        probeSeconds: Math.ceil(config[ENV.SES_TIMEOUT_MS] / 1000) + 1,
+        cacheMs: config[ENV.BREAKER_CACHE_MS],
+      }),
+      throttleFailoverAfter: config[ENV.THROTTLE_FAILOVER_AFTER],
+    }),
     // Per-sender hourly caps (tenant limits), counted at send time on every lane.
     senderCap: new DynamoSenderCap(doc, table),
-    ...(fallback ? { fallback } : {}),
-    // One breaker item per provider in the main table, shared by every sender of every lane.
-    breaker: new DynamoCircuitBreaker(doc, table, {
-      failureThreshold: config[ENV.BREAKER_FAILURE_THRESHOLD],
-      windowSeconds: config[ENV.BREAKER_WINDOW_SECONDS],
-      openSeconds: config[ENV.BREAKER_OPEN_SECONDS],
-      // A probe holds its slot for as long as one SES call may take.
-      probeSeconds: Math.ceil(config[ENV.SES_TIMEOUT_MS] / 1000) + 1,
-      cacheMs: config[ENV.BREAKER_CACHE_MS],
-    }),
+    ambiguity: { holdSeconds: config[ENV.AMBIGUOUS_HOLD_SECONDS], deadlineSeconds: config[ENV.AMBIGUOUS_DEADLINE_SECONDS] },
     leaseSeconds: config[ENV.CLAIM_LEASE_SECONDS],
-    throttleFailoverAfter: config[ENV.THROTTLE_FAILOVER_AFTER],
     maxReceiveCount: SQS_MAX_RECEIVE_COUNT,
   };
 }

@@ -3,7 +3,7 @@ import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk
 import type { BreakerState, CircuitBreaker } from '#shared/ports/index';
 
 export interface BreakerSettings {
-  /** Failures within `windowSeconds` that open the breaker. */
+  /** Failures within `windowSeconds` that open the breaker (an ambiguous one counts half). */
   readonly failureThreshold: number;
   readonly windowSeconds: number;
   /** How long an open breaker sends everything to the fallback before one probe is allowed. */
@@ -24,7 +24,10 @@ export const DEFAULT_BREAKER_SETTINGS: BreakerSettings = {
 
 /** The `BREAKER#<provider>` item as stored (epoch milliseconds). */
 interface BreakerItem {
+  /** Definite failures in the window (connection refused, 5xx, paused). */
   failures?: number;
+  /** Ambiguous failures in the window (timeout, reset mid-request): each weighs half. */
+  ambiguous?: number;
   windowStart?: number;
   openUntil?: number;
   probeUntil?: number;
@@ -34,6 +37,7 @@ export interface BreakerSnapshot {
   readonly provider: string;
   readonly state: BreakerState;
   readonly failures: number;
+  readonly ambiguous: number;
   readonly openUntil?: string;
 }
 
@@ -50,6 +54,7 @@ function snapshotOf(provider: string, item: BreakerItem | undefined, now: number
     provider,
     state: stateOf(item, now),
     failures: inWindow ? (item?.failures ?? 0) : 0,
+    ambiguous: inWindow ? (item?.ambiguous ?? 0) : 0,
     ...(item?.openUntil ? { openUntil: new Date(item.openUntil).toISOString() } : {}),
   };
 }
@@ -121,7 +126,7 @@ export class DynamoCircuitBreaker implements CircuitBreaker {
       new UpdateCommand({
         TableName: this.tableName,
         Key: breakerKey(provider),
-        UpdateExpression: 'SET failures = :zero REMOVE openUntil, probeUntil, windowStart',
+        UpdateExpression: 'SET failures = :zero, ambiguous = :zero REMOVE openUntil, probeUntil, windowStart',
         ExpressionAttributeValues: { ':zero': 0 },
         ReturnValues: 'ALL_NEW',
       }),
@@ -129,7 +134,15 @@ export class DynamoCircuitBreaker implements CircuitBreaker {
     this.remember(provider, out.Attributes as BreakerItem);
   }
 
-  async recordFailure(provider: string): Promise<void> {
+  /**
+   * Counts a failure in the window and opens the breaker at the threshold. An ambiguous failure
+   * (timeout, reset after the request went out) weighs half a definite one: it says a connection
+   * broke, not that the provider refused, so one reset burst alone does not open the breaker — but a
+   * provider that only ever times out still does, and new mail then goes to the fallback. (Mail the
+   * provider may already have never follows: it is pinned to the provider, see FailoverMailProvider.)
+   */
+  async recordFailure(provider: string, options: { ambiguous?: boolean } = {}): Promise<void> {
+    const counter = options.ambiguous ? 'ambiguous' : 'failures';
     const now = this.now();
     const cutoff = now - this.settings.windowSeconds * 1000;
     const probeFailed = this.cache.get(provider)?.item?.probeUntil !== undefined;
@@ -140,7 +153,7 @@ export class DynamoCircuitBreaker implements CircuitBreaker {
         new UpdateCommand({
           TableName: this.tableName,
           Key: breakerKey(provider),
-          UpdateExpression: 'ADD failures :one',
+          UpdateExpression: `ADD ${counter} :one`,
           ConditionExpression: 'windowStart > :cutoff',
           ExpressionAttributeValues: { ':one': 1, ':cutoff': cutoff },
           ReturnValues: 'ALL_NEW',
@@ -155,21 +168,27 @@ export class DynamoCircuitBreaker implements CircuitBreaker {
           new UpdateCommand({
             TableName: this.tableName,
             Key: breakerKey(provider),
-            UpdateExpression: 'SET failures = :one, windowStart = :now',
+            UpdateExpression: 'SET failures = :definite, ambiguous = :ambiguous, windowStart = :now',
             ConditionExpression: 'attribute_not_exists(windowStart) OR windowStart <= :cutoff',
-            ExpressionAttributeValues: { ':one': 1, ':now': now, ':cutoff': cutoff },
+            ExpressionAttributeValues: {
+              ':definite': options.ambiguous ? 0 : 1,
+              ':ambiguous': options.ambiguous ? 1 : 0,
+              ':now': now,
+              ':cutoff': cutoff,
+            },
             ReturnValues: 'ALL_NEW',
           }),
         );
         item = out.Attributes as BreakerItem;
       } catch (inner) {
         if (!(inner instanceof ConditionalCheckFailedException)) throw inner;
-        return this.recordFailure(provider);
+        return this.recordFailure(provider, options);
       }
     }
     this.remember(provider, item);
     const halfOpenProbeFailed = probeFailed && item.openUntil !== undefined && item.openUntil <= now;
-    if ((item.failures ?? 0) >= this.settings.failureThreshold || halfOpenProbeFailed) await this.open(provider, now);
+    const weight = (item.failures ?? 0) + (item.ambiguous ?? 0) / 2;
+    if (weight >= this.settings.failureThreshold || halfOpenProbeFailed) await this.open(provider, now);
   }
 
   /** Opens (or re-opens after a failed probe) unless someone already did; resets the count. */
@@ -179,7 +198,7 @@ export class DynamoCircuitBreaker implements CircuitBreaker {
         new UpdateCommand({
           TableName: this.tableName,
           Key: breakerKey(provider),
-          UpdateExpression: 'SET openUntil = :until, failures = :zero, windowStart = :now REMOVE probeUntil',
+          UpdateExpression: 'SET openUntil = :until, failures = :zero, ambiguous = :zero, windowStart = :now REMOVE probeUntil',
           ConditionExpression: 'attribute_not_exists(openUntil) OR openUntil <= :now',
           ExpressionAttributeValues: { ':until': now + this.settings.openSeconds * 1000, ':zero': 0, ':now': now },
           ReturnValues: 'ALL_NEW',
@@ -192,7 +211,7 @@ export class DynamoCircuitBreaker implements CircuitBreaker {
     }
   }
 
-  async state(provider: string): Promise<{ state: BreakerState; openUntil?: string; failures: number }> {
+  async state(provider: string): Promise<{ state: BreakerState; openUntil?: string; failures: number; ambiguous: number }> {
     const { provider: _p, ...rest } = snapshotOf(provider, await this.read(provider, true), this.now());
     return rest;
   }

@@ -1,7 +1,8 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import nodemailer, { type Transporter } from 'nodemailer';
-import { classifySmtpError } from '#shared/domain/failure-classification';
-import type { MailProvider, OutgoingMail } from '#shared/ports/index';
+import { ProviderError } from '#shared/domain/errors';
+import { CONNECT_ERRORS, type ErrorShape, networkCode } from '#shared/domain/failure-classification';
+import type { MailProvider, OutgoingMail, SendReceipt } from '#shared/ports/index';
 import { createSecretsClient } from './aws-clients';
 
 export interface SmtpSettings {
@@ -25,6 +26,29 @@ export function smtpSettingsFromUrl(url: string): SmtpSettings {
     ...(u.username ? { username: decodeURIComponent(u.username), password: decodeURIComponent(u.password) } : {}),
     requireTLS: u.searchParams.get('requireTLS') === 'true',
   };
+}
+
+/**
+ * SMTP's error table: reply codes 421/452 throttled (the server is busy or out of room for now),
+ * other 4xx transient, 5xx permanent; nodemailer's EAUTH/EENVELOPE/EMESSAGE permanent; a connection
+ * never made transient; anything after the DATA may have gone out (a dropped connection, a timeout)
+ * ambiguous.
+ */
+export function classifySmtpError(error: unknown): ProviderError {
+  const e = (error ?? {}) as ErrorShape;
+  const message = e.message ?? String(error);
+  const code = e.responseCode;
+  if (code === 421 || code === 450 || code === 451 || code === 452) {
+    return new ProviderError('smtp', code === 421 || code === 452 ? 'throttled' : 'transient', `SMTP${code}`, message, { cause: error });
+  }
+  if (code !== undefined && code >= 400 && code < 500) return new ProviderError('smtp', 'transient', `SMTP${code}`, message, { cause: error });
+  if (code !== undefined && code >= 500) return new ProviderError('smtp', 'permanent', `SMTP${code}`, message, { cause: error });
+  const net = networkCode(e) ?? (e.code === 'ECONNECTION' ? e.code : undefined);
+  if (net && CONNECT_ERRORS.has(net)) return new ProviderError('smtp', 'transient', net, message, { cause: error });
+  if (e.code === 'EAUTH' || e.code === 'EENVELOPE' || e.code === 'EMESSAGE') {
+    return new ProviderError('smtp', 'permanent', e.code, message, { cause: error });
+  }
+  return new ProviderError('smtp', 'transient', e.code ?? 'SMTPError', message, { cause: error, ambiguous: true });
 }
 
 /**
@@ -57,11 +81,11 @@ export class SmtpMailProvider implements MailProvider {
     return this.transport;
   }
 
-  async send(mail: OutgoingMail): Promise<{ messageId: string }> {
+  async send(mail: OutgoingMail): Promise<SendReceipt> {
     try {
       const transport = await this.getTransport();
       const info = (await transport.sendMail({ envelope: { from: mail.from, to: mail.recipients }, raw: mail.raw })) as { messageId?: string };
-      return { messageId: info.messageId ?? '' };
+      return { messageId: info.messageId ?? '', provider: this.name };
     } catch (error) {
       throw classifySmtpError(error);
     }

@@ -34,6 +34,10 @@ export const ENV = {
   BREAKER_OPEN_SECONDS: 'MAILROOM_BREAKER_OPEN_SECONDS',
   /** Milliseconds a sender instance caches the breaker state. */
   BREAKER_CACHE_MS: 'MAILROOM_BREAKER_CACHE_MS',
+  /** Seconds an email a provider may have (ambiguous attempt) waits for that provider's acceptance event before it is sent again through it. */
+  AMBIGUOUS_HOLD_SECONDS: 'MAILROOM_AMBIGUOUS_HOLD_SECONDS',
+  /** Seconds after an ambiguous attempt at which an email still unsettled is failed to the DLQ for an operator. */
+  AMBIGUOUS_DEADLINE_SECONDS: 'MAILROOM_AMBIGUOUS_DEADLINE_SECONDS',
   ATTACHMENTS_BUCKET: 'MAILROOM_ATTACHMENTS_BUCKET',
   EVENT_BUS_NAME: 'MAILROOM_EVENT_BUS_NAME',
   /** `eventbridge` (default: PutEvents on EVENT_BUS_NAME) or `local` (local mode: printed and added to the email's history). */
@@ -162,6 +166,8 @@ export const senderEnvSchema = z.object({
   [ENV.BREAKER_WINDOW_SECONDS]: z.coerce.number().int().positive().default(30),
   [ENV.BREAKER_OPEN_SECONDS]: z.coerce.number().int().positive().default(30),
   [ENV.BREAKER_CACHE_MS]: z.coerce.number().int().nonnegative().default(2_000),
+  [ENV.AMBIGUOUS_HOLD_SECONDS]: z.coerce.number().int().nonnegative().default(120),
+  [ENV.AMBIGUOUS_DEADLINE_SECONDS]: z.coerce.number().int().positive().default(3_600),
 });
 
 export const readEnvSchema = z.object({ ...common });

@@ -1,5 +1,6 @@
 import type { Lane } from '#shared/config/lanes';
 import type { FailureClass } from './errors';
+import type { StoredAttempt } from './provider-attempts';
 import type { Status } from './status';
 
 /** One entry of an email's append-only history. */
@@ -72,6 +73,8 @@ export interface EmailRecord {
   /** RFC 5322 Message-ID stamped on the MIME message. */
   messageId?: string;
   lastError?: LastError;
+  /** Every provider attempt, compactly (see provider-attempts.ts): an ambiguous one pins the email to its provider. */
+  providerAttempts?: StoredAttempt[];
   /** Recipients dropped because they are suppressed. */
   suppressedRecipients?: string[];
   readonly createdAt: string;

@@ -1,3 +1,5 @@
+import type { ProviderAttempt } from './provider-attempts';
+
 /**
  * Typed errors. Every class sets `name`, ends in `Error` and keeps its `cause`.
  * The HTTP layer maps them to Resend-style `{statusCode, name, message}` answers by class.
@@ -128,13 +130,27 @@ export class ProviderError extends Error {
   readonly code: string;
   /** True when the provider may have accepted the message (timeout after the request went out). */
   readonly ambiguous: boolean;
+  /** Every provider tried for this send, in order (a failover provider fills it in). */
+  readonly attempts?: readonly ProviderAttempt[];
 
-  constructor(provider: string, failureClass: FailureClass, code: string, message: string, options?: { cause?: unknown; ambiguous?: boolean }) {
+  constructor(
+    provider: string,
+    failureClass: FailureClass,
+    code: string,
+    message: string,
+    options?: { cause?: unknown; ambiguous?: boolean; attempts?: readonly ProviderAttempt[] },
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ProviderError';
     this.provider = provider;
     this.failureClass = failureClass;
     this.code = code;
     this.ambiguous = options?.ambiguous ?? false;
+    if (options?.attempts) this.attempts = options.attempts;
+  }
+
+  /** The same failure, with the attempts that led to it. */
+  withAttempts(attempts: readonly ProviderAttempt[]): ProviderError {
+    return new ProviderError(this.provider, this.failureClass, this.code, this.message, { cause: this.cause, ambiguous: this.ambiguous, attempts });
   }
 }

@@ -29,6 +29,7 @@ export type TransitionSet = Partial<
     | 'leaseUntil'
     | 'claimToken'
     | 'suppressedRecipients'
+    | 'providerAttempts'
   >
 >;
 
@@ -165,12 +166,25 @@ export interface OutgoingMail {
   /** The complete MIME message, built once. */
   readonly raw: Buffer;
   readonly sesTenantName?: string;
+  /** The only provider that may be asked: an earlier attempt there was ambiguous (it may have the message). */
+  readonly pinnedTo?: string;
+  /** Times the queue has delivered this send (SQS ApproximateReceiveCount): throttled sends fail over from a threshold. */
+  readonly receiveCount?: number;
+}
+
+/** What a provider answers for a message it took. */
+export interface SendReceipt {
+  readonly messageId: string;
+  /** The provider that took it, when the one asked is a composite (failover). */
+  readonly provider?: string;
+  /** Every provider tried, in order, when the one asked is a composite. */
+  readonly attempts?: readonly import('#shared/domain/provider-attempts').ProviderAttempt[];
 }
 
 export interface MailProvider {
   readonly name: 'ses' | 'smtp' | (string & {});
-  /** Sends the message; throws ProviderError with a failure class. */
-  send(mail: OutgoingMail): Promise<{ messageId: string }>;
+  /** Sends the message; throws ProviderError with a failure class (and, from a composite, its attempts). */
+  send(mail: OutgoingMail): Promise<SendReceipt>;
 }
 
 export type ErrorLike = LastError;
@@ -202,6 +216,15 @@ export interface RateLimiter {
    * `sender`, from that sender's hourly cap; throws RateLimitError (429) when any is exhausted.
    */
   consume(tenantId: string, count: number, limits: import('#shared/domain/tenant').TenantLimits, options?: { sender?: string }): Promise<void>;
+  /** The tenant's request bucket as it stands (undefined: the tenant has no rate limit). */
+  status?(tenantId: string, limits: import('#shared/domain/tenant').TenantLimits): Promise<RateLimitStatus | undefined>;
+}
+
+/** What the `ratelimit-*` headers say: the bucket size, emails that could go now, seconds until it is full. */
+export interface RateLimitStatus {
+  readonly limit: number;
+  readonly remaining: number;
+  readonly resetSeconds: number;
 }
 
 export type BreakerState = 'closed' | 'open' | 'half_open';
@@ -211,7 +234,8 @@ export interface CircuitBreaker {
   /** May this call go to the provider? `half_open` lets exactly one probe through. */
   acquire(provider: string): Promise<{ allowed: boolean; state: BreakerState }>;
   recordSuccess(provider: string): Promise<void>;
-  recordFailure(provider: string): Promise<void>;
+  /** A failure that says the provider is unavailable; an ambiguous one (timeout, reset) weighs half. */
+  recordFailure(provider: string, options?: { ambiguous?: boolean }): Promise<void>;
   state(provider: string): Promise<{ state: BreakerState; openUntil?: string; failures: number }>;
 }
 

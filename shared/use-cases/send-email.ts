@@ -3,12 +3,12 @@ import type { LaneSettings } from '#shared/config/lanes';
 import { normalizeAddress } from '#shared/domain/address';
 import { allRecipients, type EmailRecord, type LaneMessage, type LastError } from '#shared/domain/email';
 import { ProviderError } from '#shared/domain/errors';
-import { allowsFailover, isTransientDependencyError } from '#shared/domain/failure-classification';
+import { isTransientDependencyError } from '#shared/domain/failure-classification';
+import { type AmbiguitySettings, ambiguityDecision, appendAttempts, attemptOf, acceptedAttempt, type ProviderAttempt } from '#shared/domain/provider-attempts';
 import { metrics, METRIC } from '#shared/observability/metrics';
 import { logger } from '#shared/observability/logger';
 import { buildMime } from '#shared/rendering/mime';
 import type {
-  CircuitBreaker,
   ClaimResult,
   Clock,
   ContentBuilder,
@@ -30,9 +30,8 @@ export interface SendEmailDeps {
   readonly queue: LaneQueue;
   readonly clock: Clock;
   readonly lane: LaneSettings;
-  readonly primary: MailProvider;
-  readonly fallback?: MailProvider;
-  readonly breaker?: CircuitBreaker;
+  /** The one provider the sender sees: in production SES with its breaker and the SMTP fallback (FailoverMailProvider). */
+  readonly provider: MailProvider;
   readonly content?: ContentBuilder;
   readonly suppressions?: SuppressionCheck;
   readonly events?: EventPublisher;
@@ -41,8 +40,8 @@ export interface SendEmailDeps {
   readonly senderCap?: SenderCap;
   /** Seconds a claim lasts: longer than a provider call, shorter than the visibility timeout. */
   readonly leaseSeconds: number;
-  /** Throttled receives before the sender fails over to the fallback (if any). */
-  readonly throttleFailoverAfter?: number;
+  /** How long an email a provider may have waits for that provider's word, and when an operator decides. */
+  readonly ambiguity?: AmbiguitySettings;
   /** SQS maxReceiveCount of the lane queue: a throttled message is re-queued fresh before it. */
   readonly maxReceiveCount?: number;
   readonly newToken?: () => string;
@@ -89,22 +88,6 @@ function lastErrorOf(error: unknown): LastError {
   return { class: 'unknown', code: e?.name ?? 'Error', message: String(e?.message ?? error).slice(0, 500) };
 }
 
-/**
- * Sends one email from a lane message, exactly once as far as the record can tell.
- *
- * Primary course: claim the email (conditional write with a lease) → drop stale or finished
- * messages → drop suppressed recipients → render → build MIME once → send through the
- * primary provider (or the fallback when the breaker is open or the primary definitely did
- * not take it) → record `sent` under the claim.
- * Failures: permanent → `failed`; throttled → retry later without spending an attempt;
- * transient → retry with full-jitter backoff until the lane's attempt budget is spent, then
- * `failed` and the message goes to the lane DLQ.
- */
-export async function sendEmail(deps: SendEmailDeps, delivery: LaneDelivery): Promise<SendOutcome> {
-  const claim = await claimForSend(deps, delivery);
-  return claim.kind === 'claimed' ? sendClaimed(deps, claim, delivery) : claim.outcome;
-}
-
 /** An email this sender holds the claim of, ready to be sent. */
 export interface ClaimedEmail {
   readonly kind: 'claimed';
@@ -116,8 +99,8 @@ export interface ClaimedEmail {
   readonly suppressed?: Set<string>;
 }
 
-/** Step 1 of sendEmail: claim the email (conditional write with a lease), or say why not. */
-export async function claimForSend(deps: SendEmailDeps, delivery: LaneDelivery): Promise<ClaimedEmail | { kind: 'done'; outcome: SendOutcome }> {
+/** Claims one email (conditional write with a lease), or says why not. */
+async function claimForSend(deps: SendEmailDeps, delivery: LaneDelivery): Promise<ClaimedEmail | { kind: 'done'; outcome: SendOutcome }> {
   const { message } = delivery;
   const now = deps.clock.now();
   const token = (deps.newToken ?? randomUUID)();
@@ -192,7 +175,20 @@ export async function prefetchSuppressions(deps: Pick<SendEmailDeps, 'suppressio
 }
 
 /**
- * A sender's SQS batch: claim every email at once (one `claimMany` where the store has it), look up the suppressions of all the claimed
+ * Sends a lane's SQS batch — the sender's one entry point.
+ *
+ * Primary course, per email: claim it (conditional write with a lease; the batch's claims in one
+ * call) → drop stale or finished messages → drop suppressed recipients (the batch's in one lookup)
+ * → wait for the sender's hourly cap → settle an earlier ambiguous attempt (see below) → render →
+ * build MIME once → send through the one provider (SES, its breaker and the SMTP fallback behind
+ * it) → record `sent` and every provider attempt under the claim.
+ * Failures: permanent → `failed`; throttled or breaker open → retry later without spending an
+ * attempt; transient → retry with full-jitter backoff until the lane's attempt budget is spent,
+ * then `failed` and the message goes to the lane DLQ. Ambiguous (the provider may have it) → the
+ * email is pinned to that provider: held for its acceptance event, then sent again through it only,
+ * and left to an operator (failed, in the DLQ, "<provider> may have it") past the deadline.
+ *
+ * How it works: claim every email at once (one `claimMany` where the store has it), look up the suppressions of all the claimed
  * ones in one call, and return how to send each delivery (by its key, the SQS message id) — one
  * at a time, as the batch processor calls them. A claim that threw rethrows when its delivery is
  * sent, so partial batch failures stay per record.
@@ -224,9 +220,11 @@ export async function prepareBatch(deps: SendEmailDeps, deliveries: ReadonlyMap<
   };
 }
 
-/** Steps 2… of sendEmail for an email whose claim this sender holds. */
-export async function sendClaimed(deps: SendEmailDeps, claimed: ClaimedEmail, delivery: LaneDelivery): Promise<SendOutcome> {
-  const { message } = delivery;
+/** Defaults for the ambiguity hold (see docs/reliability.md): SES's Send event arrives within seconds. */
+export const DEFAULT_AMBIGUITY: AmbiguitySettings = { holdSeconds: 120, deadlineSeconds: 3_600 };
+
+/** Sends one claimed email (steps after the claim). */
+async function sendClaimed(deps: SendEmailDeps, claimed: ClaimedEmail, delivery: LaneDelivery): Promise<SendOutcome> {
   const { email, token, now } = claimed;
   const random = deps.random ?? Math.random;
   // A claim taken ahead (batch) that is more than half spent could run out during the provider
@@ -268,8 +266,39 @@ export async function sendClaimed(deps: SendEmailDeps, claimed: ClaimedEmail, de
   const tenant = await deps.tenants?.get(email.tenantId);
   const cap = tenant?.limits.perSenderHourlyCap ?? 0;
   if (deps.senderCap && cap > 0 && !(await deps.senderCap.take(email.tenantId, normalizeAddress(email.from) ?? email.from, now, cap))) {
-    return waitForSenderCap(deps, email, token, message, delivery.receiveCount, now);
+    const sender = normalizeAddress(email.from) ?? email.from;
+    return waitWithoutAttempt(deps, claimed, delivery, secondsToNextHour(now), 'sender_hourly_cap', emailEvent('sender_capped', deps.clock.now(), { sender }));
   }
+
+  // An earlier attempt a provider may have accepted: settle it before anything is sent again.
+  const ambiguity = ambiguityDecision(email, Math.floor(now.getTime() / 1000), deps.ambiguity ?? DEFAULT_AMBIGUITY, email.lastEvent === 'failed');
+  switch (ambiguity.kind) {
+    case 'accepted':
+      return recordSent(deps, claimed, { provider: ambiguity.provider, attempts: [], dropped, settledBy: `${ambiguity.provider}_accepted` });
+    case 'hold':
+      return waitWithoutAttempt(
+        deps,
+        claimed,
+        delivery,
+        ambiguity.seconds,
+        'ambiguous_hold',
+        emailEvent('held', deps.clock.now(), { provider: ambiguity.provider, reason: 'ambiguous', seconds: ambiguity.seconds }),
+      );
+    case 'operator':
+      return fail(
+        deps,
+        email,
+        token,
+        {
+          class: 'transient',
+          code: 'AmbiguousOutcome',
+          provider: ambiguity.provider,
+          message: `${ambiguity.provider} may have accepted this email (an attempt ${ambiguity.sinceSeconds} s ago ended without an answer) and has not confirmed it; it is not sent again automatically. Redrive it to send it again through ${ambiguity.provider}.`,
+        },
+        true,
+      );
+  }
+  const pinnedTo = ambiguity.kind === 'pinned' ? ambiguity.provider : undefined;
 
   let content: EmailContent;
   try {
@@ -285,6 +314,7 @@ export async function sendClaimed(deps: SendEmailDeps, claimed: ClaimedEmail, de
         email.attempts + 1,
         new ProviderError('content', 'transient', (error as Error).name ?? 'Error', String((error as Error).message), { cause: error }),
         random,
+        [],
       );
     }
     return fail(deps, email, token, { class: 'permanent', code: 'RenderingFailed', message: String((error as Error).message).slice(0, 500) }, false);
@@ -302,104 +332,96 @@ export async function sendClaimed(deps: SendEmailDeps, claimed: ClaimedEmail, de
     attachments: content.attachments,
     date: now,
   });
-  const mail = {
-    emailId: email.id,
-    tenantId: email.tenantId,
-    lane: email.lane,
-    from: email.from,
-    recipients: envelope,
-    raw,
-    ...(tenant?.sesTenantName ? { sesTenantName: tenant.sesTenantName } : {}),
-  };
 
-  const attempt = email.attempts + 1;
-  let result: { provider: MailProvider; messageId: string } | undefined;
-  let failure: ProviderError | undefined;
-  const gate = deps.breaker ? await deps.breaker.acquire(deps.primary.name) : { allowed: true, state: 'closed' as const };
-  // Each send that skips an open breaker counts once: the BreakerOpen alarm watches its maximum.
-  if (!gate.allowed) dimensioned().addDimension('Provider', deps.primary.name).addMetric(METRIC.BreakerOpen, 'Count', 1);
-  if (gate.allowed) {
-    try {
-      result = await timed(deps.primary, mail);
-      await deps.breaker?.recordSuccess(deps.primary.name);
-    } catch (error) {
-      failure =
-        error instanceof ProviderError ? error : new ProviderError(deps.primary.name, 'transient', 'Unknown', String(error), { cause: error, ambiguous: true });
-      // The breaker tracks availability: throttling has its own path and a rejection says SES is up.
-      if (failure.failureClass === 'transient' || failure.failureClass === 'paused') await deps.breaker?.recordFailure(deps.primary.name);
-    }
-  }
-  const primaryDown =
-    !gate.allowed ||
-    (failure !== undefined && allowsFailover(failure, { throttleCount: delivery.receiveCount, throttleFailoverAfter: deps.throttleFailoverAfter ?? 3 }));
-  if (!result && deps.fallback && primaryDown) {
-    const reason = !gate.allowed ? 'breaker_open' : failure!.failureClass;
-    dimensioned().addDimension('Provider', deps.fallback.name).addDimension('Reason', reason).addMetric(METRIC.ProviderFallbacks, 'Count', 1);
-    try {
-      result = await timed(deps.fallback, mail);
-    } catch (error) {
-      failure = error instanceof ProviderError ? error : new ProviderError(deps.fallback.name, 'transient', 'Unknown', String(error), { cause: error });
-    }
-  } else if (!result && !gate.allowed) {
-    // Nothing was tried: wait like a throttled message, without spending the attempt budget.
-    failure = new ProviderError(
-      deps.primary.name,
-      'throttled',
-      'BreakerOpen',
-      `${deps.primary.name} circuit breaker is ${gate.state === 'open' ? 'open' : 'probing'} and no fallback is configured`,
-    );
-  }
-
-  if (result) {
-    const sentAt = deps.clock.now();
-    const updated = await deps.emails.transition(email.id, {
-      to: 'sent',
-      claimToken: token,
-      event: emailEvent('sent', sentAt, { provider: result.provider.name, attempt, ...(dropped.length ? { suppressedRecipients: dropped.length } : {}) }),
-      set: {
-        provider: result.provider.name,
-        providerMessageId: result.messageId,
-        messageId,
-        sentAt: sentAt.toISOString(),
-        attempts: attempt,
-        leaseUntil: undefined,
-        ...(dropped.length ? { suppressedRecipients: dropped } : {}),
-      },
+  let failure: ProviderError;
+  try {
+    const receipt = await deps.provider.send({
+      emailId: email.id,
+      tenantId: email.tenantId,
+      lane: email.lane,
+      from: email.from,
+      recipients: envelope,
+      raw,
+      receiveCount: delivery.receiveCount,
+      ...(pinnedTo ? { pinnedTo } : {}),
+      ...(tenant?.sesTenantName ? { sesTenantName: tenant.sesTenantName } : {}),
     });
-    if (!updated) logger.warn('Sent, but the claim was lost before the status write', { emailId: email.id });
-    dimensioned().addDimension('Lane', email.lane).addDimension('Provider', result.provider.name).addMetric(METRIC.EmailsSent, 'Count', 1);
-    const since = Date.parse(email.scheduledAt ?? email.createdAt);
-    dimensioned()
-      .addDimension('Lane', email.lane)
-      .addMetric(METRIC.TimeToSend, 'Milliseconds', Math.max(0, sentAt.getTime() - since));
-    await publishStatusEvent(deps.events, email, 'Email Sent', { provider: result.provider.name });
-    return { kind: 'sent', provider: result.provider.name, providerMessageId: result.messageId };
+    const provider = receipt.provider ?? deps.provider.name;
+    return recordSent(deps, claimed, {
+      provider,
+      providerMessageId: receipt.messageId,
+      messageId,
+      attempts: receipt.attempts ?? [acceptedAttempt(provider, deps.clock.now())],
+      dropped,
+    });
+  } catch (error) {
+    failure =
+      error instanceof ProviderError ? error : new ProviderError(deps.provider.name, 'transient', 'Unknown', String(error), { cause: error, ambiguous: true });
   }
 
-  const error = failure!;
-  const lastError = lastErrorOf(error);
-  if (error.failureClass === 'permanent') return fail(deps, email, token, lastError, false);
-  if (error.failureClass === 'throttled') {
+  const attempts = failure.attempts ?? [attemptOf(failure, deps.clock.now())];
+  if (failure.failureClass === 'permanent') return fail(deps, email, token, lastErrorOf(failure), false, undefined, attempts);
+  if (failure.failureClass === 'throttled') {
     metrics.addMetric(METRIC.Throttled, 'Count', 1);
-    await deps.emails.transition(email.id, {
-      to: 'retrying',
-      claimToken: token,
-      keepLastEvent: true,
-      event: emailEvent('throttled', deps.clock.now(), { provider: error.provider }),
-      set: { lastError, leaseUntil: undefined },
-    });
     const delaySeconds = fullJitter(Math.min(delivery.receiveCount, 8), random, BASE_BACKOFF_SECONDS, 300);
-    // Throttling never pushes mail into the DLQ: near SQS's receive limit, start a fresh message.
-    if (delivery.receiveCount >= (deps.maxReceiveCount ?? Number.POSITIVE_INFINITY) - 2) {
-      await deps.queue.enqueue(email.lane, message, { delaySeconds: Math.min(delaySeconds, 900) });
-      return { kind: 'requeued', delaySeconds };
-    }
-    return { kind: 'retry', delaySeconds, throttled: true, reason: error.code };
+    return waitWithoutAttempt(deps, claimed, delivery, delaySeconds, failure.code, emailEvent('throttled', deps.clock.now(), { provider: failure.provider }), {
+      lastError: lastErrorOf(failure),
+      attempts,
+    });
   }
-  return retryOrFail(deps, email, token, attempt, error, random);
+  return retryOrFail(deps, email, token, email.attempts + 1, failure, random, attempts);
 }
 
-/** Transient or paused: spend an attempt and back off, or fail into the DLQ when the budget is spent. */
+/** Records `sent` under the claim, with every provider attempt; publishes "Email Sent". */
+async function recordSent(
+  deps: SendEmailDeps,
+  claimed: ClaimedEmail,
+  sent: {
+    provider: string;
+    providerMessageId?: string;
+    messageId?: string;
+    attempts: readonly ProviderAttempt[];
+    dropped: string[];
+    /** Settled without a send: the provider's acceptance event said it has the email. */
+    settledBy?: string;
+  },
+): Promise<SendOutcome> {
+  const { email, token } = claimed;
+  const sentAt = deps.clock.now();
+  const attempt = sent.settledBy ? email.attempts : email.attempts + 1;
+  const { dropped } = sent;
+  const updated = await deps.emails.transition(email.id, {
+    to: 'sent',
+    claimToken: token,
+    event: emailEvent('sent', sentAt, {
+      provider: sent.provider,
+      attempt,
+      ...(sent.settledBy ? { settled_by: sent.settledBy } : {}),
+      ...(dropped.length ? { suppressedRecipients: dropped.length } : {}),
+    }),
+    set: {
+      provider: sent.provider,
+      ...(sent.providerMessageId ? { providerMessageId: sent.providerMessageId } : {}),
+      ...(sent.messageId ? { messageId: sent.messageId } : {}),
+      sentAt: sentAt.toISOString(),
+      attempts: attempt,
+      leaseUntil: undefined,
+      ...(sent.attempts.length ? { providerAttempts: appendAttempts(email, sent.attempts) } : {}),
+      ...(dropped.length ? { suppressedRecipients: dropped } : {}),
+    },
+  });
+  // The one duplicate window: the provider took the message and this write did not land (crash, lost claim).
+  if (!updated) logger.warn('Sent, but the claim was lost before the status write', { emailId: email.id });
+  dimensioned().addDimension('Lane', email.lane).addDimension('Provider', sent.provider).addMetric(METRIC.EmailsSent, 'Count', 1);
+  const since = Date.parse(email.scheduledAt ?? email.createdAt);
+  dimensioned()
+    .addDimension('Lane', email.lane)
+    .addMetric(METRIC.TimeToSend, 'Milliseconds', Math.max(0, sentAt.getTime() - since));
+  await publishStatusEvent(deps.events, email, 'Email Sent', { provider: sent.provider });
+  return { kind: 'sent', provider: sent.provider, providerMessageId: sent.providerMessageId ?? '' };
+}
+
+/** Transient or paused: spend an attempt and back off (an ambiguous one: hold for the provider), or fail into the DLQ when the budget is spent. */
 async function retryOrFail(
   deps: SendEmailDeps,
   email: EmailRecord,
@@ -407,60 +429,74 @@ async function retryOrFail(
   attempt: number,
   error: ProviderError,
   random: () => number,
+  attempts: readonly ProviderAttempt[],
 ): Promise<SendOutcome> {
   const lastError = lastErrorOf(error);
-  if (attempt >= deps.lane.maxAttempts) return fail(deps, email, token, lastError, true, attempt);
+  if (attempt >= deps.lane.maxAttempts) return fail(deps, email, token, lastError, true, attempt, attempts);
   await deps.emails.transition(email.id, {
     to: 'retrying',
     claimToken: token,
-    event: emailEvent('retrying', deps.clock.now(), { attempt, provider: error.provider, code: error.code }),
-    set: { attempts: attempt, lastError, leaseUntil: undefined },
+    event: emailEvent('retrying', deps.clock.now(), { attempt, provider: error.provider, code: error.code, ...(error.ambiguous ? { ambiguous: true } : {}) }),
+    set: { attempts: attempt, lastError, leaseUntil: undefined, ...(attempts.length ? { providerAttempts: appendAttempts(email, attempts) } : {}) },
   });
-  return { kind: 'retry', delaySeconds: fullJitter(attempt, random), throttled: false, reason: error.code };
+  // The provider may have it: come back when the hold is over (its acceptance event may settle it by then).
+  const delaySeconds = error.ambiguous ? Math.max(1, (deps.ambiguity ?? DEFAULT_AMBIGUITY).holdSeconds) : fullJitter(attempt, random);
+  return { kind: 'retry', delaySeconds, throttled: false, reason: error.code };
 }
 
-async function waitForSenderCap(
+/**
+ * Waits without spending an attempt (throttled, breaker open, sender cap, ambiguity hold): the email
+ * goes back to `retrying` under the claim and the message comes back after `delaySeconds`. Near
+ * SQS's receive limit the message is re-queued as a fresh one instead, so waiting never pushes mail
+ * into the DLQ. The one copy of that rule.
+ */
+async function waitWithoutAttempt(
   deps: SendEmailDeps,
-  email: EmailRecord,
-  token: string,
-  message: LaneMessage,
-  receiveCount: number,
-  now: Date,
+  claimed: ClaimedEmail,
+  delivery: LaneDelivery,
+  delaySeconds: number,
+  reason: string,
+  event: ReturnType<typeof emailEvent>,
+  record: { lastError?: LastError; attempts?: readonly ProviderAttempt[] } = {},
 ): Promise<SendOutcome> {
+  const { email, token } = claimed;
   await deps.emails.transition(email.id, {
     to: 'retrying',
     claimToken: token,
     keepLastEvent: true,
-    event: emailEvent('sender_capped', deps.clock.now(), { sender: normalizeAddress(email.from) ?? email.from }),
-    set: { leaseUntil: undefined },
+    event,
+    set: {
+      leaseUntil: undefined,
+      ...(record.lastError ? { lastError: record.lastError } : {}),
+      ...(record.attempts?.length ? { providerAttempts: appendAttempts(email, record.attempts) } : {}),
+    },
   });
-  const delaySeconds = secondsToNextHour(now);
-  // Like throttling, a cap wait never pushes mail towards the DLQ: near SQS's receive limit, start a fresh message.
-  if (receiveCount >= (deps.maxReceiveCount ?? Number.POSITIVE_INFINITY) - 2) {
-    await deps.queue.enqueue(email.lane, message, { delaySeconds: Math.min(delaySeconds, 900) });
+  if (delivery.receiveCount >= (deps.maxReceiveCount ?? Number.POSITIVE_INFINITY) - 2) {
+    await deps.queue.enqueue(email.lane, delivery.message, { delaySeconds: Math.min(delaySeconds, 900) });
     return { kind: 'requeued', delaySeconds };
   }
-  return { kind: 'retry', delaySeconds, throttled: true, reason: 'sender_hourly_cap' };
+  return { kind: 'retry', delaySeconds, throttled: true, reason };
 }
 
-async function timed(provider: MailProvider, mail: Parameters<MailProvider['send']>[0]): Promise<{ provider: MailProvider; messageId: string }> {
-  const started = performance.now();
-  try {
-    const { messageId } = await provider.send(mail);
-    return { provider, messageId };
-  } finally {
-    dimensioned()
-      .addDimension('Provider', provider.name)
-      .addMetric(METRIC.SendLatency, 'Milliseconds', performance.now() - started);
-  }
-}
-
-async function fail(deps: SendEmailDeps, email: EmailRecord, token: string, error: LastError, toDlq: boolean, attempts?: number): Promise<SendOutcome> {
+async function fail(
+  deps: SendEmailDeps,
+  email: EmailRecord,
+  token: string,
+  error: LastError,
+  toDlq: boolean,
+  attemptCount?: number,
+  attempts: readonly ProviderAttempt[] = [],
+): Promise<SendOutcome> {
   await deps.emails.transition(email.id, {
     to: 'failed',
     claimToken: token,
     event: emailEvent('failed', deps.clock.now(), { reason: error.class, code: error.code }),
-    set: { lastError: error, leaseUntil: undefined, ...(attempts !== undefined ? { attempts } : {}) },
+    set: {
+      lastError: error,
+      leaseUntil: undefined,
+      ...(attemptCount !== undefined ? { attempts: attemptCount } : {}),
+      ...(attempts.length ? { providerAttempts: appendAttempts(email, attempts) } : {}),
+    },
   });
   if (toDlq)
     await deps.queue.sendToDlq(

@@ -13,9 +13,11 @@ import type { EventPublisher, MailroomEvent } from '#shared/ports/index';
 import { systemClock } from '#shared/ports/index';
 import { acceptEmail } from '#shared/use-cases/accept-email';
 import { recordDeliveryEvent } from '#shared/use-cases/record-delivery-event';
-import { sendEmail } from '#shared/use-cases/send-email';
+import { sendOne } from '#test/support/send-one';
 import { sesEventBridgeEventSchema } from '#shared/domain/ses-events';
 import { sesEventFor, type SesFixture } from '#test/support/ses-fixtures';
+import { MemoryRateLimiter } from '#shared/adapters/memory/memory-rate-limiter';
+import { tenantsWith } from '#test/support/tenants';
 
 const schema = JSON.parse(readFileSync(new URL('../../docs/events.schema.json', import.meta.url), 'utf8'));
 const ajv = new Ajv2020({ strict: false, allErrors: true });
@@ -71,19 +73,19 @@ describe('EventBridge event publisher', () => {
   it('every event the pipeline emits matches docs/events.schema.json', async () => {
     const publisher = new EventBridgeEventPublisher(new EventBridgeClient({ region: 'us-east-1' }), 'bus', 'hash');
     const emails = new MemoryEmailStore();
-    const tenants = new MemoryTenantStore();
+    const tenants = tenantsWith('acme');
     const queue = new MemoryLaneQueue();
     const suppressions = new MemorySuppressionStore();
     const events: EventPublisher = publisher;
     const principal = { tenantId: 'acme', scopes: ['emails:send' as const], keyPrefix: 'mr_x' };
     const accept = (to: string) =>
       acceptEmail(
-        { emails, queue, tenants, events, idempotency: createMemoryIdempotency(), clock: systemClock, defaultRetentionDays: 1 },
+        { emails, queue, tenants, rateLimiter: new MemoryRateLimiter(), events, idempotency: createMemoryIdempotency(), clock: systemClock, defaultRetentionDays: 1 },
         { principal, body: { from: 'a@acme.test', to, subject: 's', text: 't' } },
       );
     const send = (id: string) =>
-      sendEmail(
-        { emails, queue, clock: systemClock, lane: LANES.transactional, primary: new MemoryMailProvider(), suppressions, events, leaseSeconds: 30 },
+      sendOne(
+        { emails, queue, clock: systemClock, lane: LANES.transactional, provider: new MemoryMailProvider(), suppressions, events, leaseSeconds: 30 },
         { message: { emailId: id, tenantId: 'acme', scheduleVersion: 0 }, receiveCount: 1 },
       );
 

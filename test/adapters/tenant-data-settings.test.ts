@@ -76,7 +76,7 @@ describe('tenant settings reach AWS', () => {
       queue: new MemoryLaneQueue(),
       clock: { now: () => now },
       lane: LANES.critical,
-      primary,
+      provider: primary,
       leaseSeconds: 60,
       random: () => 0,
     });

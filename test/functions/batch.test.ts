@@ -8,7 +8,7 @@ import { DEFAULT_LIMITS, type TenantLimits } from '#shared/domain/tenant';
 import { withApi } from '#shared/http/middy';
 import type { Clock, QueuedMessage, RateLimiter } from '#shared/ports/index';
 import { hourKey } from '#shared/use-cases/pacing';
-import { sendEmail } from '#shared/use-cases/send-email';
+import { sendOne } from '#test/support/send-one';
 import { makeIngestHandler, type IngestDeps } from '#functions/ingest/app';
 import { answer, apiEvent, lambdaContext } from '#test/support/api-event';
 
@@ -227,7 +227,7 @@ describe('per-sender hourly cap at send time', () => {
       queue: new MemoryLaneQueue(),
       clock,
       lane: LANES.marketing,
-      primary: provider,
+      provider,
       tenants,
       senderCap: new MemorySenderCap(),
       leaseSeconds: 60,
@@ -259,7 +259,7 @@ describe('per-sender hourly cap at send time', () => {
     }
     const retries: string[] = [];
     for (const id of ids) {
-      const outcome = await sendEmail(deps, { message: { emailId: id, tenantId: 'acme', scheduleVersion: 0 }, receiveCount: 1 });
+      const outcome = await sendOne(deps, { message: { emailId: id, tenantId: 'acme', scheduleVersion: 0 }, receiveCount: 1 });
       if (outcome.kind === 'retry') {
         expect(outcome).toEqual({ kind: 'retry', delaySeconds: 55 * 60, throttled: true, reason: 'sender_hourly_cap' });
         retries.push(id);
@@ -271,7 +271,7 @@ describe('per-sender hourly cap at send time', () => {
 
     clock.ms = Date.parse('2026-03-10T11:00:00Z');
     for (const id of retries)
-      expect((await sendEmail(deps, { message: { emailId: id, tenantId: 'acme', scheduleVersion: 0 }, receiveCount: 2 })).kind).toBe('sent');
+      expect((await sendOne(deps, { message: { emailId: id, tenantId: 'acme', scheduleVersion: 0 }, receiveCount: 2 })).kind).toBe('sent');
     expect(provider.sent.map((m) => m.emailId)).toEqual(ids);
     expect(emails.items.get('e249')).toMatchObject({ status: 'sent', attempts: 1 });
   });

@@ -1,5 +1,6 @@
 import type { SQSEvent } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { FailoverMailProvider } from '#shared/adapters/failover-mail-provider';
 
 // The Metrics singleton reads these when its module loads: set them before any import runs.
 vi.hoisted(() => {
@@ -90,14 +91,17 @@ describe("EMF metrics of an email's way through ingest and the sender", () => {
         queue,
         clock: { now: () => new Date() },
         lane: LANES.transactional,
-        primary,
-        fallback,
-        breaker: {
-          acquire: async () => ({ allowed: !breakerOpen, state: breakerOpen ? 'open' : 'closed' }),
-          recordSuccess: async () => undefined,
-          recordFailure: async () => undefined,
-          state: async () => ({ state: breakerOpen ? 'open' : 'closed', failures: 0 }),
-        },
+        provider: new FailoverMailProvider({
+          primary,
+          fallback,
+          breaker: {
+            acquire: async () => ({ allowed: !breakerOpen, state: breakerOpen ? 'open' : 'closed' }),
+            recordSuccess: async () => undefined,
+            recordFailure: async () => undefined,
+            state: async () => ({ state: breakerOpen ? 'open' : 'closed', failures: 0 }),
+          },
+          throttleFailoverAfter: 3,
+        }),
         leaseSeconds: 60,
         random: () => 0,
       }),

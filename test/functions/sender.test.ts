@@ -6,8 +6,8 @@ import { LANES } from '#shared/config/lanes';
 import type { EmailRecord } from '#shared/domain/email';
 import { ProviderError } from '#shared/domain/errors';
 import { makeSenderHandler } from '#functions/sender/app';
+import { sendOne } from '#test/support/send-one';
 import type { EventPublisher, MailroomEvent, SuppressionCheck, SuppressionQuery } from '#shared/ports/index';
-import { sendClaimed } from '#shared/use-cases/send-email';
 
 const NOW = new Date('2030-01-01T12:00:00Z');
 
@@ -52,7 +52,7 @@ function setup() {
   const emails = new MemoryEmailStore();
   const queue = new MemoryLaneQueue();
   const ses = new MemoryMailProvider('ses');
-  const handler = makeSenderHandler({ emails, queue, clock: { now: () => NOW }, lane: LANES.critical, primary: ses, leaseSeconds: 60, random: () => 0 });
+  const handler = makeSenderHandler({ emails, queue, clock: { now: () => NOW }, lane: LANES.critical, provider: ses, leaseSeconds: 60, random: () => 0 });
   return { emails, queue, ses, handler };
 }
 
@@ -130,7 +130,7 @@ describe('sender function', () => {
         queue,
         clock: { now: () => NOW },
         lane: LANES.transactional,
-        primary: ses,
+        provider: ses,
         leaseSeconds: 60,
         random: () => 0,
         suppressions,
@@ -263,13 +263,12 @@ describe('sender function', () => {
     it('does not start a send on a claim more than half spent; the message comes back after the lease', async () => {
       const emails = new MemoryEmailStore();
       const ses = new MemoryMailProvider('ses');
-      const claimedAt = new Date(NOW.getTime() - 31_000);
-      const deps = { emails, queue: new MemoryLaneQueue(), clock: { now: () => NOW }, lane: LANES.transactional, primary: ses, leaseSeconds: 60 };
-      const outcome = await sendClaimed(
-        deps,
-        { kind: 'claimed', email: withRecipient('a', 'a@example.org'), token: 'tok', now: claimedAt },
-        { message: { emailId: 'a', tenantId: 't1', scheduleVersion: 0 }, receiveCount: 1 },
-      );
+      await emails.create(withRecipient('a', 'a@example.org'));
+      // The claim is taken at T-31 s (the batch's claims come first); the send starts at T.
+      const times = [new Date(NOW.getTime() - 31_000)];
+      const clock = { now: () => times.shift() ?? NOW };
+      const deps = { emails, queue: new MemoryLaneQueue(), clock, lane: LANES.transactional, provider: ses, leaseSeconds: 60 };
+      const outcome = await sendOne(deps, { message: { emailId: 'a', tenantId: 't1', scheduleVersion: 0 }, receiveCount: 1 });
       expect(outcome).toEqual({ kind: 'retry', delaySeconds: 30, throttled: true, reason: 'claim lease too short to send' });
       expect(ses.sent).toHaveLength(0);
     });

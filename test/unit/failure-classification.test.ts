@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ProviderError } from '#shared/domain/errors';
-import { allowsFailover, classifySesError, classifySmtpError } from '#shared/domain/failure-classification';
+import { classifySesError } from '#shared/adapters/ses-mail-provider';
+import { classifySmtpError } from '#shared/adapters/smtp-mail-provider';
+import { allowsFailover } from '#shared/domain/failure-classification';
 
 /** An error shaped like the SES v2 SDK's service exceptions. */
 const sesError = (name: string, status?: number, message = `${name} happened`) =>
@@ -38,10 +40,19 @@ describe('SES error classification', () => {
     expect(classifySesError(sesError('SomethingNew', 429)).failureClass).toBe('throttled');
   });
 
-  it.each([500, 502, 503, 504])('classifies an unknown %i as transient and not ambiguous', (status) => {
+  it.each([500, 502, 504])('classifies an unknown %i as transient and ambiguous: SES may have read the request', (status) => {
     const c = classifySesError(sesError('InternalServerError', status));
     expect(c.failureClass).toBe('transient');
-    expect(c.ambiguous).toBe(false);
+    expect(c.ambiguous).toBe(true);
+  });
+
+  it('classifies 503 ServiceUnavailable as transient and definite: SES refused the request', () => {
+    expect(classifySesError(sesError('ServiceUnavailable', 503))).toMatchObject({ failureClass: 'transient', ambiguous: false });
+    expect(classifySesError(sesError('SomethingNew', 503))).toMatchObject({ failureClass: 'transient', ambiguous: false });
+  });
+
+  it('classifies InternalFailure (500) as ambiguous', () => {
+    expect(classifySesError(sesError('InternalFailure', 500))).toMatchObject({ failureClass: 'transient', ambiguous: true });
   });
 
   it.each([400, 403, 404, 413])('classifies an unknown %i as permanent', (status) => {

@@ -4,10 +4,14 @@ import { MemoryEmailStore } from '#shared/adapters/memory/memory-email-store';
 import { LANES } from '#shared/config/lanes';
 import type { EmailRecord } from '#shared/domain/email';
 import { ProviderError } from '#shared/domain/errors';
+import { FailoverMailProvider } from '#shared/adapters/failover-mail-provider';
+import type { StoredAttempt } from '#shared/domain/provider-attempts';
 import type { BreakerState, CircuitBreaker, OutgoingMail } from '#shared/ports/index';
-import { fullJitter, sendEmail, type SendEmailDeps } from '#shared/use-cases/send-email';
+import { fullJitter, type SendEmailDeps } from '#shared/use-cases/send-email';
+import { sendOne } from '#test/support/send-one';
 
 const NOW = new Date('2030-01-01T12:00:00Z');
+const NOW_SECONDS = NOW.getTime() / 1000;
 
 function emailRecord(overrides: Partial<EmailRecord> = {}): EmailRecord {
   return {
@@ -54,8 +58,10 @@ class FakeBreaker implements CircuitBreaker {
   async recordSuccess() {
     this.successes++;
   }
-  async recordFailure() {
-    this.failures++;
+  readonly ambiguousFailures: number[] = [];
+  async recordFailure(_provider: string, options?: { ambiguous?: boolean }) {
+    if (options?.ambiguous) this.ambiguousFailures.push(1);
+    else this.failures++;
   }
   async state() {
     return { state: this.current, failures: this.failures };
@@ -76,15 +82,19 @@ function setup(options: { email?: Partial<EmailRecord>; fallback?: boolean; brea
     queue,
     clock: { now: () => NOW },
     lane: LANES.transactional,
-    primary: ses,
-    ...(options.fallback === false ? {} : { fallback: smtp }),
-    ...(options.breaker ? { breaker: options.breaker } : {}),
+    provider: new FailoverMailProvider({
+      primary: ses,
+      ...(options.fallback === false ? {} : { fallback: smtp }),
+      ...(options.breaker ? { breaker: options.breaker } : {}),
+      throttleFailoverAfter: 3,
+      clock: { now: () => NOW },
+    }),
     leaseSeconds: 60,
-    throttleFailoverAfter: 3,
+    ambiguity: { holdSeconds: 60, deadlineSeconds: 3_600 },
     ...(options.maxReceiveCount ? { maxReceiveCount: options.maxReceiveCount } : {}),
     random: () => 0.5,
   };
-  const send = (receiveCount = 1) => sendEmail(deps, { message: { emailId: 'e1', tenantId: 't1', scheduleVersion: 0 }, receiveCount });
+  const send = (receiveCount = 1) => sendOne(deps, { message: { emailId: 'e1', tenantId: 't1', scheduleVersion: 0 }, receiveCount });
   return { deps, emails, queue, ses, smtp, send, stored: () => emails.items.get('e1')! };
 }
 
@@ -123,13 +133,14 @@ describe('sendEmail: retries and failover', () => {
     expect(await t.send()).toMatchObject({ kind: 'sent', provider: 'smtp' });
   });
 
-  it('retries an ambiguous timeout on SES later and never fails it over', async () => {
+  it('holds an ambiguous timeout for SES (the hold is the retry delay), remembers it, and never fails it over', async () => {
     const t = setup();
     t.ses.failWith(sesError('transient', 'ETIMEDOUT', true));
     const outcome = await t.send();
-    expect(outcome).toMatchObject({ kind: 'retry', throttled: false, reason: 'ETIMEDOUT' });
+    expect(outcome).toEqual({ kind: 'retry', delaySeconds: 60, throttled: false, reason: 'ETIMEDOUT' });
     expect(t.smtp.calls).toHaveLength(0);
     expect(t.stored()).toMatchObject({ status: 'retrying', attempts: 1, lastError: { code: 'ETIMEDOUT', class: 'transient' } });
+    expect(t.stored().providerAttempts).toEqual([{ p: 'ses', o: 'maybe', t: NOW_SECONDS, c: 'ETIMEDOUT' }]);
   });
 
   it('backs off a transient failure with full jitter and spends one attempt', async () => {
@@ -238,5 +249,77 @@ describe('sendEmail: circuit breaker', () => {
     const t = setup({ breaker });
     await t.send();
     expect(breaker.successes).toBe(1);
+  });
+});
+
+describe('sendEmail: an email SES may have (issue 14 §1)', () => {
+  const maybe = (secondsAgo: number, provider = 'ses'): StoredAttempt => ({ p: provider, o: 'maybe', t: NOW_SECONDS - secondsAgo, c: 'ECONNRESET' });
+  const pinned = (secondsAgo: number, extra: Partial<EmailRecord> = {}) => ({
+    email: { status: 'retrying' as const, lastEvent: 'retrying', attempts: 1, providerAttempts: [maybe(secondsAgo)], ...extra },
+  });
+
+  it('waits out the hold without asking any provider or spending an attempt', async () => {
+    const t = setup(pinned(10));
+    expect(await t.send()).toEqual({ kind: 'retry', delaySeconds: 50, throttled: true, reason: 'ambiguous_hold' });
+    expect(t.ses.calls).toHaveLength(0);
+    expect(t.smtp.calls).toHaveLength(0);
+    expect(t.stored()).toMatchObject({ status: 'retrying', attempts: 1 });
+    expect(t.stored().events.at(-1)).toMatchObject({ type: 'held', detail: { provider: 'ses', reason: 'ambiguous' } });
+  });
+
+  it('records `sent` without sending again when SES confirmed it took the email (its Send event)', async () => {
+    const t = setup(pinned(10, { events: [{ type: 'ses_accepted', at: NOW.toISOString() }] }));
+    expect(await t.send()).toMatchObject({ kind: 'sent', provider: 'ses' });
+    expect(t.ses.calls).toHaveLength(0);
+    expect(t.smtp.calls).toHaveLength(0);
+    expect(t.stored()).toMatchObject({ status: 'sent', provider: 'ses', attempts: 1 });
+    expect(t.stored().events.at(-1)).toMatchObject({ type: 'sent', detail: { settled_by: 'ses_accepted' } });
+  });
+
+  it('after the hold, sends through SES again and records both attempts', async () => {
+    const t = setup(pinned(61));
+    expect(await t.send()).toMatchObject({ kind: 'sent', provider: 'ses' });
+    expect(t.smtp.calls).toHaveLength(0);
+    expect(t.stored().providerAttempts).toEqual([maybe(61), { p: 'ses', o: 'ok', t: NOW_SECONDS }]);
+  });
+
+  it('never hands it to SMTP while the SES breaker is open: it waits without spending an attempt', async () => {
+    const t = setup({ ...pinned(61), breaker: new FakeBreaker('open') });
+    expect(await t.send()).toMatchObject({ kind: 'retry', throttled: true, reason: 'BreakerOpen' });
+    expect(t.smtp.calls).toHaveLength(0);
+    expect(t.ses.calls).toHaveLength(0);
+    expect(t.stored()).toMatchObject({ status: 'retrying', attempts: 1 });
+  });
+
+  it('stays with SES after a later definite refusal: the earlier attempt may still have been accepted', async () => {
+    const t = setup(pinned(61));
+    t.ses.failWith(sesError('transient', 'ECONNREFUSED'));
+    expect(await t.send()).toMatchObject({ kind: 'retry', throttled: false, reason: 'ECONNREFUSED' });
+    expect(t.smtp.calls).toHaveLength(0);
+    expect(t.stored().providerAttempts?.map((a) => a.o)).toEqual(['maybe', 'no']);
+  });
+
+  it('past the deadline, fails it into the DLQ for an operator, saying SES may have it', async () => {
+    const t = setup(pinned(3_600));
+    const outcome = await t.send();
+    expect(outcome).toMatchObject({ kind: 'failed', toDlq: true, error: { code: 'AmbiguousOutcome', provider: 'ses' } });
+    expect(t.ses.calls).toHaveLength(0);
+    expect(t.smtp.calls).toHaveLength(0);
+    expect(t.queue.dlq[0]!.reason).toMatch(/ses may have accepted this email/);
+  });
+
+  it('sends it through SES once an operator redrives it, deadline or not', async () => {
+    const t = setup(pinned(7_200, { status: 'failed', lastEvent: 'failed' }));
+    expect(await t.send()).toMatchObject({ kind: 'sent', provider: 'ses' });
+    expect(t.smtp.calls).toHaveLength(0);
+  });
+
+  it('reports the ambiguous failure to the breaker as ambiguous (it weighs half)', async () => {
+    const breaker = new FakeBreaker();
+    const t = setup({ breaker });
+    t.ses.failWith(sesError('transient', 'ECONNRESET', true));
+    await t.send();
+    expect(breaker.ambiguousFailures).toHaveLength(1);
+    expect(breaker.failures).toBe(0);
   });
 });
