@@ -15,6 +15,7 @@ import { Scheduling } from './constructs/scheduling';
 import { assertProductionReady, readSettings, type MailroomSettings } from './constructs/settings';
 import { Storage } from './constructs/storage';
 import { Tracking } from './constructs/tracking';
+import { TraceSampling } from './constructs/trace-sampling';
 import { Webhooks } from './constructs/webhooks';
 
 export interface MailroomStackProps extends StackProps {
@@ -37,6 +38,8 @@ export class MailroomStack extends Stack {
   public readonly webhooks: Webhooks;
   public readonly observability: Observability;
   public readonly console: Console;
+  /** The X-Ray sampling rule of the stack's functions. */
+  public readonly traceSampling?: TraceSampling;
 
   constructor(scope: Construct, id: string, props: MailroomStackProps = {}) {
     super(scope, id, props);
@@ -136,6 +139,9 @@ export class MailroomStack extends Stack {
     });
 
     this.reconciler = new Reconciler(this, 'Reconciler', { table, laneQueues: this.lanes.queues, alarmTopic: this.observability?.pageTopic });
+
+    // X-Ray sampling on purpose: 1 % of invocations.
+    this.traceSampling = new TraceSampling(this, 'TraceSampling');
 
     this.console = new Console(this, 'Console', { apiUrl: this.api.url, accessLogsBucket: this.storage.accessLogsBucket });
 
