@@ -20,7 +20,7 @@ describe('webhooks (issue 17)', () => {
     expect(rule.Properties.EventPattern).toEqual({
       source: ['mailroom'],
       account: [{ Ref: 'AWS::AccountId' }],
-      'detail-type': [{ 'anything-but': EMAIL_REQUESTED }],
+      'detail-type': [{ 'anything-but': [EMAIL_REQUESTED] }],
     });
     expect(rule.Properties.Targets).toEqual([
       expect.objectContaining({ Arn: { 'Fn::GetAtt': [id(stack.webhooks.eventQueue), 'Arn'] }, DeadLetterConfig: expect.anything() }),
