@@ -3,8 +3,8 @@ import type { EmailRecord } from '#shared/domain/email';
 import { DependencyError, ForbiddenError, MailroomError, ValidationError } from '#shared/domain/errors';
 import { logger } from '#shared/observability/logger';
 import type { QueuedMessage } from '#shared/ports/index';
-import { chooseLane, prepareEmail, type AcceptEmailDeps } from './accept-email';
-import { abandonUnqueued, laneMessageFor, MAX_SQS_DELAY_SECONDS, secondsUntilDue } from './dispatch-email';
+import { chooseLane, prepareEmail, requireTenant, type AcceptEmailDeps } from './accept-email';
+import { abandonUnqueued, laneMessageFor, MAX_SQS_DELAY_SECONDS, reportAcceptedEventFailure, reportCleanupFailure, secondsUntilDue } from './dispatch-email';
 import { emailEvent } from './email-events';
 import { pacedSendTimes, parsePacingHeaders } from './pacing';
 
@@ -74,7 +74,7 @@ export async function acceptBatch(deps: AcceptEmailDeps, input: AcceptBatchInput
     ['mailroom-send-start', 'mailroom-send-interval', 'mailroom-hourly-cap'].map((h) => [h, get(h)]).filter(([, v]) => v !== undefined),
   );
 
-  const tenant = await deps.tenants?.get(principal.tenantId);
+  const tenant = await requireTenant(deps.tenants, principal);
   const accept = async (): Promise<BatchResult> => {
     const now = deps.clock.now();
     const pacing = parsePacingHeaders((name) => pacingHeaders[name], now);
@@ -87,7 +87,7 @@ export async function acceptBatch(deps: AcceptEmailDeps, input: AcceptBatchInput
           principal,
           body: item,
           ...(input.laneHeader !== undefined ? { laneHeader: input.laneHeader } : {}),
-          ...(tenant ? { tenant } : {}),
+          tenant,
         });
         if (request.attachments.length > 0)
           throw new ValidationError('Attachments are not supported in batch sends; send this email on its own with POST /emails.', 'invalid_attachment');
@@ -111,7 +111,7 @@ export async function acceptBatch(deps: AcceptEmailDeps, input: AcceptBatchInput
         a.record = pace(a.record, times[i]!, now);
       });
     }
-    if (tenant && deps.rateLimiter) await deps.rateLimiter.consume(tenant.id, accepted.length, tenant.limits);
+    await deps.rateLimiter.consume(tenant.id, accepted.length, tenant.limits);
 
     const failed = new Map<string, string>();
     const stored = await deps.emails.createMany(accepted.map((a) => a.record)).catch((error: unknown) => {
@@ -142,7 +142,12 @@ export async function acceptBatch(deps: AcceptEmailDeps, input: AcceptBatchInput
           detail: { id: record.id, tenant: record.tenantId, lane: record.lane, status: record.status, batch: true },
         })),
       )
-      .catch(() => undefined);
+      .catch((error: unknown) =>
+        reportAcceptedEventFailure(
+          ok.map((a) => a.record.id),
+          error,
+        ),
+      );
     const data = ok.map((a) => ({ id: a.record.id }));
     return mode === 'permissive' ? { data, errors } : { data };
   };
@@ -211,11 +216,15 @@ async function abandon(deps: AcceptEmailDeps, records: readonly EmailRecord[], s
     records.map((r) =>
       deps.emails
         .transition(r.id, { to: 'canceled', event: emailEvent('canceled', deps.clock.now(), { reason: `batch_${stage}_failed` }) })
-        .catch(() => undefined),
+        .catch((error: unknown) =>
+          reportCleanupFailure(`cancel an email of a strict batch that could not be ${stage === 'storage' ? 'stored' : 'queued'} whole`, r.id, error),
+        ),
     ),
   );
   await Promise.all(
-    records.filter((r) => secondsUntilDue(r, deps.clock) > MAX_SQS_DELAY_SECONDS).map((r) => deps.scheduler?.cancel(r.id).catch(() => undefined)),
+    records
+      .filter((r) => secondsUntilDue(r, deps.clock) > MAX_SQS_DELAY_SECONDS)
+      .map((r) => deps.scheduler?.cancel(r.id).catch((error: unknown) => reportCleanupFailure('delete the schedule of a canceled batch email', r.id, error))),
   );
   throw new DependencyError(
     `The batch could not be ${stage === 'storage' ? 'stored' : 'queued'} whole, so none of it was sent (x-batch-validation: strict). Retry the request (with the same Idempotency-Key).`,

@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { DEFAULT_LANE, isLane, type Lane } from '#shared/config/lanes';
 import { hasScope, type Principal } from '#shared/domain/api-key';
 import type { EmailRecord } from '#shared/domain/email';
-import { ForbiddenError, PayloadTooLargeError, ValidationError } from '#shared/domain/errors';
+import { ForbiddenError, InvalidApiKeyError, PayloadTooLargeError, ValidationError } from '#shared/domain/errors';
 import { parseSendRequest, type SendEmailRequest } from '#shared/domain/send-request';
 import type { Tenant } from '#shared/domain/tenant';
 import type { IdempotencyGuard } from '#shared/ports/idempotency';
 import type { Clock, EmailStore, EventPublisher, LaneQueue, RateLimiter, SendScheduler, TenantStore } from '#shared/ports/index';
-import { abandonUnqueued, dispatchEmail } from './dispatch-email';
+import { abandonUnqueued, dispatchEmail, reportAcceptedEventFailure } from './dispatch-email';
 import { resolveSchedule } from './schedule-time';
 import { emailEvent } from './email-events';
 
@@ -34,10 +34,11 @@ export interface AcceptEmailDeps {
   readonly queue: LaneQueue;
   readonly idempotency: IdempotencyGuard;
   readonly clock: Clock;
-  readonly tenants?: TenantStore;
+  /** Required: a key whose tenant has no record is refused, never let past the sender and rate checks. */
+  readonly tenants: TenantStore;
   readonly templates?: TemplateLookup;
   readonly scheduler?: SendScheduler;
-  readonly rateLimiter?: RateLimiter;
+  readonly rateLimiter: RateLimiter;
   readonly attachments?: AttachmentIntake;
   readonly events?: EventPublisher;
   readonly newId?: () => string;
@@ -75,6 +76,20 @@ export function assertSenderAllowed(principal: Principal, tenant: Tenant | undef
   }
 }
 
+/**
+ * The tenant of the caller's key, which must exist: a key whose tenant was never created or was
+ * removed is refused (403 invalid_api_key) instead of sending without the tenant's allowed senders,
+ * limits and retention (fail closed).
+ */
+export async function requireTenant(tenants: TenantStore, principal: Principal): Promise<Tenant> {
+  const tenant = await tenants.get(principal.tenantId);
+  if (!tenant)
+    throw new InvalidApiKeyError(
+      `API key is invalid: its tenant "${principal.tenantId.slice(0, 64)}" does not exist. Create the tenant (mailroom tenants create) or use a key of an existing tenant.`,
+    );
+  return tenant;
+}
+
 /** Lane: header, else the template's default, else the key's, else the tenant's, else transactional. */
 export function chooseLane(laneHeader: string | undefined, template: TemplateInfo | undefined, principal: Principal, tenant: Tenant | undefined): Lane {
   if (laneHeader !== undefined && laneHeader !== '') {
@@ -92,7 +107,7 @@ export function chooseLane(laneHeader: string | undefined, template: TemplateInf
  */
 export async function prepareEmail(
   deps: AcceptEmailDeps,
-  input: { principal: Principal; body: unknown; laneHeader?: string; tenant?: Tenant; id?: string },
+  input: { principal: Principal; body: unknown; laneHeader?: string; tenant: Tenant; id?: string },
 ): Promise<PreparedEmail> {
   const { principal } = input;
   if (!hasScope(principal, 'emails:send')) throw new ForbiddenError('This API key is not allowed to send emails (scope `emails:send`).');
@@ -109,7 +124,7 @@ export async function prepareEmail(
   const now = deps.clock.now();
   const scheduledAt = request.scheduledAt !== undefined ? resolveSchedule(request.scheduledAt, now) : undefined;
   const id = input.id ?? (deps.newId ?? randomUUID)();
-  const retentionDays = input.tenant?.retentionDays ?? deps.defaultRetentionDays;
+  const retentionDays = input.tenant.retentionDays ?? deps.defaultRetentionDays;
   const expiresAt = Math.floor(now.getTime() / 1000) + retentionDays * 86_400;
   const status = scheduledAt ? 'scheduled' : 'queued';
   const createdAt = now.toISOString();
@@ -169,10 +184,10 @@ function assertStorable(record: EmailRecord): void {
  * is released, so the client's retry is safe.
  */
 export async function acceptEmail(deps: AcceptEmailDeps, input: AcceptEmailInput): Promise<{ id: string }> {
-  const tenant = await deps.tenants?.get(input.principal.tenantId);
+  const tenant = await requireTenant(deps.tenants, input.principal);
   const accept = async (): Promise<{ id: string }> => {
     const prepared = await prepareEmail(deps, { ...input, tenant });
-    if (tenant && deps.rateLimiter) await deps.rateLimiter.consume(tenant.id, 1, tenant.limits, { sender: prepared.request.fromAddress });
+    await deps.rateLimiter.consume(tenant.id, 1, tenant.limits, { sender: prepared.request.fromAddress });
     const record = await storeAttachments(deps, prepared);
     await deps.emails.create(record);
     try {
@@ -183,7 +198,7 @@ export async function acceptEmail(deps: AcceptEmailDeps, input: AcceptEmailInput
     }
     await deps.events
       ?.publish([{ detailType: 'Email Accepted', detail: { id: record.id, tenant: record.tenantId, lane: record.lane, status: record.status } }])
-      .catch(() => undefined);
+      .catch((error: unknown) => reportAcceptedEventFailure([record.id], error));
     return { id: record.id };
   };
   if (!input.idempotencyKey) return accept();

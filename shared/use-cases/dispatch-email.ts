@@ -1,5 +1,7 @@
 import type { EmailRecord, LaneMessage } from '#shared/domain/email';
 import { DependencyError } from '#shared/domain/errors';
+import { logger } from '#shared/observability/logger';
+import { METRIC, metrics } from '#shared/observability/metrics';
 import type { Clock, EmailStore, LaneQueue, SendScheduler } from '#shared/ports/index';
 import { emailEvent } from './email-events';
 
@@ -57,5 +59,22 @@ export async function abandonUnqueued(deps: { emails: EmailStore; clock: Clock }
         lastError: { class: 'transient', code: 'EnqueueFailed', message: 'The email could not be queued; the request failed and nothing was sent for it.' },
       },
     })
-    .catch(() => undefined);
+    .catch((error: unknown) => reportCleanupFailure('cancel an email that could not be queued', id, error));
+}
+
+/**
+ * A cleanup write after a failed accept (cancel the unqueued email, delete its schedule) failed too.
+ * It is not thrown over the error that caused it (the client is told the request failed either way),
+ * but it is never hidden: the email may still be `queued` while the client retries, and if the
+ * failed enqueue did reach SQS after all it could be sent besides the retry. Logged as an error with
+ * the email id and counted (`CleanupFailed`), so an operator can cancel it by hand.
+ */
+export function reportCleanupFailure(what: string, emailId: string, error: unknown): void {
+  logger.error(`Cleanup after a failed accept did not happen: ${what}`, { emailId, error: error as Error });
+  metrics.addMetric(METRIC.CleanupFailed, 'Count', 1);
+}
+
+/** The "Email Accepted" events could not be published: the emails are accepted anyway; logged, not thrown. */
+export function reportAcceptedEventFailure(emailIds: readonly string[], error: unknown): void {
+  logger.warn('"Email Accepted" events could not be published', { emailIds: emailIds.slice(0, 10), count: emailIds.length, error: error as Error });
 }

@@ -5,7 +5,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { EventBridgeEventPublisher, EVENT_SOURCE, LocalEventPublisher } from '#shared/adapters/eventbridge-event-publisher';
 import { MemoryEmailStore } from '#shared/adapters/memory/memory-email-store';
-import { MemoryLaneQueue, MemoryMailProvider, MemoryTenantStore } from '#shared/adapters/memory/memory-adapters';
+import { MemoryLaneQueue, MemoryMailProvider } from '#shared/adapters/memory/memory-adapters';
 import { MemorySuppressionStore } from '#shared/adapters/memory/memory-suppression-store';
 import { createMemoryIdempotency } from '#shared/adapters/powertools-idempotency';
 import { LANES } from '#shared/config/lanes';
@@ -80,7 +80,16 @@ describe('EventBridge event publisher', () => {
     const principal = { tenantId: 'acme', scopes: ['emails:send' as const], keyPrefix: 'mr_x' };
     const accept = (to: string) =>
       acceptEmail(
-        { emails, queue, tenants, rateLimiter: new MemoryRateLimiter(), events, idempotency: createMemoryIdempotency(), clock: systemClock, defaultRetentionDays: 1 },
+        {
+          emails,
+          queue,
+          tenants,
+          rateLimiter: new MemoryRateLimiter(),
+          events,
+          idempotency: createMemoryIdempotency(),
+          clock: systemClock,
+          defaultRetentionDays: 1,
+        },
         { principal, body: { from: 'a@acme.test', to, subject: 's', text: 't' } },
       );
     const send = (id: string) =>

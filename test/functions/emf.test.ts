@@ -1,6 +1,8 @@
 import type { SQSEvent } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FailoverMailProvider } from '#shared/adapters/failover-mail-provider';
+import { MemoryRateLimiter } from '#shared/adapters/memory/memory-rate-limiter';
+import { tenantsWith } from '#test/support/tenants';
 
 // The Metrics singleton reads these when its module loads: set them before any import runs.
 vi.hoisted(() => {
@@ -72,6 +74,8 @@ describe("EMF metrics of an email's way through ingest and the sender", () => {
       makeIngestHandler({
         emails,
         queue,
+        tenants: tenantsWith('acme'),
+        rateLimiter: new MemoryRateLimiter(),
         idempotency: createMemoryIdempotency(),
         clock: { now: () => new Date() },
         newId: () => `email-${++ids}`,

@@ -1,13 +1,17 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Lane } from '#shared/config/lanes';
 import type { LaneMessage } from '#shared/domain/email';
 import { MemoryLaneQueue } from '#shared/adapters/memory/memory-adapters';
 import { MemoryEmailStore } from '#shared/adapters/memory/memory-email-store';
 import { createMemoryIdempotency } from '#shared/adapters/powertools-idempotency';
 import { withApi } from '#shared/http/middy';
+import { logger } from '#shared/observability/logger';
+import { METRIC, metrics } from '#shared/observability/metrics';
 import { systemClock, type EnqueueOptions } from '#shared/ports/index';
 import { makeIngestHandler, type IngestDeps } from '#functions/ingest/app';
 import { answer, apiEvent, lambdaContext, TENANT } from '#test/support/api-event';
+import { MemoryRateLimiter } from '#shared/adapters/memory/memory-rate-limiter';
+import { tenantsWith } from '#test/support/tenants';
 
 /** A lane queue whose enqueue waits until the test opens the gate. */
 class GatedLaneQueue extends MemoryLaneQueue {
@@ -43,6 +47,8 @@ describe('POST /emails (ingest handler, in-memory ports)', () => {
     deps = {
       emails: new MemoryEmailStore(),
       queue: new MemoryLaneQueue(),
+      tenants: tenantsWith('acme', 'other'),
+      rateLimiter: new MemoryRateLimiter(),
       idempotency: createMemoryIdempotency(),
       clock: systemClock,
       newId: () => `email-${++ids}`,
@@ -185,5 +191,59 @@ describe('POST /emails (ingest handler, in-memory ports)', () => {
     expect(refused.status).toBe(403);
     const ok = await post({ ...body, from: 'hello@other.test' }, { 'Idempotency-Key': 'sender' }, restricted);
     expect(ok.status).toBe(200);
+  });
+
+  describe('fail closed and loud', () => {
+    afterEach(() => {
+      vi.restoreAllMocks();
+    });
+
+    it('refuses (403 invalid_api_key) a key whose tenant has no record, and stores nothing', async () => {
+      const res = await post(body, {}, { ...TENANT, tenantId: 'deleted-tenant' });
+      expect(res).toEqual({ status: 403, body: { statusCode: 403, name: 'invalid_api_key', message: expect.stringContaining('deleted-tenant') } });
+      const batch = answer(
+        await withApi(makeIngestHandler(deps))(
+          apiEvent('POST /emails/batch', { body: [body], principal: { ...TENANT, tenantId: 'deleted-tenant' } }),
+          lambdaContext(),
+        ),
+      );
+      expect(batch.status).toBe(403);
+      expect(deps.emails.items.size).toBe(0);
+      expect(deps.queue.sent).toEqual([]);
+    });
+
+    it('logs and counts a cleanup write that fails after a failed enqueue, and still answers 503', async () => {
+      const errors = vi.spyOn(logger, 'error');
+      const counted = vi.spyOn(metrics, 'addMetric');
+      deps.queue.failNext = 1;
+      deps.emails.transition = async () => {
+        throw new Error('DynamoDB is unavailable (injected)');
+      };
+      const res = await post(body);
+      expect(res.status).toBe(503);
+      expect(deps.emails.items.get('email-1')?.status).toBe('queued'); // the cancel did not land…
+      // …and says so, with the email id an operator needs to cancel it by hand.
+      expect(errors).toHaveBeenCalledWith(
+        expect.stringContaining('Cleanup after a failed accept did not happen'),
+        expect.objectContaining({ emailId: 'email-1' }),
+      );
+      expect(counted).toHaveBeenCalledWith(METRIC.CleanupFailed, 'Count', 1);
+    });
+
+    it('logs and counts failed cancels of a strict batch that could not be queued whole', async () => {
+      const errors = vi.spyOn(logger, 'error');
+      const counted = vi.spyOn(metrics, 'addMetric');
+      deps.queue.enqueueMany = async () => {
+        throw new Error('SQS is unavailable (injected)');
+      };
+      deps.emails.transition = async () => {
+        throw new Error('DynamoDB is unavailable (injected)');
+      };
+      const res = answer(await withApi(makeIngestHandler(deps))(apiEvent('POST /emails/batch', { body: [body, body] }), lambdaContext()));
+      expect(res.status).toBe(503);
+      const cleanups = errors.mock.calls.filter(([message]) => String(message).includes('Cleanup after a failed accept did not happen'));
+      expect(cleanups.map(([, detail]) => (detail as { emailId: string }).emailId).sort()).toEqual(['email-1', 'email-2']);
+      expect(counted.mock.calls.filter(([name]) => name === METRIC.CleanupFailed)).toHaveLength(2);
+    });
   });
 });

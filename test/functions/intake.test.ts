@@ -7,6 +7,7 @@ import { systemClock } from '#shared/ports/index';
 import type { AcceptEmailDeps } from '#shared/use-cases/accept-email';
 import { makeIntakeHandler } from '#functions/intake/app';
 import { lambdaContext } from '#test/support/api-event';
+import { MemoryRateLimiter } from '#shared/adapters/memory/memory-rate-limiter';
 
 const requested = (detail: Record<string, unknown>, id = 'evt-1') => ({
   version: '0',
@@ -35,6 +36,7 @@ describe('intake handler ("Email Requested" on the Mailroom bus)', () => {
       queue: new MemoryLaneQueue(),
       events: new MemoryEventPublisher(),
       tenants,
+      rateLimiter: new MemoryRateLimiter(),
       idempotency: createMemoryIdempotency(),
       clock: systemClock,
       newId: () => `email-${++ids}`,

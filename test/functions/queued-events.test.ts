@@ -16,6 +16,7 @@ import { makeTrackingHandler } from '#functions/tracking/app';
 import { makeIntakeHandler, type IntakeDeps } from '#functions/intake/app';
 import { lambdaContext } from '#test/support/api-event';
 import { sesEventFor } from '#test/support/ses-fixtures';
+import { MemoryRateLimiter } from '#shared/adapters/memory/memory-rate-limiter';
 
 const QUEUE_ARN = 'arn:aws:sqs:eu-west-1:123456789012:Mailroom-TrackingQueue-abc';
 
@@ -178,6 +179,7 @@ describe('intake through its queue, bound to publishers', () => {
       queue: new MemoryLaneQueue(),
       events: new MemoryEventPublisher(),
       tenants,
+      rateLimiter: new MemoryRateLimiter(),
       idempotency: createMemoryIdempotency(),
       clock: systemClock,
       newId: () => `email-${++ids}`,

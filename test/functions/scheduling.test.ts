@@ -9,6 +9,8 @@ import { sendOne } from '#test/support/send-one';
 import { makeEmailsHandler } from '#functions/emails/app';
 import { makeIngestHandler } from '#functions/ingest/app';
 import { answer, apiEvent, lambdaContext, TENANT } from '#test/support/api-event';
+import { MemoryRateLimiter } from '#shared/adapters/memory/memory-rate-limiter';
+import { tenantsWith } from '#test/support/tenants';
 
 class FixedClock implements Clock {
   constructor(public ms: number) {}
@@ -35,6 +37,8 @@ describe('scheduled sends, reschedule and cancel (handlers, in-memory ports)', (
           queue,
           scheduler,
           clock,
+          tenants: tenantsWith('acme'),
+          rateLimiter: new MemoryRateLimiter(),
           idempotency: createMemoryIdempotency(),
           newId: () => `email-${++ids}`,
           defaultRetentionDays: 30,
