@@ -6,8 +6,10 @@ import { LanesPage } from './pages/Lanes';
 import { ScheduledPage } from './pages/Scheduled';
 import { SuppressionsPage } from './pages/Suppressions';
 import { TemplatesPage } from './pages/Templates';
+import { ConfirmProvider } from './confirm';
 import { useRoute } from './router';
-import { ApiContext, KEY_STORAGE } from './session';
+import { ApiContext, forgetKey, storedKey, storeKey } from './session';
+import { ZoneProvider, ZoneToggle } from './time';
 import { ErrorBox, Link } from './ui';
 
 const NAV = [
@@ -18,8 +20,9 @@ const NAV = [
   { route: 'suppressions', label: 'Suppressions' },
 ] as const;
 
-function SignIn({ apiUrl, onSignIn }: { apiUrl: string; onSignIn: (key: string) => void }) {
+function SignIn({ apiUrl, onSignIn }: { apiUrl: string; onSignIn: (key: string, remember: boolean) => void }) {
   const [key, setKey] = useState('');
+  const [remember, setRemember] = useState(false);
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const submit = async (e: FormEvent) => {
@@ -29,7 +32,7 @@ function SignIn({ apiUrl, onSignIn }: { apiUrl: string; onSignIn: (key: string) 
     try {
       // Any read proves the key: the authorizer refuses an unknown or revoked one.
       await new MailroomApi(apiUrl, key.trim()).listEmails({ limit: 1 });
-      onSignIn(key.trim());
+      onSignIn(key.trim(), remember);
     } catch (err) {
       setError(err);
     } finally {
@@ -39,7 +42,9 @@ function SignIn({ apiUrl, onSignIn }: { apiUrl: string; onSignIn: (key: string) 
   return (
     <main className="signin" id="main">
       <h1>Mailroom console</h1>
-      <p>Paste a Mailroom API key. It stays in this browser tab only (session storage) and is sent to {apiUrl} only.</p>
+      <p>
+        Paste a Mailroom API key. It is sent to {apiUrl} only, and kept in this browser tab (session storage) unless you choose to remember it on this device.
+      </p>
       <form onSubmit={submit}>
         <label htmlFor="api-key">API key</label>
         <input
@@ -53,6 +58,13 @@ function SignIn({ apiUrl, onSignIn }: { apiUrl: string; onSignIn: (key: string) 
           value={key}
           onChange={(e) => setKey(e.target.value)}
         />
+        <div className="check">
+          <input id="remember" type="checkbox" checked={remember} onChange={(e) => setRemember(e.target.checked)} aria-describedby="remember-hint" />
+          <label htmlFor="remember">Remember on this device</label>
+        </div>
+        <p id="remember-hint" className="hint">
+          Kept in this browser profile (local storage) so new tabs and shared links open signed in, until you sign out. Leave it off on a shared computer.
+        </p>
         <button type="submit" disabled={busy || !key.trim()}>
           {busy ? 'Checking…' : 'Sign in'}
         </button>
@@ -80,7 +92,17 @@ function Page({ route }: { route: string }) {
 }
 
 export function App({ apiUrl }: { apiUrl: string }) {
-  const [key, setKey] = useState<string | null>(() => sessionStorage.getItem(KEY_STORAGE));
+  return (
+    <ZoneProvider>
+      <ConfirmProvider>
+        <Console apiUrl={apiUrl} />
+      </ConfirmProvider>
+    </ZoneProvider>
+  );
+}
+
+function Console({ apiUrl }: { apiUrl: string }) {
+  const [key, setKey] = useState<string | null>(storedKey);
   const route = useRoute();
   const api = useMemo(() => (key ? new MailroomApi(apiUrl, key) : null), [apiUrl, key]);
   const mainRef = useRef<HTMLElement>(null);
@@ -98,15 +120,15 @@ export function App({ apiUrl }: { apiUrl: string }) {
     return (
       <SignIn
         apiUrl={apiUrl}
-        onSignIn={(k) => {
-          sessionStorage.setItem(KEY_STORAGE, k);
+        onSignIn={(k, remember) => {
+          storeKey(k, remember);
           setKey(k);
         }}
       />
     );
   }
   const signOut = () => {
-    sessionStorage.removeItem(KEY_STORAGE);
+    forgetKey();
     setKey(null);
   };
   return (
@@ -127,9 +149,12 @@ export function App({ apiUrl }: { apiUrl: string }) {
             ))}
           </ul>
         </nav>
-        <button type="button" className="secondary" onClick={signOut}>
-          Sign out
-        </button>
+        <div className="actions">
+          <ZoneToggle />
+          <button type="button" className="secondary" onClick={signOut}>
+            Sign out
+          </button>
+        </div>
       </header>
       <main id="main" ref={mainRef} tabIndex={-1}>
         <Page route={route} />

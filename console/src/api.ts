@@ -180,6 +180,9 @@ export class MailroomApi {
   suppressions(query: Query) {
     return this.request<List<Suppression>>('GET', '/suppressions', { query });
   }
+  addSuppression(body: { email: string; reason?: string; scope?: string }) {
+    return this.request<Suppression>('POST', '/suppressions', { body });
+  }
   removeSuppression(email: string) {
     return this.request<{ deleted: boolean }>('DELETE', `/suppressions/${encodeURIComponent(email)}`);
   }

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState, type MouseEvent, type ReactNode } from 'react';
-import { ApiError } from './api';
+import { ApiError, type List } from './api';
 import { href, navigate } from './router';
 
 /** A real link that navigates inside the SPA (and still opens in a new tab with a modifier key). */
@@ -52,12 +52,6 @@ export function Notice({ children }: { children: ReactNode }) {
   );
 }
 
-export function when(iso: string | null | undefined): string {
-  if (!iso) return '—';
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
-}
-
 export function age(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined) return '—';
   if (seconds < 60) return `${seconds} s`;
@@ -69,7 +63,7 @@ export const count = (n: number | null | undefined) => (n === null || n === unde
 
 /**
  * Loads data with `load`, again whenever `deps` change, and every `intervalMs` while `live`.
- * Keeps the last good data while a refresh fails.
+ * Keeps the last good data while a refresh of the same inputs fails.
  */
 export function useLoader<T>(load: () => Promise<T>, deps: unknown[], options: { intervalMs?: number; live?: boolean } = {}) {
   const [data, setData] = useState<T | undefined>();
@@ -93,7 +87,11 @@ export function useLoader<T>(load: () => Promise<T>, deps: unknown[], options: {
       if (mine === seq.current) setLoading(false);
     }
   }, [run]);
+  // New inputs (filters, page, id): forget the old answer, so the page says "Loading…" rather than
+  // showing rows that no longer match.
   useEffect(() => {
+    setData(undefined);
+    setError(undefined);
     void reload();
   }, [reload]);
   useEffect(() => {
@@ -101,7 +99,8 @@ export function useLoader<T>(load: () => Promise<T>, deps: unknown[], options: {
     const timer = window.setInterval(() => void reload(), options.intervalMs);
     return () => window.clearInterval(timer);
   }, [reload, options.intervalMs, options.live]);
-  return { data, error, loading, reload };
+  /** `pending`: no answer yet for these inputs (neither data nor an error). */
+  return { data, error, loading, pending: data === undefined && error === undefined, reload };
 }
 
 /** Toggle for auto-refresh, announced as a pressed/unpressed button. */
@@ -113,14 +112,23 @@ export function LiveToggle({ live, onChange, seconds }: { live: boolean; onChang
   );
 }
 
-/** Cursor paging over a list answer: a stack of `after` cursors, one per page turned. */
+/** The cursor of the page after this one: the API's `next_cursor`, or (Resend-style paging) the last item's id. */
+export function nextCursorOf<T extends { id?: string }>(list: List<T> | undefined): string | undefined {
+  if (!list?.has_more) return undefined;
+  return list.next_cursor ?? list.data.at(-1)?.id;
+}
+
+/**
+ * Cursor paging over a list answer: a stack of `after` cursors, one per page turned. The pages keep
+ * the stack in the URL (`?after=…&after=…`), so Back and reload return to the same page.
+ */
 export function Pager({
   cursors,
   onChange,
   nextCursor,
   labels = ['← Previous', 'Next →'],
 }: {
-  cursors: string[];
+  cursors: readonly string[];
   onChange: (cursors: string[]) => void;
   nextCursor: string | null | undefined;
   labels?: [string, string];
@@ -138,13 +146,62 @@ export function Pager({
   );
 }
 
-/** The one row of a table with nothing to show (once loading is done). */
-export function EmptyRow({ show, columns, children }: { show: boolean; columns: number; children: ReactNode }) {
-  return show ? (
+/**
+ * The one row of a table with nothing to show: "Loading…" until the first answer (never a false
+ * "empty" while still loading), nothing after an error (the error says why), else `children`.
+ */
+export function TableState({
+  columns,
+  loading,
+  error,
+  empty,
+  children,
+}: {
+  columns: number;
+  loading: boolean;
+  error?: unknown;
+  empty: boolean;
+  children: ReactNode;
+}) {
+  if (loading)
+    return (
+      <tr>
+        <td colSpan={columns} className="empty loading">
+          <span role="status">Loading…</span>
+        </td>
+      </tr>
+    );
+  if (error || !empty) return null;
+  return (
     <tr>
       <td colSpan={columns} className="empty">
         {children}
       </td>
     </tr>
-  ) : null;
+  );
+}
+
+/** Copies a value to the clipboard and says so. */
+export function CopyButton({ value, label }: { value: string; label: string }) {
+  const [copied, setCopied] = useState(false);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(value);
+    } catch {
+      // No clipboard permission (e.g. an insecure origin): fall back to the legacy copy command.
+      const area = document.createElement('textarea');
+      area.value = value;
+      document.body.append(area);
+      area.select();
+      document.execCommand('copy');
+      area.remove();
+    }
+    setCopied(true);
+    window.setTimeout(() => setCopied(false), 2000);
+  };
+  return (
+    <button type="button" className="secondary small" onClick={() => void copy()} aria-label={`Copy ${label}`}>
+      {copied ? 'Copied' : 'Copy'}
+    </button>
+  );
 }

@@ -7,7 +7,7 @@
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoEmailStore } from '#shared/adapters/dynamodb-email-store';
@@ -19,6 +19,9 @@ const CHROMIUM = process.env.MAILROOM_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = path.resolve('test-results/console');
 const DOC_IMAGES = path.resolve('docs/images');
 const UI_TIMEOUT = 20_000;
+/** The browser's zone in these tests: UTC−5 in December, so local and UTC times differ. */
+const ZONE = 'America/New_York';
+const KEY = 'mailroom.console.apiKey';
 
 function requireChromium(): void {
   if (!existsSync(CHROMIUM)) {
@@ -31,14 +34,36 @@ function requireChromium(): void {
 describe('operator console (Chromium)', () => {
   const stack = useLocalStack();
   let browser: Browser;
+  let context: BrowserContext;
   let page: Page;
   const problems: string[] = [];
   const expectedFailures = new Set<string>();
 
+  /** CSP violations, script errors and unexpected failed requests surface here; the console must produce none. */
+  function watch(p: Page): void {
+    p.on('console', (m) => {
+      // Failed loads are checked by URL below (the wrong-key sign-in is refused on purpose).
+      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(m.text());
+    });
+    p.on('response', (r) => {
+      if (r.status() >= 400 && !expectedFailures.has(`${r.status()} ${new URL(r.url()).pathname}`))
+        problems.push(`${r.status()} ${r.request().method()} ${r.url()}`);
+    });
+    p.on('pageerror', (e) => problems.push(String(e)));
+  }
+
   beforeAll(async () => {
     requireChromium();
     // The console is built here, so `npm test` on a fresh clone tests what `npm start` serves.
-    await build({ configFile: path.resolve('console/vite.config.ts'), logLevel: 'error' });
+    // vitest sets NODE_ENV=test, which would make Vite ship React's development build (with
+    // StrictMode's doubled effects): build exactly what `npm run console:build` builds.
+    const nodeEnv = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    try {
+      await build({ configFile: path.resolve('console/vite.config.ts'), mode: 'production', logLevel: 'error' });
+    } finally {
+      process.env.NODE_ENV = nodeEnv;
+    }
     expect(existsSync(path.join(CONSOLE_DIST_DIR, 'index.html'))).toBe(true);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -55,19 +80,11 @@ describe('operator console (Chromium)', () => {
         '--disable-dev-shm-usage',
       ],
     });
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    // A fixed zone west of UTC, so "shown in the browser's zone" and "parsed in it" can be checked.
+    context = await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId: ZONE, locale: 'en-US' });
     page = await context.newPage();
+    watch(page);
     page.setDefaultTimeout(UI_TIMEOUT);
-    // CSP violations and script errors surface here; the console must produce none.
-    page.on('console', (m) => {
-      // Failed loads are checked by URL below (the wrong-key sign-in is refused on purpose).
-      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(m.text());
-    });
-    page.on('response', (r) => {
-      if (r.status() >= 400 && !expectedFailures.has(`${r.status()} ${new URL(r.url()).pathname}`))
-        problems.push(`${r.status()} ${r.request().method()} ${r.url()}`);
-    });
-    page.on('pageerror', (e) => problems.push(String(e)));
     mkdirSync(ARTIFACTS, { recursive: true });
   }, 120_000);
 
@@ -75,9 +92,9 @@ describe('operator console (Chromium)', () => {
     await browser?.close();
   });
 
-  async function screenshot(name: string): Promise<void> {
+  async function screenshot(name: string, on: Page = page): Promise<void> {
     const file = path.join(ARTIFACTS, `console-${name}.png`);
-    await page.screenshot({ path: file, fullPage: false });
+    await on.screenshot({ path: file, fullPage: false });
     const doc = path.join(DOC_IMAGES, `console-${name}.png`);
     if (process.env.MAILROOM_UPDATE_SCREENSHOTS === '1' || !existsSync(doc)) {
       mkdirSync(DOC_IMAGES, { recursive: true });
@@ -85,7 +102,9 @@ describe('operator console (Chromium)', () => {
     }
   }
 
-  const noHorizontalScroll = () => page.evaluate('document.documentElement.scrollWidth <= window.innerWidth') as Promise<boolean>;
+  const noHorizontalScroll = (on: Page = page) => on.evaluate('document.scrollingElement.scrollWidth <= window.innerWidth') as Promise<boolean>;
+  const search = () => new URL(page.url()).searchParams;
+  const dialog = (name: string | RegExp) => page.getByRole('dialog', { name });
   const goto = (route: string) => page.goto(`${stack().apiUrl}/console/${route}`);
   const nav = (name: string) => page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name, exact: true }).click();
   const send = (body: Record<string, unknown>) => api(stack(), 'POST', '/emails', { from: stack().from, ...body });
@@ -118,7 +137,9 @@ describe('operator console (Chromium)', () => {
 
   it('refuses a wrong key and signs in with the pasted API key (kept in session storage)', async () => {
     await goto('');
+    // A wrong key is refused by the authorizer: 401 (unknown key) or 403 (denied), depending on the path.
     expectedFailures.add('401 /emails');
+    expectedFailures.add('403 /emails');
     await page.getByLabel('API key').fill('mr_not_a_real_key');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('alert').waitFor();
@@ -126,9 +147,37 @@ describe('operator console (Chromium)', () => {
     await page.getByLabel('API key').fill(stack().apiKey);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Emails', level: 1 }).waitFor();
-    expect(await page.evaluate('sessionStorage.getItem("mailroom.console.apiKey")')).toBe(stack().apiKey);
-    expect(await page.evaluate('localStorage.length')).toBe(0);
+    expect(await page.evaluate(`sessionStorage.getItem("${KEY}")`)).toBe(stack().apiKey);
+    expect(await page.evaluate(`localStorage.getItem("${KEY}")`)).toBeNull();
     expectedFailures.delete('401 /emails');
+    expectedFailures.delete('403 /emails');
+    // Session-only is the default: another tab of the same browser profile asks for the key again.
+    const other = await context.newPage();
+    watch(other);
+    await other.goto(`${stack().apiUrl}/console/lanes`);
+    await other.getByLabel('API key').waitFor();
+    await other.close();
+  });
+
+  it('remembers the key on this device only when asked, so a new tab opens a shared link signed in', async () => {
+    const profile = await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId: ZONE });
+    const first = await profile.newPage();
+    watch(first);
+    await first.goto(`${stack().apiUrl}/console/`);
+    await first.getByLabel('API key').fill(stack().apiKey);
+    await first.getByLabel('Remember on this device').check();
+    await first.getByRole('button', { name: 'Sign in' }).click();
+    await first.getByRole('heading', { name: 'Emails', level: 1 }).waitFor();
+    expect(await first.evaluate(`localStorage.getItem("${KEY}")`)).toBe(stack().apiKey);
+    const second = await profile.newPage();
+    watch(second);
+    await second.goto(`${stack().apiUrl}/console/scheduled`);
+    await second.getByRole('heading', { name: 'Scheduled', level: 1 }).waitFor();
+    // Signing out forgets it everywhere on this device.
+    await second.getByRole('button', { name: 'Sign out' }).click();
+    await second.getByLabel('API key').waitFor();
+    expect(await second.evaluate(`localStorage.getItem("${KEY}")`)).toBeNull();
+    await profile.close();
   });
 
   it('shows an email sent through the API as sent, then its detail with preview and timeline', async () => {
@@ -152,12 +201,40 @@ describe('operator console (Chromium)', () => {
     expect(await noHorizontalScroll()).toBe(true);
     await screenshot('emails');
 
-    // Filtering by recipient narrows the table to that email.
+    // Times carry their zone: the browser's by default, UTC with the toggle.
+    expect(await row.locator('time').first().textContent()).toMatch(/EST|GMT-5/);
+    await page.getByRole('button', { name: 'UTC', exact: true }).click();
+    expect(await row.locator('time').first().textContent()).toMatch(/UTC/);
+    await page.getByRole('button', { name: 'UTC', exact: true }).click();
+
+    // Filtering by recipient narrows the table to that email, and the filter is in the URL.
+    const rows = page.locator('tbody tr[data-email-id]');
     await page.getByLabel('Recipient contains').fill('ada@');
+    await page.getByLabel('Status').selectOption('sent');
     await page.getByRole('button', { name: 'Apply filters' }).click();
-    await waitFor(async () => (await page.locator('tbody tr[data-email-id]').count()) === 1, { what: 'the filtered table' });
-    expect(await page.locator('tbody tr[data-email-id]').first().getAttribute('data-email-id')).toBe(id);
+    await waitFor(async () => (await rows.count()) === 1, { what: 'the filtered table' });
+    expect(await rows.first().getAttribute('data-email-id')).toBe(id);
+    expect(search().get('to')).toBe('ada@');
+    expect(search().get('status')).toBe('sent');
+    // Back shows the unfiltered list again, Forward the filtered one, and a reload keeps it.
+    await page.goBack();
+    await waitFor(async () => (await rows.count()) >= 3, { what: 'the unfiltered table after Back' });
+    expect(await page.getByLabel('Recipient contains').inputValue()).toBe('');
+    await page.goForward();
+    await waitFor(async () => (await rows.count()) === 1, { what: 'the filtered table after Forward' });
+    await page.reload();
+    await page.getByRole('heading', { name: 'Emails', level: 1 }).waitFor();
+    await waitFor(async () => (await rows.count()) === 1, { what: 'the filtered table after a reload' });
+    expect(await page.getByLabel('Recipient contains').inputValue()).toBe('ada@');
+    expect(await page.getByLabel('Status').inputValue()).toBe('sent');
+    // A shared link opens the same view.
+    await goto(`?to=${encodeURIComponent('alan@')}`);
+    await waitFor(async () => (await rows.count()) === 1 && (await rows.first().textContent())?.includes('alan@example.org'), {
+      what: 'the shared filtered view',
+    });
     await page.getByRole('button', { name: 'Clear' }).click();
+    await waitFor(async () => (await rows.count()) >= 3, { what: 'the cleared table' });
+    expect(search().toString()).toBe('');
 
     await row.getByRole('link', { name: 'Welcome aboard' }).click();
     await page.getByRole('heading', { name: 'Welcome aboard', level: 1 }).waitFor();
@@ -170,8 +247,66 @@ describe('operator console (Chromium)', () => {
     const preview = page.locator('iframe[title="Email preview"]');
     expect(await preview.getAttribute('sandbox')).toBe('');
     expect(await page.frameLocator('iframe[title="Email preview"]').locator('h1').textContent()).toBe('Hello Ada');
+    expect(await page.getByTestId('text-part').textContent()).toBe('Hello Ada');
+    expect(await page.locator('dl.headers').textContent()).toContain('Welcome aboard');
+    expect(await page.getByTestId('email-id').textContent()).toBe(id);
+    await page.getByRole('button', { name: 'Copy email id' }).waitFor();
     expect(await noHorizontalScroll()).toBe(true);
     await screenshot('email-detail');
+  });
+
+  it('finds an email by its pasted id, and opens it', async () => {
+    const res = await send({ to: 'pasted@example.org', subject: 'Find me by id', html: '<p>Here</p>' });
+    const id = res.body.id as string;
+    await nav('Emails');
+    const box = page.getByLabel('Find an email');
+    await box.focus();
+    // A real paste event with the id on the clipboard data (what Ctrl+V delivers).
+    await page.evaluate(`{
+      const data = new DataTransfer();
+      data.setData('text/plain', ${JSON.stringify(`  ${id}
+`)});
+      document.getElementById('find').dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+    }`);
+    await page.getByRole('heading', { name: 'Find me by id', level: 1 }).waitFor();
+    expect(page.url()).toBe(`${stack().apiUrl}/console/emails/${id}`);
+    // Typed and submitted works too; text that is not an id filters by recipient.
+    await page.goBack();
+    await box.fill('pasted@');
+    await box.press('Enter');
+    await waitFor(async () => search().get('to') === 'pasted@', { what: 'the recipient filter from the search box' });
+    await page.locator(`tr[data-email-id="${id}"]`).waitFor();
+  });
+
+  it('acts from the email detail page only after confirming: suppress (with undo) and resend as a new email', async () => {
+    const res = await send({ to: 'detail@example.org', subject: 'Act on me', html: '<p>Body</p>', text: 'Body' });
+    const id = res.body.id as string;
+    await waitForStatus(stack(), id, ['sent']);
+    await goto(`emails/${id}`);
+    await page.getByRole('heading', { name: 'Act on me', level: 1 }).waitFor();
+
+    await page.getByRole('button', { name: 'Suppress detail@example.org' }).click();
+    await dialog('Suppress detail@example.org?').waitFor();
+    await page.getByRole('button', { name: 'Keep it' }).click();
+    await dialog('Suppress detail@example.org?').waitFor({ state: 'hidden' });
+    expect((await api(stack(), 'GET', '/suppressions')).body.data.map((x: { email: string }) => x.email)).not.toContain('detail@example.org');
+    await page.getByRole('button', { name: 'Suppress detail@example.org' }).click();
+    await dialog('Suppress detail@example.org?').getByRole('button', { name: 'Suppress' }).click();
+    await page.getByRole('status').filter({ hasText: 'Suppressed detail@example.org' }).waitFor();
+    expect((await api(stack(), 'GET', '/suppressions')).body.data.map((x: { email: string }) => x.email)).toContain('detail@example.org');
+    await page.getByRole('status').getByRole('button', { name: 'Undo' }).click();
+    await page.getByRole('status').filter({ hasText: 'Removed detail@example.org' }).waitFor();
+    expect((await api(stack(), 'GET', '/suppressions')).body.data.map((x: { email: string }) => x.email)).not.toContain('detail@example.org');
+
+    await page.getByRole('button', { name: 'Resend as new email' }).click();
+    await dialog('Send this email again?').getByRole('button', { name: 'Send again' }).click();
+    const link = page.getByRole('status').getByRole('link', { name: 'open it' });
+    await link.waitFor();
+    const copy = decodeURIComponent(((await link.getAttribute('href')) ?? '').split('/').pop() ?? '');
+    expect(copy).not.toBe(id);
+    const resent = await waitForStatus(stack(), copy, ['sent']);
+    expect(resent).toMatchObject({ to: ['detail@example.org'], subject: 'Act on me' });
+    expect(resent.tags).toContainEqual({ name: 'resent_from', value: id });
   });
 
   it('cancels a scheduled email from the Scheduled page', async () => {
@@ -186,7 +321,14 @@ describe('operator console (Chromium)', () => {
     await page.locator(`tr[data-email-id="${keep.body.id}"]`).waitFor();
     expect(await noHorizontalScroll()).toBe(true);
     await screenshot('scheduled');
+    // A destructive action asks first; keeping it changes nothing.
     await row.getByRole('button', { name: 'Cancel “Sent by mistake”' }).click();
+    await dialog('Cancel “Sent by mistake”?').waitFor();
+    await page.getByRole('button', { name: 'Keep it scheduled' }).click();
+    await dialog('Cancel “Sent by mistake”?').waitFor({ state: 'hidden' });
+    expect((await api(stack(), 'GET', `/emails/${drop.body.id}`)).body.status).toBe('scheduled');
+    await row.getByRole('button', { name: 'Cancel “Sent by mistake”' }).click();
+    await dialog('Cancel “Sent by mistake”?').getByRole('button', { name: 'Cancel email' }).click();
     await page.getByRole('status').filter({ hasText: 'Canceled “Sent by mistake”' }).waitFor();
     await row.waitFor({ state: 'detached' });
     expect((await api(stack(), 'GET', `/emails/${drop.body.id}`)).body.status).toBe('canceled');
@@ -198,12 +340,27 @@ describe('operator console (Chromium)', () => {
     await nav('Scheduled');
     await page.getByRole('button', { name: 'Refresh now' }).click();
     const row = page.locator(`tr[data-email-id="${res.body.id}"]`);
-    await row.getByLabel('New send time for Move me').fill('in 5 hours');
+    // The field says which zone it reads, and reads "tomorrow at 9am" in it (New York: 14:00 UTC).
+    expect(await row.getByTestId('reschedule-reads').textContent()).toContain(ZONE);
+    await row.getByLabel('New send time for Move me').fill('tomorrow at 9am');
+    expect(await row.getByTestId('reschedule-reads').textContent()).toMatch(/09:00:00 (AM )?(EST|GMT-5)/);
     await row.getByRole('button', { name: 'Reschedule' }).click();
     await page.getByRole('status').filter({ hasText: 'Rescheduled “Move me”' }).waitFor();
     const after = (await api(stack(), 'GET', `/emails/${res.body.id}`)).body;
     expect(after.status).toBe('scheduled');
-    expect(Date.parse(after.scheduled_at) - Date.now()).toBeGreaterThan(4.5 * 3600_000);
+    expect(new Date(after.scheduled_at).getUTCHours()).toBe(14);
+    expect(Date.parse(after.scheduled_at)).toBeGreaterThan(Date.now());
+    // With the UTC toggle on, the same words mean 09:00 UTC.
+    await page.getByRole('button', { name: 'UTC', exact: true }).click();
+    expect(await row.getByTestId('reschedule-reads').textContent()).toContain('UTC');
+    await row.getByLabel('New send time for Move me').fill('tomorrow at 9am');
+    await row.getByRole('button', { name: 'Reschedule' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: /Rescheduled “Move me” to .*09:00:00 (AM )?UTC/ })
+      .waitFor();
+    expect(new Date((await api(stack(), 'GET', `/emails/${res.body.id}`)).body.scheduled_at).getUTCHours()).toBe(9);
+    await page.getByRole('button', { name: 'UTC', exact: true }).click();
   });
 
   it('redrives a failed email from the Lanes page and it becomes sent', async () => {
@@ -247,18 +404,44 @@ describe('operator console (Chromium)', () => {
     const lane = page.locator('tr[data-lane="transactional"]');
     await lane.waitFor();
     await waitFor(async () => (await lane.locator('td').nth(6).textContent())?.trim() === '1', { what: 'the DLQ depth to show 1', timeoutMs: UI_TIMEOUT });
+    expect(await lane.getByTestId('failed-last-hour').textContent()).toBe('1');
+    // While the DLQ is loading the panel says so, never "empty" (a false all-clear).
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const held: string[] = [];
+    await page.route('**/lanes/transactional/dlq?*', async (route) => {
+      held.push(route.request().url());
+      await gate;
+      await route.fallback();
+    });
     await page.getByRole('button', { name: 'Show transactional DLQ' }).click();
+    const panel = page.getByRole('region', { name: 'Dead-letter queue: transactional' });
+    await panel.getByText('Loading…').waitFor();
+    expect(await panel.getByText('DLQ is empty').count()).toBe(0);
+    expect(held).toHaveLength(1);
+    release();
     const entry = page.locator(`tr[data-email-id="${failed.id}"]`);
     await entry.locator('.chip', { hasText: 'failed' }).waitFor();
+    await page.unroute('**/lanes/transactional/dlq?*');
     expect(await noHorizontalScroll()).toBe(true);
     await screenshot('lanes');
 
     await page.getByRole('button', { name: 'Redrive transactional DLQ' }).click();
+    await dialog('Redrive the transactional DLQ?').waitFor();
+    await page.keyboard.press('Escape');
+    await dialog('Redrive the transactional DLQ?').waitFor({ state: 'hidden' });
+    await page.getByRole('button', { name: 'Redrive transactional DLQ' }).click();
+    await dialog('Redrive the transactional DLQ?').getByRole('button', { name: 'Redrive transactional' }).click();
     await page
       .getByRole('status')
       .filter({ hasText: /Moved 1 message/ })
       .waitFor();
     await waitForStatus(s, failed.id, ['sent']);
+    // "Failed, last hour" counts failures in the hour: redriving the email does not erase its failure.
+    await waitFor(async () => (await lane.getByTestId('dlq-depth').textContent())?.trim() === '0', { what: 'the DLQ depth to show 0' });
+    expect(await lane.getByTestId('failed-last-hour').textContent()).toBe('1');
     await entry
       .getByRole('link')
       .click()
@@ -305,9 +488,14 @@ describe('operator console (Chromium)', () => {
     expect(await noHorizontalScroll()).toBe(true);
     await screenshot('suppressions');
     await page.getByRole('button', { name: 'Remove bounced@example.org' }).click();
+    await dialog('Remove bounced@example.org from the suppression list?').getByRole('button', { name: 'Remove' }).click();
     await row.waitFor({ state: 'detached' });
-    const left = (await api(stack(), 'GET', '/suppressions')).body.data.map((s: { email: string }) => s.email);
-    expect(left).toEqual(['complainer@example.org']);
+    const listed = async () => (await api(stack(), 'GET', '/suppressions')).body.data.map((s: { email: string }) => s.email).sort();
+    expect(await listed()).toEqual(['complainer@example.org']);
+    // Undo puts it back.
+    await page.getByRole('status').getByRole('button', { name: 'Undo' }).click();
+    await row.waitFor();
+    expect(await listed()).toEqual(['bounced@example.org', 'complainer@example.org']);
   });
 
   it('is usable from the keyboard with a visible focus ring', async () => {
@@ -325,6 +513,40 @@ describe('operator console (Chromium)', () => {
       '[...document.querySelectorAll("input, select, textarea")].filter((el) => !(el.labels && el.labels.length) && !el.getAttribute("aria-label")).length',
     );
     expect(unlabeled).toBe(0);
+  });
+
+  it('is usable on a phone (390×844): no page scrolls sideways and the DLQ actions are on screen', async () => {
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, timezoneId: ZONE, isMobile: true, hasTouch: true });
+    await phone.addInitScript(`sessionStorage.setItem(${JSON.stringify(KEY)}, ${JSON.stringify(stack().apiKey)})`);
+    const p = await phone.newPage();
+    watch(p);
+    p.setDefaultTimeout(UI_TIMEOUT);
+    const email = (await api(stack(), 'GET', '/emails?limit=1')).body.data[0].id as string;
+    const pages: Array<[string, string]> = [
+      ['', 'Emails'],
+      [`emails/${email}`, ''],
+      ['scheduled', 'Scheduled'],
+      ['lanes', 'Lanes'],
+      ['templates', 'Templates'],
+      ['suppressions', 'Suppressions'],
+    ];
+    for (const [route, heading] of pages) {
+      await p.goto(`${stack().apiUrl}/console/${route}`);
+      if (heading) await p.getByRole('heading', { name: heading, level: 1 }).waitFor();
+      else await p.locator('dl.meta').first().waitFor();
+      await p.locator('td.loading').first().waitFor({ state: 'detached' });
+      expect({ route, fits: await noHorizontalScroll(p) }).toEqual({ route, fits: true });
+      if (route === '') await screenshot('mobile-emails', p);
+    }
+    await p.goto(`${stack().apiUrl}/console/lanes`);
+    await p.getByRole('button', { name: 'Show transactional DLQ' }).click();
+    const redrive = p.getByRole('button', { name: 'Redrive transactional DLQ' });
+    await redrive.waitFor();
+    const box = await redrive.boundingBox();
+    expect(box && box.x >= 0 && box.x + box.width <= 390).toBe(true);
+    expect(await noHorizontalScroll(p)).toBe(true);
+    await screenshot('mobile-lanes', p);
+    await phone.close();
   });
 
   it('logged no script errors or CSP violations', () => {

@@ -1,44 +1,122 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type ClipboardEvent, type FormEvent } from 'react';
 import { LANE_NAMES } from '#shared/config/lanes';
 import { STATUSES } from '#shared/domain/status';
+import { ApiError, type MailroomApi } from '../api';
+import { navigate, setSearch, useSearchParams } from '../router';
 import { useApi } from '../session';
-import { EmptyRow, ErrorBox, Link, LiveToggle, Pager, StatusChip, useLoader, when } from '../ui';
+import { Time } from '../time';
+import { ErrorBox, Link, LiveToggle, nextCursorOf, Pager, StatusChip, TableState, useLoader } from '../ui';
 
 const PAGE_SIZE = 25;
 const REFRESH_SECONDS = 5;
 
-interface Filters {
-  status: string;
-  lane: string;
-  to: string;
+/** The filters the list API takes, each kept in the URL under the same name. */
+const FILTER_KEYS = ['status', 'lane', 'to'] as const;
+type Filters = Record<(typeof FILTER_KEYS)[number], string>;
+
+function filtersOf(params: URLSearchParams): Filters {
+  return Object.fromEntries(FILTER_KEYS.map((k) => [k, params.get(k) ?? ''])) as Filters;
 }
 
-const EMPTY: Filters = { status: '', lane: '', to: '' };
+/** Email ids are opaque tokens: letters, digits, `-` and `_` (never an `@` or a space). */
+export const looksLikeEmailId = (value: string) => /^[A-Za-z0-9_-]{8,64}$/.test(value);
+
+/** Opens the email with this id; false when there is none (the caller then searches by recipient). */
+async function openById(api: MailroomApi, id: string): Promise<boolean> {
+  try {
+    const email = await api.getEmail(id);
+    navigate(`emails/${encodeURIComponent(email.id)}`);
+    return true;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return false;
+    throw error;
+  }
+}
+
+function FindBox({ onRecipient }: { onRecipient: (to: string) => void }) {
+  const api = useApi();
+  const [value, setValue] = useState('');
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const find = async (raw: string) => {
+    const v = raw.trim();
+    if (!v) return;
+    setBusy(true);
+    setError(undefined);
+    try {
+      if (looksLikeEmailId(v) && (await openById(api, v))) return;
+      onRecipient(v);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    void find(value);
+  };
+  // A pasted email id opens the email at once (the common case: an id from a log or a ticket).
+  const paste = (e: ClipboardEvent<HTMLInputElement>) => {
+    const text = e.clipboardData.getData('text').trim();
+    if (looksLikeEmailId(text)) {
+      e.preventDefault();
+      setValue(text);
+      void find(text);
+    }
+  };
+  return (
+    <search className="find">
+      <form onSubmit={submit}>
+        <label htmlFor="find">Find an email</label>
+        <div className="find-row">
+          <input
+            id="find"
+            type="search"
+            placeholder="Paste an email id, or type a recipient"
+            value={value}
+            onChange={(e) => setValue(e.target.value)}
+            onPaste={paste}
+            aria-describedby="find-hint"
+          />
+          <button type="submit" disabled={busy || !value.trim()}>
+            {busy ? 'Finding…' : 'Find'}
+          </button>
+        </div>
+        <p id="find-hint" className="hint">
+          An email id opens that email; anything else filters by recipient.
+        </p>
+        <ErrorBox error={error} />
+      </form>
+    </search>
+  );
+}
 
 export function EmailsPage() {
   const api = useApi();
-  const [draft, setDraft] = useState<Filters>(EMPTY);
-  const [filters, setFilters] = useState<Filters>(EMPTY);
-  // Cursors of the pages before the current one, so "Newer" can go back.
-  const [cursors, setCursors] = useState<string[]>([]);
+  const params = useSearchParams();
+  const filters = filtersOf(params);
+  const cursors = params.getAll('after');
+  const [draft, setDraft] = useState<Filters>(filters);
   const [live, setLive] = useState(true);
   const after = cursors.at(-1);
-  const { data, error, loading, reload } = useLoader(
+  const key = params.toString();
+  // Back, Forward or a link changed the URL: the form shows what the table shows.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `key` is the URL's query; `filters` is derived from it.
+  useEffect(() => setDraft(filtersOf(new URLSearchParams(key))), [key]);
+  const { data, error, pending, reload } = useLoader(
     () => api.listEmails({ limit: PAGE_SIZE, after, status: filters.status, lane: filters.lane, to: filters.to.trim() }),
-    [api, after, filters],
+    [api, after, filters.status, filters.lane, filters.to],
     { intervalMs: REFRESH_SECONDS * 1000, live },
   );
+  const show = (next: Filters, pages: string[] = []) => setSearch({ ...next, after: pages });
   const apply = (e: FormEvent) => {
     e.preventDefault();
-    setCursors([]);
-    setFilters(draft);
+    show(draft);
   };
-  const clear = () => {
-    setDraft(EMPTY);
-    setFilters(EMPTY);
-    setCursors([]);
-  };
+  const clear = () => show({ status: '', lane: '', to: '' });
   const rows = data?.data ?? [];
+  const filtered = FILTER_KEYS.some((k) => filters[k]);
   return (
     <section aria-labelledby="emails-title">
       <div className="title-row">
@@ -50,6 +128,7 @@ export function EmailsPage() {
           </button>
         </div>
       </div>
+      <FindBox onRecipient={(to) => show({ ...filters, to })} />
       <form className="filters" onSubmit={apply} aria-label="Filter emails">
         <div className="field">
           <label htmlFor="filter-status">Status</label>
@@ -79,15 +158,15 @@ export function EmailsPage() {
         </div>
         <div className="field buttons">
           <button type="submit">Apply filters</button>
-          <button type="button" className="secondary" onClick={clear}>
+          <button type="button" className="secondary" onClick={clear} disabled={!filtered && !cursors.length}>
             Clear
           </button>
         </div>
       </form>
       <ErrorBox error={error} />
-      <table aria-describedby="emails-caption">
+      <table aria-describedby="emails-caption" className="cards">
         <caption id="emails-caption" className="sr-only">
-          Recent emails, newest first
+          {filtered ? 'Emails matching the filters' : 'Recent emails'}, newest first
         </caption>
         <thead>
           <tr>
@@ -101,23 +180,27 @@ export function EmailsPage() {
         <tbody>
           {rows.map((e) => (
             <tr key={e.id} data-email-id={e.id}>
-              <td className="nowrap">{when(e.created_at)}</td>
-              <td className="wrap">{e.to.join(', ')}</td>
-              <td className="wrap">
-                <Link to={`emails/${encodeURIComponent(e.id)}`}>{e.subject || '(no subject)'}</Link>
+              <td className="nowrap" data-label="Created">
+                <Time value={e.created_at} />
               </td>
-              <td>{e.lane}</td>
-              <td>
+              <td className="wrap" data-label="To">
+                {e.to.join(', ')}
+              </td>
+              <td className="wrap" data-label="Subject">
+                <Link to={`emails/${encodeURIComponent(e.id)}`}>{e.subject || (e.template ? `(template ${e.template.id})` : '(no subject)')}</Link>
+              </td>
+              <td data-label="Lane">{e.lane}</td>
+              <td data-label="Status">
                 <StatusChip status={e.status} />
               </td>
             </tr>
           ))}
-          <EmptyRow show={!rows.length && !loading} columns={5}>
-            No emails match.
-          </EmptyRow>
+          <TableState columns={5} loading={pending} error={error} empty={!rows.length}>
+            {filtered ? 'No emails match these filters.' : 'No emails yet.'}
+          </TableState>
         </tbody>
       </table>
-      <Pager cursors={cursors} onChange={setCursors} nextCursor={data?.has_more ? data.next_cursor : undefined} labels={['← Newer', 'Older →']} />
+      <Pager cursors={cursors} onChange={(pages) => show(filters, pages)} nextCursor={nextCursorOf(data)} labels={['← Newer', 'Older →']} />
     </section>
   );
 }

@@ -1,17 +1,33 @@
 import { useState } from 'react';
 import type { Lane } from '#shared/config/lanes';
 import type { RedriveResult } from '../api';
+import { useConfirm } from '../confirm';
 import { useApi } from '../session';
-import { age, count, EmptyRow, ErrorBox, Link, LiveToggle, Notice, StatusChip, useLoader, when } from '../ui';
+import { Time } from '../time';
+import { age, count, ErrorBox, Link, LiveToggle, Notice, StatusChip, TableState, useLoader } from '../ui';
 
 function Dlq({ lane, onRedriven }: { lane: Lane; onRedriven: () => void }) {
   const api = useApi();
-  const { data, error, reload } = useLoader(() => api.dlq(lane), [api, lane]);
+  const confirm = useConfirm();
+  const { data, error, pending, reload } = useLoader(() => api.dlq(lane), [api, lane]);
   const [result, setResult] = useState<RedriveResult>();
   const [actionError, setActionError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const rows = data?.data ?? [];
   const redrive = async () => {
+    const n = rows.length;
+    const ok = await confirm({
+      title: `Redrive the ${lane} DLQ?`,
+      body: (
+        <p>
+          {n === 1 ? 'Its message goes' : `Its ${n}${data?.data.length === 50 ? '+' : ''} messages go`} back to the {lane} lane and will be sent (again, if a
+          provider had accepted one). Redriving cannot be undone; an email that fails again returns to the DLQ.
+        </p>
+      ),
+      confirmLabel: `Redrive ${lane}`,
+      keepLabel: 'Not now',
+    });
+    if (!ok) return;
     setBusy(true);
     setActionError(undefined);
     try {
@@ -40,7 +56,7 @@ function Dlq({ lane, onRedriven }: { lane: Lane; onRedriven: () => void }) {
           : ''}
       </Notice>
       <ErrorBox error={error ?? actionError} />
-      <table>
+      <table className="cards">
         <caption className="sr-only">Messages in the {lane} dead-letter queue</caption>
         <thead>
           <tr>
@@ -54,20 +70,24 @@ function Dlq({ lane, onRedriven }: { lane: Lane; onRedriven: () => void }) {
         <tbody>
           {rows.map((m) => (
             <tr key={m.messageId} data-email-id={m.emailId}>
-              <td>
+              <td data-label="Email" className="wrap">
                 <Link to={`emails/${encodeURIComponent(m.emailId)}`}>
                   <code>{m.emailId}</code>
                 </Link>
               </td>
-              <td>{m.status ? <StatusChip status={m.status} /> : '—'}</td>
-              <td className="wrap">{m.reason ?? '—'}</td>
-              <td className="nowrap">{when(m.enqueuedAt)}</td>
-              <td>{age(m.ageSeconds)}</td>
+              <td data-label="Status now">{m.status ? <StatusChip status={m.status} /> : '—'}</td>
+              <td className="wrap" data-label="Reason">
+                {m.reason ?? '—'}
+              </td>
+              <td className="nowrap" data-label="Dead-lettered">
+                <Time value={m.enqueuedAt} />
+              </td>
+              <td data-label="Age">{age(m.ageSeconds)}</td>
             </tr>
           ))}
-          <EmptyRow show={!rows.length} columns={5}>
+          <TableState columns={5} loading={pending} error={error} empty={!rows.length}>
             The {lane} DLQ is empty.
-          </EmptyRow>
+          </TableState>
         </tbody>
       </table>
     </section>
@@ -78,7 +98,7 @@ export function LanesPage() {
   const api = useApi();
   const [live, setLive] = useState(true);
   const [open, setOpen] = useState<Lane | undefined>();
-  const { data, error, reload } = useLoader(() => api.lanes(), [api], { intervalMs: 5000, live });
+  const { data, error, pending, reload } = useLoader(() => api.lanes(), [api], { intervalMs: 5000, live });
   return (
     <section aria-labelledby="lanes-title">
       <div className="title-row">
@@ -88,7 +108,11 @@ export function LanesPage() {
         </div>
       </div>
       <ErrorBox error={error} />
-      <table>
+      <p className="hint">
+        “Sent” and “Failed” count sends and failures in the last 60 minutes (CloudWatch in AWS, the email records locally). “Oldest” is the age of the lane’s
+        oldest waiting message against the lane’s maximum.
+      </p>
+      <table className="cards">
         <caption className="sr-only">Lane depths and last-hour counts, by priority</caption>
         <thead>
           <tr>
@@ -121,22 +145,37 @@ export function LanesPage() {
           {(data?.data ?? []).map((l) => (
             <tr key={l.lane} data-lane={l.lane}>
               <th scope="row">{l.lane}</th>
-              <td className="num">{count(l.depth)}</td>
-              <td className="num">{count(l.inFlight)}</td>
-              <td className="num">{count(l.delayed)}</td>
-              <td className={`num${l.oldestAgeSeconds !== null && l.oldestAgeSeconds > l.maxAgeSeconds ? ' over' : ''}`}>
+              <td className="num" data-label="Waiting">
+                {count(l.depth)}
+              </td>
+              <td className="num" data-label="In flight">
+                {count(l.inFlight)}
+              </td>
+              <td className="num" data-label="Delayed">
+                {count(l.delayed)}
+              </td>
+              <td className={`num${l.oldestAgeSeconds !== null && l.oldestAgeSeconds > l.maxAgeSeconds ? ' over' : ''}`} data-label="Oldest (max)">
                 {age(l.oldestAgeSeconds)} ({age(l.maxAgeSeconds)})
               </td>
-              <td className="num">{count(l.sentLastHour)}</td>
-              <td className="num">{count(l.failedLastHour)}</td>
-              <td className={`num${l.dlqDepth > 0 ? ' over' : ''}`}>{count(l.dlqDepth)}</td>
-              <td>
+              <td className="num" data-label="Sent, last hour">
+                {count(l.sentLastHour)}
+              </td>
+              <td className="num" data-label="Failed, last hour" data-testid="failed-last-hour">
+                {count(l.failedLastHour)}
+              </td>
+              <td className={`num${l.dlqDepth > 0 ? ' over' : ''}`} data-label="DLQ" data-testid="dlq-depth">
+                {count(l.dlqDepth)}
+              </td>
+              <td data-label="Dead letters">
                 <button type="button" className="secondary" aria-expanded={open === l.lane} onClick={() => setOpen(open === l.lane ? undefined : l.lane)}>
                   {open === l.lane ? `Hide ${l.lane} DLQ` : `Show ${l.lane} DLQ`}
                 </button>
               </td>
             </tr>
           ))}
+          <TableState columns={9} loading={pending} error={error} empty={!data?.data.length}>
+            No lanes reported.
+          </TableState>
         </tbody>
       </table>
       {open ? <Dlq key={open} lane={open} onRedriven={() => void reload()} /> : null}

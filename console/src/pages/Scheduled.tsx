@@ -1,47 +1,39 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import type { EmailSummary } from '../api';
+import { useConfirm } from '../confirm';
+import { RescheduleForm } from '../reschedule';
 import { useApi } from '../session';
-import { EmptyRow, ErrorBox, Link, Notice, useLoader, when } from '../ui';
+import { Time, useZone, zoneName } from '../time';
+import { ErrorBox, Link, Notice, TableState, useLoader } from '../ui';
 
-function RescheduleForm({ email, onDone }: { email: EmailSummary; onDone: (message: string) => void }) {
+/** Asks first, then cancels; a canceled email cannot be scheduled again (it is final). */
+export function useCancelEmail(onDone: (message: string) => void, onError: (error: unknown) => void) {
   const api = useApi();
-  const [value, setValue] = useState('');
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-  const id = `reschedule-${email.id}`;
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
+  const confirm = useConfirm();
+  return async (email: Pick<EmailSummary, 'id' | 'subject' | 'to' | 'scheduled_at'>) => {
+    const name = email.subject || email.id;
+    const ok = await confirm({
+      title: `Cancel “${name}”?`,
+      body: <p>It will not be sent to {email.to.join(', ')}. This cannot be undone: to send it later, send it again as a new email.</p>,
+      confirmLabel: 'Cancel email',
+      keepLabel: 'Keep it scheduled',
+    });
+    if (!ok) return;
     try {
-      await api.rescheduleEmail(email.id, value.trim());
-      setValue('');
-      onDone(`Rescheduled “${email.subject ?? email.id}”.`);
+      await api.cancelEmail(email.id);
+      onDone(`Canceled “${name}”.`);
     } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
+      onError(err);
     }
   };
-  return (
-    <form className="inline" onSubmit={submit}>
-      <label htmlFor={id} className="sr-only">
-        New send time for {email.subject ?? email.id}
-      </label>
-      <input id={id} type="text" placeholder="e.g. in 2 hours" value={value} onChange={(e) => setValue(e.target.value)} required />
-      <button type="submit" className="secondary" disabled={busy || !value.trim()}>
-        Reschedule
-      </button>
-      <ErrorBox error={error} />
-    </form>
-  );
 }
 
 export function ScheduledPage() {
   const api = useApi();
+  const { zone } = useZone();
   const [notice, setNotice] = useState('');
   const [actionError, setActionError] = useState<unknown>();
-  const { data, error, loading, reload } = useLoader(() => api.listEmails({ status: 'scheduled', limit: 100 }), [api], { intervalMs: 10_000 });
+  const { data, error, pending, reload } = useLoader(() => api.listEmails({ status: 'scheduled', limit: 100 }), [api], { intervalMs: 10_000 });
   // Soonest first: the API lists newest-created first.
   const rows = [...(data?.data ?? [])].sort((a, b) => (a.scheduled_at ?? '').localeCompare(b.scheduled_at ?? ''));
   const done = (message: string) => {
@@ -49,14 +41,7 @@ export function ScheduledPage() {
     setActionError(undefined);
     void reload();
   };
-  const cancel = async (email: EmailSummary) => {
-    try {
-      await api.cancelEmail(email.id);
-      done(`Canceled “${email.subject ?? email.id}”.`);
-    } catch (err) {
-      setActionError(err);
-    }
-  };
+  const cancel = useCancelEmail(done, setActionError);
   return (
     <section aria-labelledby="scheduled-title">
       <div className="title-row">
@@ -65,10 +50,13 @@ export function ScheduledPage() {
           Refresh now
         </button>
       </div>
-      <p>Upcoming sends, soonest first. Cancel one, or give it a new time (an ISO date or words such as “in 2 hours”).</p>
+      <p>
+        Upcoming sends, soonest first. Cancel one, or give it a new time: words such as “in 2 hours” or “tomorrow at 9am”, or a date such as 2026-12-24 09:00,
+        read in <strong>{zoneName(zone)}</strong> (switch with the UTC button at the top).
+      </p>
       <Notice>{notice}</Notice>
       <ErrorBox error={error ?? actionError} />
-      <table>
+      <table className="cards">
         <caption className="sr-only">Scheduled emails</caption>
         <thead>
           <tr>
@@ -82,13 +70,17 @@ export function ScheduledPage() {
         <tbody>
           {rows.map((e) => (
             <tr key={e.id} data-email-id={e.id}>
-              <td className="nowrap">{when(e.scheduled_at)}</td>
-              <td className="wrap">{e.to.join(', ')}</td>
-              <td className="wrap">
+              <td className="nowrap" data-label="Send at">
+                <Time value={e.scheduled_at} />
+              </td>
+              <td className="wrap" data-label="To">
+                {e.to.join(', ')}
+              </td>
+              <td className="wrap" data-label="Subject">
                 <Link to={`emails/${encodeURIComponent(e.id)}`}>{e.subject || '(no subject)'}</Link>
               </td>
-              <td>{e.lane}</td>
-              <td>
+              <td data-label="Lane">{e.lane}</td>
+              <td data-label="Actions">
                 <div className="row-actions">
                   <button type="button" className="danger" onClick={() => void cancel(e)} aria-label={`Cancel “${e.subject ?? e.id}”`}>
                     Cancel
@@ -98,9 +90,9 @@ export function ScheduledPage() {
               </td>
             </tr>
           ))}
-          <EmptyRow show={!rows.length && !loading} columns={5}>
+          <TableState columns={5} loading={pending} error={error} empty={!rows.length}>
             Nothing is scheduled.
-          </EmptyRow>
+          </TableState>
         </tbody>
       </table>
     </section>

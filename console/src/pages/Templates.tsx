@@ -1,7 +1,8 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { Template, TemplatePreview } from '../api';
 import { useApi } from '../session';
-import { EmptyRow, ErrorBox, Link, Notice, StatusChip, useLoader, when } from '../ui';
+import { Time } from '../time';
+import { ErrorBox, Link, Notice, StatusChip, TableState, useLoader } from '../ui';
 
 function TemplateWorkbench({ template }: { template: Template }) {
   const api = useApi();
@@ -95,13 +96,13 @@ export function TemplatesPage() {
   const api = useApi();
   const [after, setAfter] = useState<string>();
   const [selected, setSelected] = useState<Template>();
-  const { data, error, loading } = useLoader(() => api.templates({ limit: 50, after }), [api, after]);
+  const { data, error, pending } = useLoader(() => api.templates({ limit: 50, after }), [api, after]);
   const rows = data?.data ?? [];
   return (
     <section aria-labelledby="templates-title">
       <h1 id="templates-title">Templates</h1>
       <ErrorBox error={error} />
-      <table>
+      <table className="cards">
         <caption className="sr-only">Your templates</caption>
         <thead>
           <tr>
@@ -116,25 +117,29 @@ export function TemplatesPage() {
         <tbody>
           {rows.map((t) => (
             <tr key={t.id}>
-              <td>
+              <td data-label="Id" className="wrap">
                 <code>{t.id}</code>
               </td>
-              <td className="wrap">{t.name}</td>
-              <td>
+              <td className="wrap" data-label="Name">
+                {t.name}
+              </td>
+              <td data-label="Status">
                 <StatusChip status={t.status} /> {t.published_version ? `v${t.published_version}` : ''}
               </td>
-              <td>{t.lane ?? '—'}</td>
-              <td className="nowrap">{when(t.updated_at)}</td>
-              <td>
+              <td data-label="Lane">{t.lane ?? '—'}</td>
+              <td className="nowrap" data-label="Updated">
+                <Time value={t.updated_at} />
+              </td>
+              <td data-label="Preview">
                 <button type="button" className="secondary" aria-pressed={selected?.id === t.id} onClick={() => setSelected(t)}>
                   Open {t.id}
                 </button>
               </td>
             </tr>
           ))}
-          <EmptyRow show={!rows.length && !loading} columns={6}>
+          <TableState columns={6} loading={pending} error={error} empty={!rows.length}>
             No tenant templates yet (create them with the API or `mailroom templates`).
-          </EmptyRow>
+          </TableState>
         </tbody>
       </table>
       {data?.has_more && data.next_cursor ? (
