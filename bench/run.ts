@@ -224,7 +224,7 @@ L();
 L('## 1. AWS calls per email');
 L();
 L(
-  "Counted by a middleware the bench adds to every AWS SDK client the process builds (bench/lib/sdk-calls.ts), so the handlers run exactly as their factories build them (infra/local/functions.ts) against the emulators. DynamoDB capacity units are what DynamoDB Local reports with `ReturnConsumedCapacity: TOTAL` (they include index writes). Counted as deployed on AWS, not as local mode runs: outbound events go through the EventBridge publisher (PutEvents) to a fake EventBridge on 127.0.0.1 — local mode's publisher appends every event to the email's history instead, one UpdateItem each that AWS never makes — and local mode's scheduler loop (a table Query every 250 ms, standing in for EventBridge Scheduler) is off.",
+  "Counted by a middleware the bench adds to every AWS SDK client the process builds (bench/lib/sdk-calls.ts), so the handlers run exactly as their factories build them (infra/local/functions.ts) against the emulators. DynamoDB capacity units are what DynamoDB Local reports with `ReturnConsumedCapacity: TOTAL` (they include index writes). Counted as deployed on AWS, not as local mode runs: outbound events go through the EventBridge publisher (PutEvents) to a fake EventBridge on 127.0.0.1 (local mode's publisher writes them to its event log, not to the table, so the end-to-end pipeline of §5 makes the same DynamoDB writes) — and local mode's scheduler loop (a table Query every 250 ms, standing in for EventBridge Scheduler) is off.",
 );
 L();
 L('| Path | Calls per email | By operation (per email) | RRU / email | WRU / email |');

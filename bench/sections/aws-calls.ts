@@ -4,8 +4,8 @@
  * DynamoDB capacity units each path consumed and the stored size of an email item.
  *
  * Counted as deployed on AWS, not as local mode runs: outbound events go through the real
- * EventBridge publisher (PutEvents) to a fake EventBridge on 127.0.0.1 — local mode's publisher
- * appends each event to the email's history instead, an UpdateItem AWS never does — and local
+ * EventBridge publisher (PutEvents) to a fake EventBridge on 127.0.0.1 (local mode's publisher
+ * writes to its event log instead: no AWS call, and no table write either) — and local
  * mode's scheduler loop (a table Query every 250 ms, EventBridge Scheduler's stand-in) is off.
  */
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';

@@ -138,7 +138,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // Lane ages and last-hour counts: CloudWatch has no local emulator, so count from the table.
       [ENV.LANE_METRICS]: 'table',
       [ENV.UNSUBSCRIBE_SIGNING_KEY]: 'local-unsubscribe-signing-key-not-secret',
-      // No EventBridge emulator exists: outbound events are printed and added to the email's history.
+      // No EventBridge emulator exists: outbound events are printed and go to the local event log (shared/adapters/local-event-log.ts).
       [ENV.EVENT_PUBLISHER]: 'local',
       // Webhooks: the local publisher copies events to the fan-out queue; loopback receivers allowed.
       ...webhookEnv(webhookQueues),

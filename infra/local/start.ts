@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AUTHORIZER_CACHE_SECONDS } from '../definitions';
 import { startLocalStack, writeLocalInfo } from './stack';
+import { localEventLog } from '#shared/adapters/local-event-log';
 
 const port = (name: string, fallback: number) => {
   const value = process.env[name];
@@ -35,6 +36,9 @@ const whole = (name: string, fallback: number, min: number, max: number) => {
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 const infoPath = resolve(projectRoot, '.mailroom/local.json');
 const dataDir = resolve(projectRoot, process.env.MAILROOM_DATA_DIR || '.mailroom/data');
+// Outbound "Email …" events (no EventBridge emulator): one JSON line each, next to the data.
+const eventLogPath = resolve(dataDir, '..', 'events.log');
+localEventLog.writeTo(eventLogPath);
 const stack = await startLocalStack({
   apiPort: port('MAILROOM_API_PORT', 3000),
   ports: {
@@ -65,6 +69,7 @@ Mailroom is running locally.
   Console       ${stack.apiUrl}/console/   (sign in with the API key)
 
   Data kept in  ${dataDir}
+  Events        ${eventLogPath}   (what the Mailroom bus would carry)
   Written to ${infoPath}. Try:
   curl -X POST ${stack.apiUrl}/emails -H "Authorization: Bearer ${stack.apiKey}" -H "Content-Type: application/json" \\
     -d '{"from":"${stack.from.replace(/"/g, '')}","to":"you@example.org","subject":"Hello","html":"<p>It works</p>"}'

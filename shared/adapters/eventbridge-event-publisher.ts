@@ -3,6 +3,7 @@ import { logger } from '#shared/observability/logger';
 import { redactAddress, type RecipientLogging } from '#shared/observability/redact';
 import type { EmailStore, EventPublisher, MailroomEvent } from '#shared/ports/index';
 import { createEventBridgeClient, createSqsClient } from './aws-clients';
+import { type LocalEventLog, type LoggedEvent, localEventLog } from './local-event-log';
 import { QueueCopyEventPublisher } from './queue-copy-event-publisher';
 
 /** `source` of every event Mailroom puts on its bus. */
@@ -48,26 +49,27 @@ export class EventBridgeEventPublisher implements EventPublisher {
 }
 
 /**
- * Local mode's bus (no EventBridge emulator exists): prints each event, keeps it in memory and
- * appends it to its email's history, so `GET /emails/{id}` shows what subscribers would have heard.
+ * Local mode's bus (no EventBridge emulator exists): prints each event and appends it to the event
+ * log (shared/adapters/local-event-log.ts: in memory, and `.mailroom/events.log` under `npm start`).
+ * It writes nothing to the table: the email's history holds what AWS puts there, nothing more.
  */
 export class LocalEventPublisher implements EventPublisher {
-  readonly published: Array<MailroomEvent & { readonly time: string }> = [];
-
   constructor(
-    private readonly emails: EmailStore | undefined,
+    private readonly log: LocalEventLog = localEventLog,
     private readonly recipientLogging: RecipientLogging = 'mask',
     private readonly print: (line: string) => void = (line) => console.log(line),
   ) {}
 
+  /** What this publisher's log holds (the newest events of the local process). */
+  get published(): readonly LoggedEvent[] {
+    return this.log.all();
+  }
+
   async publish(events: readonly MailroomEvent[]): Promise<void> {
     for (const e of events) {
       const detail = outboundDetail(e.detail, this.recipientLogging);
-      const time = new Date().toISOString();
-      this.published.push({ detailType: e.detailType, detail, time });
+      this.log.append({ detailType: e.detailType, detail, time: new Date().toISOString() });
       this.print(`[mailroom events] ${e.detailType} ${JSON.stringify(detail)}`);
-      if (typeof detail.id === 'string')
-        await this.emails?.appendEvent(detail.id, { type: 'event_published', at: time, detail: { detail_type: e.detailType } });
     }
   }
 }
@@ -75,10 +77,11 @@ export class LocalEventPublisher implements EventPublisher {
 /** The publisher a function's config asks for: EventBridge (AWS, LocalStack) or the local one. */
 export function createEventPublisher(
   config: { busName?: string | undefined; mode: 'eventbridge' | 'local'; recipientLogging: RecipientLogging; webhookEventQueueUrl?: string | undefined },
-  emails?: EmailStore,
+  /** @deprecated Not used any more: local mode's events go to the event log, not into the email's history. */
+  _emails?: EmailStore,
 ): EventPublisher | undefined {
   if (config.mode === 'local') {
-    const local = new LocalEventPublisher(emails, config.recipientLogging);
+    const local = new LocalEventPublisher(localEventLog, config.recipientLogging);
     // Local mode has no EventBridge rule to feed the webhook fan-out queue: copy each event there.
     return config.webhookEventQueueUrl ? new QueueCopyEventPublisher(local, createSqsClient(), config.webhookEventQueueUrl, config.recipientLogging) : local;
   }

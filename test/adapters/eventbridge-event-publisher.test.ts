@@ -1,9 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { EventBridgeEventPublisher, EVENT_SOURCE, LocalEventPublisher } from '#shared/adapters/eventbridge-event-publisher';
+import { LocalEventLog } from '#shared/adapters/local-event-log';
 import { MemoryEmailStore } from '#shared/adapters/memory/memory-email-store';
 import { MemoryLaneQueue, MemoryMailProvider } from '#shared/adapters/memory/memory-adapters';
 import { MemorySuppressionStore } from '#shared/adapters/memory/memory-suppression-store';
@@ -141,33 +144,35 @@ describe('EventBridge event publisher', () => {
 });
 
 describe('local event publisher', () => {
-  it('prints each event, keeps it, and adds it to the email history', async () => {
-    const emails = new MemoryEmailStore();
-    await emails.create({
-      id: 'em1',
-      tenantId: 't',
-      lane: 'bulk',
-      status: 'sent',
-      lastEvent: 'sent',
-      from: 'a@b.co',
-      to: [],
-      cc: [],
-      bcc: [],
-      replyTo: [],
-      headers: {},
-      tags: [],
-      scheduleVersion: 0,
-      attempts: 1,
-      createdAt: '',
-      updatedAt: '',
-      expiresAt: 0,
-      events: [],
-    });
-    const lines: string[] = [];
-    const publisher = new LocalEventPublisher(emails, 'mask', (l) => lines.push(l));
-    await publisher.publish([{ detailType: 'Email Delivered', detail: { id: 'em1', tenant: 't', lane: 'bulk', recipients: ['jane@example.com'] } }]);
-    expect(lines[0]).toMatch(/Email Delivered .*j\*\*\*@example.com/);
-    expect(publisher.published).toHaveLength(1);
-    expect((await emails.get('em1'))!.events).toEqual([expect.objectContaining({ type: 'event_published', detail: { detail_type: 'Email Delivered' } })]);
+  it('prints each event and appends it to the event log, writing nothing to the email', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mailroom-events-'));
+    try {
+      const log = new LocalEventLog();
+      log.writeTo(join(dir, 'nested', 'events.log'));
+      const lines: string[] = [];
+      const publisher = new LocalEventPublisher(log, 'mask', (l) => lines.push(l));
+      await publisher.publish([
+        { detailType: 'Email Delivered', detail: { id: 'em1', tenant: 't', lane: 'bulk', recipients: ['jane@example.com'] } },
+        { detailType: 'Email Sent', detail: { id: 'em2', tenant: 't', lane: 'bulk' } },
+      ]);
+      expect(lines[0]).toMatch(/Email Delivered .*j\*\*\*@example.com/);
+      expect(publisher.published).toHaveLength(2);
+      expect(log.forEmail('em1')).toEqual([expect.objectContaining({ detailType: 'Email Delivered', time: expect.any(String) })]);
+      const file = readFileSync(join(dir, 'nested', 'events.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      expect(file.map((e) => [e.detailType, e.detail.id])).toEqual([
+        ['Email Delivered', 'em1'],
+        ['Email Sent', 'em2'],
+      ]);
+      expect(file[0].detail.recipients).toEqual(['j***@example.com']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps only the newest events in memory', async () => {
+    const log = new LocalEventLog(2);
+    const publisher = new LocalEventPublisher(log, 'mask', () => {});
+    for (const id of ['a', 'b', 'c']) await publisher.publish([{ detailType: 'Email Sent', detail: { id, tenant: 't', lane: 'bulk' } }]);
+    expect(log.all().map((e) => e.detail.id)).toEqual(['b', 'c']);
   });
 });
