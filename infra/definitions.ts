@@ -54,6 +54,8 @@ export const FUNCTIONS = [
   'operations',
   // Every minute: re-enqueues emails stuck on their way (outbox safety net).
   'reconciler',
+  // LocalStack profile only: fires the table-backed schedules every minute (LocalStack's Scheduler never fires).
+  'schedules',
   'api-keys',
   'webhooks',
   // Webhooks: outbound events → one delivery per subscribed webhook; signed POSTs with retries.

@@ -8,10 +8,10 @@ import { Console } from './constructs/console';
 import { MailroomEvents } from './constructs/events';
 import { Intake } from './constructs/intake';
 import { Lanes } from './constructs/lanes';
-import { laneJson } from './constructs/mailroom-function';
+import { laneJson, MailroomFunction, type SchedulerBinding, type TableSchedulerBinding } from './constructs/mailroom-function';
 import { Observability } from './constructs/observability';
 import { Reconciler } from './constructs/reconciler';
-import { Scheduling } from './constructs/scheduling';
+import { Scheduling, TableScheduling } from './constructs/scheduling';
 import { assertProductionReady, readSettings, type MailroomSettings } from './constructs/settings';
 import { Storage } from './constructs/storage';
 import { Tracking } from './constructs/tracking';
@@ -31,14 +31,18 @@ export class MailroomStack extends Stack {
   public readonly storage: Storage;
   public readonly events: MailroomEvents;
   public readonly lanes: Lanes;
-  public readonly scheduling: Scheduling;
+  /** EventBridge Scheduler (absent in the LocalStack profile, which has `tableScheduling`). */
+  public readonly scheduling!: Scheduling;
+  public readonly tableScheduling?: TableScheduling;
   public readonly api: Api;
   public readonly intake: Intake;
   public readonly tracking: Tracking;
   public readonly webhooks: Webhooks;
-  public readonly observability: Observability;
-  public readonly console: Console;
-  /** The X-Ray sampling rule of the stack's functions. */
+  /** Alarms and dashboard (absent in the LocalStack profile). */
+  public readonly observability!: Observability;
+  /** The operator console on CloudFront (absent in the LocalStack profile). */
+  public readonly console!: Console;
+  /** The X-Ray sampling rule of the stack's functions (absent in the LocalStack profile). */
   public readonly traceSampling?: TraceSampling;
 
   constructor(scope: Construct, id: string, props: MailroomStackProps = {}) {
@@ -46,6 +50,9 @@ export class MailroomStack extends Stack {
     const settings = { ...readSettings(this), ...props.settings };
     assertProductionReady(settings);
     this.settings = settings;
+    // LocalStack's Free plan: REST API instead of the HTTP API, table-backed schedules instead of
+    // EventBridge Scheduler, no SES configuration sets, no CloudFront console, no alarms (docs/localstack.md).
+    const localstack = settings.profile === 'localstack';
 
     this.storage = new Storage(this, 'Storage', { attachmentRetentionDays: settings.attachmentRetentionDays });
     const { table, idempotencyTable, attachmentsBucket, unsubscribeSecret } = this.storage;
@@ -63,15 +70,23 @@ export class MailroomStack extends Stack {
       unsubscribeSecret,
       attachmentsBucket,
       smtpSecretArn: settings.smtpSecretArn,
-      sesEventDestination: settings.sesEventDestination && settings.profile !== 'localstack',
+      sesEventDestination: settings.sesEventDestination && !localstack,
+      configurationSets: !localstack,
       sendingIdentities: settings.sendingIdentities.length > 0 ? settings.sendingIdentities : ['*'],
       criticalReservedConcurrency: settings.criticalReservedConcurrency,
       ...(settings.trackingDomain ? { trackingDomain: settings.trackingDomain } : {}),
     });
-    this.scheduling = new Scheduling(this, 'Scheduling', { laneQueues: this.lanes.queues });
-    const scheduler = this.scheduling.binding;
+    let scheduler: SchedulerBinding | TableSchedulerBinding;
+    if (localstack) {
+      this.tableScheduling = new TableScheduling(this, 'TableScheduling', { table, laneQueues: this.lanes.queues });
+      scheduler = this.tableScheduling.binding;
+    } else {
+      this.scheduling = new Scheduling(this, 'Scheduling', { laneQueues: this.lanes.queues });
+      scheduler = this.scheduling.binding;
+    }
 
     this.api = new Api(this, 'Api', {
+      front: localstack ? 'rest' : 'http',
       table,
       idempotencyTable,
       laneQueues: this.lanes.queues,
@@ -101,56 +116,61 @@ export class MailroomStack extends Stack {
     this.tracking = new Tracking(this, 'Tracking', {
       table,
       bus,
-      configurationSetNames: [this.lanes.configurationSet.configurationSetName, this.lanes.marketingConfigurationSet.configurationSetName],
+      configurationSetNames: this.lanes.configurationSetNames,
     });
 
     const laneMaxAgeSeconds = Object.fromEntries(LANE_NAMES.map((l) => [l, settings.laneMaxAgeSeconds[l] ?? LANES[l].maxAgeSeconds])) as Record<Lane, number>;
     this.webhooks = new Webhooks(this, 'Webhooks', { table, bus, apiFunction: this.api.functions.webhooks });
 
-    this.observability = new Observability(this, 'Observability', {
-      laneQueues: this.lanes.queues,
-      laneDlqs: this.lanes.dlqs,
-      laneMaxAgeSeconds,
-      eventDlqs: {
-        intake: this.intake.deadLetterQueue,
-        tracking: this.tracking.deadLetterQueue,
-        scheduler: this.scheduling.deadLetterQueue,
-        ...(this.events.webhookDeadLetterQueue ? { webhook: this.events.webhookDeadLetterQueue } : {}),
-        webhookEvents: this.webhooks.eventDeadLetterQueue,
-        webhookDeliveries: this.webhooks.deliveryDeadLetterQueue,
-      },
-      functions: [
-        this.api.authorizerFn,
-        ...Object.values(this.api.functions),
-        ...Object.values(this.lanes.senders),
-        this.intake.fn,
-        this.tracking.fn,
-        this.webhooks.fanoutFn,
-        this.webhooks.deliveryFn,
-      ],
-      api: this.api.httpApi,
-      rules: [this.intake.rule, this.tracking.rule, ...this.events.webhookRules, this.webhooks.rule],
-      scheduleGroupName: this.scheduling.groupName,
-      tables: [table, idempotencyTable],
-      ...(settings.sesDailyQuota ? { sesDailyQuota: settings.sesDailyQuota } : {}),
-      ...(settings.alarmEmail ? { alarmEmail: settings.alarmEmail } : {}),
-      ...(settings.pageTopicArn ? { pageTopicArn: settings.pageTopicArn } : {}),
-      ...(settings.ticketTopicArn ? { ticketTopicArn: settings.ticketTopicArn } : {}),
-    });
+    if (!localstack)
+      this.observability = new Observability(this, 'Observability', {
+        laneQueues: this.lanes.queues,
+        laneDlqs: this.lanes.dlqs,
+        laneMaxAgeSeconds,
+        eventDlqs: {
+          intake: this.intake.deadLetterQueue,
+          tracking: this.tracking.deadLetterQueue,
+          scheduler: this.scheduling.deadLetterQueue,
+          ...(this.events.webhookDeadLetterQueue ? { webhook: this.events.webhookDeadLetterQueue } : {}),
+          webhookEvents: this.webhooks.eventDeadLetterQueue,
+          webhookDeliveries: this.webhooks.deliveryDeadLetterQueue,
+        },
+        // Every function of the stack, whoever adds one: none goes unwatched.
+        functions: this.node.findAll().filter((c): c is MailroomFunction => c instanceof MailroomFunction),
+        api: this.api.httpApi,
+        rules: [this.intake.rule, this.tracking.rule, ...this.events.webhookRules, this.webhooks.rule],
+        scheduleGroupName: this.scheduling.groupName,
+        tables: [table, idempotencyTable],
+        ...(settings.sesDailyQuota ? { sesDailyQuota: settings.sesDailyQuota } : {}),
+        ...(settings.alarmEmail ? { alarmEmail: settings.alarmEmail } : {}),
+        ...(settings.pageTopicArn ? { pageTopicArn: settings.pageTopicArn } : {}),
+        ...(settings.ticketTopicArn ? { ticketTopicArn: settings.ticketTopicArn } : {}),
+      });
 
     this.reconciler = new Reconciler(this, 'Reconciler', { table, laneQueues: this.lanes.queues, alarmTopic: this.observability?.pageTopic });
 
-    // X-Ray sampling on purpose: 1 % of invocations.
-    this.traceSampling = new TraceSampling(this, 'TraceSampling');
+    // X-Ray sampling on purpose: 1 % of invocations (LocalStack's Free plan has no X-Ray).
+    if (!localstack) this.traceSampling = new TraceSampling(this, 'TraceSampling');
 
-    this.console = new Console(this, 'Console', { apiUrl: this.api.url, accessLogsBucket: this.storage.accessLogsBucket });
+    if (!localstack)
+      this.console = new Console(this, 'Console', {
+        apiUrl: this.api.url,
+        accessLogsBucket: this.storage.accessLogsBucket,
+        requireBuild: settings.profile === 'production',
+      });
 
-    new CfnOutput(this, OUTPUTS.apiUrl, { value: this.api.url, description: 'Base URL of the Mailroom HTTP API' });
+    // Functions added after the observability construct (reconciler, …) are watched too.
+    if (this.observability) {
+      for (const fn of this.node.findAll().filter((c): c is MailroomFunction => c instanceof MailroomFunction)) this.observability.watchFunction(fn);
+    }
+
+    new CfnOutput(this, OUTPUTS.apiUrl, { value: this.api.url, description: `Base URL of the Mailroom ${localstack ? 'REST' : 'HTTP'} API` });
     new CfnOutput(this, OUTPUTS.tableName, { value: table.tableName, description: `Main table (${ENV.TABLE_NAME})` });
     new CfnOutput(this, OUTPUTS.idempotencyTableName, { value: idempotencyTable.tableName, description: `Idempotency table (${ENV.IDEMPOTENCY_TABLE_NAME})` });
     new CfnOutput(this, OUTPUTS.laneQueueUrls, { value: laneJson(this, this.lanes.queues, (q) => q.queueUrl), description: 'JSON lane → queue URL' });
     new CfnOutput(this, OUTPUTS.laneDlqUrls, { value: laneJson(this, this.lanes.dlqs, (q) => q.queueUrl), description: 'JSON lane → DLQ URL' });
     new CfnOutput(this, OUTPUTS.eventBusName, { value: bus.eventBusName, description: 'Mailroom EventBridge bus (intake and status events)' });
-    new CfnOutput(this, OUTPUTS.consoleUrl, { value: this.console.url, description: 'Operator console (CloudFront); sign in with an API key' });
+    if (this.console)
+      new CfnOutput(this, OUTPUTS.consoleUrl, { value: this.console.url, description: 'Operator console (CloudFront); sign in with an API key' });
   }
 }

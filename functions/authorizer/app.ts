@@ -4,6 +4,7 @@ import { createDocumentClient } from '#shared/adapters/aws-clients';
 import { DynamoApiKeyStore } from '#shared/adapters/dynamodb-tenant-store';
 import { principalToContext, type AuthorizerContext } from '#shared/http/api';
 import { withPowertools } from '#shared/http/middy';
+import { restAwareAuthorizer } from '#shared/http/rest-v1';
 import type { ApiKeyStore } from '#shared/ports/index';
 import { AUTHORIZER_CACHE_SECONDS } from '#infra/definitions';
 import { authenticate } from '#shared/use-cases/api-keys';
@@ -59,5 +60,6 @@ export function createAuthorizerHandler(env: Record<string, string | undefined>)
   const config = loadEnv(authorizerEnvSchema, env);
   const keys = new DynamoApiKeyStore(createDocumentClient(), config[ENV.TABLE_NAME]);
   const cacheSeconds = config[ENV.AUTHORIZER_CACHE_SECONDS];
-  return withPowertools(makeAuthorizerHandler({ keys, ...(cacheSeconds !== undefined ? { cacheSeconds } : {}) }));
+  // restAwareAuthorizer: the LocalStack profile's REST API wants an IAM policy instead of the simple answer.
+  return withPowertools(restAwareAuthorizer(makeAuthorizerHandler({ keys, ...(cacheSeconds !== undefined ? { cacheSeconds } : {}) })));
 }

@@ -14,11 +14,16 @@ import { Construct } from 'constructs';
 import { ENV } from '#shared/config/env';
 import { AUTHORIZER_CACHE_SECONDS, ROUTES, type FunctionName } from '#infra/definitions';
 import { pascal } from './lanes';
-import { MailroomFunction, type LaneQueues, type SchedulerBinding } from './mailroom-function';
+import { MailroomFunction, type LaneQueues, type SchedulerBinding, type TableSchedulerBinding } from './mailroom-function';
 import { acknowledgeResourceStar } from './nag';
+import { RestFront } from './rest-api';
+import { MAX_REQUEST_BODY_BYTES } from './settings';
 
 /** Functions behind the HTTP API (every distinct `fn` of ROUTES; the others are queue/event driven). */
-export type ApiFunctionName = Exclude<FunctionName, 'sender' | 'tracking' | 'intake' | 'authorizer' | 'webhook-fanout' | 'webhook-delivery' | 'reconciler'>;
+export type ApiFunctionName = Exclude<
+  FunctionName,
+  'sender' | 'tracking' | 'intake' | 'authorizer' | 'webhook-fanout' | 'webhook-delivery' | 'reconciler' | 'schedules'
+>;
 
 export interface ApiProps {
   readonly table: ITable;
@@ -28,7 +33,7 @@ export interface ApiProps {
   readonly attachmentsBucket: IBucket;
   readonly unsubscribeSecret: ISecret;
   readonly bus: IEventBus;
-  readonly scheduler: SchedulerBinding;
+  readonly scheduler: SchedulerBinding | TableSchedulerBinding;
   /** Steady-state requests per second on the stage. */
   readonly rateLimit: number;
   readonly burstLimit: number;
@@ -37,6 +42,11 @@ export interface ApiProps {
   readonly publicRouteBurstLimit: number;
   /** Public base URL for unsubscribe links when it is not the execute-api endpoint (custom domain). */
   readonly publicApiUrl?: string;
+  /**
+   * `rest`: a REST API (v1) in front of the same functions instead of the HTTP API — the LocalStack
+   * profile, whose Free plan has no HTTP APIs (see rest-api.ts). Default `http`.
+   */
+  readonly front?: 'http' | 'rest';
   /** The SMTP fallback's secret (complete ARN): GET /health probes the fallback with it. */
   readonly smtpSecretArn?: string;
 }
@@ -46,80 +56,87 @@ export interface ApiProps {
  * route group of ROUTES, access logs and stage throttling. Routes marked `public` skip the authorizer.
  */
 export class Api extends Construct {
-  public readonly httpApi: apigw.HttpApi;
-  public readonly stage: apigw.HttpStage;
+  /** The HTTP API (absent with `front: 'rest'`, where `rest` is set instead). */
+  public readonly httpApi!: apigw.HttpApi;
+  public readonly stage!: apigw.HttpStage;
+  public readonly rest?: RestFront;
   /** Base URL without trailing slash, e.g. https://abc.execute-api.eu-west-1.amazonaws.com */
-  public readonly url: string;
+  public readonly url!: string;
   public readonly authorizerFn: MailroomFunction;
-  public readonly authorizer: HttpLambdaAuthorizer;
+  public readonly authorizer!: HttpLambdaAuthorizer;
   public readonly functions: Readonly<Record<ApiFunctionName, MailroomFunction>>;
-  public readonly accessLogs: LogGroup;
+  public readonly accessLogs!: LogGroup;
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
+    const http = (props.front ?? 'http') === 'http';
 
-    this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
-      description: 'Mailroom email API (Resend-compatible paths)',
-      // The default stage is added below so it can carry access logs and throttling.
-      createDefaultStage: false,
-      // The operator console (CloudFront, another origin) calls the API from the browser. Any origin:
-      // auth is a bearer API key the caller holds, never a cookie, so CORS protects nothing here.
-      corsPreflight: {
-        allowOrigins: ['*'],
-        allowMethods: [apigw.CorsHttpMethod.GET, apigw.CorsHttpMethod.POST, apigw.CorsHttpMethod.PATCH, apigw.CorsHttpMethod.DELETE],
-        allowHeaders: ['authorization', 'content-type', 'idempotency-key', 'mailroom-lane', 'x-batch-validation'],
-        exposeHeaders: ['x-request-id'],
-        maxAge: Duration.days(1),
-      },
-    });
-    this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.DESTROY });
-    this.stage = this.httpApi.addStage('DefaultStage', {
-      stageName: '$default',
-      autoDeploy: true,
-      throttle: { rateLimit: props.rateLimit, burstLimit: props.burstLimit },
-      accessLogSettings: {
-        destination: new apigw.LogGroupLogDestination(this.accessLogs),
-        format: AccessLogFormat.custom(
-          JSON.stringify({
-            requestId: '$context.requestId',
-            ip: '$context.identity.sourceIp',
-            requestTime: '$context.requestTime',
-            routeKey: '$context.routeKey',
-            status: '$context.status',
-            responseLength: '$context.responseLength',
-            responseLatency: '$context.responseLatency',
-            integrationLatency: '$context.integrationLatency',
-            integrationError: '$context.integrationErrorMessage',
-            authorizerError: '$context.authorizer.error',
-          }),
+    if (http) {
+      this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
+        description: 'Mailroom email API (Resend-compatible paths)',
+        // The default stage is added below so it can carry access logs and throttling.
+        createDefaultStage: false,
+        // The operator console (CloudFront, another origin) calls the API from the browser. Any origin:
+        // auth is a bearer API key the caller holds, never a cookie, so CORS protects nothing here.
+        corsPreflight: {
+          allowOrigins: ['*'],
+          allowMethods: [apigw.CorsHttpMethod.GET, apigw.CorsHttpMethod.POST, apigw.CorsHttpMethod.PATCH, apigw.CorsHttpMethod.DELETE],
+          allowHeaders: ['authorization', 'content-type', 'idempotency-key', 'mailroom-lane', 'x-batch-validation'],
+          exposeHeaders: ['x-request-id'],
+          maxAge: Duration.days(1),
+        },
+      });
+      this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.DESTROY });
+      this.stage = this.httpApi.addStage('DefaultStage', {
+        stageName: '$default',
+        autoDeploy: true,
+        throttle: { rateLimit: props.rateLimit, burstLimit: props.burstLimit },
+        accessLogSettings: {
+          destination: new apigw.LogGroupLogDestination(this.accessLogs),
+          format: AccessLogFormat.custom(
+            JSON.stringify({
+              requestId: '$context.requestId',
+              ip: '$context.identity.sourceIp',
+              requestTime: '$context.requestTime',
+              routeKey: '$context.routeKey',
+              status: '$context.status',
+              responseLength: '$context.responseLength',
+              responseLatency: '$context.responseLatency',
+              integrationLatency: '$context.integrationLatency',
+              integrationError: '$context.integrationErrorMessage',
+              authorizerError: '$context.authorizer.error',
+            }),
+          ),
+        },
+      });
+      this.url = props.publicApiUrl ?? this.httpApi.apiEndpoint;
+      // Per-route throttles for the routes anyone can call (no API key): a tighter budget of their own.
+      (this.stage.node.defaultChild as apigw.CfnStage).addPropertyOverride(
+        'RouteSettings',
+        Object.fromEntries(
+          ROUTES.filter((r) => r.public).map((r) => [
+            `${r.method} ${r.path}`,
+            { ThrottlingRateLimit: props.publicRouteRateLimit, ThrottlingBurstLimit: props.publicRouteBurstLimit },
+          ]),
         ),
-      },
-    });
-    this.url = props.publicApiUrl ?? this.httpApi.apiEndpoint;
-    // Per-route throttles for the routes anyone can call (no API key): a tighter budget of their own.
-    (this.stage.node.defaultChild as apigw.CfnStage).addPropertyOverride(
-      'RouteSettings',
-      Object.fromEntries(
-        ROUTES.filter((r) => r.public).map((r) => [
-          `${r.method} ${r.path}`,
-          { ThrottlingRateLimit: props.publicRouteRateLimit, ThrottlingBurstLimit: props.publicRouteBurstLimit },
-        ]),
-      ),
-    );
+      );
+    }
 
     this.authorizerFn = new MailroomFunction(this, 'AuthorizerFunction', { name: 'authorizer', description: 'Mailroom: API key authorizer' });
-    this.authorizerFn.bindTable(props.table, 'read');
+    // It reads API key items (`APIKEY#<sha256>`) by key, nothing else.
+    this.authorizerFn.bindTableItems(props.table, ['dynamodb:GetItem'], ['APIKEY#']);
     // No identity source, so no gateway cache: with `$request.header.Authorization` as identity
     // source, API Gateway itself would answer a request without the header with a bare
     // `{"message":"Unauthorized"}` the resend SDK cannot classify. The authorizer is asked on every
     // request, caches answers per Authorization header itself (AUTHORIZER_CACHE_SECONDS) and never
     // denies: the function writes missing_api_key / invalid_api_key in Resend's shape.
     // See docs/architecture.md, "Errors in Resend's shape, whoever answers".
-    this.authorizer = new HttpLambdaAuthorizer('ApiKeyAuthorizer', this.authorizerFn, {
-      responseTypes: [HttpLambdaResponseType.SIMPLE],
-      identitySource: [],
-      resultsCacheTtl: Duration.seconds(0),
-    });
+    if (http)
+      this.authorizer = new HttpLambdaAuthorizer('ApiKeyAuthorizer', this.authorizerFn, {
+        responseTypes: [HttpLambdaResponseType.SIMPLE],
+        identitySource: [],
+        resultsCacheTtl: Duration.seconds(0),
+      });
     this.authorizerFn.addEnvironment(ENV.AUTHORIZER_CACHE_SECONDS, String(AUTHORIZER_CACHE_SECONDS));
 
     const fn = (name: ApiFunctionName, description: string, timeout = 10) =>
@@ -139,6 +156,8 @@ export class Api extends Construct {
     this.functions = functions;
 
     functions.ingest.bindAcceptEmail(props);
+    // The whole API Gateway event must fit Lambda's 6 MB synchronous payload: cap the body below it.
+    functions.ingest.addEnvironment(ENV.MAX_BODY_BYTES, String(MAX_REQUEST_BODY_BYTES));
     functions.emails
       .bindTable(props.table, 'readwrite')
       .bindLaneQueues(props.laneQueues, { send: true })
@@ -161,10 +180,13 @@ export class Api extends Construct {
     // resource-level permissions (covered by the role's Resource::* acknowledgement).
     for (const fn of [functions.health, functions.operations]) {
       fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
-    }
-    functions.unsubscribe.bindTable(props.table, 'readwrite').bindSecret(props.unsubscribeSecret, ENV.UNSUBSCRIBE_SECRET_ARN);
-    this.bindPublicUrl(functions.unsubscribe);
       acknowledgeResourceStar(fn.role!, 'cloudwatch:GetMetricData (lane ages and last-hour counts)');
+    }
+    // It reads and writes suppression items (`TENANT#<t>` / `SUPPRESSION#<address>`) by key, nothing else.
+    functions.unsubscribe
+      .bindTableItems(props.table, ['dynamodb:GetItem', 'dynamodb:PutItem'], ['TENANT#'])
+      .bindSecret(props.unsubscribeSecret, ENV.UNSUBSCRIBE_SECRET_ARN);
+    this.bindPublicUrl(functions.unsubscribe);
 
     // One integration (and one invoke permission) per function, shared by its routes.
     const integrations = new Map<ApiFunctionName, HttpLambdaIntegration>();
@@ -177,8 +199,17 @@ export class Api extends Construct {
       return integration;
     };
 
-    for (const route of ROUTES) {
-      if (route.fn === 'sender' || route.fn === 'tracking' || route.fn === 'intake' || route.fn === 'authorizer' || route.fn === 'webhook-fanout' || route.fn === 'webhook-delivery' || route.fn === 'reconciler') {
+    for (const route of http ? ROUTES : []) {
+      if (
+        route.fn === 'sender' ||
+        route.fn === 'tracking' ||
+        route.fn === 'intake' ||
+        route.fn === 'authorizer' ||
+        route.fn === 'webhook-fanout' ||
+        route.fn === 'webhook-delivery' ||
+        route.fn === 'reconciler' ||
+        route.fn === 'schedules'
+      ) {
         throw new Error(`ROUTES: ${route.method} ${route.path} points at '${route.fn}', which is not an API function`);
       }
       const [created] = this.httpApi.addRoutes({
@@ -198,6 +229,18 @@ export class Api extends Construct {
     // Whatever no route matches (unknown path, or a known path with another method) reaches the
     // fallback function instead of API Gateway's bare {"message":"Not Found"}: 404 not_found or 405
     // method_not_allowed in Resend's shape. Public: it answers the same with or without a key.
+    if (!http) {
+      this.rest = new RestFront(this, 'Rest', {
+        functions,
+        authorizerFn: this.authorizerFn,
+        rateLimit: props.rateLimit,
+        burstLimit: props.burstLimit,
+        publicRouteRateLimit: props.publicRouteRateLimit,
+        publicRouteBurstLimit: props.publicRouteBurstLimit,
+      });
+      this.url = props.publicApiUrl ?? this.rest.url;
+      return;
+    }
     const fallback = new apigw.HttpRoute(this, 'DefaultRoute', {
       httpApi: this.httpApi,
       routeKey: apigw.HttpRouteKey.DEFAULT,

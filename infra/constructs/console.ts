@@ -18,6 +18,11 @@ export interface ConsoleProps {
    * absent, and not packaged when the stack's bundling is skipped (tests), like the functions' code.
    */
   readonly distDir?: string;
+  /**
+   * Fail the synth when the build is missing (production): a deploy must not ship a console bucket
+   * with nothing in it. Otherwise a missing build is a synth warning.
+   */
+  readonly requireBuild?: boolean;
   /** Where the console bucket's S3 server access logs go. */
   readonly accessLogsBucket?: s3.IBucket;
 }
@@ -200,6 +205,10 @@ export class Console extends Construct {
         memoryLimit: 256,
       });
       acknowledgeDeploymentRole(this.deployment.handlerRole);
+    } else if (props.requireBuild) {
+      throw new Error(
+        `The operator console is not built (${path.relative(REPO_ROOT, distDir) || distDir}/index.html is missing): run \`npm run console:build\` before \`cdk deploy\` (cdk.json's "build" step does it for the cdk CLI), or synthesize with -c profile=development.`,
+      );
     } else {
       Annotations.of(this).addWarningV2(
         'mailroom:console-not-built',

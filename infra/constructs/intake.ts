@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { ENV } from '#shared/config/env';
 import { EMAIL_REQUESTED, publisherBindings } from './events';
 import { EventQueue } from './event-queue';
-import { MailroomFunction, type LaneQueues, type SchedulerBinding } from './mailroom-function';
+import { MailroomFunction, type LaneQueues, type SchedulerBinding, type TableSchedulerBinding } from './mailroom-function';
 import type { IntakePublisherSetting } from './settings';
 
 export interface IntakeProps {
@@ -16,7 +16,7 @@ export interface IntakeProps {
   readonly idempotencyTable: ITable;
   readonly laneQueues: LaneQueues;
   readonly attachmentsBucket: IBucket;
-  readonly scheduler: SchedulerBinding;
+  readonly scheduler: SchedulerBinding | TableSchedulerBinding;
   /** Who may request mail for which tenants: intake re-checks every event against it. */
   readonly publishers: readonly IntakePublisherSetting[];
 }

@@ -23,6 +23,8 @@ export interface LanesProps {
   readonly smtpSecretArn?: string;
   /** Create the configuration sets' EventBridge destinations (default true; LocalStack's Free plan cannot). */
   readonly sesEventDestination?: boolean;
+  /** Create the SES configuration sets (default true; the LocalStack profile sends without one). */
+  readonly configurationSets?: boolean;
   /** SES identities (domains, addresses) the senders may send from; `*` = every identity of the account. */
   readonly sendingIdentities: readonly string[];
   /** Reserved concurrency of the critical sender (0 = none). */
@@ -98,12 +100,14 @@ export class Lanes extends Construct {
   public readonly queues: LaneQueues;
   public readonly dlqs: LaneQueues;
   public readonly senders: Readonly<Record<Lane, MailroomFunction>>;
-  /** Critical and transactional mail: no open/click tracking. */
-  public readonly configurationSet: ses.ConfigurationSet;
+  /** Critical and transactional mail: no open/click tracking. (Absent with `configurationSets: false`.) */
+  public readonly configurationSet!: ses.ConfigurationSet;
   /** Marketing and bulk mail: open/click tracking, optionally through a custom redirect domain. */
-  public readonly marketingConfigurationSet: ses.ConfigurationSet;
-  /** The configuration set each lane sends with. */
-  public readonly configurationSets: Readonly<Record<Lane, ses.ConfigurationSet>>;
+  public readonly marketingConfigurationSet!: ses.ConfigurationSet;
+  /** The configuration set each lane sends with (empty with `configurationSets: false`). */
+  public readonly configurationSets: Readonly<Partial<Record<Lane, ses.ConfigurationSet>>> = {};
+  /** Names of the sets (tracking matches SES events on them). */
+  public readonly configurationSetNames: readonly string[] = [];
 
   constructor(scope: Construct, id: string, props: LanesProps) {
     super(scope, id);
@@ -113,26 +117,29 @@ export class Lanes extends Construct {
     // Mailroom's own per-tenant list) and publish their events to the default bus (the only bus
     // SES can target). SES inserts a tracking pixel and rewrites links only for a set whose event
     // destination asks for Open/Click events: the transactional set never does.
-    this.configurationSet = new ses.ConfigurationSet(this, 'ConfigurationSet', {
-      reputationMetrics: true,
-      sendingEnabled: true,
-      suppressionReasons: ses.SuppressionReasons.BOUNCES_AND_COMPLAINTS,
-    });
-    this.marketingConfigurationSet = new ses.ConfigurationSet(this, 'MarketingConfigurationSet', {
-      reputationMetrics: true,
-      sendingEnabled: true,
-      suppressionReasons: ses.SuppressionReasons.BOUNCES_AND_COMPLAINTS,
-      ...(props.trackingDomain ? { customTrackingRedirectDomain: props.trackingDomain, customTrackingHttpsPolicy: ses.HttpsPolicy.REQUIRE } : {}),
-    });
-    if (props.sesEventDestination !== false) {
-      const defaultBus = EventBus.fromEventBusName(this, 'Default', 'default');
-      const untracked = Object.values(ses.EmailSendingEvent).filter((e) => e !== ses.EmailSendingEvent.OPEN && e !== ses.EmailSendingEvent.CLICK);
-      this.configurationSet.addEventDestination('ToDefaultBus', { destination: ses.EventDestination.eventBus(defaultBus), events: untracked });
-      this.marketingConfigurationSet.addEventDestination('ToDefaultBus', { destination: ses.EventDestination.eventBus(defaultBus) });
+    if (props.configurationSets !== false) {
+      this.configurationSet = new ses.ConfigurationSet(this, 'ConfigurationSet', {
+        reputationMetrics: true,
+        sendingEnabled: true,
+        suppressionReasons: ses.SuppressionReasons.BOUNCES_AND_COMPLAINTS,
+      });
+      this.marketingConfigurationSet = new ses.ConfigurationSet(this, 'MarketingConfigurationSet', {
+        reputationMetrics: true,
+        sendingEnabled: true,
+        suppressionReasons: ses.SuppressionReasons.BOUNCES_AND_COMPLAINTS,
+        ...(props.trackingDomain ? { customTrackingRedirectDomain: props.trackingDomain, customTrackingHttpsPolicy: ses.HttpsPolicy.REQUIRE } : {}),
+      });
+      if (props.sesEventDestination !== false) {
+        const defaultBus = EventBus.fromEventBusName(this, 'Default', 'default');
+        const untracked = Object.values(ses.EmailSendingEvent).filter((e) => e !== ses.EmailSendingEvent.OPEN && e !== ses.EmailSendingEvent.CLICK);
+        this.configurationSet.addEventDestination('ToDefaultBus', { destination: ses.EventDestination.eventBus(defaultBus), events: untracked });
+        this.marketingConfigurationSet.addEventDestination('ToDefaultBus', { destination: ses.EventDestination.eventBus(defaultBus) });
+      }
+      this.configurationSets = Object.fromEntries(
+        LANES_BY_PRIORITY.map((l) => [l.name, UNTRACKED_LANES.includes(l.name) ? this.configurationSet : this.marketingConfigurationSet]),
+      ) as Record<Lane, ses.ConfigurationSet>;
+      this.configurationSetNames = [this.configurationSet.configurationSetName, this.marketingConfigurationSet.configurationSetName];
     }
-    this.configurationSets = Object.fromEntries(
-      LANES_BY_PRIORITY.map((l) => [l.name, UNTRACKED_LANES.includes(l.name) ? this.configurationSet : this.marketingConfigurationSet]),
-    ) as Record<Lane, ses.ConfigurationSet>;
     const configurationSetArn = (set: ses.ConfigurationSet) =>
       stack.formatArn({ service: 'ses', resource: 'configuration-set', resourceName: set.configurationSetName });
 
@@ -182,7 +189,7 @@ export class Lanes extends Construct {
           [ENV.LANE]: lane.name,
           [ENV.LANE_QUEUE_URLS]: queueUrls,
           [ENV.LANE_DLQ_URLS]: dlqUrls,
-          [ENV.SES_CONFIGURATION_SET]: this.configurationSets[lane.name].configurationSetName,
+          ...(this.configurationSets[lane.name] ? { [ENV.SES_CONFIGURATION_SET]: this.configurationSets[lane.name]!.configurationSetName } : {}),
           [ENV.CLAIM_LEASE_SECONDS]: String(claimLeaseSeconds(lane)),
           [ENV.SES_TIMEOUT_MS]: String(sesTimeoutMs(lane)),
         },
@@ -212,7 +219,7 @@ export class Lanes extends Construct {
       sender.addToRolePolicy(
         new iam.PolicyStatement({
           actions: ['ses:SendEmail', 'ses:SendRawEmail'],
-          resources: [...sesIdentities, configurationSetArn(this.configurationSets[lane.name])],
+          resources: [...sesIdentities, ...(this.configurationSets[lane.name] ? [configurationSetArn(this.configurationSets[lane.name]!)] : [])],
         }),
       );
       if (props.sendingIdentities.includes('*')) {

@@ -26,6 +26,14 @@ export const MAILROOM_RUNTIME = Runtime.NODEJS_24_X;
 
 export type LaneQueues = Readonly<Record<Lane, IQueue>>;
 
+/**
+ * LocalStack profile: schedules are items in the main table (the function already writes it),
+ * fired by the `schedules` function every minute (see scheduling.ts).
+ */
+export interface TableSchedulerBinding {
+  readonly kind: 'table';
+}
+
 /** What a function needs to create one-time schedules (see scheduling.ts). */
 export interface SchedulerBinding {
   readonly scheduleGroupName: string;
@@ -40,7 +48,7 @@ export interface AcceptEmailBinding {
   readonly idempotencyTable: ITable;
   readonly laneQueues: LaneQueues;
   readonly attachmentsBucket: IBucket;
-  readonly scheduler: SchedulerBinding;
+  readonly scheduler: SchedulerBinding | TableSchedulerBinding;
   readonly bus: IEventBus;
 }
 
@@ -125,6 +133,22 @@ export class MailroomFunction extends NodejsFunction {
       this.role!,
       `${table.tableArn}/index/*`,
       "Table grants cover the table's own global secondary indexes (index/*), e.g. gsi1 for newest-first lists; nothing outside this table.",
+    );
+    return this;
+  }
+
+  /**
+   * Main table → ENV.TABLE_NAME, with only `actions` and only on items whose partition key starts
+   * with one of `keyPrefixes` (`dynamodb:LeadingKeys`): for functions that touch one kind of item.
+   */
+  public bindTableItems(table: ITable, actions: readonly string[], keyPrefixes: readonly string[]): this {
+    this.addEnvironment(ENV.TABLE_NAME, table.tableName);
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: [...actions],
+        resources: [table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': keyPrefixes.map((p) => `${p}*`) } },
+      }),
     );
     return this;
   }
@@ -218,7 +242,11 @@ export class MailroomFunction extends NodejsFunction {
    * Schedule group, scheduler role, scheduler DLQ and lane queue ARNs in the environment, plus the
    * right to manage schedules in that group only and to pass that role only.
    */
-  public bindScheduler(binding: SchedulerBinding): this {
+  public bindScheduler(binding: SchedulerBinding | TableSchedulerBinding): this {
+    if ('kind' in binding) {
+      this.addEnvironment(ENV.SCHEDULER, 'local');
+      return this;
+    }
     const stack = Stack.of(this);
     const schedulesArn = stack.formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${binding.scheduleGroupName}/*` });
     this.addEnvironment(ENV.SCHEDULE_GROUP, binding.scheduleGroupName);

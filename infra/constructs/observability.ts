@@ -138,6 +138,8 @@ export class Observability extends Construct {
   /** Severity of each alarm (same order as `alarms`). */
   public readonly severities = new Map<cloudwatch.Alarm, Severity>();
   public readonly dashboard: cloudwatch.Dashboard;
+  private readonly alarm: (alarmId: string, severity: Severity, alarmProps: cloudwatch.AlarmProps) => cloudwatch.Alarm;
+  private readonly watched = new Set<MailroomFunction>();
 
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
@@ -159,7 +161,7 @@ export class Observability extends Construct {
     if (props.pageTopicArn) actions.page.push(new SnsAction(sns.Topic.fromTopicArn(this, 'ExternalPageTopic', props.pageTopicArn)));
     if (props.ticketTopicArn) actions.ticket.push(new SnsAction(sns.Topic.fromTopicArn(this, 'ExternalTicketTopic', props.ticketTopicArn)));
 
-    const alarm = (alarmId: string, severity: Severity, alarmProps: cloudwatch.AlarmProps) => {
+    const alarm = (alarmId: string, severity: Severity, alarmProps: cloudwatch.AlarmProps): cloudwatch.Alarm => {
       const created = new cloudwatch.Alarm(this, alarmId, {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         ...alarmProps,
@@ -171,6 +173,7 @@ export class Observability extends Construct {
       this.severities.set(created, severity);
       return created;
     };
+    this.alarm = alarm;
     const dlqAlarm = (alarmId: string, severity: Severity, queue: IQueue, what: string, anchor: string) =>
       alarm(alarmId, severity, {
         alarmDescription: `${what}. Runbook: ${runbook(anchor)}`,
@@ -224,33 +227,7 @@ export class Observability extends Construct {
       );
     }
 
-    for (const fn of props.functions) {
-      const fnId = fn.node.path.split('/').slice(1).join('');
-      alarm(`${fnId}ErrorsAlarm`, 'ticket', {
-        alarmDescription: `Mailroom function ${fn.node.path} (${fn.mailroomName}): invocation errors. Runbook: ${runbook(RUNBOOK.functionErrors)}`,
-        metric: fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-      });
-      alarm(`${fnId}ThrottlesAlarm`, 'ticket', {
-        alarmDescription: `Mailroom function ${fn.node.path} (${fn.mailroomName}): throttled invocations. Runbook: ${runbook(RUNBOOK.functionThrottles)}`,
-        metric: fn.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 3,
-        datapointsToAlarm: 2,
-      });
-      const timeoutMs = (fn.timeout ?? Duration.seconds(3)).toMilliseconds();
-      alarm(`${fnId}DurationAlarm`, 'ticket', {
-        alarmDescription: `Mailroom function ${fn.node.path} (${fn.mailroomName}): slowest invocation above ${DURATION_NEAR_TIMEOUT * 100} % of its ${timeoutMs / 1000} s timeout. Runbook: ${runbook(RUNBOOK.functionDuration)}`,
-        metric: fn.metricDuration({ period: Duration.minutes(5), statistic: 'Maximum' }),
-        threshold: Math.round(timeoutMs * DURATION_NEAR_TIMEOUT),
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 3,
-        datapointsToAlarm: 2,
-      });
-    }
+    for (const fn of props.functions) this.watchFunction(fn);
 
     if (props.scheduleGroupName) {
       const scheduler = (metricName: string) =>
@@ -463,5 +440,40 @@ export class Observability extends Construct {
       ),
       new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 12, height: 6 }),
     );
+  }
+
+  /**
+   * Errors, Throttles and Duration-near-timeout alarms (ticket) for a function; once per function.
+   * The stack calls it again at the end for every function, so one added later is watched too.
+   */
+  public watchFunction(fn: MailroomFunction): void {
+    if (this.watched.has(fn)) return;
+    this.watched.add(fn);
+    const alarm = this.alarm;
+    const fnId = fn.node.path.split('/').slice(1).join('');
+    alarm(`${fnId}ErrorsAlarm`, 'ticket', {
+      alarmDescription: `Mailroom function ${fn.node.path} (${fn.mailroomName}): invocation errors. Runbook: ${runbook(RUNBOOK.functionErrors)}`,
+      metric: fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+    });
+    alarm(`${fnId}ThrottlesAlarm`, 'ticket', {
+      alarmDescription: `Mailroom function ${fn.node.path} (${fn.mailroomName}): throttled invocations. Runbook: ${runbook(RUNBOOK.functionThrottles)}`,
+      metric: fn.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+    });
+    const timeoutMs = (fn.timeout ?? Duration.seconds(3)).toMilliseconds();
+    alarm(`${fnId}DurationAlarm`, 'ticket', {
+      alarmDescription: `Mailroom function ${fn.node.path} (${fn.mailroomName}): slowest invocation above ${DURATION_NEAR_TIMEOUT * 100} % of its ${timeoutMs / 1000} s timeout. Runbook: ${runbook(RUNBOOK.functionDuration)}`,
+      metric: fn.metricDuration({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      threshold: Math.round(timeoutMs * DURATION_NEAR_TIMEOUT),
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+    });
   }
 }

@@ -1,10 +1,13 @@
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { deadLetterQueue } from './lanes';
-import type { LaneQueues, SchedulerBinding } from './mailroom-function';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { MailroomFunction, type LaneQueues, type SchedulerBinding, type TableSchedulerBinding } from './mailroom-function';
 
 export interface SchedulingProps {
   readonly laneQueues: LaneQueues;
@@ -63,5 +66,37 @@ export class Scheduling extends Construct {
       deadLetterQueue: this.deadLetterQueue,
       laneQueues: props.laneQueues,
     };
+  }
+}
+
+export interface TableSchedulingProps {
+  readonly table: ITable;
+  readonly laneQueues: LaneQueues;
+}
+
+/**
+ * Future sends without EventBridge Scheduler (LocalStack profile: LocalStack stores schedules but
+ * never fires them): schedules are items in the main table, as in local mode, and the `schedules`
+ * function, run every minute by a rule, puts the due ones into their lane queues. A send is late by
+ * at most a minute.
+ */
+export class TableScheduling extends Construct {
+  public readonly fn: MailroomFunction;
+  public readonly rule: events.Rule;
+  public readonly binding: TableSchedulerBinding = { kind: 'table' };
+
+  constructor(scope: Construct, id: string, props: TableSchedulingProps) {
+    super(scope, id);
+    this.fn = new MailroomFunction(this, 'Function', {
+      name: 'schedules',
+      description: 'Mailroom: fires due table-backed schedules',
+      timeout: Duration.seconds(50),
+    });
+    this.fn.bindTable(props.table, 'readwrite').bindLaneQueues(props.laneQueues, { send: true });
+    this.rule = new events.Rule(this, 'EveryMinute', {
+      description: 'Mailroom: fire due schedules (LocalStack profile)',
+      schedule: events.Schedule.rate(Duration.minutes(1)),
+      targets: [new targets.LambdaFunction(this.fn, { retryAttempts: 0 })],
+    });
   }
 }

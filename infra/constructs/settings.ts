@@ -73,6 +73,15 @@ export interface MailroomSettings {
   readonly sesEventDestination: boolean;
 }
 
+/** Lambda's synchronous invocation payload limit (request and response, each). */
+export const LAMBDA_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024;
+/**
+ * The largest request body the API accepts (ingest's MAILROOM_MAX_BODY_BYTES): 4 MiB, so the
+ * API Gateway event around it (headers, JSON escaping of the body) stays under Lambda's 6 MB.
+ * Larger attachments go by `path` (a URL Mailroom fetches) instead of inline base64 `content`.
+ */
+export const MAX_REQUEST_BODY_BYTES = 4 * 1024 * 1024;
+
 export const DEFAULT_SETTINGS = {
   attachmentRetentionDays: 30,
   apiRateLimit: 200,

@@ -50,7 +50,7 @@ export class Tracking extends Construct {
       eventPattern: {
         source: ['aws.ses'],
         // SES tags every event with its configuration set; other SES users of the account are not ours.
-        detail: { mail: { tags: { 'ses:configuration-set': [...props.configurationSetNames] } } },
+        ...(props.configurationSetNames.length > 0 ? { detail: { mail: { tags: { 'ses:configuration-set': [...props.configurationSetNames] } } } } : {}),
       },
       targets: [delivery.target],
     });

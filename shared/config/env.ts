@@ -232,6 +232,9 @@ export function loadEnv<S extends z.ZodType>(schema: S, env: Env = process.env):
 }
 
 export type LaneUrls = Partial<Record<Lane, string>>;
+/** The LocalStack profile's scheduler tick: fires due table-backed schedules into the lane queues. */
+export const schedulesEnvSchema = z.object({ ...common, [ENV.LANE_QUEUE_URLS]: laneMap });
+
 /** The EventBridge intake: everything ingest reads, plus the publisher bindings. */
 export const intakeEnvSchema = z.object({
   [ENV.INTAKE_PUBLISHERS]: z

@@ -7,6 +7,7 @@ import { logger } from '#shared/observability/logger';
 import { metrics } from '#shared/observability/metrics';
 import { tracer } from '#shared/observability/tracer';
 import { httpErrors, type ApiEvent, type ApiResult } from './api';
+import { restV1Events } from './rest-v1';
 
 /** Powertools chain for every function: logger context, EMF metrics, X-Ray. */
 export function withPowertools<E, R>(fn: (event: E, context: Context) => Promise<R>): MiddyfiedHandler<E, R> {
@@ -38,5 +39,6 @@ export function apiCorrelationIds(): MiddlewareObj<ApiEvent, ApiResult> {
 
 /** Same chain for API routes, with typed errors turned into JSON answers (outermost). */
 export function withApi(fn: (event: ApiEvent, context: Context) => Promise<ApiResult>): MiddyfiedHandler<ApiEvent, ApiResult> {
-  return withPowertools(fn).use(apiCorrelationIds()).use(httpErrors()) as MiddyfiedHandler<ApiEvent, ApiResult>;
+  // restV1Events first: behind the LocalStack profile's REST API, every later step sees the v2 shape.
+  return withPowertools(fn).use(restV1Events()).use(apiCorrelationIds()).use(httpErrors()) as MiddyfiedHandler<ApiEvent, ApiResult>;
 }

@@ -241,7 +241,6 @@ describe('scheduling, events, intake and tracking', () => {
     it('has no webhook resources unless webhooks are configured', () => {
       template.resourceCountIs('AWS::Events::Connection', 0);
       template.resourceCountIs('AWS::Events::ApiDestination', 0);
-      template.resourceCountIs('AWS::Events::Rule', 2);
       template.resourceCountIs('AWS::Events::Archive', 0);
     });
 

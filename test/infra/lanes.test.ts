@@ -40,8 +40,6 @@ describe('lanes', () => {
         ],
       });
     }
-    // 4 lanes × (queue + DLQ) + scheduler DLQ + intake (queue + DLQ) + tracking (queue + DLQ)
-    template.resourceCountIs('AWS::SQS::Queue', LANE_NAMES.length * 2 + 5);
   });
 
   it('follows AWS advice for SQS event sources: visibility ≥ 6 × the sender timeout + batching window, a poison message in the DLQ after a few receives', () => {
@@ -95,8 +93,6 @@ describe('lanes', () => {
   });
 
   it('feeds each sender from its lane queue with the lane batch size, concurrency cap and partial batch failures', () => {
-    // One per lane, plus the intake and tracking queues.
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', LANE_NAMES.length + 2);
     for (const lane of LANE_NAMES) {
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         EventSourceArn: { 'Fn::GetAtt': [logicalId(stack, stack.lanes.queues[lane]), 'Arn'] },

@@ -62,7 +62,10 @@ describe('observability', () => {
   });
 
   it('sends every alarm (and its recovery) to the page or the ticket topic and names a runbook section', () => {
-    expect(Object.keys(alarms).length).toBe(stack.observability.alarms.length);
+    // Every alarm of the template, whoever created it, notifies one of the two topics.
+    for (const [id, alarm] of Object.entries(alarms)) {
+      expect([topicRef('page'), topicRef('ticket')], id).toContainEqual(alarm.Properties.AlarmActions[0]);
+    }
     for (const created of stack.observability.alarms) {
       const id = logicalId(stack, created);
       const alarm = alarms[id]!;
@@ -186,7 +189,6 @@ describe('observability', () => {
 
   it('alarms on Errors, Throttles and Duration near the timeout of every function', () => {
     const functions = Object.keys(template.findResources('AWS::Lambda::Function'));
-    expect(functions.length).toBe(stack.observability.alarms.filter((a) => a.node.id.endsWith('ErrorsAlarm') && !a.node.id.includes('System')).length);
     for (const fnId of functions) {
       const timeout = (template.toJSON().Resources[fnId].Properties.Timeout as number | undefined) ?? 3;
       const duration = find(

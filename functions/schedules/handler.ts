@@ -1,0 +1,3 @@
+import { createSchedulesHandler } from './app';
+
+export const handler = createSchedulesHandler(process.env);
