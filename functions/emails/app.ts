@@ -1,6 +1,10 @@
 import { emailsEnvSchema, ENV, loadEnv } from '#shared/config/env';
 import { createDocumentClient, createSqsClient } from '#shared/adapters/aws-clients';
 import { DynamoEmailStore } from '#shared/adapters/dynamodb-email-store';
+import { DynamoTenantStore } from '#shared/adapters/dynamodb-tenant-store';
+import { CachedTenantStore } from '#shared/adapters/cached-tenant-store';
+import { DynamoRateLimiter } from '#shared/adapters/dynamodb-rate-limiter';
+import { createRateLimitHeaders, type RateLimitHeaders } from '#shared/use-cases/rate-limit-status';
 import { sendSchedulerFromEnv } from '#shared/adapters/scheduler-send-scheduler';
 import { SqsLaneQueue } from '#shared/adapters/sqs-lane-queue';
 import { DependencyError, NotFoundError } from '#shared/domain/errors';
@@ -17,6 +21,8 @@ export interface EmailsDeps {
   readonly queue?: LaneQueue;
   readonly scheduler?: SendScheduler;
   readonly clock?: Clock;
+  /** `ratelimit-*` headers on every answer (the tenant's email bucket). */
+  readonly rateLimitHeaders?: RateLimitHeaders;
 }
 
 /** Largest PATCH body (it holds one field). */
@@ -50,12 +56,17 @@ export function createEmailsDeps(env: Record<string, string | undefined>): Email
   const doc = createDocumentClient();
   const urls = config[ENV.LANE_QUEUE_URLS];
   const scheduler = sendSchedulerFromEnv(config, doc);
+  const table = config[ENV.TABLE_NAME];
   return {
-    emails: new DynamoEmailStore(doc, config[ENV.TABLE_NAME]),
+    emails: new DynamoEmailStore(doc, table),
+    rateLimitHeaders: createRateLimitHeaders({ tenants: new CachedTenantStore(new DynamoTenantStore(doc, table)), limiter: new DynamoRateLimiter(doc, table) }),
     clock: systemClock,
     ...(urls ? { queue: new SqsLaneQueue(createSqsClient(), urls) } : {}),
     ...(scheduler ? { scheduler } : {}),
   };
 }
 
-export const createEmailsHandler = (env: Record<string, string | undefined>) => withApi(makeEmailsHandler(createEmailsDeps(env)));
+export const createEmailsHandler = (env: Record<string, string | undefined>) => {
+  const deps = createEmailsDeps(env);
+  return withApi(makeEmailsHandler(deps), deps.rateLimitHeaders ? { rateLimitHeaders: deps.rateLimitHeaders } : {});
+};

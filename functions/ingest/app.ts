@@ -16,6 +16,7 @@ import { createAttachmentIntake } from '#shared/use-cases/attachments';
 import { createTemplateLookup } from '#shared/use-cases/template-lookup';
 import { header, idempotencyKeyOf, json, jsonBody, principalOf, type ApiEvent, type ApiResult } from '#shared/http/api';
 import { withApi } from '#shared/http/middy';
+import { createRateLimitHeaders } from '#shared/use-cases/rate-limit-status';
 import { metrics, METRIC } from '#shared/observability/metrics';
 import { systemClock } from '#shared/ports/index';
 import { acceptEmail, type AcceptEmailDeps } from '#shared/use-cases/accept-email';
@@ -94,4 +95,11 @@ export function createIngestDeps(env: Record<string, string | undefined>): Inges
 
 const withScheduler = <T>(scheduler: T | undefined) => (scheduler ? { scheduler } : {});
 
-export const createIngestHandler = (env: Record<string, string | undefined>) => withApi(makeIngestHandler(createIngestDeps(env)));
+export const createIngestHandler = (env: Record<string, string | undefined>) => {
+  const deps = createIngestDeps(env);
+  // Sends answer with the bucket after their own charge (429s keep their refusal's headers).
+  return withApi(
+    makeIngestHandler(deps),
+    deps.rateLimiter ? { rateLimitHeaders: createRateLimitHeaders({ tenants: deps.tenants, limiter: deps.rateLimiter }) } : {},
+  );
+};

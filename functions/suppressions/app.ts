@@ -1,6 +1,10 @@
 import { ENV, loadEnv, readEnvSchema } from '#shared/config/env';
 import { createDocumentClient } from '#shared/adapters/aws-clients';
 import { DynamoSuppressionStore } from '#shared/adapters/dynamodb-suppression-store';
+import { DynamoTenantStore } from '#shared/adapters/dynamodb-tenant-store';
+import { CachedTenantStore } from '#shared/adapters/cached-tenant-store';
+import { DynamoRateLimiter } from '#shared/adapters/dynamodb-rate-limiter';
+import { createRateLimitHeaders, type RateLimitHeaders } from '#shared/use-cases/rate-limit-status';
 import { NotFoundError } from '#shared/domain/errors';
 import { json, jsonBody, principalOf, type ApiEvent, type ApiResult } from '#shared/http/api';
 import { withApi } from '#shared/http/middy';
@@ -26,9 +30,18 @@ export const makeSuppressionsHandler =
     }
   };
 
-export function createSuppressionsDeps(env: Record<string, string | undefined>): SuppressionsDeps {
+export function createSuppressionsDeps(env: Record<string, string | undefined>): SuppressionsDeps & { rateLimitHeaders: RateLimitHeaders } {
   const config = loadEnv(readEnvSchema, env);
-  return { suppressions: new DynamoSuppressionStore(createDocumentClient(), config[ENV.TABLE_NAME]), clock: systemClock };
+  const doc = createDocumentClient();
+  const table = config[ENV.TABLE_NAME];
+  return {
+    suppressions: new DynamoSuppressionStore(doc, table),
+    clock: systemClock,
+    rateLimitHeaders: createRateLimitHeaders({ tenants: new CachedTenantStore(new DynamoTenantStore(doc, table)), limiter: new DynamoRateLimiter(doc, table) }),
+  };
 }
 
-export const createSuppressionsHandler = (env: Record<string, string | undefined>) => withApi(makeSuppressionsHandler(createSuppressionsDeps(env)));
+export const createSuppressionsHandler = (env: Record<string, string | undefined>) => {
+  const deps = createSuppressionsDeps(env);
+  return withApi(makeSuppressionsHandler(deps), { rateLimitHeaders: deps.rateLimitHeaders });
+};

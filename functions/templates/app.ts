@@ -2,6 +2,9 @@ import { ENV, loadEnv, readEnvSchema } from '#shared/config/env';
 import { createDocumentClient } from '#shared/adapters/aws-clients';
 import { DynamoTemplateStore } from '#shared/adapters/dynamodb-template-store';
 import { DynamoTenantStore } from '#shared/adapters/dynamodb-tenant-store';
+import { CachedTenantStore } from '#shared/adapters/cached-tenant-store';
+import { DynamoRateLimiter } from '#shared/adapters/dynamodb-rate-limiter';
+import { createRateLimitHeaders, type RateLimitHeaders } from '#shared/use-cases/rate-limit-status';
 import { NotFoundError } from '#shared/domain/errors';
 import { json, jsonBody, principalOf, type ApiEvent, type ApiResult } from '#shared/http/api';
 import { withApi } from '#shared/http/middy';
@@ -55,11 +58,20 @@ export const makeTemplatesHandler =
     }
   };
 
-export function createTemplatesDeps(env: Record<string, string | undefined>): TemplatesDeps {
+export function createTemplatesDeps(env: Record<string, string | undefined>): TemplatesDeps & { rateLimitHeaders: RateLimitHeaders } {
   const config = loadEnv(readEnvSchema, env);
   const doc = createDocumentClient();
   const table = config[ENV.TABLE_NAME];
-  return { templates: new DynamoTemplateStore(doc, table), tenants: new DynamoTenantStore(doc, table), clock: systemClock };
+  const tenants = new CachedTenantStore(new DynamoTenantStore(doc, table));
+  return {
+    templates: new DynamoTemplateStore(doc, table),
+    tenants,
+    clock: systemClock,
+    rateLimitHeaders: createRateLimitHeaders({ tenants, limiter: new DynamoRateLimiter(doc, table) }),
+  };
 }
 
-export const createTemplatesHandler = (env: Record<string, string | undefined>) => withApi(makeTemplatesHandler(createTemplatesDeps(env)));
+export const createTemplatesHandler = (env: Record<string, string | undefined>) => {
+  const deps = createTemplatesDeps(env);
+  return withApi(makeTemplatesHandler(deps), { rateLimitHeaders: deps.rateLimitHeaders });
+};

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   allowAt,
   dailyQuotaError,
@@ -14,7 +14,7 @@ import {
   utcHour,
 } from '#shared/domain/rate-limit';
 import type { TenantLimits } from '#shared/domain/tenant';
-import type { Clock, RateLimiter } from '#shared/ports/index';
+import type { Clock, RateLimiter, RateLimitStatus } from '#shared/ports/index';
 import { systemClock } from '#shared/ports/index';
 
 /** Attempts before a bucket that keeps changing under us counts as full (each is one write). */
@@ -63,6 +63,15 @@ export class DynamoRateLimiter implements RateLimiter {
     private readonly tableName: string,
     private readonly clock: Clock = systemClock,
   ) {}
+
+  /** The tenant's bucket as it stands (one eventually consistent read): what the `ratelimit-*` headers report. */
+  async status(tenantId: string, limits: TenantLimits): Promise<RateLimitStatus | undefined> {
+    if (!hasRateLimit(limits)) return undefined;
+    const now = this.clock.now().getTime();
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: bucketKey(tenantId), ProjectionExpression: 'tat' }));
+    const tat = typeof out.Item?.tat === 'number' ? out.Item.tat : now;
+    return describe(limits, Math.max(tat, now), now, true);
+  }
 
   async consume(tenantId: string, count: number, limits: TenantLimits, options: { sender?: string } = {}): Promise<void> {
     if (count <= 0) return;

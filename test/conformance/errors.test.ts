@@ -79,4 +79,37 @@ describe('Resend errors (resend.com/docs/api-reference/errors)', () => {
     expectResendError(state, 409, 'validation_error');
     expect(state!.message).toMatch(/only scheduled emails/);
   });
+
+  it('sends ratelimit-limit, -remaining and -reset on every authenticated answer (introduction: rate limit)', async () => {
+    const sent = await sdk().emails.send({ from: stack().from, to: 'a@example.org', subject: 's', text: 't' });
+    const got = await sdk().emails.get(sent.data!.id);
+    const listed = await sdk().emails.list();
+    const refused = await sdk().emails.get('no-such-email');
+    const templates = await sdk().templates.list();
+    for (const answer of [sent, got, listed, refused, templates]) {
+      expect(answer.headers).toMatchObject({
+        'ratelimit-limit': expect.stringMatching(/^\d+$/),
+        'ratelimit-remaining': expect.stringMatching(/^\d+$/),
+        'ratelimit-reset': expect.stringMatching(/^\d+$/),
+      });
+    }
+    // The limit counts emails: for a tenant refilling one email per second, a batch of 30 takes 30
+    // tokens (the bounds leave ten seconds of refill for a slow machine).
+    const { apiKey } = await stack().createTenant('slow-bucket', {
+      allowedSenders: ['example.com'],
+      limits: { requestsPerSecond: 1, burst: 100, emailsPerDay: 0, perSenderHourlyCap: 0 },
+    });
+    const slow = sdk(apiKey);
+    const batch = await slow.batch.send(Array.from({ length: 30 }, (_, i) => ({ from: stack().from, to: `b${i}@example.org`, subject: 's', text: 't' })));
+    expect(batch.error).toBeNull();
+    expect(batch.headers).toMatchObject({ 'ratelimit-limit': '100' });
+    expect(Number(batch.headers!['ratelimit-remaining'])).toBeLessThanOrEqual(80);
+    expect(Number(batch.headers!['ratelimit-reset'])).toBeGreaterThanOrEqual(20);
+    // A read right after takes nothing: the bucket only refills.
+    const read = await slow.emails.list({ limit: 1 });
+    expect(Number(read.headers!['ratelimit-remaining'])).toBeGreaterThanOrEqual(Number(batch.headers!['ratelimit-remaining']));
+    // Unauthenticated answers carry none (there is no tenant to describe).
+    const anonymous = await fetch(`${stack().apiUrl}/emails`);
+    expect(anonymous.headers.get('ratelimit-limit')).toBeNull();
+  });
 });

@@ -1,6 +1,6 @@
-import { dailyQuotaError, decideBucket, hasRateLimit, rateLimitError, senderCapError, utcDay, utcHour } from '#shared/domain/rate-limit';
+import { dailyQuotaError, decideBucket, describe, hasRateLimit, rateLimitError, senderCapError, utcDay, utcHour } from '#shared/domain/rate-limit';
 import type { TenantLimits } from '#shared/domain/tenant';
-import type { Clock, RateLimiter } from '#shared/ports/index';
+import type { Clock, RateLimiter, RateLimitStatus } from '#shared/ports/index';
 import { systemClock } from '#shared/ports/index';
 
 /** The same limits as DynamoRateLimiter, kept in memory (tests, benchmarks). */
@@ -11,6 +11,12 @@ export class MemoryRateLimiter implements RateLimiter {
   readonly calls: Array<{ tenantId: string; count: number; sender?: string }> = [];
 
   constructor(private readonly clock: Clock = systemClock) {}
+
+  async status(tenantId: string, limits: TenantLimits): Promise<RateLimitStatus | undefined> {
+    if (!hasRateLimit(limits)) return undefined;
+    const now = this.clock.now().getTime();
+    return describe(limits, Math.max(this.tats.get(tenantId) ?? now, now), now, true);
+  }
 
   async consume(tenantId: string, count: number, limits: TenantLimits, options: { sender?: string } = {}): Promise<void> {
     this.calls.push({ tenantId, count, ...(options.sender ? { sender: options.sender } : {}) });
