@@ -156,6 +156,10 @@ const modelled = VOLUMES.map((v) => ({
   single: monthlyCost(template, measured, prices, { emailsPerMonth: v, batchedAccepts: false }),
 }));
 const fixed = fixedMonthly(template, measured, prices);
+// X-Ray as priced (the stack's sampling rule) and as it would be under Lambda's built-in rule alone.
+const withoutRule: Template = { Resources: Object.fromEntries(Object.entries(template.Resources).filter(([, r]) => r.Type !== 'AWS::XRay::SamplingRule')) };
+const xrayLine = (t: Template, v: number) =>
+  monthlyCost(t, measured, prices, { emailsPerMonth: v, batchedAccepts: true }).lines.find((l) => l.item === 'X-Ray traces')!.usd;
 const at10M = modelled[1]!;
 const perM = (lines: readonly Line[], v: number) => (totalUsd(lines) / v) * 1_000_000;
 const allPaths10M = perM(at10M.batched.lines, 10_000_000);
@@ -401,6 +405,10 @@ L(`|---|${VOLUMES.map(() => '---').join('|')}|---|`);
 for (const [i, line] of at10M.batched.lines.entries())
   L(`| ${line.item} | ${modelled.map((x) => fmt(x.batched.lines[i]!.usd, 2)).join(' | ')} | ${line.how.replaceAll('|', '/')} |`);
 L(`| **Total (USD/month)** | ${modelled.map((x) => `**${fmt(totalUsd(x.batched.lines), 2)}**`).join(' | ')} | |`);
+L();
+L(
+  `X-Ray: the stack's sampling rule (infra/constructs/trace-sampling.ts) traces a fixed ${fmt((at10M.batched.inventory.sampling?.fixedRate ?? 0) * 100, 0)} % of invocations with no per-second reservoir: ${VOLUMES.map((v) => `$${fmt(xrayLine(template, v), 2)}`).join(' / ')} a month at 1 / 10 / 100 M. Under Lambda's built-in rule alone (the first invocation each second of every function, then 5 %) it would be ${VOLUMES.map((v) => `$${fmt(xrayLine(withoutRule, v), 2)}`).join(' / ')} — the figure to expect if a region's Lambda tracing does not consult the account's sampling rules.`,
+);
 L();
 L(`### What it costs with no mail: ${fmt(fixed.total, 2)} USD a month`);
 L();

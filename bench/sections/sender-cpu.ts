@@ -3,6 +3,7 @@
  * (claim → content → MIME → provider → status write), one email after another on one thread.
  */
 import { MemoryEmailStore } from '#shared/adapters/memory/memory-email-store';
+import { MemoryRateLimiter } from '#shared/adapters/memory/memory-rate-limiter';
 import { MemoryLaneQueue, MemoryMailProvider, MemoryTenantStore } from '#shared/adapters/memory/memory-adapters';
 import { createMemoryIdempotency } from '#shared/adapters/powertools-idempotency';
 import { LANES } from '#shared/config/lanes';
@@ -40,6 +41,9 @@ const acceptDeps = {
   clock: systemClock,
   templates: memoryTemplateLookup(),
   defaultRetentionDays: 30,
+  // prepareEmail takes the tenant as input; these two are only read by acceptEmail.
+  tenants: new MemoryTenantStore(),
+  rateLimiter: new MemoryRateLimiter(),
 };
 
 async function seed(count: number, offset: number): Promise<string[]> {
