@@ -226,7 +226,7 @@ export class Lanes extends Construct {
         acknowledgeWildcardResource(
           sender.role!,
           sesIdentities[props.sendingIdentities.indexOf('*')]!,
-          "The operator chose -c sendingIdentities='*': the senders may send from every verified SES identity of this account and region (docs/deploy.md advises naming them instead).",
+          "Every verified SES identity of this account and region: the operator chose -c sendingIdentities='*', or synthesized a development/LocalStack profile without identities (a production synth requires them; docs/deploy.md).",
         );
       }
       sender.addToRolePolicy(new iam.PolicyStatement({ actions: ['ses:GetAccount'], resources: ['*'] }));

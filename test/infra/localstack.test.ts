@@ -60,6 +60,8 @@ const FREE_PLAN_TYPES = new Set([
   'AWS::SNS::Topic',
   'AWS::SNS::TopicPolicy',
   'AWS::CloudWatch::Alarm',
+  // The CDK's own metadata resource (a real `cdk synth` adds it; CloudFormation engines treat it as a no-op).
+  'AWS::CDK::Metadata',
 ]);
 
 describe('LocalStack profile (-c profile=localstack)', () => {
