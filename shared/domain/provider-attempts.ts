@@ -90,6 +90,12 @@ export function acceptanceEvidence(email: Pick<EmailRecord, 'events'>, provider:
   return email.events.some((e) => e.type === type);
 }
 
+/** The provider whose acceptance event is in the history, if any (`ses_accepted` → `ses`). */
+export function acceptedBy(email: Pick<EmailRecord, 'events'>): string | undefined {
+  const event = email.events.find((e) => e.type.endsWith('_accepted'));
+  return event?.type.slice(0, -'_accepted'.length);
+}
+
 /** How long an email a provider may have waits, and for how long at most (issue 14 §1). */
 export interface AmbiguitySettings {
   /**
@@ -104,7 +110,7 @@ export interface AmbiguitySettings {
 export type AmbiguityDecision =
   /** No ambiguous attempt: any provider may take it. */
   | { readonly kind: 'free' }
-  /** The provider confirmed it took the email: record `sent`, send nothing. */
+  /** A provider confirmed it took the email (its acceptance event is in the history): record `sent`, send nothing. */
   | { readonly kind: 'accepted'; readonly provider: string }
   /** Wait for the provider's word (or for the hold to pass). */
   | { readonly kind: 'hold'; readonly provider: string; readonly seconds: number }
@@ -123,9 +129,12 @@ export function ambiguityDecision(
   settings: AmbiguitySettings,
   released = false,
 ): AmbiguityDecision {
+  // The provider's word settles it, ambiguous attempt or not: an email whose `sent` write was lost
+  // (a crash after the provider took it) is not sent again once the acceptance event is in.
+  const accepted = acceptedBy(email);
+  if (accepted) return { kind: 'accepted', provider: accepted };
   const pin = pinnedProvider(email);
   if (!pin) return { kind: 'free' };
-  if (acceptanceEvidence(email, pin.provider)) return { kind: 'accepted', provider: pin.provider };
   if (released) return { kind: 'pinned', provider: pin.provider };
   const sinceSeconds = nowSeconds - pin.since;
   if (sinceSeconds >= settings.deadlineSeconds) return { kind: 'operator', provider: pin.provider, sinceSeconds };

@@ -56,8 +56,9 @@ describe('chaos: the SES endpoint killed mid-drain and restored', () => {
     const started = Date.now();
     // Killed the moment SES answers its 40th send, before that answer is passed on; the other requests in flight are cut too.
     const killed = proxy.killOnAnswer(KILL_AFTER_LANDED);
-    const ids = await sendTokens(s, PREFIX, EMAILS);
+    const ids = new Map<string, string>();
     const feed = startSesEventFeed(s, ids);
+    await sendTokens(s, PREFIX, EMAILS, 'transactional', ids);
     await killed;
     console.info(`[chaos] killed after ${(Date.now() - started) / 1000} s`);
     const killedAt = Date.now();

@@ -13,13 +13,18 @@ import { systemClock } from '#shared/ports/index';
 import { recordDeliveryEvent } from '#shared/use-cases/record-delivery-event';
 import { sesEventFor } from '#test/support/ses-fixtures';
 import type { LocalStack } from '#infra/local/stack';
-import { api, sesInbox, smtpInbox } from '#test/support/local-stack';
+import { api, sesInbox, smtpInbox, waitFor } from '#test/support/local-stack';
 
 export const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'results');
 
 /** Accepts `count` emails (POST /emails/batch, 100 at a time), subject `<prefix>-<n>` — the token. Returns ids by token. */
-export async function sendTokens(s: LocalStack, prefix: string, count: number, lane = 'transactional'): Promise<Map<string, string>> {
-  const ids = new Map<string, string>();
+export async function sendTokens(
+  s: LocalStack,
+  prefix: string,
+  count: number,
+  lane = 'transactional',
+  ids = new Map<string, string>(),
+): Promise<Map<string, string>> {
   for (let start = 0; start < count; start += 100) {
     const tokens = Array.from({ length: Math.min(100, count - start) }, (_, i) => `${prefix}-${String(start + i).padStart(4, '0')}`);
     const res = await api(
@@ -103,6 +108,7 @@ export function writeResult(result: Omit<ScenarioResult, 'measuredAt'>): void {
  * emulator, so nothing does. This feed stands in for it: every message the SES emulator stored
  * becomes that `Send` event, recorded by the tracking use case (`ses_accepted` in the history) —
  * which is how the sender learns that SES has an email whose attempt ended without an answer.
+ * Start it before the emails are sent, with the map `sendTokens` fills, so it keeps up as they land.
  */
 export function startSesEventFeed(s: LocalStack, idsByToken: ReadonlyMap<string, string>, intervalMs = 250): { readonly fed: number; stop(): Promise<void> } {
   const seen = new Set<string>();
@@ -114,12 +120,15 @@ export function startSesEventFeed(s: LocalStack, idsByToken: ReadonlyMap<string,
       for (const m of fresh) seen.add(m.messageId);
       // All at once, as EventBridge would deliver them: the feed's own lag must stay well under the hold.
       await Promise.all(
-        fresh.map((m) =>
-          recordDeliveryEvent(
-            deps,
-            sesEventFor('send', { id: idsByToken.get(m.subject)!, tenantId: s.tenantId }, { messageId: m.messageId, eventId: `send-${m.messageId}` }),
-          ).catch((error) => console.error('[ses event feed]', error)),
-        ),
+        fresh.map((m) => {
+          const event = sesEventFor(
+            'send',
+            { id: idsByToken.get(m.subject)!, tenantId: s.tenantId },
+            { messageId: m.messageId, eventId: `send-${m.messageId}` },
+          );
+          event.time = event.detail.mail.timestamp = new Date().toISOString();
+          return recordDeliveryEvent(deps, event).catch((error) => console.error('[ses event feed]', error));
+        }),
       );
       await new Promise((r) => setTimeout(r, intervalMs));
     }
@@ -133,4 +142,19 @@ export function startSesEventFeed(s: LocalStack, idsByToken: ReadonlyMap<string,
       await loop;
     },
   };
+}
+
+/** Waits until every email of the run is in one of `statuses`; on timeout, says how many are in which status. */
+export async function drainAll(s: LocalStack, ids: ReadonlyMap<string, string>, statuses: readonly string[], timeoutMs: number): Promise<EmailRecord[]> {
+  let progress = '';
+  return waitFor(
+    async () => {
+      const all = await records(s, ids.values());
+      progress = JSON.stringify(all.reduce<Record<string, number>>((n, e) => Object.assign(n, { [e.status]: (n[e.status] ?? 0) + 1 }), {}));
+      return all.length === ids.size && all.every((e) => statuses.includes(e.status)) ? all : undefined;
+    },
+    { timeoutMs, intervalMs: 500, what: `every email to reach ${statuses.join('|')}` },
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}; statuses now: ${progress}`);
+  });
 }

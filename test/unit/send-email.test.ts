@@ -276,6 +276,12 @@ describe('sendEmail: an email SES may have (issue 14 §1)', () => {
     expect(t.stored().events.at(-1)).toMatchObject({ type: 'sent', detail: { settled_by: 'ses_accepted' } });
   });
 
+  it('records `sent` without a second send when SES confirmed an email whose status write was lost (a crashed sender)', async () => {
+    const t = setup({ email: { status: 'sending', leaseUntil: NOW_SECONDS - 1, events: [{ type: 'ses_accepted', at: NOW.toISOString() }] } });
+    expect(await t.send()).toMatchObject({ kind: 'sent', provider: 'ses' });
+    expect(t.ses.calls).toHaveLength(0);
+  });
+
   it('after the hold, sends through SES again and records both attempts', async () => {
     const t = setup(pinned(61));
     expect(await t.send()).toMatchObject({ kind: 'sent', provider: 'ses' });
