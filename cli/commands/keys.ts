@@ -2,9 +2,9 @@ import type { Command } from 'commander';
 import { createDocumentClient } from '#shared/adapters/aws-clients';
 import { DynamoApiKeyStore } from '#shared/adapters/dynamodb-tenant-store';
 import { isLane } from '#shared/config/lanes';
-import { SCOPES, type Scope } from '#shared/domain/api-key';
+import { OPERATOR_TENANT, TENANT_SCOPES, type Scope } from '#shared/domain/api-key';
 import { systemClock } from '#shared/ports/index';
-import { createApiKey, listApiKeys, revokeApiKey, rotateApiKey } from '#shared/use-cases/api-keys';
+import { createApiKey, createOperatorKey, listApiKeys, revokeApiKey, rotateApiKey } from '#shared/use-cases/api-keys';
 import { CliError, resolveTarget } from '../target';
 import { cliRun } from './tenants';
 
@@ -14,7 +14,7 @@ export function registerKeys(program: Command): void {
     .command('create')
     .description('create an API key for a tenant (printed once; only its hash is stored)')
     .requiredOption('--tenant <id>', 'tenant the key belongs to')
-    .option('--scopes <list>', `comma-separated: ${SCOPES.join(', ')}`, 'emails:send,emails:read')
+    .option('--scopes <list>', `comma-separated: ${TENANT_SCOPES.join(', ')}`, 'emails:send,emails:read')
     .option('--name <name>', 'a label for listings')
     .option('--lane <lane>', 'default lane for this key')
     .option('--sender-domain <domain>', 'only allow sending from this domain')
@@ -25,8 +25,12 @@ export function registerKeys(program: Command): void {
         .split(',')
         .map((s) => s.trim())
         .filter(Boolean);
-      const bad = scopes.filter((s) => !(SCOPES as readonly string[]).includes(s));
-      if (bad.length) throw new CliError(`Unknown scope(s): ${bad.join(', ')}. Valid: ${SCOPES.join(', ')}.`, 2);
+      const bad = scopes.filter((s) => !(TENANT_SCOPES as readonly string[]).includes(s));
+      if (bad.length)
+        throw new CliError(
+          `Unknown scope(s) for a tenant key: ${bad.join(', ')}. Valid: ${TENANT_SCOPES.join(', ')}.${bad.includes('operator') ? ' For the operator scope use `mailroom keys create-operator`.' : ''}`,
+          2,
+        );
       if (opts.lane && !isLane(opts.lane)) throw new CliError(`Unknown lane ${opts.lane}.`, 2);
       if (!/^[A-Za-z0-9_.-]{1,64}$/.test(opts.tenant)) throw new CliError('Tenant ids are 1-64 letters, digits, `_`, `.` or `-`.', 2);
       const target = await resolveTarget(opts);
@@ -45,6 +49,23 @@ export function registerKeys(program: Command): void {
       else
         console.log(
           `Created key for tenant ${record.tenantId} (scopes: ${record.scopes.join(', ')}).\n\n  ${key}\n\nStore it now: Mailroom keeps only its hash.`,
+        );
+    });
+
+  keys
+    .command('create-operator')
+    .description("create a deployment-level operator key: GET /lanes, every tenant's DLQ'd mail, whole-lane redrive (printed once)")
+    .option('--name <name>', 'a label for listings', 'operator')
+    .option('--stack <name>', 'a deployed stack (default: the local stack)')
+    .option('--json', 'print JSON')
+    .action(async (opts: { name: string; stack?: string; json?: boolean }) => {
+      const target = await resolveTarget(opts);
+      const store = new DynamoApiKeyStore(createDocumentClient(), target.tableName);
+      const { key, record } = await createOperatorKey({ keys: store, clock: systemClock }, { name: opts.name });
+      if (opts.json) console.log(JSON.stringify({ key, prefix: record.prefix, tenant: record.tenantId, scopes: record.scopes }));
+      else
+        console.log(
+          `Created an operator key (scope operator; list or revoke it with --tenant ${OPERATOR_TENANT}).\n\n  ${key}\n\nStore it now: Mailroom keeps only its hash. It sees every tenant's DLQ'd mail; give it to operators only.`,
         );
     });
 

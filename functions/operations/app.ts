@@ -5,7 +5,7 @@ import { DynamoEmailStore } from '#shared/adapters/dynamodb-email-store';
 import { SqsDlqAdmin } from '#shared/adapters/sqs-dlq-admin';
 import { createLaneMetrics } from '#shared/adapters/lane-metrics';
 import { SqsLaneQueue } from '#shared/adapters/sqs-lane-queue';
-import { hasScope, type Principal } from '#shared/domain/api-key';
+import { hasScope, isOperator, type Principal } from '#shared/domain/api-key';
 import { ForbiddenError, NotFoundError, ValidationError } from '#shared/domain/errors';
 import { json, principalOf, type ApiEvent, type ApiResult } from '#shared/http/api';
 import { withApi } from '#shared/http/middy';
@@ -20,8 +20,18 @@ export interface OperationsDeps extends LaneStatusDeps {
   readonly emails?: EmailStore;
 }
 
-function requireAdmin(principal: Principal): void {
-  if (!hasScope(principal, 'admin')) throw new ForbiddenError('Lane operations need an API key with the `admin` scope.');
+/**
+ * Who may do what (docs/security.md#scopes): an operator key sees every lane and every tenant's DLQ'd
+ * mail and redrives whole lanes; a tenant's `admin` key sees and redrives its own DLQ'd emails only,
+ * and never the deployment-wide lane counters.
+ */
+function access(principal: Principal, route: string): { tenantId?: string } {
+  if (isOperator(principal)) return {};
+  if (route === 'GET /lanes')
+    throw new ForbiddenError('Lane status is deployment-wide: it needs an operator key (scope `operator`; `mailroom keys create-operator`).');
+  if (!hasScope(principal, 'admin'))
+    throw new ForbiddenError("A lane DLQ needs an API key with the `admin` scope (your tenant's emails) or an operator key (all of them).");
+  return { tenantId: principal.tenantId };
 }
 
 function laneParam(event: ApiEvent): Lane {
@@ -30,11 +40,11 @@ function laneParam(event: ApiEvent): Lane {
   return lane;
 }
 
-/** `GET /lanes`, `GET /lanes/{lane}/dlq`, `POST /lanes/{lane}/dlq/redrive` (scope `admin`). */
+/** `GET /lanes` (operator), `GET /lanes/{lane}/dlq`, `POST /lanes/{lane}/dlq/redrive` (operator: all; tenant admin: its own). */
 export const makeOperationsHandler =
   (deps: OperationsDeps) =>
   async (event: ApiEvent): Promise<ApiResult> => {
-    requireAdmin(principalOf(event));
+    const scope = access(principalOf(event), event.routeKey);
     switch (event.routeKey) {
       case 'GET /lanes':
         return json(200, { object: 'list', data: await laneStatus(deps) });
@@ -44,13 +54,13 @@ export const makeOperationsHandler =
         const limit = raw === undefined ? 10 : Number(raw);
         if (!Number.isInteger(limit) || limit < 1 || limit > MAX_DLQ_LIST) throw new ValidationError(`\`limit\` must be an integer from 1 to ${MAX_DLQ_LIST}.`);
         if (!deps.dlq) throw new NotFoundError('DLQ inspection is not available in this deployment.');
-        const listing = await listDlq({ dlq: deps.dlq, clock: deps.clock, ...(deps.emails ? { emails: deps.emails } : {}) }, { lane, max: limit });
+        const listing = await listDlq({ dlq: deps.dlq, clock: deps.clock, ...(deps.emails ? { emails: deps.emails } : {}) }, { lane, max: limit, ...scope });
         return json(200, { object: 'list', lane, data: listing.messages });
       }
       case 'POST /lanes/{lane}/dlq/redrive': {
         const lane = laneParam(event);
         if (!deps.dlq) throw new NotFoundError('DLQ redrive is not available in this deployment.');
-        return json(202, await redriveDlq({ dlq: deps.dlq }, { lane }));
+        return json(202, await redriveDlq({ dlq: deps.dlq }, { lane, ...scope }));
       }
       default:
         throw new NotFoundError(`No route ${event.routeKey}.`);

@@ -15,7 +15,7 @@ import { DynamoApiKeyStore, DynamoTenantStore } from '#shared/adapters/dynamodb-
 import { DEFAULT_LIMITS, type Tenant } from '#shared/domain/tenant';
 import { systemClock } from '#shared/ports/index';
 import type { SendEmailDeps } from '#shared/use-cases/send-email';
-import { createApiKey } from '#shared/use-cases/api-keys';
+import { createApiKey, createOperatorKey } from '#shared/use-cases/api-keys';
 import { redactAddressesIn } from '#shared/observability/redact';
 import { localNames } from '../definitions';
 import { startLocalApi } from './api-server';
@@ -70,6 +70,8 @@ export interface LocalStackOptions {
 export interface LocalStack {
   readonly apiUrl: string;
   readonly apiKey: string;
+  /** A deployment-level operator key (lanes, every tenant's DLQ, whole-lane redrive). */
+  readonly operatorKey: string;
   readonly tenantId: string;
   readonly from: string;
   readonly sesInboxUrl: string;
@@ -220,10 +222,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       name: 'Local tenant',
       baseUrl: 'https://app.example.com',
     });
+    const { key: operatorKey } = await createOperatorKey({ keys, clock: systemClock }, { name: 'local operator' });
 
     return {
       apiUrl: api.url,
       apiKey,
+      operatorKey,
       tenantId,
       from,
       sesInboxUrl: emulators.sesEndpoint,
@@ -258,6 +262,7 @@ export function writeLocalInfo(path: string, stack: LocalStack): void {
       {
         apiUrl: stack.apiUrl,
         apiKey: stack.apiKey,
+        operatorKey: stack.operatorKey,
         from: stack.from,
         sesInboxUrl: stack.sesInboxUrl,
         smtpInboxUrl: stack.smtpInboxUrl,

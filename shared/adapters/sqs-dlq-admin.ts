@@ -9,7 +9,7 @@ import {
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
 import type { Lane } from '#shared/config/lanes';
-import type { DlqAdmin, DlqEntry, RedriveResult } from '#shared/ports/dlq';
+import type { DlqAdmin, DlqEntry, DlqFilter, RedriveResult } from '#shared/ports/dlq';
 
 /**
  * - `move-task`: SQS StartMessageMoveTask (AWS; needs sqs:StartMessageMoveTask on the DLQ).
@@ -23,6 +23,21 @@ const UNSUPPORTED = new Set(['InvalidAction', 'UnsupportedOperation', 'UnknownOp
 
 /** A peek holds messages this long before handing them back (visibility reset to 0 right after). */
 const PEEK_VISIBILITY_SECONDS = 30;
+
+/**
+ * Most DLQ messages one tenant-filtered list or redrive looks at: SQS cannot select by content, so
+ * a tenant's view receives (and hands back) other tenants' messages; this bounds the cost of one call.
+ */
+export const MAX_FILTERED_SCAN = 1000;
+
+const tenantOf = (m: Message): string => {
+  try {
+    const body = JSON.parse(m.Body ?? '{}') as { tenantId?: unknown };
+    return typeof body.tenantId === 'string' ? body.tenantId : '';
+  } catch {
+    return '';
+  }
+};
 
 /** Lane DLQs on SQS. */
 export class SqsDlqAdmin implements DlqAdmin {
@@ -39,15 +54,17 @@ export class SqsDlqAdmin implements DlqAdmin {
     return url;
   }
 
-  async list(lane: Lane, max: number): Promise<DlqEntry[]> {
+  async list(lane: Lane, max: number, filter?: DlqFilter): Promise<DlqEntry[]> {
     const url = this.url(lane, true);
     const seen = new Map<string, Message>();
+    const held: Message[] = [];
+    const rounds = filter ? Math.ceil(MAX_FILTERED_SCAN / 10) : Math.ceil(max / 10) + 2;
     // SQS has no peek: receive with a short hold, then make everything visible again.
-    for (let round = 0; seen.size < max && round < Math.ceil(max / 10) + 2; round++) {
+    for (let round = 0; seen.size < max && round < rounds; round++) {
       const out = await this.sqs.send(
         new ReceiveMessageCommand({
           QueueUrl: url,
-          MaxNumberOfMessages: Math.min(10, max - seen.size),
+          MaxNumberOfMessages: filter ? 10 : Math.min(10, max - seen.size),
           VisibilityTimeout: PEEK_VISIBILITY_SECONDS,
           WaitTimeSeconds: round === 0 ? 1 : 0,
           MessageSystemAttributeNames: ['SentTimestamp'],
@@ -56,9 +73,18 @@ export class SqsDlqAdmin implements DlqAdmin {
       );
       const messages = out.Messages ?? [];
       if (messages.length === 0) break;
-      for (const m of messages) seen.set(m.MessageId!, m);
+      held.push(...messages);
+      for (const m of messages) if (!filter || tenantOf(m) === filter.tenantId) seen.set(m.MessageId!, m);
     }
-    const held = [...seen.values()];
+    await this.release(url, held);
+    return [...seen.values()]
+      .slice(0, max)
+      .map(toEntry)
+      .sort((a, b) => a.enqueuedAt.localeCompare(b.enqueuedAt));
+  }
+
+  /** Makes held messages visible again at once. */
+  private async release(url: string, held: readonly Message[]): Promise<void> {
     for (let i = 0; i < held.length; i += 10) {
       await this.sqs.send(
         new ChangeMessageVisibilityBatchCommand({
@@ -67,10 +93,11 @@ export class SqsDlqAdmin implements DlqAdmin {
         }),
       );
     }
-    return held.map(toEntry).sort((a, b) => a.enqueuedAt.localeCompare(b.enqueuedAt));
   }
 
-  async redrive(lane: Lane): Promise<RedriveResult> {
+  async redrive(lane: Lane, filter?: DlqFilter): Promise<RedriveResult> {
+    // A move task moves everything: one tenant's messages are picked out by hand.
+    if (filter) return this.moveTenant(lane, filter.tenantId);
     if (this.strategy !== 'move-loop') {
       try {
         const [sourceArn, destinationArn] = await Promise.all([this.arn(this.url(lane, true)), this.arn(this.url(lane, false))]);
@@ -93,7 +120,6 @@ export class SqsDlqAdmin implements DlqAdmin {
   /** Sends before it deletes: a crash in between leaves a duplicate message, which the send claim absorbs. */
   private async moveLoop(lane: Lane): Promise<number> {
     const from = this.url(lane, true);
-    const to = this.url(lane, false);
     let moved = 0;
     for (;;) {
       const out = await this.sqs.send(
@@ -101,27 +127,62 @@ export class SqsDlqAdmin implements DlqAdmin {
       );
       const messages = out.Messages ?? [];
       if (messages.length === 0) return moved;
-      const sent = await this.sqs.send(
-        new SendMessageBatchCommand({
-          QueueUrl: to,
-          Entries: messages.map((m, i) => ({
-            Id: String(i),
-            MessageBody: m.Body ?? '',
-            ...(m.MessageAttributes ? { MessageAttributes: m.MessageAttributes } : {}),
-          })),
-        }),
-      );
-      const ok = new Set((sent.Successful ?? []).map((s) => s.Id));
-      const done = messages.filter((_, i) => ok.has(String(i)));
-      if (done.length) {
-        await this.sqs.send(
-          new DeleteMessageBatchCommand({ QueueUrl: from, Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }),
-        );
-      }
-      moved += done.length;
-      if (done.length < messages.length)
-        throw new Error(`Could not move ${messages.length - done.length} message(s) back to the ${lane} queue; run redrive again`);
+      moved += await this.moveBack(lane, messages);
     }
+  }
+
+  /**
+   * One tenant's share of the DLQ, moved back: receive (held 60 s), move the tenant's messages, hand
+   * the others back at once; at most MAX_FILTERED_SCAN messages are looked at per call.
+   */
+  private async moveTenant(lane: Lane, tenantId: string): Promise<RedriveResult> {
+    const from = this.url(lane, true);
+    const others: Message[] = [];
+    let moved = 0;
+    let scanned = 0;
+    let complete = false;
+    try {
+      while (scanned < MAX_FILTERED_SCAN) {
+        const out = await this.sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: from, MaxNumberOfMessages: 10, VisibilityTimeout: 60, WaitTimeSeconds: 0, MessageAttributeNames: ['All'] }),
+        );
+        const messages = out.Messages ?? [];
+        if (messages.length === 0) {
+          complete = true;
+          break;
+        }
+        scanned += messages.length;
+        const mine = messages.filter((m) => tenantOf(m) === tenantId);
+        others.push(...messages.filter((m) => tenantOf(m) !== tenantId));
+        if (mine.length) moved += await this.moveBack(lane, mine);
+      }
+    } finally {
+      await this.release(from, others);
+    }
+    return { kind: 'moved', moved, complete };
+  }
+
+  /** Sends received DLQ messages to the lane queue, then deletes the ones sent; throws if any could not be sent. */
+  private async moveBack(lane: Lane, messages: readonly Message[]): Promise<number> {
+    const from = this.url(lane, true);
+    const sent = await this.sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: this.url(lane, false),
+        Entries: messages.map((m, i) => ({
+          Id: String(i),
+          MessageBody: m.Body ?? '',
+          ...(m.MessageAttributes ? { MessageAttributes: m.MessageAttributes } : {}),
+        })),
+      }),
+    );
+    const ok = new Set((sent.Successful ?? []).map((s) => s.Id));
+    const done = messages.filter((_, i) => ok.has(String(i)));
+    if (done.length) {
+      await this.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: from, Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+    }
+    if (done.length < messages.length)
+      throw new Error(`Could not move ${messages.length - done.length} message(s) back to the ${lane} queue; run redrive again`);
+    return done.length;
   }
 }
 

@@ -1,7 +1,18 @@
 import type { Lane } from '#shared/config/lanes';
 
-export const SCOPES = ['emails:send', 'emails:read', 'templates:write', 'suppressions:write', 'admin'] as const;
+/**
+ * Tenant scopes (`admin` holds every one of them) plus `operator`, the deployment-level scope of the
+ * lane, DLQ and redrive endpoints. Only an operator key holds `operator`: it belongs to the reserved
+ * OPERATOR_TENANT, which no tenant can be (tenant ids never contain `@`), and `admin` does not imply it.
+ */
+export const SCOPES = ['emails:send', 'emails:read', 'templates:write', 'suppressions:write', 'admin', 'operator'] as const;
 export type Scope = (typeof SCOPES)[number];
+
+/** The scopes a tenant's key may hold (every scope but `operator`). */
+export const TENANT_SCOPES = SCOPES.filter((s) => s !== 'operator') as Exclude<Scope, 'operator'>[];
+
+/** The owner of operator keys: not a tenant (tenant ids are letters, digits, `_`, `.`, `-`), so it has no emails and cannot send. */
+export const OPERATOR_TENANT = '@operator';
 
 export interface ApiKeyRecord {
   /** Public id (`/api-keys/{id}`); keys made before ids existed answer to `apiKeyId()`. */
@@ -32,6 +43,13 @@ export interface Principal {
   readonly senderDomain?: string;
 }
 
+/** Does the caller hold `scope`? `admin` holds every tenant scope; `operator` only an operator key holds. */
 export function hasScope(principal: Principal, scope: Scope): boolean {
+  if (scope === 'operator') return isOperator(principal);
   return principal.scopes.includes('admin') || principal.scopes.includes(scope);
+}
+
+/** An operator key: scope `operator` on the reserved operator tenant (a tenant's key never passes, whatever its record says). */
+export function isOperator(principal: Pick<Principal, 'tenantId' | 'scopes'>): boolean {
+  return principal.tenantId === OPERATOR_TENANT && principal.scopes.includes('operator');
 }

@@ -17,12 +17,23 @@ export interface DlqEntry {
 export type RedriveResult =
   /** AWS: an SQS message move task was started; it moves the messages in the background. */
   | { readonly kind: 'move_task'; readonly taskHandle: string }
-  /** Moved here and now, one message at a time (receive → send → delete). */
-  | { readonly kind: 'moved'; readonly moved: number };
+  /**
+   * Moved here and now, one message at a time (receive → send → delete). With a tenant filter,
+   * `complete: false` says the scan stopped at its bound before the end of the DLQ: run it again.
+   */
+  | { readonly kind: 'moved'; readonly moved: number; readonly complete?: boolean };
+
+/** Only one tenant's messages (what a tenant's admin key may see and redrive). */
+export interface DlqFilter {
+  readonly tenantId: string;
+}
 
 export interface DlqAdmin {
-  /** Up to `max` messages from the lane's DLQ, without consuming them. */
-  list(lane: Lane, max: number): Promise<DlqEntry[]>;
-  /** Moves every message of the lane's DLQ back to the lane queue. */
-  redrive(lane: Lane): Promise<RedriveResult>;
+  /** Up to `max` messages from the lane's DLQ (only the filter's tenant's, when given), without consuming them. */
+  list(lane: Lane, max: number, filter?: DlqFilter): Promise<DlqEntry[]>;
+  /**
+   * Moves the lane's DLQ back to the lane queue: every message, or with a filter only that tenant's
+   * (the others stay where they are).
+   */
+  redrive(lane: Lane, filter?: DlqFilter): Promise<RedriveResult>;
 }

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Lane } from '#shared/config/lanes';
-import type { ApiKeyRecord, Principal, Scope } from '#shared/domain/api-key';
-import { ConflictError, NotFoundError } from '#shared/domain/errors';
+import { OPERATOR_TENANT, type ApiKeyRecord, type Principal, type Scope } from '#shared/domain/api-key';
+import { ConflictError, NotFoundError, ValidationError } from '#shared/domain/errors';
 import type { ApiKeyStore, Clock } from '#shared/ports/index';
 
 export const API_KEY_PREFIX = 'mr_';
@@ -14,6 +14,11 @@ export async function createApiKey(
   deps: { keys: ApiKeyStore; clock: Clock },
   input: { tenantId: string; scopes?: Scope[]; name?: string; defaultLane?: Lane; senderDomain?: string },
 ): Promise<{ key: string; record: ApiKeyRecord }> {
+  const operator = input.tenantId === OPERATOR_TENANT;
+  if (!operator && input.scopes?.includes('operator'))
+    throw new ValidationError('A tenant key cannot hold the `operator` scope; create an operator key instead (mailroom keys create-operator).');
+  if (operator && (input.scopes?.length !== 1 || input.scopes[0] !== 'operator'))
+    throw new ValidationError(`Keys of ${OPERATOR_TENANT} hold the \`operator\` scope only.`);
   const key = API_KEY_PREFIX + randomBytes(32).toString('base64url');
   const record: ApiKeyRecord = {
     id: randomUUID(),
@@ -28,6 +33,14 @@ export async function createApiKey(
   };
   await deps.keys.put(record);
   return { key, record };
+}
+
+/**
+ * Creates a deployment-level operator key (scope `operator`, tenant OPERATOR_TENANT): lanes, every
+ * tenant's DLQ'd mail and whole-lane redrive. Only whoever can write the table (the CLI) mints one.
+ */
+export function createOperatorKey(deps: { keys: ApiKeyStore; clock: Clock }, input: { name?: string } = {}): Promise<{ key: string; record: ApiKeyRecord }> {
+  return createApiKey(deps, { tenantId: OPERATOR_TENANT, scopes: ['operator'], name: input.name ?? 'operator' });
 }
 
 /**

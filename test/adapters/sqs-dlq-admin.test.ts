@@ -1,4 +1,5 @@
 import {
+  ChangeMessageVisibilityBatchCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
@@ -80,5 +81,51 @@ describe('SQS DLQ admin (request shapes)', () => {
       .calls()
       .find((c) => (c.args[0] as { input: { Entries?: Array<{ VisibilityTimeout?: number }> } }).input.Entries?.[0]?.VisibilityTimeout === 0);
     expect(reset).toBeDefined();
+  });
+
+  describe("one tenant's share", () => {
+    const message = (id: string, tenantId: string) => ({
+      MessageId: id,
+      ReceiptHandle: `r-${id}`,
+      Body: JSON.stringify({ emailId: `e-${id}`, tenantId, scheduleVersion: 0 }),
+      Attributes: { SentTimestamp: '1700000000000' },
+    });
+    const released = () =>
+      sqs
+        .commandCalls(ChangeMessageVisibilityBatchCommand)
+        .flatMap((c) => c.args[0].input.Entries ?? [])
+        .map((e) => e.ReceiptHandle);
+
+    it("lists only the tenant's messages and hands every message it looked at back at once", async () => {
+      sqs
+        .on(ReceiveMessageCommand)
+        .resolvesOnce({ Messages: [message('1', 'tenant-a'), message('2', 'tenant-b')] })
+        .resolvesOnce({ Messages: [message('3', 'tenant-a')] })
+        .resolves({ Messages: [] });
+      const admin = new SqsDlqAdmin(new SQSClient({ region: 'us-east-1' }), queueUrls, dlqUrls);
+      const listed = await admin.list('critical', 10, { tenantId: 'tenant-b' });
+      expect(listed.map((e) => e.emailId)).toEqual(['e-2']);
+      expect(released().sort()).toEqual(['r-1', 'r-2', 'r-3']);
+    });
+
+    it("redrives only the tenant's messages (no move task, which would move everyone's) and hands the others back", async () => {
+      sqs
+        .on(ReceiveMessageCommand)
+        .resolvesOnce({ Messages: [message('1', 'tenant-a'), message('2', 'tenant-b'), message('3', 'tenant-b')] })
+        .resolves({ Messages: [] });
+      sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: Array<{ Id: string }> }) => ({
+        Successful: input.Entries.map((e) => ({ Id: e.Id, MessageId: `n${e.Id}`, MD5OfMessageBody: '' })),
+        Failed: [],
+      }));
+      sqs.on(DeleteMessageBatchCommand).resolves({ Failed: [] });
+      const admin = new SqsDlqAdmin(new SQSClient({ region: 'us-east-1' }), queueUrls, dlqUrls, 'auto');
+      expect(await admin.redrive('critical', { tenantId: 'tenant-b' })).toEqual({ kind: 'moved', moved: 2, complete: true });
+      expect(sqs.commandCalls(StartMessageMoveTaskCommand)).toHaveLength(0);
+      const sent = sqs.commandCalls(SendMessageBatchCommand).flatMap((c) => c.args[0].input.Entries ?? []);
+      expect(sent.map((e) => JSON.parse(e.MessageBody!).tenantId)).toEqual(['tenant-b', 'tenant-b']);
+      const deleted = sqs.commandCalls(DeleteMessageBatchCommand).flatMap((c) => c.args[0].input.Entries ?? []);
+      expect(deleted.map((e) => e.ReceiptHandle)).toEqual(['r-2', 'r-3']);
+      expect(released()).toEqual(['r-1']);
+    });
   });
 });

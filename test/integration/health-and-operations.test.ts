@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { readBreakerState } from '#shared/adapters/dynamodb-circuit-breaker';
 import { ENV } from '#shared/config/env';
 import { LANE_NAMES } from '#shared/config/lanes';
+import { SqsLaneQueue } from '#shared/adapters/sqs-lane-queue';
 import { api, smtpInbox, useLocalStack, waitForStatus } from '#test/support/local-stack';
 
 /** A port nothing listens on: SES "down" (connection refused). */
@@ -57,18 +58,41 @@ describe('GET /health and the operations API in local mode, with SES down', () =
 
   it('GET /lanes shows every lane with its counters and last-hour sends from the table', async () => {
     const s = stack();
-    const res = await api(s, 'GET', '/lanes');
+    const res = await api(s, 'GET', '/lanes', undefined, {}, s.operatorKey);
     expect(res.status).toBe(200);
     expect(res.body.data.map((l: any) => l.lane)).toEqual([...LANE_NAMES]);
     const transactional = res.body.data.find((l: any) => l.lane === 'transactional');
     expect(transactional).toMatchObject({ depth: 0, dlqDepth: 0, sentLastHour: 4, failedLastHour: 0, oldestAgeSeconds: null });
     expect((await api(s, 'GET', '/lanes', undefined, {}, null)).status).toBe(401);
+    // A tenant's admin key does not see the deployment-wide counters.
+    expect((await api(s, 'GET', '/lanes')).status).toBe(401);
   });
 
   it('GET /lanes/{lane}/dlq lists an empty DLQ and refuses unknown lanes', async () => {
     const s = stack();
-    const res = await api(s, 'GET', '/lanes/bulk/dlq');
+    const res = await api(s, 'GET', '/lanes/bulk/dlq', undefined, {}, s.operatorKey);
     expect(res).toMatchObject({ status: 200, body: { object: 'list', lane: 'bulk', data: [] } });
-    expect((await api(s, 'GET', '/lanes/urgent/dlq')).status).toBe(404);
+    expect((await api(s, 'GET', '/lanes/urgent/dlq', undefined, {}, s.operatorKey)).status).toBe(404);
+    // A tenant's admin sees its own share of the DLQ (empty here).
+    expect(await api(s, 'GET', '/lanes/bulk/dlq')).toMatchObject({ status: 200, body: { data: [] } });
+  });
+
+  it("shows tenant B's admin none of tenant A's DLQ'd mail, and B's redrive leaves it there", async () => {
+    const s = stack();
+    const { apiKey: tenantB } = await s.createTenant('tenant-b');
+    const sent = await api(s, 'POST', '/emails', { from: s.from, to: 'ada@example.org', subject: 'DLQ isolation', text: 'x' }, { 'Mailroom-Lane': 'bulk' });
+    const id = sent.body.id as string;
+    const lanes = new SqsLaneQueue(s.sqs, s.queues.queueUrls, s.queues.dlqUrls);
+    await lanes.sendToDlq('bulk', { emailId: id, tenantId: s.tenantId, scheduleVersion: 0 }, 'Injected: gave up');
+    const list = (key: string) => api(s, 'GET', '/lanes/bulk/dlq?limit=50', undefined, {}, key);
+
+    expect((await list(tenantB)).body.data).toEqual([]);
+    const redrive = await api(s, 'POST', '/lanes/bulk/dlq/redrive', undefined, {}, tenantB);
+    expect(redrive).toMatchObject({ status: 202, body: { lane: 'bulk', kind: 'moved', moved: 0 } });
+    // Still there for its own tenant and for the operator.
+    expect((await list(s.apiKey)).body.data.map((m: { emailId: string }) => m.emailId)).toEqual([id]);
+    expect((await list(s.operatorKey)).body.data.map((m: { emailId: string }) => m.emailId)).toEqual([id]);
+    expect(await api(s, 'POST', '/lanes/bulk/dlq/redrive', undefined, {}, s.apiKey)).toMatchObject({ status: 202, body: { moved: 1 } });
+    expect((await list(s.operatorKey)).body.data).toEqual([]);
   });
 });
