@@ -62,6 +62,14 @@ describe('lanes', () => {
       expect(queues[id]!.Properties.RedriveAllowPolicy, id).toBeDefined();
     }
     expect(queues[logicalId(stack, stack.scheduling.deadLetterQueue)]!.Properties.RedriveAllowPolicy).toEqual({ redrivePermission: 'denyAll' });
+    // …and lets its source queue in: SQS refuses a RedrivePolicy towards a DLQ that does not allow the source.
+    for (const [id, q] of Object.entries(queues)) {
+      const target = (q.Properties.RedrivePolicy as { deadLetterTargetArn?: { 'Fn::GetAtt': [string] } } | undefined)?.deadLetterTargetArn;
+      if (!target) continue;
+      const allow = queues[target['Fn::GetAtt'][0]]!.Properties.RedriveAllowPolicy as { redrivePermission: string; sourceQueueArns?: unknown[] };
+      expect(allow.redrivePermission, id).toBe('byQueue');
+      expect(JSON.stringify(allow.sourceQueueArns), id).toContain(`:${q.Properties.QueueName as string}"`);
+    }
   });
 
   it('gathers marketing and bulk into batches (batching window) and reserves concurrency for the critical sender', () => {
