@@ -9,22 +9,42 @@ import { NotFoundError } from '#shared/domain/errors';
 import { json, jsonBody, principalOf, type ApiEvent, type ApiResult } from '#shared/http/api';
 import { withApi } from '#shared/http/middy';
 import { systemClock } from '#shared/ports/index';
-import { addSuppression, listSuppressions, removeSuppression, type SuppressionsDeps } from '#shared/use-cases/suppressions';
+import {
+  addSuppression,
+  addSuppressions,
+  getSuppression,
+  listSuppressions,
+  removeSuppression,
+  removeSuppressions,
+  type SuppressionsDeps,
+} from '#shared/use-cases/suppressions';
 
 const MAX_BODY_BYTES = 4_096;
+/** A batch holds up to 100 addresses or ids. */
+const MAX_BATCH_BYTES = 64_000;
 
-/** `GET /suppressions`, `POST /suppressions`, `DELETE /suppressions/{email}`. */
+/**
+ * `GET /suppressions`, `POST /suppressions`, `GET|DELETE /suppressions/{id_or_email}`,
+ * `POST /suppressions/batch/add`, `POST /suppressions/batch/remove` (Resend's shape, Mailroom's scopes).
+ */
 export const makeSuppressionsHandler =
   (deps: SuppressionsDeps) =>
   async (event: ApiEvent): Promise<ApiResult> => {
     const principal = principalOf(event);
+    const idOrEmail = () => decodeURIComponent(event.pathParameters?.email ?? '');
     switch (event.routeKey) {
       case 'GET /suppressions':
         return json(200, await listSuppressions(deps, principal, { ...(event.queryStringParameters ?? {}) }));
       case 'POST /suppressions':
         return json(201, await addSuppression(deps, principal, jsonBody(event, MAX_BODY_BYTES)));
+      case 'GET /suppressions/{email}':
+        return json(200, await getSuppression(deps, principal, idOrEmail()));
       case 'DELETE /suppressions/{email}':
-        return json(200, await removeSuppression(deps, principal, decodeURIComponent(event.pathParameters?.email ?? '')));
+        return json(200, await removeSuppression(deps, principal, idOrEmail()));
+      case 'POST /suppressions/batch/add':
+        return json(201, await addSuppressions(deps, principal, jsonBody(event, MAX_BATCH_BYTES)));
+      case 'POST /suppressions/batch/remove':
+        return json(200, await removeSuppressions(deps, principal, jsonBody(event, MAX_BATCH_BYTES)));
       default:
         throw new NotFoundError(`No route ${event.routeKey}.`);
     }

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Lane } from '#shared/config/lanes';
-import { blocksLane, type Suppression } from '#shared/domain/suppression';
+import { blocksLane, type Suppression, type SuppressionReason } from '#shared/domain/suppression';
 import type { SuppressionQuery } from '#shared/ports/index';
 import type { SuppressionStore } from '#shared/ports/suppression-store';
 import { decodeCursor, encodeCursor, isStoredAddress } from '#shared/domain/list-cursor';
@@ -47,24 +47,46 @@ export class DynamoSuppressionStore implements SuppressionStore {
 
   /**
    * A page of the tenant's list by address. The cursor is validated and the start key rebuilt from
-   * the tenant (a forged cursor is 400 or a place in the caller's own list); `limit + 1` are read,
-   * so a page that is exactly full has no cursor.
+   * the tenant (a forged cursor is 400 or a place in the caller's own list); `limit + 1` entries
+   * are sought, so a page that is exactly full has no cursor. With `reasons` (a FilterExpression,
+   * applied after DynamoDB's `Limit`) it reads up to MAX_LIST_QUERIES pages; when that budget runs
+   * out first the page is short and the cursor resumes after the last entry read.
    */
-  async list(tenantId: string, input: { limit: number; cursor?: string }): Promise<{ items: Suppression[]; cursor?: string }> {
-    const from = input.cursor ? decodeCursor(input.cursor, [isStoredAddress])[0]! : undefined;
-    const out = await this.doc.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-        ExpressionAttributeValues: { ':pk': `TENANT#${tenantId}`, ':p': 'SUPPRESSION#' },
-        Limit: input.limit + 1,
-        ...(from ? { ExclusiveStartKey: suppressionKey(tenantId, from) } : {}),
-      }),
-    );
-    const items = (out.Items ?? []).map((i) => fromItem(i)!);
-    if (items.length <= input.limit) return { items };
-    const page = items.slice(0, input.limit);
-    return { items: page, cursor: encodeCursor([page.at(-1)!.address]) };
+  async list(
+    tenantId: string,
+    input: { limit: number; cursor?: string; reasons?: readonly SuppressionReason[] },
+  ): Promise<{ items: Suppression[]; cursor?: string }> {
+    let start: Record<string, unknown> | undefined = input.cursor ? suppressionKey(tenantId, decodeCursor(input.cursor, [isStoredAddress])[0]!) : undefined;
+    const filter = input.reasons
+      ? { FilterExpression: `#reason IN (${input.reasons.map((_, i) => `:r${i}`).join(', ')})`, ExpressionAttributeNames: { '#reason': 'reason' } }
+      : {};
+    const reasonValues = Object.fromEntries((input.reasons ?? []).map((r, i) => [`:r${i}`, r]));
+    const found: Suppression[] = [];
+    let lastRead: string | undefined;
+    for (let reads = 0; reads < MAX_LIST_QUERIES; reads++) {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+          ExpressionAttributeValues: { ':pk': `TENANT#${tenantId}`, ':p': 'SUPPRESSION#', ...reasonValues },
+          ...filter,
+          Limit: input.reasons ? 100 : input.limit + 1 - found.length,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        found.push(fromItem(item)!);
+        if (found.length > input.limit) break;
+      }
+      if (found.length > input.limit) {
+        const page = found.slice(0, input.limit);
+        return { items: page, cursor: encodeCursor([page.at(-1)!.address]) };
+      }
+      start = out.LastEvaluatedKey;
+      if (!start) return { items: found };
+      lastRead = String(start.sk).slice('SUPPRESSION#'.length);
+    }
+    return { items: found, cursor: encodeCursor([lastRead!]) };
   }
 
   async delete(tenantId: string, address: string): Promise<boolean> {
@@ -114,3 +136,6 @@ export class DynamoSuppressionStore implements SuppressionStore {
     });
   }
 }
+
+/** Most Query calls one filtered `GET /suppressions` makes (bounds its latency and reads). */
+const MAX_LIST_QUERIES = 5;

@@ -1,4 +1,4 @@
-import type { Suppression } from '#shared/domain/suppression';
+import type { Suppression, SuppressionReason } from '#shared/domain/suppression';
 import type { SuppressionCheck } from './index';
 
 /** A tenant's suppression list; also answers the sender's SuppressionCheck. */
@@ -9,7 +9,8 @@ export interface SuppressionStore extends SuppressionCheck {
    */
   put(suppression: Suppression): Promise<Suppression>;
   get(tenantId: string, address: string): Promise<Suppression | undefined>;
-  list(tenantId: string, input: { limit: number; cursor?: string }): Promise<{ items: Suppression[]; cursor?: string }>;
+  /** A page by address; with `reasons`, only entries with one of them (Resend's `origin` filter). */
+  list(tenantId: string, input: { limit: number; cursor?: string; reasons?: readonly SuppressionReason[] }): Promise<{ items: Suppression[]; cursor?: string }>;
   /** False when the address was not on the list. */
   delete(tenantId: string, address: string): Promise<boolean>;
 }

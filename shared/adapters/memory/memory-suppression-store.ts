@@ -1,6 +1,6 @@
 import { decodeCursor, encodeCursor, isStoredAddress } from '#shared/domain/list-cursor';
 import type { Lane } from '#shared/config/lanes';
-import { blocksLane, type Suppression } from '#shared/domain/suppression';
+import { blocksLane, type Suppression, type SuppressionReason } from '#shared/domain/suppression';
 import type { SuppressionStore } from '#shared/ports/suppression-store';
 
 /** Suppression list in memory, same semantics as the DynamoDB one (tests, benchmarks). */
@@ -18,8 +18,10 @@ export class MemorySuppressionStore implements SuppressionStore {
   async get(tenantId: string, address: string) {
     return this.items.get(this.key(tenantId, address));
   }
-  async list(tenantId: string, input: { limit: number; cursor?: string }) {
-    const all = [...this.items.values()].filter((s) => s.tenantId === tenantId).sort((a, b) => a.address.localeCompare(b.address));
+  async list(tenantId: string, input: { limit: number; cursor?: string; reasons?: readonly SuppressionReason[] }) {
+    const all = [...this.items.values()]
+      .filter((s) => s.tenantId === tenantId && (!input.reasons || input.reasons.includes(s.reason)))
+      .sort((a, b) => a.address.localeCompare(b.address));
     // The same cursors as the DynamoDB store: validated, an address inside.
     const from = input.cursor ? decodeCursor(input.cursor, [isStoredAddress])[0]! : undefined;
     const start = from ? all.findIndex((s) => s.address > from) : 0;
