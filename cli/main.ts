@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerDlq } from './commands/dlq';
+import { registerDomains } from './commands/domains';
 import { registerKeys } from './commands/keys';
 import { registerLanes } from './commands/lanes';
 import { registerStatus } from './commands/status';
@@ -20,6 +21,7 @@ registerEvents(program);
 registerDlq(program);
 registerTenants(program);
 registerTemplates(program);
+registerDomains(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -61,6 +61,7 @@ export const FUNCTIONS = [
   // Webhooks: outbound events → one delivery per subscribed webhook; signed POSTs with retries.
   'webhook-fanout',
   'webhook-delivery',
+  'domains',
   // The HTTP API's `$default` route: 404 / 405 in Resend's error shape.
   'fallback',
 ] as const;
@@ -71,8 +72,6 @@ export const ROUTES: ReadonlyArray<{ method: 'GET' | 'POST' | 'PATCH' | 'DELETE'
   { method: 'POST', path: '/emails', fn: 'ingest' },
   { method: 'POST', path: '/emails/batch', fn: 'ingest' },
   { method: 'GET', path: '/emails', fn: 'emails' },
-  // Before `/emails/{id}`: local mode takes the first route that matches (API Gateway the most specific).
-  { method: 'GET', path: '/emails/metrics', fn: 'emails' },
   { method: 'GET', path: '/emails/{id}', fn: 'emails' },
   { method: 'PATCH', path: '/emails/{id}', fn: 'emails' },
   { method: 'POST', path: '/emails/{id}/cancel', fn: 'emails' },
@@ -105,6 +104,12 @@ export const ROUTES: ReadonlyArray<{ method: 'GET' | 'POST' | 'PATCH' | 'DELETE'
   { method: 'GET', path: '/webhooks/{id}/events/{eventId}', fn: 'webhooks' },
   { method: 'GET', path: '/webhooks/{id}/events/{eventId}/attempts', fn: 'webhooks' },
   { method: 'POST', path: '/webhooks/{id}/events/{eventId}/replay', fn: 'webhooks' },
+  { method: 'POST', path: '/domains', fn: 'domains' },
+  { method: 'GET', path: '/domains', fn: 'domains' },
+  { method: 'GET', path: '/domains/{id}', fn: 'domains' },
+  { method: 'PATCH', path: '/domains/{id}', fn: 'domains' },
+  { method: 'DELETE', path: '/domains/{id}', fn: 'domains' },
+  { method: 'POST', path: '/domains/{id}/verify', fn: 'domains' },
   { method: 'GET', path: '/health', fn: 'health', public: true },
   { method: 'GET', path: '/unsubscribe/{token}', fn: 'unsubscribe', public: true },
   { method: 'POST', path: '/unsubscribe/{token}', fn: 'unsubscribe', public: true },

@@ -14,6 +14,7 @@ import { Construct } from 'constructs';
 import { ENV } from '#shared/config/env';
 import { AUTHORIZER_CACHE_SECONDS, ROUTES, type FunctionName } from '#infra/definitions';
 import { pascal } from './lanes';
+import { grantDomainIdentities } from './domains';
 import { MailroomFunction, type LaneQueues, type SchedulerBinding, type TableSchedulerBinding } from './mailroom-function';
 import { acknowledgeResourceStar } from './nag';
 import { RestFront } from './rest-api';
@@ -152,6 +153,7 @@ export class Api extends Construct {
       fallback: fn('fallback', 'Mailroom: $default route, 404 not_found / 405 method_not_allowed in Resend shape', 3),
       'api-keys': fn('api-keys', 'Mailroom: API keys (Resend shape)'),
       webhooks: fn('webhooks', 'Mailroom: webhooks, their delivery log and replay (Resend shape)'),
+      domains: fn('domains', 'Mailroom: sending domains as SES identities (Resend shape)'),
     };
     this.functions = functions;
 
@@ -168,6 +170,7 @@ export class Api extends Construct {
     functions['api-keys'].bindTable(props.table, 'readwrite');
     // The delivery queue (replay) is bound by the Webhooks construct, which owns it.
     functions.webhooks.bindTable(props.table, 'readwrite');
+    grantDomainIdentities(functions.domains.bindTable(props.table, 'readwrite'));
     functions.health.bindTable(props.table, 'read').bindLaneQueues(props.laneQueues, { attributes: true }).bindLaneDlqs(props.laneDlqs, { attributes: true });
     functions.operations
       .bindTable(props.table, 'read')

@@ -5,6 +5,7 @@
 import type { Lane } from '#shared/config/lanes';
 import { createApiKeysHandler } from '#functions/api-keys/app';
 import { createAuthorizerHandler } from '#functions/authorizer/app';
+import { createDomainsHandler } from '#functions/domains/app';
 import { createEmailsHandler } from '#functions/emails/app';
 import { createFallbackHandler } from '#functions/fallback/app';
 import { createHealthHandler } from '#functions/health/app';
@@ -34,6 +35,7 @@ export const API_FUNCTIONS: Partial<Record<FunctionName, (env: Env) => AnyHandle
   fallback: createFallbackHandler,
   'api-keys': createApiKeysHandler,
   webhooks: createWebhooksHandler,
+  domains: createDomainsHandler,
 };
 
 /** One lane's sender; `customize` adjusts its wired dependencies (fault-injection tests). */

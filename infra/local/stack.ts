@@ -144,6 +144,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [ENV.EVENT_PUBLISHER]: 'local',
       // Webhooks: the local publisher copies events to the fan-out queue; loopback receivers allowed.
       ...webhookEnv(webhookQueues),
+      // No SES identities in the emulator: domains get SES-shaped records, verified with `mailroom domains verify`.
+      [ENV.IDENTITIES]: 'local',
       // The local API server caches authorizer answers (authorizerCacheSeconds), so the function does not.
       [ENV.AUTHORIZER_CACHE_SECONDS]: '0',
       ...(options.smtpFallback === false ? {} : { [ENV.SMTP_URL]: emulators.smtpUrl }),

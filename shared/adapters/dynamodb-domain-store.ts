@@ -113,8 +113,9 @@ export class DynamoDomainStore implements DomainStore {
     }
   }
 
-  async isVerified(tenantId: string, name: string): Promise<boolean> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: nameKey(name.toLowerCase()) }));
-    return out.Item?.tenantId === tenantId && out.Item?.verified === true;
+  async findByName(name: string): Promise<SendingDomain | undefined> {
+    const owner = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: nameKey(name.toLowerCase()), ConsistentRead: true }));
+    const item = owner.Item as { tenantId?: string; id?: string } | undefined;
+    return item?.tenantId && item.id ? this.get(item.tenantId, item.id) : undefined;
   }
 }

@@ -40,5 +40,6 @@ export const webhookDeliveryEnvSchema = webhooksEnvSchema.extend({
 export const domainsEnvSchema = z.object({
   [ENV.TABLE_NAME]: z.string().min(1),
   [ENV.IDENTITIES]: z.enum(['ses', 'local']).default('ses'),
-  [ENV.SES_CONFIGURATION_SET]: z.string().min(1).optional(),
+  /** Set by Lambda (and by local mode): the region identities are created in. */
+  AWS_REGION: z.string().min(1).default('us-east-1'),
 });

@@ -53,3 +53,69 @@ export function domainOfAddress(address: string): string | undefined {
     .trim()
     .toLowerCase();
 }
+
+/** SES's verification states (DKIM and custom MAIL FROM), as Resend's record states. */
+export function recordStatusOf(sesStatus: string | undefined): DomainRecordStatus {
+  switch (sesStatus) {
+    case 'SUCCESS':
+      return 'verified';
+    case 'FAILED':
+      return 'failed';
+    case 'TEMPORARY_FAILURE':
+      return 'temporary_failure';
+    case 'PENDING':
+      return 'pending';
+    default:
+      return 'not_started';
+  }
+}
+
+/**
+ * The domain's status from its records: DKIM decides whether mail can be sent (`verified`, or
+ * `partially_verified` while the custom MAIL FROM is not yet found); a failed DKIM is `failed`.
+ */
+export function domainStatusOf(dkim: DomainRecordStatus, mailFrom: DomainRecordStatus): DomainStatus {
+  if (dkim === 'verified') return mailFrom === 'verified' ? 'verified' : mailFrom === 'failed' ? 'partially_failed' : 'partially_verified';
+  if (dkim === 'failed') return 'failed';
+  if (dkim === 'not_started') return 'not_started';
+  return 'pending';
+}
+
+/** May mail be sent from a domain in this state? (DKIM verified.) */
+export const isSendable = (status: DomainStatus): boolean => status === 'verified' || status === 'partially_verified' || status === 'partially_failed';
+
+/**
+ * The DNS records of an SES identity with Easy DKIM and a custom MAIL FROM, in Resend's shape
+ * (names relative to the domain, as Resend shows them): the MAIL FROM MX and SPF TXT, and three
+ * DKIM CNAMEs.
+ */
+export function identityRecords(input: {
+  readonly region: string;
+  readonly mailFromLabel: string;
+  readonly dkimTokens: readonly string[];
+  readonly dkim: DomainRecordStatus;
+  readonly mailFrom: DomainRecordStatus;
+}): DomainRecord[] {
+  return [
+    {
+      record: 'SPF',
+      name: input.mailFromLabel,
+      type: 'MX',
+      ttl: 'Auto',
+      status: input.mailFrom,
+      value: `feedback-smtp.${input.region}.amazonses.com`,
+      priority: 10,
+    },
+    { record: 'SPF', name: input.mailFromLabel, type: 'TXT', ttl: 'Auto', status: input.mailFrom, value: '"v=spf1 include:amazonses.com ~all"' },
+    ...input.dkimTokens.map(
+      (token): DomainRecord => ({
+        record: 'DKIM',
+        name: `${token}._domainkey`,
+        type: 'CNAME',
+        ttl: 'Auto',
+        status: input.dkim,
+        value: `${token}.dkim.amazonses.com`,
+      }),
+    ),
+  ];
+}

@@ -15,6 +15,8 @@ export interface Tenant {
   readonly name?: string;
   /** Domains (`example.com`) or full addresses (`news@example.com`) the tenant may send from. Empty = any. */
   readonly allowedSenders: string[];
+  /** Verified sending domains (`/domains`), kept in step by the domains function; allowed like `allowedSenders` entries. */
+  readonly verifiedDomains?: string[];
   readonly defaultLane?: Lane;
   readonly sesTenantName?: string;
   readonly retentionDays: number;

@@ -10,8 +10,8 @@ export interface DomainStore {
   update(domain: SendingDomain): Promise<void>;
   /** Removes the domain and frees its name; false when it did not exist. */
   delete(tenantId: string, id: string): Promise<boolean>;
-  /** Is `name` (exactly) a verified domain of this tenant? One read, for the sender check. */
-  isVerified(tenantId: string, name: string): Promise<boolean>;
+  /** The domain registered under `name`, whichever tenant owns it. */
+  findByName(name: string): Promise<SendingDomain | undefined>;
 }
 
 /** What the identity provider reports about a domain. */

@@ -67,7 +67,8 @@ export function assertSenderAllowed(principal: Principal, tenant: Tenant | undef
   if (principal.senderDomain && principal.senderDomain.toLowerCase() !== domain) {
     throw new ForbiddenError(`This API key may only send from ${principal.senderDomain}.`, 'invalid_from_address');
   }
-  const allowed = tenant?.allowedSenders ?? [];
+  // Verified domains (`/domains`) count as allowed senders; an empty list still means any sender.
+  const allowed = [...(tenant?.allowedSenders ?? []), ...(tenant?.verifiedDomains ?? [])];
   if (allowed.length > 0 && !allowed.some((a) => (a.includes('@') ? a.toLowerCase() === address : a.toLowerCase() === domain))) {
     throw new ForbiddenError(
       `The \`from\` address ${request.fromAddress} is not one this tenant may send from. Allowed: ${allowed.join(', ')}.`,

@@ -30,7 +30,8 @@ export class MemoryDomainStore implements DomainStore {
     return this.domains.delete(id);
   }
 
-  async isVerified(tenantId: string, name: string): Promise<boolean> {
-    return [...this.domains.values()].some((d) => d.tenantId === tenantId && d.name === name.toLowerCase() && d.status === 'verified');
+  async findByName(name: string): Promise<SendingDomain | undefined> {
+    const d = [...this.domains.values()].find((x) => x.name === name.toLowerCase());
+    return d ? structuredClone(d) : undefined;
   }
 }

@@ -1,0 +1,3 @@
+import { createDomainsHandler } from './app';
+
+export const handler = createDomainsHandler(process.env);
