@@ -40,6 +40,24 @@ describe('DynamoDB circuit breaker (DynamoDB Local)', () => {
     expect(await b.state('ses')).toMatchObject({ state: 'closed', failures: 2 });
   });
 
+  it('weighs an ambiguous failure (timeout, reset) half: threshold 3 takes six of them, or two definite and two ambiguous', async () => {
+    const b = breaker();
+    for (let i = 0; i < 5; i++) await b.recordFailure('ses', { ambiguous: true });
+    expect(await b.state('ses')).toMatchObject({ state: 'closed', failures: 0, ambiguous: 5 });
+    await b.recordFailure('ses', { ambiguous: true });
+    expect((await b.state('ses')).state).toBe('open');
+
+    now += 60_000;
+    await doc.send(new DeleteCommand({ TableName: table, Key: breakerKey('ses') }));
+    const c = breaker();
+    await c.recordFailure('ses');
+    await c.recordFailure('ses', { ambiguous: true });
+    await c.recordFailure('ses');
+    expect((await c.state('ses')).state).toBe('closed');
+    await c.recordFailure('ses', { ambiguous: true });
+    expect((await c.state('ses')).state).toBe('open');
+  });
+
   it('opens when failures from several instances reach the threshold inside the window', async () => {
     const [a, b, c] = [breaker(), breaker(), breaker()];
     await Promise.all([a.recordFailure('ses'), b.recordFailure('ses'), c.recordFailure('ses')]);
@@ -113,6 +131,6 @@ describe('DynamoDB circuit breaker (DynamoDB Local)', () => {
     const b = breaker();
     await b.acquire('ses');
     await b.recordSuccess('ses');
-    expect(await readBreakerState(doc, table, 'ses', now)).toEqual({ provider: 'ses', state: 'closed', failures: 0 });
+    expect(await readBreakerState(doc, table, 'ses', now)).toEqual({ provider: 'ses', state: 'closed', failures: 0, ambiguous: 0 });
   });
 });
