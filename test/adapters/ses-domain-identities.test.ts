@@ -44,12 +44,10 @@ describe('SES v2 domain identities', () => {
   it('adopts an identity that already exists in the account', async () => {
     ses.on(CreateEmailIdentityCommand).rejects(new AlreadyExistsException({ message: 'exists', $metadata: {} }));
     ses.on(PutEmailIdentityMailFromAttributesCommand).resolves({});
-    ses
-      .on(GetEmailIdentityCommand)
-      .resolves({
-        DkimAttributes: { Status: 'SUCCESS', Tokens: ['a'] },
-        MailFromAttributes: { MailFromDomain: 'send.acme.com', MailFromDomainStatus: 'SUCCESS', BehaviorOnMxFailure: 'USE_DEFAULT_VALUE' },
-      });
+    ses.on(GetEmailIdentityCommand).resolves({
+      DkimAttributes: { Status: 'SUCCESS', Tokens: ['a'] },
+      MailFromAttributes: { MailFromDomain: 'send.acme.com', MailFromDomainStatus: 'SUCCESS', BehaviorOnMxFailure: 'USE_DEFAULT_VALUE' },
+    });
     expect((await identities.create('acme.com', { customReturnPath: 'send', openTracking: false, clickTracking: false, tls: 'opportunistic' })).status).toBe(
       'verified',
     );
