@@ -87,7 +87,7 @@ describe('chaos: the SES endpoint killed mid-drain and restored', () => {
     const ambiguous = final.filter((e) => (e.providerAttempts ?? []).some((a) => a.o === 'maybe'));
     writeResult({
       scenario: 'ses-killed-mid-drain',
-      description: 'TCP proxy in front of SES killed (connections reset, port closed) after 40 landed, restored 4 s later',
+      description: 'TCP proxy in front of SES killed (connections reset, port closed) on its 40th answer, restored 4 s later; SES Send events fed',
       emails: EMAILS,
       faults: `1 kill, ${proxy.resets} connections reset, ${ambiguous.length} ambiguous attempts`,
       lost: lost.length,
