@@ -266,7 +266,7 @@ export function assertProductionReady(settings: MailroomSettings): void {
   }
   if (problems.length > 0) {
     throw new SettingsError(
-      `Mailroom will not synthesize a production stack with ${problems.join('; and ')}. (For a development synth use -c profile=development; docs/deploy.md has the checklist.)`,
+      `Mailroom will not synthesize a production stack with:\n  - ${problems.join('\n  - ')}\n(For a development synth use -c profile=development; docs/deploy.md has the production checklist.)`,
     );
   }
 }
