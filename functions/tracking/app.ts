@@ -1,5 +1,6 @@
 import { ENV, loadEnv, trackingEnvSchema } from '#shared/config/env';
 import { createDocumentClient } from '#shared/adapters/aws-clients';
+import { DynamoEmailMetrics } from '#shared/adapters/dynamodb-email-metrics';
 import { DynamoEmailStore } from '#shared/adapters/dynamodb-email-store';
 import { DynamoSuppressionStore } from '#shared/adapters/dynamodb-suppression-store';
 import { createEventPublisher } from '#shared/adapters/eventbridge-event-publisher';
@@ -31,7 +32,7 @@ export type TrackingResult = RecordOutcome | { readonly kind: 'invalid'; readonl
 /**
  * One SES event from the default bus (rule: `source: aws.ses`, our configuration set). A malformed
  * event is logged and dropped (a retry cannot fix it); a dependency failure or an event that beat
- * the `sent` write throws (retried, then DLQ).
+ * the `sent` write throws (its queue record is backed off and redelivered, then kept in the DLQ).
  */
 export const makeTrackingEventHandler =
   (deps: RecordDeliveryDeps) =>
@@ -84,6 +85,7 @@ export function createTrackingDeps(env: Record<string, string | undefined>): Tra
   return {
     emails,
     suppressions: new DynamoSuppressionStore(doc, table),
+    counters: new DynamoEmailMetrics(doc, table),
     clock: systemClock,
     retry: createSqsMessageRetry(),
     ...(events ? { events } : {}),

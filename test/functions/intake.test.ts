@@ -80,7 +80,7 @@ describe('intake handler ("Email Requested" on the Mailroom bus)', () => {
     expect(await handler({ 'detail-type': 'Email Requested' })).toMatchObject({ status: 'rejected' });
   });
 
-  it('throws when a dependency fails, so EventBridge retries and then dead-letters the event', async () => {
+  it('throws when a dependency fails, so the intake queue redelivers the event and then dead-letters it', async () => {
     deps.queue.failNext = 1;
     await expect(makeIntakeHandler(deps)(requested(detail, 'evt-sqs-down'))).rejects.toThrow();
     // The retry of the same event succeeds (the idempotency key was released).
