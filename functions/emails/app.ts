@@ -1,5 +1,6 @@
 import { emailsEnvSchema, ENV, loadEnv } from '#shared/config/env';
 import { createDocumentClient, createSqsClient } from '#shared/adapters/aws-clients';
+import { DynamoEmailMetrics } from '#shared/adapters/dynamodb-email-metrics';
 import { DynamoEmailStore } from '#shared/adapters/dynamodb-email-store';
 import { DynamoTenantStore } from '#shared/adapters/dynamodb-tenant-store';
 import { CachedTenantStore } from '#shared/adapters/cached-tenant-store';
@@ -14,6 +15,8 @@ import { systemClock, type Clock, type EmailStore, type LaneQueue, type SendSche
 import { cancelEmail } from '#shared/use-cases/cancel-email';
 import { rescheduleEmail } from '#shared/use-cases/reschedule-email';
 import { getEmail, listEmails, toEmailView } from '#shared/use-cases/get-email';
+import { emailMetrics } from '#shared/use-cases/email-metrics';
+import type { EmailMetricsReader } from '#shared/ports/email-metrics';
 
 export interface EmailsDeps {
   readonly emails: EmailStore;
@@ -21,6 +24,8 @@ export interface EmailsDeps {
   readonly queue?: LaneQueue;
   readonly scheduler?: SendScheduler;
   readonly clock?: Clock;
+  /** The tenant's email counters, for `GET /emails/metrics`. */
+  readonly metrics?: EmailMetricsReader;
   /** `ratelimit-*` headers on every answer (the tenant's email bucket). */
   readonly rateLimitHeaders?: RateLimitHeaders;
 }
@@ -28,7 +33,7 @@ export interface EmailsDeps {
 /** Largest PATCH body (it holds one field). */
 const MAX_PATCH_BYTES = 10_000;
 
-/** `GET /emails`, `GET /emails/{id}`, `PATCH /emails/{id}` (reschedule), `POST /emails/{id}/cancel`; the last two answer `{object:'email', id}` like Resend. */
+/** `GET /emails`, `GET /emails/metrics` (Resend's `emails.metrics`), `GET /emails/{id}`, `PATCH /emails/{id}` (reschedule), `POST /emails/{id}/cancel`; the last two answer `{object:'email', id}` like Resend. */
 export const makeEmailsHandler =
   (deps: EmailsDeps) =>
   async (event: ApiEvent): Promise<ApiResult> => {
@@ -37,6 +42,11 @@ export const makeEmailsHandler =
     switch (event.routeKey) {
       case 'GET /emails':
         return json(200, await listEmails(deps, requireScope(principal, 'emails:read'), { ...(event.queryStringParameters ?? {}) }));
+      case 'GET /emails/metrics': {
+        if (!deps.metrics) throw new DependencyError('Email metrics are not configured on this deployment.');
+        const query = { ...(event.queryStringParameters ?? {}) };
+        return json(200, await emailMetrics({ metrics: deps.metrics, clock: deps.clock ?? systemClock }, requireScope(principal, 'emails:read'), query));
+      }
       case 'GET /emails/{id}':
         return json(200, toEmailView(await getEmail(deps, requireScope(principal, 'emails:read'), id ?? '')));
       case 'PATCH /emails/{id}': {
@@ -59,6 +69,7 @@ export function createEmailsDeps(env: Record<string, string | undefined>): Email
   const table = config[ENV.TABLE_NAME];
   return {
     emails: new DynamoEmailStore(doc, table),
+    metrics: new DynamoEmailMetrics(doc, table),
     rateLimitHeaders: createRateLimitHeaders({ tenants: new CachedTenantStore(new DynamoTenantStore(doc, table)), limiter: new DynamoRateLimiter(doc, table) }),
     clock: systemClock,
     ...(urls ? { queue: new SqsLaneQueue(createSqsClient(), urls) } : {}),

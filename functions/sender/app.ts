@@ -4,6 +4,7 @@ import { ENV, loadEnv, senderEnvSchema } from '#shared/config/env';
 import { LANES, SQS_MAX_RECEIVE_COUNT } from '#shared/config/lanes';
 import { createDocumentClient, createSqsClient } from '#shared/adapters/aws-clients';
 import { DynamoCircuitBreaker } from '#shared/adapters/dynamodb-circuit-breaker';
+import { DynamoEmailMetrics } from '#shared/adapters/dynamodb-email-metrics';
 import { DynamoEmailStore } from '#shared/adapters/dynamodb-email-store';
 import { DynamoTenantStore } from '#shared/adapters/dynamodb-tenant-store';
 import { CachedTenantStore } from '#shared/adapters/cached-tenant-store';
@@ -131,6 +132,7 @@ export function createSenderDeps(env: Record<string, string | undefined>): SendE
     emails,
     ...(events ? { events } : {}),
     suppressions: new DynamoSuppressionStore(doc, table),
+    counters: new DynamoEmailMetrics(doc, table),
     tenants,
     // Renders the template version recorded at accept time; reads attachment bytes from S3.
     content: unsubscribe ? unsubscribe.wrap(templateContent) : templateContent,

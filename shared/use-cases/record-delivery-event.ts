@@ -5,12 +5,16 @@ import { logger } from '#shared/observability/logger';
 import { metrics, METRIC } from '#shared/observability/metrics';
 import type { Clock, EmailStore, EventPublisher } from '#shared/ports/index';
 import type { SuppressionStore } from '#shared/ports/suppression-store';
+import type { EmailMetricsCounter } from '#shared/ports/email-metrics';
+import { countEmailEvent, countsOfDeliveryEvent } from './email-metrics';
 import { publishStatusEvent } from './status-events';
 
 export interface RecordDeliveryDeps {
   readonly emails: EmailStore;
   readonly suppressions?: SuppressionStore;
   readonly events?: EventPublisher;
+  /** The tenant's email counters (`GET /emails/metrics`). */
+  readonly counters?: EmailMetricsCounter;
   readonly clock: Clock;
 }
 
@@ -89,6 +93,7 @@ export async function recordDeliveryEvent(deps: RecordDeliveryDeps, event: SesEv
       suppressed.push(address);
     }
   }
+  await countEmailEvent(deps.counters, email.tenantId, countsOfDeliveryEvent(mapped.historyType, mapped.detail.bounce_type, email.events), new Date(mapped.at));
   if (mapped.sesType === 'Bounce') metrics.singleMetric().addDimension('Lane', email.lane).addMetric(METRIC.Bounces, 'Count', 1);
   if (mapped.sesType === 'Complaint') metrics.singleMetric().addDimension('Lane', email.lane).addMetric(METRIC.Complaints, 'Count', 1);
 

@@ -8,6 +8,7 @@ import { type AmbiguitySettings, ambiguityDecision, appendAttempts, attemptOf, a
 import { metrics, METRIC } from '#shared/observability/metrics';
 import { logger } from '#shared/observability/logger';
 import { buildMime } from '#shared/rendering/mime';
+import type { EmailMetricsCounter } from '#shared/ports/email-metrics';
 import type {
   ClaimResult,
   Clock,
@@ -23,6 +24,7 @@ import type {
 } from '#shared/ports/index';
 import { emailEvent } from './email-events';
 import { secondsToNextHour } from './pacing';
+import { countEmailEvent } from './email-metrics';
 import { publishStatusEvent } from './status-events';
 
 export interface SendEmailDeps {
@@ -35,6 +37,8 @@ export interface SendEmailDeps {
   readonly content?: ContentBuilder;
   readonly suppressions?: SuppressionCheck;
   readonly events?: EventPublisher;
+  /** The tenant's email counters (`GET /emails/metrics`): one ADD per sent or failed email. */
+  readonly counters?: EmailMetricsCounter;
   readonly tenants?: TenantStore;
   /** Per-sender hourly caps (tenant limits `perSenderHourlyCap`): an email over the cap waits for the next hour. */
   readonly senderCap?: SenderCap;
@@ -413,6 +417,7 @@ async function recordSent(
   // The one duplicate window: the provider took the message and this write did not land (crash, lost claim).
   if (!updated) logger.warn('Sent, but the claim was lost before the status write', { emailId: email.id });
   dimensioned().addDimension('Lane', email.lane).addDimension('Provider', sent.provider).addMetric(METRIC.EmailsSent, 'Count', 1);
+  await countEmailEvent(deps.counters, email.tenantId, { sent: 1 }, sentAt);
   const since = Date.parse(email.scheduledAt ?? email.createdAt);
   dimensioned()
     .addDimension('Lane', email.lane)
@@ -505,6 +510,7 @@ async function fail(
       `${error.code}: ${error.message}`,
     );
   dimensioned().addDimension('Lane', email.lane).addMetric(METRIC.EmailsFailed, 'Count', 1);
+  await countEmailEvent(deps.counters, email.tenantId, { failed: 1 }, deps.clock.now());
   await publishStatusEvent(deps.events, email, 'Email Failed', { reason: error.class, code: error.code });
   return { kind: 'failed', error, toDlq };
 }
