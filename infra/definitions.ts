@@ -72,6 +72,8 @@ export const ROUTES: ReadonlyArray<{ method: 'GET' | 'POST' | 'PATCH' | 'DELETE'
   { method: 'POST', path: '/emails', fn: 'ingest' },
   { method: 'POST', path: '/emails/batch', fn: 'ingest' },
   { method: 'GET', path: '/emails', fn: 'emails' },
+  // Before `/emails/{id}`: local mode takes the first route that matches (API Gateway the most specific).
+  { method: 'GET', path: '/emails/metrics', fn: 'emails' },
   { method: 'GET', path: '/emails/{id}', fn: 'emails' },
   { method: 'PATCH', path: '/emails/{id}', fn: 'emails' },
   { method: 'POST', path: '/emails/{id}/cancel', fn: 'emails' },
