@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { BreakerState, CircuitBreaker } from '#shared/ports/index';
+import { KEYS } from './dynamodb-keys';
 
 export interface BreakerSettings {
   /** Failures within `windowSeconds` that open the breaker (an ambiguous one counts half). */
@@ -41,7 +42,7 @@ export interface BreakerSnapshot {
   readonly openUntil?: string;
 }
 
-export const breakerKey = (provider: string) => ({ pk: `BREAKER#${provider}`, sk: 'BREAKER' });
+export const breakerKey = KEYS.breaker;
 
 function stateOf(item: BreakerItem | undefined, now: number): BreakerState {
   if (!item?.openUntil) return 'closed';

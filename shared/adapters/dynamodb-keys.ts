@@ -37,10 +37,25 @@ export const KEYS = {
   apiKey: (hash: string): ItemKey => ({ pk: `APIKEY#${hash}`, sk: 'APIKEY' }),
   apiKeyByTenant: (tenantId: string, createdAt: string, hash: string) => ({ gsi1pk: `TENANT#${tenantId}`, gsi1sk: `APIKEY#${createdAt}#${hash}` }),
   suppression: (tenantId: string, address: string): ItemKey => ({ pk: `TENANT#${tenantId}`, sk: `SUPPRESSION#${address.toLowerCase()}` }),
+  /** A tenant template's draft; its versions share the partition, listed through gsi1. */
+  templateDraft: (tenantId: string, id: string): ItemKey => ({ pk: `TENANT#${tenantId}`, sk: `TEMPLATE#${id}#DRAFT` }),
+  /** Zero-padded so versions sort numerically and after `DRAFT` in a descending query. */
+  templateVersion: (tenantId: string, id: string, version: number): ItemKey => ({
+    pk: `TENANT#${tenantId}`,
+    sk: `TEMPLATE#${id}#V${String(version).padStart(10, '0')}`,
+  }),
+  templateByTenant: (tenantId: string, id: string) => ({ gsi1pk: `TENANT#${tenantId}`, gsi1sk: `TEMPLATE#${id}` }),
   breaker: (provider: string): ItemKey => ({ pk: `BREAKER#${provider}`, sk: 'BREAKER' }),
   rateBucket: (tenantId: string): ItemKey => ({ pk: `RATE#${tenantId}`, sk: 'BUCKET' }),
-  /** Local mode's stand-in for an EventBridge Scheduler schedule. */
+  /**
+   * A sender's hourly counter (`hour` = `yyyy-mm-ddThh`, UTC). Two counters share the partition: `CAP`,
+   * taken at accept time by the rate limiter, and `SENT`, taken at send time by the sender.
+   */
+  senderCapAccepted: (tenantId: string, sender: string, hour: string): ItemKey => ({ pk: `CAP#${tenantId}#${sender.toLowerCase()}#${hour}`, sk: 'CAP' }),
+  senderCapSent: (tenantId: string, sender: string, hour: string): ItemKey => ({ pk: `CAP#${tenantId}#${sender.toLowerCase()}#${hour}`, sk: 'SENT' }),
+  /** Local mode's stand-in for an EventBridge Scheduler schedule, listed by due time in gsi1 `SCHEDULES`. */
   schedule: (emailId: string): ItemKey => ({ pk: `SCHEDULE#${emailId}`, sk: 'SCHEDULE' }),
+  scheduleByDueTime: (dueAt: string, emailId: string) => ({ gsi1pk: 'SCHEDULES', gsi1sk: `${dueAt}#${emailId}` }),
 } as const;
 
 /**

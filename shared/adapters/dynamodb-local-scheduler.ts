@@ -5,11 +5,12 @@ import { isLane, type Lane } from '#shared/config/lanes';
 import type { LaneMessage } from '#shared/domain/email';
 import type { Clock, LaneQueue, SendScheduler } from '#shared/ports/index';
 import { systemClock } from '#shared/ports/index';
+import { KEYS } from './dynamodb-keys';
 
 /** Partition of the main table's gsi1 that lists pending local schedules by due time. */
-export const LOCAL_SCHEDULES_PARTITION = 'SCHEDULES';
+export const LOCAL_SCHEDULES_PARTITION = KEYS.scheduleByDueTime('', '').gsi1pk;
 
-export const scheduleKey = (emailId: string) => ({ pk: `SCHEDULE#${emailId}`, sk: 'SCHEDULE' });
+export const scheduleKey = KEYS.schedule;
 
 interface ScheduleItem {
   pk: string;
@@ -38,8 +39,7 @@ export class DynamoLocalScheduler implements SendScheduler {
     const dueAt = input.at.toISOString();
     const item: ScheduleItem = {
       ...scheduleKey(input.emailId),
-      gsi1pk: LOCAL_SCHEDULES_PARTITION,
-      gsi1sk: `${dueAt}#${input.emailId}`,
+      ...KEYS.scheduleByDueTime(dueAt, input.emailId),
       emailId: input.emailId,
       lane: input.lane,
       dueAt,

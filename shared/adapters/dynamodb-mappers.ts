@@ -4,7 +4,9 @@
  * unrelated. The checks are the fields the code relies on, kept cheap (the sender reads on every send).
  */
 import { isLane } from '#shared/config/lanes';
+import type { ApiKeyRecord } from '#shared/domain/api-key';
 import type { EmailRecord } from '#shared/domain/email';
+import type { Tenant } from '#shared/domain/tenant';
 import { STATUSES, type Status } from '#shared/domain/status';
 import type { StuckEmail } from '#shared/ports/index';
 import { MAIN_TABLE } from '#infra/definitions';
@@ -64,6 +66,44 @@ export function parseEmailItem(item: Record<string, unknown>): EmailRecord {
   delete record.nextReconcileAt;
   check('email', record, EMAIL_SHAPE);
   return record as unknown as EmailRecord;
+}
+
+const TENANT_SHAPE: Record<string, Check> = {
+  id: str,
+  allowedSenders: strings,
+  retentionDays: num,
+  limits: (v) =>
+    typeof v === 'object' &&
+    v !== null &&
+    ['requestsPerSecond', 'burst', 'emailsPerDay', 'perSenderHourlyCap'].every((k) => num((v as Record<string, unknown>)[k])),
+  createdAt: str,
+  updatedAt: str,
+  defaultLane: optional(isLane),
+};
+
+/** A tenant item as a Tenant; StoredItemError when it is not one. */
+export function parseTenantItem(item: Record<string, unknown>): Tenant {
+  const record = withoutKeys(item);
+  check('tenant', record, TENANT_SHAPE);
+  return record as unknown as Tenant;
+}
+
+const API_KEY_SHAPE: Record<string, Check> = {
+  hash: str,
+  prefix: str,
+  tenantId: str,
+  scopes: strings,
+  createdAt: str,
+  revokedAt: optional(str),
+  defaultLane: optional(isLane),
+  senderDomain: optional(str),
+};
+
+/** An API key item as an ApiKeyRecord; StoredItemError when it is not one (the authorizer then refuses the key). */
+export function parseApiKeyItem(item: Record<string, unknown>): ApiKeyRecord {
+  const record = withoutKeys(item);
+  check('API key', record, API_KEY_SHAPE);
+  return record as unknown as ApiKeyRecord;
 }
 
 const STUCK_SHAPE: Record<string, Check> = {

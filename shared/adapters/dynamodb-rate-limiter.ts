@@ -16,14 +16,15 @@ import {
 import type { TenantLimits } from '#shared/domain/tenant';
 import type { Clock, RateLimiter, RateLimitStatus } from '#shared/ports/index';
 import { systemClock } from '#shared/ports/index';
+import { KEYS } from './dynamodb-keys';
 
 /** Attempts before a bucket that keeps changing under us counts as full (each is one write). */
 const MAX_ATTEMPTS = 3;
 
-export const bucketKey = (tenantId: string) => ({ pk: `RATE#${tenantId}`, sk: 'BUCKET' });
+export const bucketKey = KEYS.rateBucket;
 /** The bucket item's attribute that counts the emails of one UTC day (`q20300601`). */
 export const dailyAttribute = (day: string) => `q${day.replaceAll('-', '')}`;
-export const senderCapKey = (tenantId: string, sender: string, hour: string) => ({ pk: `CAP#${tenantId}#${sender.toLowerCase()}#${hour}`, sk: 'CAP' });
+export const senderCapKey = KEYS.senderCapAccepted;
 
 const DAY_MS = 86_400_000;
 

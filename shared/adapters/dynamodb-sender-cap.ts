@@ -1,11 +1,9 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SenderCap } from '#shared/ports/index';
+import { KEYS } from './dynamodb-keys';
 
-export const sentCapKey = (tenantId: string, sender: string, at: Date) => ({
-  pk: `CAP#${tenantId}#${sender.toLowerCase()}#${at.toISOString().slice(0, 13)}`,
-  sk: 'SENT',
-});
+export const sentCapKey = (tenantId: string, sender: string, at: Date) => KEYS.senderCapSent(tenantId, sender, at.toISOString().slice(0, 13));
 
 /** Counter items outlive their hour by a day (TTL), for inspection. */
 const KEEP_SECONDS = 25 * 3600;

@@ -4,13 +4,13 @@ import { ConflictError } from '#shared/domain/errors';
 import { TEMPLATE_ID, type TemplateContent, type TemplateVersion, type TenantTemplate } from '#shared/domain/template';
 import type { TemplateStore } from '#shared/ports/index';
 import { decodeCursor, encodeCursor } from '#shared/domain/list-cursor';
+import { KEYS } from './dynamodb-keys';
 
-const pk = (tenantId: string) => `TENANT#${tenantId}`;
-const draftSk = (id: string) => `TEMPLATE#${id}#DRAFT`;
-/** Zero-padded so versions sort numerically and after `DRAFT` in a descending query. */
-const versionSk = (id: string, version: number) => `TEMPLATE#${id}#V${String(version).padStart(10, '0')}`;
+const pk = KEYS.tenantPartition;
+const draftSk = (id: string) => KEYS.templateDraft('', id).sk;
+const versionSk = (id: string, version: number) => KEYS.templateVersion('', id, version).sk;
 
-const CONTENT_FIELDS = ['name', 'description', 'subject', 'html', 'text', 'lane', 'schema', 'sample'] as const;
+const CONTENT_FIELDS = ['name', 'description', 'subject', 'html', 'text', 'lane', 'schema', 'sample', 'alias', 'from', 'replyTo', 'variables'] as const;
 
 function strip<T>(item: Record<string, unknown> | undefined): T | undefined {
   if (!item) return undefined;
@@ -38,7 +38,7 @@ export class DynamoTemplateStore implements TemplateStore {
       await this.doc.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { pk: pk(template.tenantId), sk: draftSk(template.id), gsi1pk: pk(template.tenantId), gsi1sk: `TEMPLATE#${template.id}`, ...template },
+          Item: { pk: pk(template.tenantId), sk: draftSk(template.id), ...KEYS.templateByTenant(template.tenantId, template.id), ...template },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );

@@ -3,12 +3,8 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { ApiKeyRecord } from '#shared/domain/api-key';
 import type { Tenant } from '#shared/domain/tenant';
 import type { ApiKeyStore, TenantStore } from '#shared/ports/index';
-
-const strip = <T>(item: Record<string, unknown> | undefined): T | undefined => {
-  if (!item) return undefined;
-  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, ...rest } = item;
-  return rest as T;
-};
+import { KEYS } from './dynamodb-keys';
+import { parseApiKeyItem, parseTenantItem } from './dynamodb-mappers';
 
 /** API keys by hash (`APIKEY#<sha256>`), listed per tenant through gsi1. */
 export class DynamoApiKeyStore implements ApiKeyStore {
@@ -18,8 +14,8 @@ export class DynamoApiKeyStore implements ApiKeyStore {
   ) {}
 
   async getByHash(hash: string): Promise<ApiKeyRecord | undefined> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: `APIKEY#${hash}`, sk: 'APIKEY' } }));
-    return strip<ApiKeyRecord>(out.Item);
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: KEYS.apiKey(hash) }));
+    return out.Item ? parseApiKeyItem(out.Item) : undefined;
   }
 
   async put(record: ApiKeyRecord): Promise<void> {
@@ -27,10 +23,8 @@ export class DynamoApiKeyStore implements ApiKeyStore {
       new PutCommand({
         TableName: this.tableName,
         Item: {
-          pk: `APIKEY#${record.hash}`,
-          sk: 'APIKEY',
-          gsi1pk: `TENANT#${record.tenantId}`,
-          gsi1sk: `APIKEY#${record.createdAt}#${record.hash}`,
+          ...KEYS.apiKey(record.hash),
+          ...KEYS.apiKeyByTenant(record.tenantId, record.createdAt, record.hash),
           ...record,
         },
         ConditionExpression: 'attribute_not_exists(pk)',
@@ -44,10 +38,10 @@ export class DynamoApiKeyStore implements ApiKeyStore {
         TableName: this.tableName,
         IndexName: 'gsi1',
         KeyConditionExpression: 'gsi1pk = :pk AND begins_with(gsi1sk, :p)',
-        ExpressionAttributeValues: { ':pk': `TENANT#${tenantId}`, ':p': 'APIKEY#' },
+        ExpressionAttributeValues: { ':pk': KEYS.tenantPartition(tenantId), ':p': 'APIKEY#' },
       }),
     );
-    return (out.Items ?? []).map((i) => strip<ApiKeyRecord>(i)!);
+    return (out.Items ?? []).map(parseApiKeyItem);
   }
 
   async revoke(hash: string, at: string): Promise<boolean> {
@@ -55,7 +49,7 @@ export class DynamoApiKeyStore implements ApiKeyStore {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: `APIKEY#${hash}`, sk: 'APIKEY' },
+          Key: KEYS.apiKey(hash),
           UpdateExpression: 'SET revokedAt = :at',
           ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(revokedAt)',
           ExpressionAttributeValues: { ':at': at },
@@ -76,11 +70,11 @@ export class DynamoTenantStore implements TenantStore {
   ) {}
 
   async get(id: string): Promise<Tenant | undefined> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: `TENANT#${id}`, sk: 'TENANT' } }));
-    return strip<Tenant>(out.Item);
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: KEYS.tenant(id) }));
+    return out.Item ? parseTenantItem(out.Item) : undefined;
   }
 
   async put(tenant: Tenant): Promise<void> {
-    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { pk: `TENANT#${tenant.id}`, sk: 'TENANT', ...tenant } }));
+    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { ...KEYS.tenant(tenant.id), ...tenant } }));
   }
 }

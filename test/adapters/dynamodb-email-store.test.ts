@@ -1,6 +1,8 @@
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BatchExecuteStatementCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchExecuteStatementCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { StoredItemError } from '#shared/adapters/dynamodb-mappers';
+import { SENDING_STUCK_AFTER_LEASE_SECONDS } from '#shared/domain/stuck';
 import { createDocumentClient } from '#shared/adapters/aws-clients';
 import type { EmailListPosition } from '#shared/ports/index';
 import { DynamoEmailStore } from '#shared/adapters/dynamodb-email-store';
@@ -321,7 +323,7 @@ describe('DynamoEmailStore on DynamoDB Local', () => {
       const { store: counted, commands } = countingStore((command, send) => {
         if (!(command instanceof BatchExecuteStatementCommand)) return undefined;
         const statements = command.input.Statements!;
-        const isThrottled = (st: (typeof statements)[number]) => st.Parameters![4] === `EMAIL#${throttled.id}`;
+        const isThrottled = (st: (typeof statements)[number]) => st.Parameters!.includes(`EMAIL#${throttled.id}`);
         return send(new BatchExecuteStatementCommand({ Statements: statements.filter((st) => !isThrottled(st)) })).then((out) => {
           const responses = [...(out.Responses ?? [])];
           return {
@@ -346,6 +348,59 @@ describe('DynamoEmailStore on DynamoDB Local', () => {
       const results = values(await counted.claimMany([claimInput(a.id, 't1'), claimInput(b.id, 't2')]));
       expect(results.map((r) => r.claimed)).toEqual([true, true]);
       expect(commands).toEqual(['BatchExecuteStatementCommand', 'BatchGetCommand']);
+    });
+  });
+
+  describe('the pending index (what the reconciler reads)', () => {
+    const ids = (found: { id: string }[], mine: string[]) => found.map((e) => e.id).filter((id) => mine.includes(id));
+
+    it('lists a queued email once it is overdue for its lane, and no longer once it is sent', async () => {
+      const e = email({ lane: 'transactional' });
+      await store.create(e);
+      expect(ids(await store.findStuck(at(299), 1000), [e.id])).toEqual([]);
+      expect(ids(await store.findStuck(at(300), 1000), [e.id])).toEqual([e.id]);
+      const claimed = await store.claim(e.id, { token: 't', now: at(400), leaseSeconds: 60, scheduleVersion: 0 });
+      expect(claimed.claimed).toBe(true);
+      // Claimed: stuck only once the lease and the visibility timeout after it have run out.
+      expect(ids(await store.findStuck(at(400), 1000), [e.id])).toEqual([]);
+      const leaseEnd = 400 + 60 + SENDING_STUCK_AFTER_LEASE_SECONDS;
+      expect(ids(await store.findStuck(at(leaseEnd), 1000), [e.id])).toEqual([e.id]);
+      await store.transition(e.id, { to: 'sent', claimToken: 't', event: ev('sent', 401) });
+      expect(ids(await store.findStuck(new Date('2100-01-01T00:00:00Z'), 1000, { all: true }), [e.id])).toEqual([]);
+    });
+
+    it('moves a batch-claimed email (PartiQL) along the index like a single claim', async () => {
+      const a = email();
+      const b = email();
+      await store.createMany([a, b]);
+      const results = await store.claimMany([
+        { id: a.id, token: 'ta', now: at(10), leaseSeconds: 60, scheduleVersion: 0 },
+        { id: b.id, token: 'tb', now: at(10), leaseSeconds: 60, scheduleVersion: 0 },
+      ]);
+      expect(results.every((r) => r.status === 'fulfilled' && r.value.claimed)).toBe(true);
+      const found = await store.findStuck(at(10 + 60 + SENDING_STUCK_AFTER_LEASE_SECONDS), 1000);
+      expect(found.filter((f) => [a.id, b.id].includes(f.id)).map((f) => f.status)).toEqual(['sending', 'sending']);
+    });
+
+    it('hides a reconciled email until its backoff ends, but keeps counting it, and refuses a second mark', async () => {
+      const e = email({ id: `rec-${Math.random().toString(36).slice(2)}` });
+      await store.create(e);
+      const [found] = (await store.findStuck(at(600), 1000)).filter((f) => f.id === e.id);
+      expect(found).toMatchObject({ id: e.id, status: 'queued', lane: 'transactional', scheduleVersion: 0, stuckSince: at(300).toISOString() });
+      expect(await store.markReconciled(found!, at(600), at(900))).toBe(true);
+      expect(await store.markReconciled(found!, at(601), at(901))).toBe(false); // someone else's mark came first
+      expect(ids(await store.findStuck(at(899), 1000), [e.id])).toEqual([]);
+      expect(ids(await store.findStuck(at(900), 1000), [e.id])).toEqual([e.id]);
+      expect(await store.countStuck(at(600), 100_000)).toBeGreaterThanOrEqual(1);
+      // The reconciler's bookkeeping never leaks into the record.
+      expect(await store.get(e.id)).not.toHaveProperty('reconciledAt');
+    });
+
+    it('refuses to read an email item that is not one, by name', async () => {
+      const id = `broken-${Math.random().toString(36).slice(2)}`;
+      await createDocumentClient(client).send(new PutCommand({ TableName: table, Item: { pk: `EMAIL#${id}`, sk: 'EMAIL', id, tenantId: 'acme' } }));
+      await expect(store.get(id)).rejects.toThrow(StoredItemError);
+      await expect(store.get(id)).rejects.toThrow(/`status` is missing/);
     });
   });
 });
