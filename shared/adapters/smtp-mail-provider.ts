@@ -1,9 +1,9 @@
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Transporter } from 'nodemailer';
 import { ProviderError } from '#shared/domain/errors';
 import { CONNECT_ERRORS, type ErrorShape, networkCode } from '#shared/domain/failure-classification';
 import type { MailProvider, OutgoingMail, SendReceipt } from '#shared/ports/index';
-import { createSecretsClient } from './aws-clients';
+import { SECRET_MAX_AGE_SECONDS, secretValue } from './secrets';
 
 export interface SmtpSettings {
   readonly host: string;
@@ -57,28 +57,41 @@ export function classifySmtpError(error: unknown): ProviderError {
  */
 export class SmtpMailProvider implements MailProvider {
   readonly name = 'smtp';
-  private transport?: Promise<Transporter>;
+  private transport?: { key: string; transport: Promise<Transporter> };
 
   constructor(private readonly settings: () => Promise<SmtpSettings>) {}
 
-  private getTransport(): Promise<Transporter> {
-    this.transport ??= this.settings().then((s) =>
-      nodemailer.createTransport({
-        pool: true,
-        maxConnections: 3,
-        host: s.host,
-        port: s.port,
-        secure: s.secure ?? false,
-        requireTLS: s.requireTLS ?? false,
-        auth: s.username ? { user: s.username, pass: s.password ?? '' } : undefined,
-        connectionTimeout: 5_000,
-        greetingTimeout: 5_000,
-        socketTimeout: 15_000,
-      }),
-    );
-    // A failed settings load is retried on the next send.
-    this.transport.catch(() => (this.transport = undefined));
-    return this.transport;
+  /**
+   * The pooled transport for the current settings. Settings are read on every send (from a secret
+   * they come through Powertools Parameters, cached for SECRET_MAX_AGE_SECONDS), and a changed
+   * secret — rotated credentials — replaces the pool without a cold start.
+   */
+  private async getTransport(): Promise<Transporter> {
+    const s = await this.settings();
+    const key = JSON.stringify(s);
+    if (this.transport?.key !== key) {
+      const previous = this.transport;
+      // nodemailer's transport (SMTP, pooling, TLS) loads with the first fallback send, not at cold
+      // start: the sender only builds MIME (MailComposer) on the SES path.
+      const transport = import('nodemailer').then(({ default: nodemailer }) =>
+        nodemailer.createTransport({
+          pool: true,
+          maxConnections: 3,
+          host: s.host,
+          port: s.port,
+          secure: s.secure ?? false,
+          requireTLS: s.requireTLS ?? false,
+          auth: s.username ? { user: s.username, pass: s.password ?? '' } : undefined,
+          connectionTimeout: 5_000,
+          greetingTimeout: 5_000,
+          socketTimeout: 15_000,
+        }),
+      );
+      this.transport = { key, transport };
+      // The old pool finishes what it is sending, then closes.
+      void previous?.transport.then((t) => t.close()).catch(() => undefined);
+    }
+    return this.transport.transport;
   }
 
   async send(mail: OutgoingMail): Promise<SendReceipt> {
@@ -92,16 +105,19 @@ export class SmtpMailProvider implements MailProvider {
   }
 
   close(): void {
-    void this.transport?.then((t) => t.close());
+    void this.transport?.transport.then((t) => t.close()).catch(() => undefined);
     this.transport = undefined;
   }
 }
 
-/** Reads `{host, port, secure, username, password}` from a Secrets Manager secret (once per container). */
-export function smtpSettingsFromSecret(secretArn: string, client: SecretsManagerClient = createSecretsClient()): () => Promise<SmtpSettings> {
+/**
+ * Reads `{host, port, secure, username, password}` from a Secrets Manager secret through Powertools
+ * Parameters, cached for SECRET_MAX_AGE_SECONDS: rotated credentials are picked up without a cold start.
+ */
+export function smtpSettingsFromSecret(secretArn: string, client?: SecretsManagerClient, maxAgeSeconds = SECRET_MAX_AGE_SECONDS): () => Promise<SmtpSettings> {
+  const read = secretValue(secretArn, { ...(client ? { client } : {}), maxAgeSeconds });
   return async () => {
-    const out = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));
-    const parsed = JSON.parse(out.SecretString ?? '{}') as Partial<SmtpSettings> & { port?: number | string };
+    const parsed = JSON.parse(await read()) as Partial<SmtpSettings> & { port?: number | string };
     if (!parsed.host) throw new Error(`SMTP secret ${secretArn} has no host`);
     return { ...parsed, host: parsed.host, port: Number(parsed.port ?? 587) };
   };

@@ -3,8 +3,16 @@ import { logger } from '#shared/observability/logger';
 import type { AttachmentStore, ContentBuilder, EmailContent, TemplateStore, TenantStore } from '#shared/ports/index';
 import type { MimeAttachment } from '#shared/rendering/mime';
 import { getRepositoryTemplate } from '#shared/rendering/template-repository';
-import { type LoadedTemplate, renderTemplate, textFromHtml } from '#shared/rendering/templates';
-import { TemplateVersionCache, toLoadedTemplate } from './templates';
+import type { LoadedTemplate } from '#shared/rendering/templates';
+import { TemplateVersionCache, toLoadedTemplate } from './template-lookup';
+
+/**
+ * The HTML renderer (Handlebars' HTML parts, juice, cheerio, html-to-text) is loaded by the first
+ * email that needs it, not at cold start: the sender's import stays short, and a container that only
+ * sends emails with both parts given never loads it.
+ */
+let renderer: Promise<typeof import('#shared/rendering/templates')> | undefined;
+const loadRenderer = () => (renderer ??= import('#shared/rendering/templates'));
 
 export interface TemplateContentDeps {
   /** Tenant templates (published versions). */
@@ -72,7 +80,7 @@ export function createTemplateContentBuilder(deps: TemplateContentDeps): Content
       const withAttachments = (content: EmailContent): EmailContent => (attachments ? { ...content, attachments } : content);
       if (!email.template) {
         // An HTML-only email gets a generated plain-text part, as Resend does; `text: ""` opts out.
-        const text = email.text ?? (email.html !== undefined ? textFromHtml(email.html) : undefined);
+        const text = email.text ?? (email.html !== undefined ? (await loadRenderer()).textFromHtml(email.html) : undefined);
         return withAttachments({
           subject: email.subject ?? '',
           ...(email.html !== undefined ? { html: email.html } : {}),
@@ -82,6 +90,7 @@ export function createTemplateContentBuilder(deps: TemplateContentDeps): Content
       const template = await load(email, email.template);
       const tenant = await deps.tenants?.get(email.tenantId);
       const extra = deps.extraVariables ? await deps.extraVariables(email) : undefined;
+      const { renderTemplate } = await loadRenderer();
       const rendered = renderTemplate(template, email.template.variables, {
         ...(tenant?.baseUrl ? { baseUrl: tenant.baseUrl } : {}),
         ...(extra ? { extraVariables: extra } : {}),
