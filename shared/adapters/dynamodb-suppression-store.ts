@@ -6,8 +6,9 @@ import type { SuppressionQuery } from '#shared/ports/index';
 import type { SuppressionStore } from '#shared/ports/suppression-store';
 import { decodeCursor, encodeCursor, isStoredAddress } from '#shared/domain/list-cursor';
 import { withBatchRetry } from './dynamodb-util';
+import { KEYS } from './dynamodb-keys';
 
-export const suppressionKey = (tenantId: string, address: string) => ({ pk: `TENANT#${tenantId}`, sk: `SUPPRESSION#${address.toLowerCase()}` });
+export const suppressionKey = KEYS.suppression;
 
 function fromItem(item: Record<string, unknown> | undefined): Suppression | undefined {
   if (!item) return undefined;
