@@ -1,11 +1,15 @@
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { createSecretsClient } from './aws-clients';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { secretValue } from './secrets';
 
 /**
- * The unsubscribe signing key: given directly (local mode) or read once from Secrets Manager
- * (AWS) and kept for the life of the container. A failed read is retried on the next call.
+ * The unsubscribe signing key: given directly (local mode) or read from Secrets Manager (AWS)
+ * through Powertools Parameters with a max age (SECRET_MAX_AGE_SECONDS), so a rotated key is
+ * picked up without a cold start. A failed read is retried on the next call.
  */
-export function createSigningKeySource(config: { key?: string; secretArn?: string }, client?: SecretsManagerClient): () => Promise<string> {
+export function createSigningKeySource(
+  config: { key?: string; secretArn?: string; maxAgeSeconds?: number },
+  client?: SecretsManagerClient,
+): () => Promise<string> {
   if (config.key) {
     const key = config.key;
     return async () => key;
@@ -15,18 +19,5 @@ export function createSigningKeySource(config: { key?: string; secretArn?: strin
     return async () => {
       throw new Error('No unsubscribe signing key is configured (MAILROOM_UNSUBSCRIBE_SECRET_ARN or MAILROOM_UNSUBSCRIBE_SIGNING_KEY)');
     };
-  let cached: Promise<string> | undefined;
-  return () => {
-    cached ??= (client ?? createSecretsClient())
-      .send(new GetSecretValueCommand({ SecretId: arn }))
-      .then((out) => {
-        if (!out.SecretString) throw new Error('The unsubscribe signing secret has no string value');
-        return out.SecretString;
-      })
-      .catch((error: unknown) => {
-        cached = undefined;
-        throw error;
-      });
-    return cached;
-  };
+  return secretValue(arn, { ...(client ? { client } : {}), ...(config.maxAgeSeconds !== undefined ? { maxAgeSeconds: config.maxAgeSeconds } : {}) });
 }
