@@ -83,6 +83,7 @@ export const ROUTES: ReadonlyArray<{ method: 'GET' | 'POST' | 'PATCH' | 'DELETE'
   { method: 'PATCH', path: '/templates/{id}', fn: 'templates' },
   { method: 'DELETE', path: '/templates/{id}', fn: 'templates' },
   { method: 'POST', path: '/templates/{id}/publish', fn: 'templates' },
+  { method: 'POST', path: '/templates/{id}/duplicate', fn: 'templates' },
   { method: 'POST', path: '/templates/{id}/render', fn: 'templates' },
   { method: 'GET', path: '/suppressions', fn: 'suppressions' },
   { method: 'POST', path: '/suppressions', fn: 'suppressions' },

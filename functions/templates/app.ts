@@ -12,6 +12,7 @@ import { systemClock } from '#shared/ports/index';
 import {
   createTemplate,
   deleteTemplate,
+  duplicateTemplate,
   getTemplate,
   listTemplates,
   previewTemplate,
@@ -45,9 +46,11 @@ export const makeTemplatesHandler =
         return json(200, toTemplateView(await updateTemplate(deps, principal, id, jsonBody(event, MAX_BODY_BYTES))));
       case 'DELETE /templates/{id}':
         return json(200, await deleteTemplate(deps, principal, id));
+      case 'POST /templates/{id}/duplicate':
+        return json(200, toTemplateView(await duplicateTemplate(deps, principal, id)));
       case 'POST /templates/{id}/publish': {
         const version = await publishTemplate(deps, principal, id);
-        return json(200, { object: 'template', id, version: version.version, published_at: version.publishedAt });
+        return json(200, { object: 'template', id: version.id, version: version.version, published_at: version.publishedAt });
       }
       case 'POST /templates/{id}/render': {
         const { subject, html, text, version } = await previewTemplate(deps, principal, id, optionalBody(event));

@@ -15,6 +15,33 @@ export interface TemplateContent {
   readonly schema?: object;
   /** Variables for previews. */
   readonly sample?: Record<string, unknown>;
+  /** Resend's alias: another name the template answers to on the /templates endpoints. */
+  readonly alias?: string;
+  /** Resend's default sender and reply-to for sends with this template (shown; see docs/api.md). */
+  readonly from?: string;
+  readonly replyTo?: string[];
+  /**
+   * Resend's declared variables. Without a JSON Schema, they become one (type per key, required
+   * unless it has a fallback, the fallback as `default`), so sends are checked at acceptance and
+   * fallbacks fill absent values when the email is rendered.
+   */
+  readonly variables?: TemplateVariable[];
+}
+
+/** One of Resend's template variables. */
+export interface TemplateVariable {
+  readonly key: string;
+  readonly type: 'string' | 'number';
+  readonly fallbackValue?: string | number;
+}
+
+/** The JSON Schema a template's Resend-style `variables` stand for. */
+export function schemaFromVariables(variables: readonly TemplateVariable[]): object {
+  return {
+    type: 'object',
+    properties: Object.fromEntries(variables.map((v) => [v.key, { type: v.type, ...(v.fallbackValue !== undefined ? { default: v.fallbackValue } : {}) }])),
+    required: variables.filter((v) => v.fallbackValue === undefined).map((v) => v.key),
+  };
 }
 
 /** A tenant template: its draft plus the version that sends use. */

@@ -1,5 +1,5 @@
 import { ValidationError } from '#shared/domain/errors';
-import { TEMPLATE_ID, type TemplateContent, type TemplateVersion } from '#shared/domain/template';
+import { schemaFromVariables, TEMPLATE_ID, type TemplateContent, type TemplateVersion, type TenantTemplate } from '#shared/domain/template';
 import type { TemplateStore } from '#shared/ports/index';
 import { type LoadedTemplate, PREVIEW_DEFAULTS, checkTemplateRenders, validateTemplateVariables } from '#shared/rendering/template-core';
 import { getRepositoryTemplate } from '#shared/rendering/template-repository';
@@ -32,7 +32,7 @@ export function toLoadedTemplate(content: TemplateContent, tenantId: string, id:
     meta: {
       ...(content.description !== undefined ? { description: content.description } : {}),
       ...(content.lane !== undefined ? { lane: content.lane } : {}),
-      ...(content.schema !== undefined ? { schema: content.schema } : {}),
+      ...(content.schema !== undefined ? { schema: content.schema } : content.variables?.length ? { schema: schemaFromVariables(content.variables) } : {}),
       ...(content.sample !== undefined ? { sample: content.sample } : {}),
     },
   };
@@ -83,11 +83,39 @@ export function createTemplateLookup(deps: TemplateLookupDeps, cache = new Templ
       }
       const repo = repositoryOf(deps)(id);
       if (repo) return templateInfo(repo, repo.version);
+      // Resend's send by alias: the tenant's template whose alias this is (a list scan; see docs/api.md).
+      const aliased = own ? undefined : await findTemplateByAlias(deps.templates, tenantId, id);
+      if (aliased?.publishedVersion) {
+        const stored = await cache.get(deps.templates, tenantId, aliased.id, aliased.publishedVersion);
+        if (stored) return templateInfo(toLoadedTemplate(stored, tenantId, aliased.id, stored.version), stored.version);
+      }
+      if (aliased)
+        throw new ValidationError(
+          `Template "${id}" (${aliased.id}) has no published version yet. Publish it first (POST /templates/${aliased.id}/publish).`,
+          'invalid_template',
+        );
       if (own)
         throw new ValidationError(`Template "${id}" has no published version yet. Publish it first (POST /templates/${id}/publish).`, 'invalid_template');
       return undefined;
     },
   };
+}
+
+/** Most list pages an alias lookup reads (100 templates each). */
+const ALIAS_SCAN_PAGES = 20;
+
+/** The tenant's template with this alias (a scan of the list: the management endpoints and alias sends only). */
+export async function findTemplateByAlias(templates: TemplateStore, tenantId: string, alias: string): Promise<TenantTemplate | undefined> {
+  if (!validId(alias)) return undefined;
+  let cursor: string | undefined;
+  for (let page = 0; page < ALIAS_SCAN_PAGES; page++) {
+    const found = await templates.list(tenantId, { limit: 100, ...(cursor ? { cursor } : {}) });
+    const hit = found.templates.find((t) => t.alias === alias);
+    if (hit) return hit;
+    if (!found.cursor) return undefined;
+    cursor = found.cursor;
+  }
+  return undefined;
 }
 
 const repositoryOf = (deps: Pick<TemplateLookupDeps, 'repository'>) => deps.repository ?? getRepositoryTemplate;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as z from 'zod';
 import { LANE_NAMES } from '#shared/config/lanes';
 import { hasScope, type Principal } from '#shared/domain/api-key';
-import { ForbiddenError, MalformedRequestError, NotFoundError, ValidationError } from '#shared/domain/errors';
+import { ConflictError, ForbiddenError, MalformedRequestError, NotFoundError, ValidationError } from '#shared/domain/errors';
 import { encodeCursor, isCursor } from '#shared/domain/list-cursor';
 import { toValidationError } from '#shared/domain/send-request';
 import { TEMPLATE_ID, type TemplateContent, type TemplateVersion, type TenantTemplate } from '#shared/domain/template';
@@ -10,7 +10,7 @@ import type { Clock, TemplateStore, TenantStore } from '#shared/ports/index';
 import { templateEnv } from '#shared/rendering/template-env';
 import { getRepositoryTemplate } from '#shared/rendering/template-repository';
 import { type LoadedTemplate, PREVIEW_DEFAULTS, type RenderedTemplate, renderTemplate, validateTemplateVariables } from '#shared/rendering/templates';
-import { toLoadedTemplate } from '#shared/use-cases/template-lookup';
+import { findTemplateByAlias, toLoadedTemplate } from '#shared/use-cases/template-lookup';
 
 // The accept-time lookup lives apart so ingest's import graph stays free of the HTML renderer.
 export { TemplateVersionCache, createTemplateLookup, toLoadedTemplate } from '#shared/use-cases/template-lookup';
@@ -34,10 +34,31 @@ export interface TemplatesDeps {
 /** Largest template (all parts and meta, as JSON): keeps the DynamoDB item well under 400 KB. */
 export const MAX_TEMPLATE_BYTES = 300_000;
 
+const VARIABLE_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,49}$/;
+
+/** Resend's template variable: `{key, type, fallback_value}`. */
+const variableSchema = z
+  .object({
+    key: z.string().regex(VARIABLE_KEY, 'must be 1-50 letters, digits or `_`, not starting with a digit'),
+    type: z.enum(['string', 'number']),
+    fallback_value: z
+      .union([z.string().max(2_000), z.number()])
+      .nullable()
+      .optional(),
+  })
+  .strict()
+  .refine((v) => v.fallback_value === undefined || v.fallback_value === null || typeof v.fallback_value === v.type, {
+    message: '`fallback_value` must match `type`',
+  });
+
 const contentFields = {
   name: z.string().min(1).max(200),
   description: z.string().max(1000),
   subject: z.string().min(1).max(998),
+  alias: z.string().regex(TEMPLATE_ID, 'must be 1-64 lower-case letters, digits, `_` or `-`, starting with a letter or digit'),
+  from: z.string().min(3).max(320),
+  reply_to: z.union([z.string().min(3).max(320), z.array(z.string().min(3).max(320)).min(1).max(50)]),
+  variables: z.array(variableSchema).max(50),
   html: z.string().min(1),
   text: z.string().min(1),
   lane: z.enum(LANE_NAMES),
@@ -50,12 +71,17 @@ const createSchema = z
     id: z.string().regex(TEMPLATE_ID, 'must be 1-64 lower-case letters, digits, `_` or `-`, starting with a letter or digit').optional(),
     name: contentFields.name.optional(),
     description: contentFields.description.optional(),
-    subject: contentFields.subject,
+    // Resend's templates may leave the subject to the send; Mailroom's JSON-Schema ones carry one.
+    subject: contentFields.subject.nullable().optional(),
     html: contentFields.html,
-    text: contentFields.text.optional(),
+    text: contentFields.text.nullable().optional(),
     lane: contentFields.lane.optional(),
     schema: contentFields.schema.optional(),
     sample: contentFields.sample.optional(),
+    alias: contentFields.alias.nullable().optional(),
+    from: contentFields.from.nullable().optional(),
+    reply_to: contentFields.reply_to.nullable().optional(),
+    variables: contentFields.variables.nullable().optional(),
   })
   .strict();
 
@@ -70,8 +96,27 @@ const updateSchema = z
     lane: contentFields.lane.nullable().optional(),
     schema: contentFields.schema.nullable().optional(),
     sample: contentFields.sample.nullable().optional(),
+    alias: contentFields.alias.nullable().optional(),
+    from: contentFields.from.nullable().optional(),
+    reply_to: contentFields.reply_to.nullable().optional(),
+    variables: contentFields.variables.nullable().optional(),
   })
   .strict();
+
+/** Resend's body fields as Mailroom's content fields (`reply_to` → `replyTo`, variables camel-cased); `null` clears. */
+function resendFields(input: { reply_to?: string | string[] | null; variables?: z.infer<typeof variableSchema>[] | null }) {
+  return {
+    ...(input.reply_to !== undefined ? { replyTo: input.reply_to === null ? null : Array.isArray(input.reply_to) ? input.reply_to : [input.reply_to] } : {}),
+    ...(input.variables !== undefined
+      ? {
+          variables:
+            input.variables === null
+              ? null
+              : input.variables.map((v) => ({ key: v.key, type: v.type, ...(v.fallback_value != null ? { fallbackValue: v.fallback_value } : {}) })),
+        }
+      : {}),
+  };
+}
 
 const renderSchema = z
   .object({
@@ -103,6 +148,8 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
  * schema, a sample that does not match the schema or does not render.
  */
 function checkContent(content: TemplateContent, id: string): void {
+  if (content.schema !== undefined && content.variables?.length)
+    throw new ValidationError(`Template "${id}": give \`schema\` (JSON Schema) or \`variables\` (Resend's list), not both.`);
   const size = Buffer.byteLength(JSON.stringify(content), 'utf8');
   if (size > MAX_TEMPLATE_BYTES) throw new ValidationError(`Template "${id}" is ${size} bytes; at most ${MAX_TEMPLATE_BYTES} are allowed.`, 'invalid_template');
   templateEnv.compile(content.subject, 'plain', `template "${id}" (subject)`);
@@ -131,23 +178,38 @@ function checkContent(content: TemplateContent, id: string): void {
 
 const defined = <T extends object>(value: T): T => Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined && v !== null)) as T;
 
-/** The API view of a tenant template (snake_case like Resend). */
+/**
+ * The API view of a tenant template: Resend's template object (`name`, `subject`, `html`, `text`,
+ * `status`, `variables`, `alias`, `from`, `reply_to`, `published_at`, `current_version_id`,
+ * `has_unpublished_versions`, timestamps) plus Mailroom's fields (`source`, `description`, `lane`,
+ * `schema`, `sample`, `published_version`, `has_unpublished_changes`).
+ */
 export function toTemplateView(t: TenantTemplate) {
+  const unpublished = !t.publishedAt || t.updatedAt > t.publishedAt;
   return {
     object: 'template' as const,
     id: t.id,
     source: 'tenant' as const,
     name: t.name,
     description: t.description ?? null,
-    subject: t.subject,
+    subject: t.subject === '' ? null : t.subject,
     html: t.html,
     text: t.text ?? null,
+    alias: t.alias ?? null,
+    from: t.from ?? null,
+    reply_to: t.replyTo ?? null,
+    variables: t.variables
+      ? t.variables.map((v) => ({ key: v.key, type: v.type, fallback_value: v.fallbackValue ?? null, created_at: t.createdAt, updated_at: t.updatedAt }))
+      : null,
     lane: t.lane ?? null,
     schema: t.schema ?? null,
     sample: t.sample ?? null,
     status: t.publishedVersion ? ('published' as const) : ('draft' as const),
+    // Versions are numbered per template: the published one, or the draft before any publish.
+    current_version_id: t.publishedVersion ? `${t.id}@v${t.publishedVersion}` : `${t.id}@draft`,
     published_version: t.publishedVersion ?? null,
-    has_unpublished_changes: !t.publishedAt || t.updatedAt > t.publishedAt,
+    has_unpublished_versions: unpublished,
+    has_unpublished_changes: unpublished,
     created_at: t.createdAt,
     updated_at: t.updatedAt,
     published_at: t.publishedAt ?? null,
@@ -184,8 +246,9 @@ export async function createTemplate(deps: TemplatesDeps, principal: Principal, 
   assertCanWrite(principal);
   const input = parse(createSchema, body);
   const id = input.id ?? `tpl_${randomBytes(8).toString('hex')}`;
-  const { id: _id, ...rest } = input;
-  const content = defined({ ...rest, name: input.name ?? id }) as TemplateContent;
+  const { id: _id, reply_to: _r, variables: _v, ...rest } = input;
+  const content = defined({ ...rest, ...resendFields(input), subject: input.subject ?? '', name: input.name ?? id }) as TemplateContent;
+  await assertAliasFree(deps, principal.tenantId, content.alias, id);
   checkContent(content, id);
   const now = deps.clock.now().toISOString();
   // A re-created id continues the numbering of a deleted one: a version number is never reused.
@@ -198,7 +261,7 @@ export async function createTemplate(deps: TemplatesDeps, principal: Principal, 
 /** `GET /templates/{id}`: the tenant's template, else the repository's (read-only). */
 export async function getTemplate(deps: TemplatesDeps, principal: Principal, id: string) {
   assertCanRead(principal);
-  const own = validId(id) ? await deps.templates.get(principal.tenantId, id) : undefined;
+  const own = await findOwn(deps, principal.tenantId, id);
   if (own) return toTemplateView(own);
   const repo = repositoryOf(deps)(id);
   if (repo) return toRepositoryTemplateView(repo);
@@ -229,8 +292,21 @@ export async function listTemplates(deps: TemplatesDeps, principal: Principal, q
   };
 }
 
+/** Resend's endpoints take a template id or its alias. */
+async function findOwn(deps: TemplatesDeps, tenantId: string, idOrAlias: string): Promise<TenantTemplate | undefined> {
+  if (!validId(idOrAlias)) return undefined;
+  return (await deps.templates.get(tenantId, idOrAlias)) ?? (await findTemplateByAlias(deps.templates, tenantId, idOrAlias));
+}
+
+/** An alias names one template: refused (409) when another template has it as id or alias. */
+async function assertAliasFree(deps: TemplatesDeps, tenantId: string, alias: string | undefined, selfId: string): Promise<void> {
+  if (!alias) return;
+  const other = (await deps.templates.get(tenantId, alias)) ?? (await findTemplateByAlias(deps.templates, tenantId, alias));
+  if (other && other.id !== selfId) throw new ConflictError(`The alias "${alias}" is already used by template "${other.id}".`, 'invalid_state');
+}
+
 async function ownTemplate(deps: TemplatesDeps, principal: Principal, id: string): Promise<TenantTemplate> {
-  const own = validId(id) ? await deps.templates.get(principal.tenantId, id) : undefined;
+  const own = await findOwn(deps, principal.tenantId, id);
   if (!own) {
     if (repositoryOf(deps)(id))
       throw new ForbiddenError(
@@ -247,7 +323,8 @@ export async function updateTemplate(deps: TemplatesDeps, principal: Principal, 
   assertCanWrite(principal);
   const patch = parse(updateSchema, body);
   const current = await ownTemplate(deps, principal, id);
-  const merged = { ...current, ...patch } as Record<string, unknown>;
+  const { reply_to: _r, variables: _v, ...plain } = patch;
+  const merged = { ...current, ...plain, ...resendFields(patch) } as Record<string, unknown>;
   const content = defined({
     name: merged.name,
     description: merged.description,
@@ -257,9 +334,14 @@ export async function updateTemplate(deps: TemplatesDeps, principal: Principal, 
     lane: merged.lane,
     schema: merged.schema,
     sample: merged.sample,
+    alias: merged.alias,
+    from: merged.from,
+    replyTo: merged.replyTo,
+    variables: merged.variables,
   }) as unknown as TemplateContent;
-  checkContent(content, id);
-  const updated = await deps.templates.updateDraft(principal.tenantId, id, content, deps.clock.now().toISOString());
+  if (content.alias !== current.alias) await assertAliasFree(deps, principal.tenantId, content.alias, current.id);
+  checkContent(content, current.id);
+  const updated = await deps.templates.updateDraft(principal.tenantId, current.id, content, deps.clock.now().toISOString());
   if (!updated) throw new NotFoundError(`Template "${id}" not found.`);
   return updated;
 }
@@ -267,16 +349,36 @@ export async function updateTemplate(deps: TemplatesDeps, principal: Principal, 
 /** `DELETE /templates/{id}`. Published versions stay readable for emails already accepted. */
 export async function deleteTemplate(deps: TemplatesDeps, principal: Principal, id: string): Promise<{ object: 'template'; id: string; deleted: true }> {
   assertCanWrite(principal);
-  await ownTemplate(deps, principal, id);
-  if (!(await deps.templates.delete(principal.tenantId, id))) throw new NotFoundError(`Template "${id}" not found.`);
-  return { object: 'template', id, deleted: true };
+  const own = await ownTemplate(deps, principal, id);
+  if (!(await deps.templates.delete(principal.tenantId, own.id))) throw new NotFoundError(`Template "${id}" not found.`);
+  return { object: 'template', id: own.id, deleted: true };
+}
+
+/** `POST /templates/{id}/duplicate`: a new draft with the same content (no alias: aliases are unique). */
+export async function duplicateTemplate(deps: TemplatesDeps, principal: Principal, id: string): Promise<TenantTemplate> {
+  assertCanWrite(principal);
+  const source = await ownTemplate(deps, principal, id);
+  const copyId = `tpl_${randomBytes(8).toString('hex')}`;
+  const { tenantId: _t, id: _i, publishedVersion: _p, publishedAt: _pa, lastVersion: _l, createdAt: _c, updatedAt: _u, alias: _a, ...content } = source;
+  const now = deps.clock.now().toISOString();
+  const copy: TenantTemplate = {
+    ...content,
+    name: `${source.name} (copy)`,
+    tenantId: principal.tenantId,
+    id: copyId,
+    lastVersion: 0,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await deps.templates.create(copy);
+  return copy;
 }
 
 /** `POST /templates/{id}/publish`: the draft becomes the next immutable version, used by new sends. */
 export async function publishTemplate(deps: TemplatesDeps, principal: Principal, id: string): Promise<TemplateVersion> {
   assertCanWrite(principal);
   const draft = await ownTemplate(deps, principal, id);
-  checkContent(draft, id);
+  checkContent(draft, draft.id);
   return deps.templates.publish(draft, deps.clock.now().toISOString());
 }
 

@@ -3,7 +3,7 @@ import { decodeCursor, encodeCursor } from '#shared/domain/list-cursor';
 import { TEMPLATE_ID, type TemplateContent, type TemplateVersion, type TenantTemplate } from '#shared/domain/template';
 import type { AttachmentStore, TemplateStore } from '#shared/ports/index';
 
-const CONTENT_FIELDS = ['name', 'description', 'subject', 'html', 'text', 'lane', 'schema', 'sample'] as const;
+const CONTENT_FIELDS = ['name', 'description', 'subject', 'html', 'text', 'lane', 'schema', 'sample', 'alias', 'from', 'replyTo', 'variables'] as const;
 const clone = <T>(value: T): T => structuredClone(value);
 
 /** TemplateStore in memory, with the same conditions as the DynamoDB one. */
