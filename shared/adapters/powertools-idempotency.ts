@@ -14,8 +14,22 @@ interface Call {
 }
 
 /**
+ * The payload as compared: object keys sorted at every depth, array order kept. The same body with
+ * its fields in another order is the same request (JSON objects are unordered, and SDKs serialise
+ * them in different orders); a different order of recipients or attachments is a different one.
+ */
+export function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) Object.defineProperty(out, key, { value: canonical((value as Record<string, unknown>)[key]), enumerable: true });
+  return out;
+}
+
+/**
  * IdempotencyGuard on Powertools idempotency. The key (already scoped per tenant) is the record
- * id; the payload is validated by hash, so the same key with another body is refused.
+ * id; the payload is validated by a hash of its canonical form, so the same key with another body is
+ * refused and the same body with its fields in another order is not.
  */
 export class PowertoolsIdempotency implements IdempotencyGuard {
   private readonly config: IdempotencyConfig;
@@ -40,7 +54,7 @@ export class PowertoolsIdempotency implements IdempotencyGuard {
 
   async run<T>(key: string, payload: unknown, work: () => Promise<T>): Promise<T> {
     try {
-      return (await this.idempotent({ key, payload }, work)) as T;
+      return (await this.idempotent({ key, payload: canonical(payload) }, work)) as T;
     } catch (error) {
       if (error instanceof IdempotencyValidationError) {
         throw new ConflictError(

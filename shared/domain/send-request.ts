@@ -129,6 +129,27 @@ function addresses(field: string, value: string | string[] | undefined): string[
   });
 }
 
+/** Keys that name an object's prototype machinery: never a header or a template variable. */
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * Refuses (422) `__proto__`, `constructor` or `prototype` as a key of `headers` or
+ * `template.variables`. JSON.parse keeps such a key as a plain own property, but the schema's
+ * record parsing would drop `__proto__` silently; the client is told instead (docs/security.md).
+ */
+function assertNoPrototypeKeys(body: Record<string, unknown>): void {
+  const template = body.template;
+  const maps: Array<[string, unknown]> = [
+    ['headers', body.headers],
+    ['template.variables', template && typeof template === 'object' ? (template as Record<string, unknown>).variables : undefined],
+  ];
+  for (const [field, map] of maps) {
+    if (!map || typeof map !== 'object' || Array.isArray(map)) continue;
+    const bad = Object.keys(map).find((k) => PROTOTYPE_KEYS.has(k));
+    if (bad !== undefined) throw new ValidationError(`Invalid \`${field}\` field: the key "${bad}" is not allowed.`);
+  }
+}
+
 /**
  * Validates a send request (API body or "Email Requested" event detail) and normalises it.
  * Throws ValidationError (422) naming the field at fault.
@@ -137,6 +158,7 @@ export function parseSendRequest(body: unknown): SendEmailRequest {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new ValidationError('The request body must be a JSON object.');
   }
+  assertNoPrototypeKeys(body as Record<string, unknown>);
   const result = sendEmailSchema.safeParse(body);
   if (!result.success) throw toValidationError(result.error, 'request', body);
   const b = result.data;

@@ -150,6 +150,25 @@ describe('POST /emails (ingest handler, in-memory ports)', () => {
     expect(deps.queue.sent).toHaveLength(1);
   });
 
+  it('answers 422 naming a `__proto__` key in headers instead of dropping it (docs/security.md)', async () => {
+    const raw = '{"from":"Acme <hello@acme.test>","to":"ada@example.org","subject":"Hi","text":"x","headers":{"__proto__":{"X-Injected":"1"}}}';
+    const res = await post(raw);
+    expect(res).toEqual({ status: 422, body: { statusCode: 422, name: 'validation_error', message: expect.stringContaining('"__proto__"') } });
+    expect(deps.emails.items.size).toBe(0);
+  });
+
+  it('takes the same body with its fields in another order for the same request (docs/api.md), but not reordered recipients', async () => {
+    const first = await post({ ...body, to: ['ada@example.org', 'bob@example.org'], headers: { 'X-A': '1', 'X-B': '2' } }, { 'Idempotency-Key': 'order-7' });
+    const reordered = JSON.parse(
+      '{"headers":{"X-B":"2","X-A":"1"},"html":"<p>Hi</p>","subject":"Hello","to":["ada@example.org","bob@example.org"],"from":"Acme <hello@acme.test>"}',
+    );
+    const again = await post(reordered, { 'Idempotency-Key': 'order-7' });
+    expect(again).toEqual({ status: 200, body: { id: first.body.id } });
+    expect(deps.queue.sent).toHaveLength(1);
+    const recipientsSwapped = await post({ ...reordered, to: ['bob@example.org', 'ada@example.org'] }, { 'Idempotency-Key': 'order-7' });
+    expect(recipientsSwapped.status).toBe(409);
+  });
+
   it('answers 409 concurrent_idempotent_requests while the first request is in flight', async () => {
     const gated = new GatedLaneQueue();
     deps = { ...deps, queue: gated };

@@ -174,6 +174,28 @@ describe('send request validation', () => {
   });
 });
 
+describe('prototype keys in maps (docs/security.md)', () => {
+  const base = { from: 'a@example.com', to: 'b@example.org', subject: 's', text: 't' };
+  it.each([
+    ['headers', '{"__proto__":{"X-Evil":"1"}}'],
+    ['headers', '{"constructor":"x"}'],
+    ['headers', '{"X-Ok":"1","prototype":"x"}'],
+  ])('refuses %s with a prototype key by name (422), never drops it silently: %s', (field, json) => {
+    const body = { ...base, [field]: JSON.parse(json) };
+    expect(() => parseSendRequest(body)).toThrow(ValidationError);
+    expect(() => parseSendRequest(body)).toThrow(/the key "(__proto__|constructor|prototype)" is not allowed/);
+  });
+
+  it('refuses a template variable named __proto__', () => {
+    const body = { from: 'a@example.com', to: 'b@example.org', template: JSON.parse('{"id":"welcome","variables":{"__proto__":{"admin":true}}}') };
+    expect(() => parseSendRequest(body)).toThrow(/`template.variables` field: the key "__proto__"/);
+  });
+
+  it('keeps ordinary headers', () => {
+    expect(parseSendRequest({ ...base, headers: JSON.parse('{"X-Campaign":"7"}') }).headers).toEqual({ 'X-Campaign': '7' });
+  });
+});
+
 describe('request body parsing (400 and 413)', () => {
   it('answers 400 invalid_request for malformed JSON', () => {
     try {
