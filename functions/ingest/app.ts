@@ -1,25 +1,12 @@
 import type { Context } from 'aws-lambda';
 import { ENV, ingestEnvSchema, loadEnv } from '#shared/config/env';
-import { createDocumentClient, createDynamoClient, createSqsClient } from '#shared/adapters/aws-clients';
-import { DynamoEmailStore } from '#shared/adapters/dynamodb-email-store';
-import { DynamoTenantStore } from '#shared/adapters/dynamodb-tenant-store';
-import { CachedTenantStore } from '#shared/adapters/cached-tenant-store';
-import { createEventPublisher } from '#shared/adapters/eventbridge-event-publisher';
-import { DynamoRateLimiter } from '#shared/adapters/dynamodb-rate-limiter';
-import { createDynamoIdempotency } from '#shared/adapters/powertools-idempotency';
-import { SqsLaneQueue } from '#shared/adapters/sqs-lane-queue';
-import { sendSchedulerFromEnv } from '#shared/adapters/scheduler-send-scheduler';
 import { acceptBatch } from '#shared/use-cases/accept-batch';
-import { DynamoTemplateStore } from '#shared/adapters/dynamodb-template-store';
-import { createS3AttachmentStore } from '#shared/adapters/s3-attachment-store';
-import { createAttachmentIntake } from '#shared/use-cases/attachments';
-import { createTemplateLookup } from '#shared/use-cases/template-lookup';
 import { header, idempotencyKeyOf, json, jsonBody, principalOf, type ApiEvent, type ApiResult } from '#shared/http/api';
 import { withApi } from '#shared/http/middy';
 import { createRateLimitHeaders } from '#shared/use-cases/rate-limit-status';
 import { metrics, METRIC } from '#shared/observability/metrics';
-import { systemClock } from '#shared/ports/index';
 import { acceptEmail, type AcceptEmailDeps } from '#shared/use-cases/accept-email';
+import { createAcceptEmailDeps } from '#shared/wiring/accept-email';
 import { logger } from '#shared/observability/logger';
 
 export interface IngestDeps extends AcceptEmailDeps {
@@ -61,39 +48,8 @@ export const makeIngestHandler =
   };
 
 export function createIngestDeps(env: Record<string, string | undefined>): IngestDeps {
-  const config = loadEnv(ingestEnvSchema, env);
-  const dynamo = createDynamoClient();
-  const doc = createDocumentClient(dynamo);
-  const table = config[ENV.TABLE_NAME];
-  const emails = new DynamoEmailStore(doc, table);
-  const attachmentStore = createS3AttachmentStore(config[ENV.ATTACHMENTS_BUCKET]);
-  const events = createEventPublisher(
-    {
-      busName: config[ENV.EVENT_BUS_NAME],
-      mode: config[ENV.EVENT_PUBLISHER],
-      recipientLogging: config[ENV.RECIPIENT_LOGGING],
-      webhookEventQueueUrl: config[ENV.WEBHOOK_EVENT_QUEUE_URL],
-    },
-    emails,
-  );
-  return {
-    emails,
-    ...(events ? { events } : {}),
-    // One read per tenant per TENANT_CACHE_SECONDS per container, not one per request.
-    tenants: new CachedTenantStore(new DynamoTenantStore(doc, table)),
-    templates: createTemplateLookup({ templates: new DynamoTemplateStore(doc, table) }),
-    ...(attachmentStore ? { attachments: createAttachmentIntake({ store: attachmentStore }) } : {}),
-    rateLimiter: new DynamoRateLimiter(doc, table),
-    queue: new SqsLaneQueue(createSqsClient(), config[ENV.LANE_QUEUE_URLS]),
-    ...withScheduler(sendSchedulerFromEnv(config, doc)),
-    idempotency: createDynamoIdempotency(dynamo, config[ENV.IDEMPOTENCY_TABLE_NAME]),
-    clock: systemClock,
-    defaultRetentionDays: config[ENV.DEFAULT_RETENTION_DAYS],
-    maxBodyBytes: config[ENV.MAX_BODY_BYTES],
-  };
+  return { ...createAcceptEmailDeps(env), maxBodyBytes: loadEnv(ingestEnvSchema, env)[ENV.MAX_BODY_BYTES] };
 }
-
-const withScheduler = <T>(scheduler: T | undefined) => (scheduler ? { scheduler } : {});
 
 export const createIngestHandler = (env: Record<string, string | undefined>) => {
   const deps = createIngestDeps(env);

@@ -1,6 +1,5 @@
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
-import { createIngestDeps } from '#functions/ingest/app';
 import { ENV, intakeEnvSchema, loadEnv } from '#shared/config/env';
 import { createSqsMessageRetry } from '#shared/adapters/sqs-message-retry';
 import { publisherRefusal, type PublisherBinding } from '#shared/domain/publishers';
@@ -12,6 +11,7 @@ import type { MessageRetry } from '#shared/ports/message-retry';
 import { logger } from '#shared/observability/logger';
 import { metrics, METRIC } from '#shared/observability/metrics';
 import { acceptEmail, type AcceptEmailDeps } from '#shared/use-cases/accept-email';
+import { createAcceptEmailDeps } from '#shared/wiring/accept-email';
 
 /** detail-type of the events the intake accepts (the rule on the Mailroom bus matches it). */
 export const EMAIL_REQUESTED_DETAIL_TYPE = 'Email Requested';
@@ -114,7 +114,7 @@ export const makeIntakeHandler = (deps: IntakeDeps) => {
 
 export function createIntakeDeps(env: Record<string, string | undefined>): IntakeDeps {
   const publishers = loadEnv(intakeEnvSchema, env)[ENV.INTAKE_PUBLISHERS];
-  return { ...createIngestDeps(env), retry: createSqsMessageRetry(), ...(publishers ? { publishers } : {}) };
+  return { ...createAcceptEmailDeps(env), retry: createSqsMessageRetry(), ...(publishers ? { publishers } : {}) };
 }
 
 export const createIntakeHandler = (env: Record<string, string | undefined>) => withPowertools(makeIntakeHandler(createIntakeDeps(env)));

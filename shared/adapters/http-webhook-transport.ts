@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import type { WebhookResponse, WebhookTransport } from '#shared/ports/webhooks';
-import { createPublicFetcher, type HostResolver } from '#shared/use-cases/attachments';
+import { createPublicFetcher, type HostResolver } from './public-fetcher';
 
 const LOOPBACK_HOST = /^(localhost|127\.\d+\.\d+\.\d+|::1)$/i;
 

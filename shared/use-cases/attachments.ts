@@ -1,9 +1,8 @@
-import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
 import { extname } from 'node:path';
 import type { AttachmentRef } from '#shared/domain/email';
 import { ValidationError } from '#shared/domain/errors';
 import type { SendEmailRequest } from '#shared/domain/send-request';
+import type { Fetcher } from '#shared/ports/fetcher';
 import type { AttachmentStore } from '#shared/ports/index';
 import type { AttachmentIntake } from './accept-email';
 
@@ -59,76 +58,18 @@ const CONTENT_TYPE = /^[\w.+-]+\/[\w.+-]+(\s*;.*)?$/;
 /** Bytes a part of `n` bytes takes in the message: base64 with 76-character lines and CRLF. */
 export const encodedSize = (n: number) => Math.ceil(n / 3) * 4 * (78 / 76) + 200;
 
-export type Fetcher = (url: string, init: { signal: AbortSignal; redirect: 'error' | 'follow' }) => Promise<Response>;
-
-/** Addresses a `path` fetch must never reach: loopback, private, link-local (instance metadata), CGNAT, multicast, reserved. */
-const NON_PUBLIC = new BlockList();
-for (const [net, bits] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-] as const) {
-  NON_PUBLIC.addSubnet(net, bits, 'ipv4');
-}
-for (const [net, bits] of [
-  ['::', 128],
-  ['::1', 128],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['ff00::', 8],
-] as const)
-  NON_PUBLIC.addSubnet(net, bits, 'ipv6');
-
-/** Is this IP address one a server-side fetch must not reach? (IPv4-mapped IPv6 is judged as IPv4.) */
-export function isNonPublicAddress(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-  if (mapped) return NON_PUBLIC.check(mapped, 'ipv4');
-  const family = isIP(address);
-  if (family === 0) return true;
-  return NON_PUBLIC.check(address, family === 4 ? 'ipv4' : 'ipv6');
-}
-
-export type HostResolver = (host: string) => Promise<string[]>;
-const resolveAll: HostResolver = async (host) => (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
-
-/**
- * The default `path` fetcher: refuses hosts that are, or resolve to, non-public addresses, so a
- * client cannot make Mailroom fetch from its own network (SSRF). A DNS answer that changes between
- * this check and the fetch (rebinding) is not covered; Lambda functions outside a VPC reach no
- * private network anyway.
- */
-export function createPublicFetcher(options: { resolve?: HostResolver; fetch?: Fetcher } = {}): Fetcher {
-  const resolve = options.resolve ?? resolveAll;
-  const fetcher = options.fetch ?? (fetch as Fetcher);
-  return async (url, init) => {
-    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-    const addresses = isIP(host) ? [host] : await resolve(host);
-    if (addresses.length === 0 || addresses.some(isNonPublicAddress)) {
-      throw new Error(`${host} is not a public internet address`);
-    }
-    return fetcher(url, init);
-  };
-}
+export type { Fetcher } from '#shared/ports/fetcher';
+export { isNonPublicAddress } from '#shared/domain/network-address';
 
 export interface AttachmentIntakeDeps {
   readonly store: AttachmentStore;
-  /** fetch (tests give their own). */
-  readonly fetch?: Fetcher;
+  /** Fetches a `path` attachment: the SSRF-guarded HTTPS fetcher (shared/adapters/public-fetcher.ts); tests give their own. */
+  readonly fetch: Fetcher;
   readonly timeoutMs?: number;
   readonly maxMessageBytes?: number;
 }
 
 type RequestAttachment = SendEmailRequest['attachments'][number];
-
-const defaultFetcher = createPublicFetcher();
 
 function refuse(message: string): never {
   throw new ValidationError(message, 'invalid_attachment');
@@ -178,7 +119,7 @@ async function fetchPath(deps: AttachmentIntakeDeps, path: string, filename: str
     refuse(`Attachment "${filename}": \`path\` is not a URL.`);
   }
   if (url.protocol !== 'https:') refuse(`Attachment "${filename}": \`path\` must be an https URL.`);
-  const fetcher = deps.fetch ?? defaultFetcher;
+  const fetcher = deps.fetch;
   const signal = AbortSignal.timeout(deps.timeoutMs ?? PATH_FETCH_TIMEOUT_MS);
   let response: Response;
   try {

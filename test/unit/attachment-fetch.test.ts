@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createPublicFetcher, isNonPublicAddress } from '#shared/use-cases/attachments';
+import { createPublicFetcher } from '#shared/adapters/public-fetcher';
+import { isNonPublicAddress } from '#shared/domain/network-address';
 
 describe('attachment path fetches (SSRF guard)', () => {
   it('calls loopback, private, link-local, CGNAT and unique-local addresses non-public', () => {

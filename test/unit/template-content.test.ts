@@ -8,6 +8,11 @@ import { getRepositoryTemplate } from '#shared/rendering/template-repository';
 import { assertAllowedFilename, attachmentKey, createAttachmentIntake, type Fetcher } from '#shared/use-cases/attachments';
 import { createTemplateContentBuilder } from '#shared/use-cases/template-content';
 import type { EmailContent } from '#shared/ports/index';
+
+/** Attachments given as `content` never fetch: a fetch here is a bug. */
+const noNetwork: Fetcher = async (url) => {
+  throw new Error(`unexpected fetch of ${url}`);
+};
 import { buildMime } from '#shared/rendering/mime';
 
 function email(overrides: Partial<EmailRecord> = {}): EmailRecord {
@@ -156,7 +161,7 @@ describe('attachment intake', () => {
 
   it('decodes base64 content, stores the bytes and keeps only references', async () => {
     const store = new MemoryAttachmentStore();
-    const refs = await createAttachmentIntake({ store }).store(
+    const refs = await createAttachmentIntake({ store, fetch: noNetwork }).store(
       'e1',
       'acme',
       [
@@ -192,7 +197,7 @@ describe('attachment intake', () => {
   it('stores nothing when one attachment of several is refused', async () => {
     const store = new MemoryAttachmentStore();
     await expect(
-      createAttachmentIntake({ store }).store(
+      createAttachmentIntake({ store, fetch: noNetwork }).store(
         'e1',
         'acme',
         [
@@ -206,14 +211,14 @@ describe('attachment intake', () => {
   });
 
   it('refuses content that is not base64, and an attachment with both or neither of content and path', async () => {
-    const intake = createAttachmentIntake({ store: new MemoryAttachmentStore() });
+    const intake = createAttachmentIntake({ store: new MemoryAttachmentStore(), fetch: noNetwork });
     await expect(intake.store('e1', 'acme', [{ filename: 'a.pdf', content: 'not base64!' }], expires)).rejects.toThrow(/not valid base64/);
     await expect(intake.store('e1', 'acme', [{ filename: 'a.pdf' }], expires)).rejects.toThrow(/exactly one/);
     await expect(intake.store('e1', 'acme', [{ filename: 'a.pdf', content: 'AQID', path: 'https://x.test/a.pdf' }], expires)).rejects.toThrow(/exactly one/);
   });
 
   it('refuses a message over the size limit after base64 encoding', async () => {
-    const intake = createAttachmentIntake({ store: new MemoryAttachmentStore(), maxMessageBytes: 1024 * 1024 + 4000 });
+    const intake = createAttachmentIntake({ store: new MemoryAttachmentStore(), maxMessageBytes: 1024 * 1024 + 4000, fetch: noNetwork });
     const big = Buffer.alloc(3000).toString('base64');
     await expect(intake.store('e1', 'acme', [{ filename: 'a.bin', content: big }], expires)).rejects.toThrow(/40 MB/);
   });
