@@ -77,6 +77,8 @@ export const ROUTES: ReadonlyArray<{ method: 'GET' | 'POST' | 'PATCH' | 'DELETE'
   { method: 'GET', path: '/emails/{id}', fn: 'emails' },
   { method: 'PATCH', path: '/emails/{id}', fn: 'emails' },
   { method: 'POST', path: '/emails/{id}/cancel', fn: 'emails' },
+  { method: 'GET', path: '/emails/{id}/attachments', fn: 'emails' },
+  { method: 'GET', path: '/emails/{id}/attachments/{attachment_id}', fn: 'emails' },
   { method: 'GET', path: '/templates', fn: 'templates' },
   { method: 'POST', path: '/templates', fn: 'templates' },
   { method: 'GET', path: '/templates/{id}', fn: 'templates' },

@@ -2,6 +2,8 @@ import { emailsEnvSchema, ENV, loadEnv } from '#shared/config/env';
 import { createDocumentClient, createSqsClient } from '#shared/adapters/aws-clients';
 import { DynamoEmailMetrics } from '#shared/adapters/dynamodb-email-metrics';
 import { DynamoEmailStore } from '#shared/adapters/dynamodb-email-store';
+import { createS3AttachmentStore } from '#shared/adapters/s3-attachment-store';
+import { getEmailAttachment, listEmailAttachments } from '#shared/use-cases/email-attachments';
 import { DynamoTenantStore } from '#shared/adapters/dynamodb-tenant-store';
 import { CachedTenantStore } from '#shared/adapters/cached-tenant-store';
 import { DynamoRateLimiter } from '#shared/adapters/dynamodb-rate-limiter';
@@ -11,7 +13,7 @@ import { SqsLaneQueue } from '#shared/adapters/sqs-lane-queue';
 import { DependencyError, NotFoundError } from '#shared/domain/errors';
 import { json, jsonBody, principalOf, requireScope, type ApiEvent, type ApiResult } from '#shared/http/api';
 import { withApi } from '#shared/http/middy';
-import { systemClock, type Clock, type EmailStore, type LaneQueue, type SendScheduler } from '#shared/ports/index';
+import { systemClock, type AttachmentStore, type Clock, type EmailStore, type LaneQueue, type SendScheduler } from '#shared/ports/index';
 import { cancelEmail } from '#shared/use-cases/cancel-email';
 import { rescheduleEmail } from '#shared/use-cases/reschedule-email';
 import { getEmail, listEmails, toEmailView } from '#shared/use-cases/get-email';
@@ -28,6 +30,8 @@ export interface EmailsDeps {
   readonly metrics?: EmailMetricsReader;
   /** `ratelimit-*` headers on every answer (the tenant's email bucket). */
   readonly rateLimitHeaders?: RateLimitHeaders;
+  /** Attachment bytes (S3): download URLs for `GET /emails/{id}/attachments…`. */
+  readonly attachments?: AttachmentStore;
 }
 
 /** Largest PATCH body (it holds one field). */
@@ -54,6 +58,16 @@ export const makeEmailsHandler =
         if (!deps.queue) throw new DependencyError('Rescheduling is not configured on this deployment (no lane queues).');
         return json(200, await rescheduleEmail({ ...deps, queue: deps.queue, clock: deps.clock ?? systemClock }, principal, id ?? '', body));
       }
+      case 'GET /emails/{id}/attachments':
+        return json(
+          200,
+          await listEmailAttachments(attachmentDeps(deps), requireScope(principal, 'emails:read'), id ?? '', { ...(event.queryStringParameters ?? {}) }),
+        );
+      case 'GET /emails/{id}/attachments/{attachment_id}':
+        return json(
+          200,
+          await getEmailAttachment(attachmentDeps(deps), requireScope(principal, 'emails:read'), id ?? '', event.pathParameters?.attachment_id ?? ''),
+        );
       case 'POST /emails/{id}/cancel':
         return json(200, await cancelEmail({ ...deps, clock: deps.clock ?? systemClock }, principal, id ?? ''));
       default:
@@ -61,14 +75,22 @@ export const makeEmailsHandler =
     }
   };
 
+const attachmentDeps = (deps: EmailsDeps) => ({
+  emails: deps.emails,
+  clock: deps.clock ?? systemClock,
+  ...(deps.attachments ? { attachments: deps.attachments } : {}),
+});
+
 export function createEmailsDeps(env: Record<string, string | undefined>): EmailsDeps {
   const config = loadEnv(emailsEnvSchema, env);
   const doc = createDocumentClient();
   const urls = config[ENV.LANE_QUEUE_URLS];
   const scheduler = sendSchedulerFromEnv(config, doc);
   const table = config[ENV.TABLE_NAME];
+  const attachments = createS3AttachmentStore(config[ENV.ATTACHMENTS_BUCKET]);
   return {
     emails: new DynamoEmailStore(doc, table),
+    ...(attachments ? { attachments } : {}),
     metrics: new DynamoEmailMetrics(doc, table),
     rateLimitHeaders: createRateLimitHeaders({ tenants: new CachedTenantStore(new DynamoTenantStore(doc, table)), limiter: new DynamoRateLimiter(doc, table) }),
     clock: systemClock,

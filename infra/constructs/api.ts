@@ -162,6 +162,8 @@ export class Api extends Construct {
     functions.ingest.addEnvironment(ENV.MAX_BODY_BYTES, String(MAX_REQUEST_BODY_BYTES));
     functions.emails
       .bindTable(props.table, 'readwrite')
+      // Presigned GETs for GET /emails/{id}/attachments…: the URL carries this role's read right.
+      .bindAttachments(props.attachmentsBucket, 'read')
       .bindLaneQueues(props.laneQueues, { send: true })
       .bindScheduler(props.scheduler)
       .bindEventBus(props.bus);

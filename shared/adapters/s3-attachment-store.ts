@@ -1,4 +1,5 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { AttachmentStore } from '#shared/ports/index';
 import { createS3Client } from './aws-clients';
 import { ATTACHMENT_RETENTION, attachmentRetentionClass } from '#shared/config/retention';
@@ -27,6 +28,21 @@ export class S3AttachmentStore implements AttachmentStore {
         ...(expiresAt ? { Tagging: `${ATTACHMENT_RETENTION.tagKey}=${attachmentRetentionClass((expiresAt.getTime() - Date.now()) / 86_400_000)}` } : {}),
       }),
     );
+  }
+
+  /**
+   * A presigned GET for the object, valid `expiresInSeconds` (SigV4 query signing, no request to
+   * S3): the browser saves it under its filename. Locally the client points at the S3 emulator,
+   * so the URL is a local one.
+   */
+  async downloadUrl(key: string, options: { expiresInSeconds: number; filename: string; contentType?: string }): Promise<string> {
+    const command = new GetObjectCommand({
+      Bucket: this.bucket,
+      Key: key,
+      ResponseContentDisposition: `attachment; filename*=UTF-8''${encodeURIComponent(options.filename)}`,
+      ...(options.contentType ? { ResponseContentType: options.contentType } : {}),
+    });
+    return getSignedUrl(this.s3, command, { expiresIn: options.expiresInSeconds });
   }
 
   async get(key: string): Promise<Buffer> {

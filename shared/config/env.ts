@@ -189,6 +189,8 @@ export const emailsEnvSchema = z.object({
   ...common,
   ...schedulerSettings,
   [ENV.LANE_QUEUE_URLS]: laneMap.optional(),
+  /** Attachment bytes: `GET /emails/{id}/attachments…` hands out presigned download URLs. */
+  [ENV.ATTACHMENTS_BUCKET]: z.string().min(1).optional(),
 });
 
 const laneMetricsSource = z.enum(['cloudwatch', 'table', 'none']).default('cloudwatch');

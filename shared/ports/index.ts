@@ -300,6 +300,8 @@ export interface TemplateStore {
 export interface AttachmentStore {
   put(key: string, body: Buffer, contentType: string | undefined, expiresAt?: Date): Promise<void>;
   get(key: string): Promise<Buffer>;
+  /** A URL that downloads the object for `expiresInSeconds` without credentials (S3: presigned GET). */
+  downloadUrl?(key: string, options: { expiresInSeconds: number; filename: string; contentType?: string }): Promise<string>;
 }
 
 /** Per-sender hourly send cap, shared by every lane (a `CAP#<sender>#<hour>` counter). */

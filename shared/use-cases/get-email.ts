@@ -4,6 +4,7 @@ import { fromStored } from '#shared/domain/provider-attempts';
 import { ForbiddenError, MalformedRequestError, NotFoundError, ValidationError } from '#shared/domain/errors';
 import { decodeCursor, encodeCursor, isCursor, isIsoTime, isObjectId } from '#shared/domain/list-cursor';
 import { messageIdFor } from '#shared/domain/message-id';
+import { attachmentId } from '#shared/domain/attachment-id';
 import type { EmailListPosition, EmailStore } from '#shared/ports/index';
 import { isLane, LANE_NAMES } from '#shared/config/lanes';
 import { STATUSES } from '#shared/domain/status';
@@ -40,7 +41,12 @@ export function toEmailView(email: EmailRecord) {
     // Every provider attempt: `ambiguous` = that provider may have the message (issue 14 §1).
     provider_attempts: (email.providerAttempts ?? []).map(fromStored),
     suppressed_recipients: email.suppressedRecipients ?? [],
-    attachments: (email.attachments ?? []).map((a) => ({ filename: a.filename, content_type: a.contentType ?? null, size: a.size })),
+    attachments: (email.attachments ?? []).map((a, i) => ({
+      id: attachmentId(email.id, i),
+      filename: a.filename,
+      content_type: a.contentType ?? null,
+      size: a.size,
+    })),
     events: email.events.map((e) => ({ type: e.type, at: e.at, ...(e.detail ? { detail: e.detail } : {}) })),
   };
 }

@@ -100,6 +100,13 @@ describe('HTTP API', () => {
     expect(envOf(template, stack, stack.api.authorizerFn)[ENV.TABLE_NAME]).toEqual({ Ref: tableId });
   });
 
+  it('lets the emails function read attachment objects (presigned download URLs) and write none', () => {
+    const emails = stack.api.functions.emails;
+    expect(envOf(template, stack, emails)[ENV.ATTACHMENTS_BUCKET]).toBeDefined();
+    expect(resourcesOf(grantsOf(template, stack, emails, 's3:GetObject')).join()).toContain(logicalId(stack, stack.storage.attachmentsBucket));
+    expect(grantsOf(template, stack, emails, 's3:PutObject')).toEqual([]);
+  });
+
   it('gives ingest the tables, lane queues, attachments bucket, scheduler and bus it needs', () => {
     const ingest = stack.api.functions.ingest;
     const env = envOf(template, stack, ingest);
