@@ -1,182 +1,22 @@
-import { randomUUID } from 'node:crypto';
-import type { LaneSettings } from '#shared/config/lanes';
 import { normalizeAddress } from '#shared/domain/address';
-import { allRecipients, type EmailRecord, type LaneMessage, type LastError } from '#shared/domain/email';
+import { allRecipients } from '#shared/domain/email';
 import { ProviderError } from '#shared/domain/errors';
 import { isTransientDependencyError } from '#shared/domain/failure-classification';
-import { type AmbiguitySettings, ambiguityDecision, appendAttempts, attemptOf, acceptedAttempt, type ProviderAttempt } from '#shared/domain/provider-attempts';
+import { ambiguityDecision, attemptOf, acceptedAttempt } from '#shared/domain/provider-attempts';
 import { metrics, METRIC } from '#shared/observability/metrics';
-import { logger } from '#shared/observability/logger';
 import { buildMime } from '#shared/rendering/mime';
-import type { EmailMetricsCounter } from '#shared/ports/email-metrics';
-import type {
-  ClaimResult,
-  Clock,
-  ContentBuilder,
-  EmailContent,
-  EmailStore,
-  EventPublisher,
-  LaneQueue,
-  MailProvider,
-  SuppressionCheck,
-  SenderCap,
-  TenantStore,
-} from '#shared/ports/index';
+import type { EmailContent } from '#shared/ports/index';
 import { emailEvent } from './email-events';
 import { secondsToNextHour } from './pacing';
-import { countEmailEvent } from './email-metrics';
 import { publishStatusEvent } from './status-events';
 
-export interface SendEmailDeps {
-  readonly emails: EmailStore;
-  readonly queue: LaneQueue;
-  readonly clock: Clock;
-  readonly lane: LaneSettings;
-  /** The one provider the sender sees: in production SES with its breaker and the SMTP fallback (FailoverMailProvider). */
-  readonly provider: MailProvider;
-  readonly content?: ContentBuilder;
-  readonly suppressions?: SuppressionCheck;
-  readonly events?: EventPublisher;
-  /** The tenant's email counters (`GET /emails/metrics`): one ADD per sent or failed email. */
-  readonly counters?: EmailMetricsCounter;
-  readonly tenants?: TenantStore;
-  /** Per-sender hourly caps (tenant limits `perSenderHourlyCap`): an email over the cap waits for the next hour. */
-  readonly senderCap?: SenderCap;
-  /** Seconds a claim lasts: longer than a provider call, shorter than the visibility timeout. */
-  readonly leaseSeconds: number;
-  /** How long an email a provider may have waits for that provider's word, and when an operator decides. */
-  readonly ambiguity?: AmbiguitySettings;
-  /** SQS maxReceiveCount of the lane queue: a throttled message is re-queued fresh before it. */
-  readonly maxReceiveCount?: number;
-  readonly newToken?: () => string;
-  readonly random?: () => number;
-}
+import { claimAll, prefetchSuppressions, suppressionAddresses } from './send-claims';
+import { BASE_BACKOFF_SECONDS, DEFAULT_AMBIGUITY, fail, fullJitter, lastErrorOf, recordSent, retryOrFail, waitWithoutAttempt } from './send-outcomes';
+import type { ClaimedEmail, LaneDelivery, SendEmailDeps, SendOutcome } from './send-types';
 
-export interface LaneDelivery {
-  readonly message: LaneMessage;
-  /** SQS ApproximateReceiveCount. */
-  readonly receiveCount: number;
-}
-
-export type SendOutcome =
-  | { kind: 'sent'; provider: string; providerMessageId: string }
-  | { kind: 'dropped'; reason: 'missing' | 'finished' | 'stale' }
-  | { kind: 'suppressed' }
-  | { kind: 'failed'; error: LastError; toDlq: boolean }
-  | { kind: 'retry'; delaySeconds: number; throttled: boolean; reason: string }
-  /** A throttled message near SQS's receive limit was re-queued as a fresh message. */
-  | { kind: 'requeued'; delaySeconds: number };
-
-/**
- * One single-metric emitter for every metric that carries its own dimensions. Powertools'
- * `metrics.singleMetric()` builds a new Metrics object (reading the environment, making a Console)
- * on every call — four per send; this one is built once. Its `addMetric` publishes at once and
- * clears the dimensions, and each chain of dimensions and its metric runs without an await, so two
- * sends never mix their dimensions. The EMF written is the same.
- */
-let singleMetric: ReturnType<typeof metrics.singleMetric> | undefined;
-const dimensioned = () => (singleMetric ??= metrics.singleMetric());
-
-const BASE_BACKOFF_SECONDS = 2;
-const MAX_BACKOFF_SECONDS = 900;
-
-/** Full-jitter exponential backoff: uniform in [1, min(cap, base·2^n)]. */
-export function fullJitter(attempt: number, random: () => number, base = BASE_BACKOFF_SECONDS, cap = MAX_BACKOFF_SECONDS): number {
-  const ceiling = Math.min(cap, base * 2 ** Math.max(0, attempt));
-  return Math.max(1, Math.round(random() * ceiling));
-}
-
-function lastErrorOf(error: unknown): LastError {
-  if (error instanceof ProviderError) return { class: error.failureClass, code: error.code, message: error.message.slice(0, 500), provider: error.provider };
-  const e = error as { name?: string; message?: string };
-  return { class: 'unknown', code: e?.name ?? 'Error', message: String(e?.message ?? error).slice(0, 500) };
-}
-
-/** An email this sender holds the claim of, ready to be sent. */
-export interface ClaimedEmail {
-  readonly kind: 'claimed';
-  readonly email: EmailRecord;
-  readonly token: string;
-  /** When the claim was taken. */
-  readonly now: Date;
-  /** Suppressed recipients looked up ahead (a batch's one lookup); undefined = look them up now. */
-  readonly suppressed?: Set<string>;
-}
-
-/** Claims one email (conditional write with a lease), or says why not. */
-async function claimForSend(deps: SendEmailDeps, delivery: LaneDelivery): Promise<ClaimedEmail | { kind: 'done'; outcome: SendOutcome }> {
-  const { message } = delivery;
-  const now = deps.clock.now();
-  const token = (deps.newToken ?? randomUUID)();
-  const claim = await deps.emails.claim(message.emailId, { token, now, leaseSeconds: deps.leaseSeconds, scheduleVersion: message.scheduleVersion });
-  return claimOutcome(claim, message, token, now);
-}
-
-/** What a claim's result means for the delivery: send it, retry once the lease ran out, or drop it. */
-function claimOutcome(claim: ClaimResult, message: LaneMessage, token: string, now: Date): ClaimedEmail | { kind: 'done'; outcome: SendOutcome } {
-  if (!claim.claimed) {
-    if (claim.reason === 'leased') {
-      const leaseLeft = Math.max(1, (claim.email?.leaseUntil ?? 0) - Math.floor(now.getTime() / 1000));
-      return { kind: 'done', outcome: { kind: 'retry', delaySeconds: leaseLeft + 1, throttled: true, reason: 'claimed by another sender' } };
-    }
-    logger.info('Dropping lane message', { emailId: message.emailId, reason: claim.reason });
-    return { kind: 'done', outcome: { kind: 'dropped', reason: claim.reason } };
-  }
-  return { kind: 'claimed', email: claim.email, token, now };
-}
-
-/**
- * Claims every delivery of a batch: with one `claimMany` when the store offers it and the batch
- * has more than one delivery (a single one is cheaper as one UpdateItem that returns the item),
- * else one `claim` each. Settled per delivery, in order.
- */
-async function claimAll(
-  deps: SendEmailDeps,
-  deliveries: readonly LaneDelivery[],
-): Promise<PromiseSettledResult<ClaimedEmail | { kind: 'done'; outcome: SendOutcome }>[]> {
-  const claimMany = deps.emails.claimMany?.bind(deps.emails);
-  if (!claimMany || deliveries.length < 2) return Promise.allSettled(deliveries.map((d) => claimForSend(deps, d)));
-  const now = deps.clock.now();
-  const newToken = deps.newToken ?? randomUUID;
-  const inputs = deliveries.map(({ message }) => ({
-    id: message.emailId,
-    token: newToken(),
-    now,
-    leaseSeconds: deps.leaseSeconds,
-    scheduleVersion: message.scheduleVersion,
-  }));
-  let results: PromiseSettledResult<ClaimResult>[];
-  try {
-    results = await claimMany(inputs);
-  } catch (reason) {
-    return deliveries.map(() => ({ status: 'rejected', reason }));
-  }
-  return results.map((r, i) =>
-    r.status === 'rejected' ? r : { status: 'fulfilled', value: claimOutcome(r.value, deliveries[i]!.message, inputs[i]!.token, now) },
-  );
-}
-
-/** Bare, lower-cased recipients of an email (what the suppression list is keyed by). */
-export const suppressionAddresses = (email: EmailRecord): string[] => allRecipients(email).map((r) => normalizeAddress(r) ?? r);
-
-/**
- * The suppressed recipients of several claimed emails in one lookup (a sender's SQS batch), when
- * the store can answer for many at once. Returns the emails with `suppressed` filled in; on any
- * failure they are returned unchanged, and each is checked on its own at send time.
- */
-export async function prefetchSuppressions(deps: Pick<SendEmailDeps, 'suppressions'>, claimed: readonly ClaimedEmail[]): Promise<ClaimedEmail[]> {
-  const check = deps.suppressions;
-  if (!check?.suppressedMany || claimed.length < 2) return [...claimed];
-  try {
-    const sets = await check.suppressedMany(
-      claimed.map((c) => ({ tenantId: c.email.tenantId, recipients: suppressionAddresses(c.email), lane: c.email.lane })),
-    );
-    return claimed.map((c, i) => ({ ...c, suppressed: sets[i]! }));
-  } catch (error) {
-    logger.warn('Batch suppression lookup failed; checking each email on its own', { error: (error as Error).message });
-    return [...claimed];
-  }
-}
+export type { ClaimedEmail, LaneDelivery, SendEmailDeps, SendOutcome } from './send-types';
+export { suppressionAddresses, prefetchSuppressions } from './send-claims';
+export { DEFAULT_AMBIGUITY, fullJitter } from './send-outcomes';
 
 /**
  * Sends a lane's SQS batch — the sender's one entry point.
@@ -223,9 +63,6 @@ export async function prepareBatch(deps: SendEmailDeps, deliveries: ReadonlyMap<
     return sendClaimed(deps, ready.get(key) ?? claim.value, delivery);
   };
 }
-
-/** Defaults for the ambiguity hold (see docs/reliability.md): SES's Send event arrives within seconds. */
-export const DEFAULT_AMBIGUITY: AmbiguitySettings = { holdSeconds: 120, deadlineSeconds: 3_600 };
 
 /** Sends one claimed email (steps after the claim). */
 async function sendClaimed(deps: SendEmailDeps, claimed: ClaimedEmail, delivery: LaneDelivery): Promise<SendOutcome> {
@@ -374,143 +211,4 @@ async function sendClaimed(deps: SendEmailDeps, claimed: ClaimedEmail, delivery:
     });
   }
   return retryOrFail(deps, email, token, email.attempts + 1, failure, random, attempts);
-}
-
-/** Records `sent` under the claim, with every provider attempt; publishes "Email Sent". */
-async function recordSent(
-  deps: SendEmailDeps,
-  claimed: ClaimedEmail,
-  sent: {
-    provider: string;
-    providerMessageId?: string;
-    messageId?: string;
-    attempts: readonly ProviderAttempt[];
-    dropped: string[];
-    /** Settled without a send: the provider's acceptance event said it has the email. */
-    settledBy?: string;
-  },
-): Promise<SendOutcome> {
-  const { email, token } = claimed;
-  const sentAt = deps.clock.now();
-  const attempt = sent.settledBy ? email.attempts : email.attempts + 1;
-  const { dropped } = sent;
-  const updated = await deps.emails.transition(email.id, {
-    to: 'sent',
-    claimToken: token,
-    event: emailEvent('sent', sentAt, {
-      provider: sent.provider,
-      attempt,
-      ...(sent.settledBy ? { settled_by: sent.settledBy } : {}),
-      ...(dropped.length ? { suppressedRecipients: dropped.length } : {}),
-    }),
-    set: {
-      provider: sent.provider,
-      ...(sent.providerMessageId ? { providerMessageId: sent.providerMessageId } : {}),
-      ...(sent.messageId ? { messageId: sent.messageId } : {}),
-      sentAt: sentAt.toISOString(),
-      attempts: attempt,
-      leaseUntil: undefined,
-      ...(sent.attempts.length ? { providerAttempts: appendAttempts(email, sent.attempts) } : {}),
-      ...(dropped.length ? { suppressedRecipients: dropped } : {}),
-    },
-  });
-  // The one duplicate window: the provider took the message and this write did not land (crash, lost claim).
-  if (!updated) logger.warn('Sent, but the claim was lost before the status write', { emailId: email.id });
-  dimensioned().addDimension('Lane', email.lane).addDimension('Provider', sent.provider).addMetric(METRIC.EmailsSent, 'Count', 1);
-  await countEmailEvent(deps.counters, email.tenantId, { sent: 1 }, sentAt);
-  const since = Date.parse(email.scheduledAt ?? email.createdAt);
-  dimensioned()
-    .addDimension('Lane', email.lane)
-    .addMetric(METRIC.TimeToSend, 'Milliseconds', Math.max(0, sentAt.getTime() - since));
-  await publishStatusEvent(deps.events, email, 'Email Sent', { provider: sent.provider });
-  return { kind: 'sent', provider: sent.provider, providerMessageId: sent.providerMessageId ?? '' };
-}
-
-/** Transient or paused: spend an attempt and back off (an ambiguous one: hold for the provider), or fail into the DLQ when the budget is spent. */
-async function retryOrFail(
-  deps: SendEmailDeps,
-  email: EmailRecord,
-  token: string,
-  attempt: number,
-  error: ProviderError,
-  random: () => number,
-  attempts: readonly ProviderAttempt[],
-): Promise<SendOutcome> {
-  const lastError = lastErrorOf(error);
-  if (attempt >= deps.lane.maxAttempts) return fail(deps, email, token, lastError, true, attempt, attempts);
-  await deps.emails.transition(email.id, {
-    to: 'retrying',
-    claimToken: token,
-    event: emailEvent('retrying', deps.clock.now(), { attempt, provider: error.provider, code: error.code, ...(error.ambiguous ? { ambiguous: true } : {}) }),
-    set: { attempts: attempt, lastError, leaseUntil: undefined, ...(attempts.length ? { providerAttempts: appendAttempts(email, attempts) } : {}) },
-  });
-  // The provider may have it: come back when the hold is over (its acceptance event may settle it by then).
-  const delaySeconds = error.ambiguous ? Math.max(1, (deps.ambiguity ?? DEFAULT_AMBIGUITY).holdSeconds) : fullJitter(attempt, random);
-  return { kind: 'retry', delaySeconds, throttled: false, reason: error.code };
-}
-
-/**
- * Waits without spending an attempt (throttled, breaker open, sender cap, ambiguity hold): the email
- * goes back to `retrying` under the claim and the message comes back after `delaySeconds`. Near
- * SQS's receive limit the message is re-queued as a fresh one instead, so waiting never pushes mail
- * into the DLQ. The one copy of that rule.
- */
-async function waitWithoutAttempt(
-  deps: SendEmailDeps,
-  claimed: ClaimedEmail,
-  delivery: LaneDelivery,
-  delaySeconds: number,
-  reason: string,
-  event: ReturnType<typeof emailEvent>,
-  record: { lastError?: LastError; attempts?: readonly ProviderAttempt[] } = {},
-): Promise<SendOutcome> {
-  const { email, token } = claimed;
-  await deps.emails.transition(email.id, {
-    to: 'retrying',
-    claimToken: token,
-    keepLastEvent: true,
-    event,
-    set: {
-      leaseUntil: undefined,
-      ...(record.lastError ? { lastError: record.lastError } : {}),
-      ...(record.attempts?.length ? { providerAttempts: appendAttempts(email, record.attempts) } : {}),
-    },
-  });
-  if (delivery.receiveCount >= (deps.maxReceiveCount ?? Number.POSITIVE_INFINITY) - 2) {
-    await deps.queue.enqueue(email.lane, delivery.message, { delaySeconds: Math.min(delaySeconds, 900) });
-    return { kind: 'requeued', delaySeconds };
-  }
-  return { kind: 'retry', delaySeconds, throttled: true, reason };
-}
-
-async function fail(
-  deps: SendEmailDeps,
-  email: EmailRecord,
-  token: string,
-  error: LastError,
-  toDlq: boolean,
-  attemptCount?: number,
-  attempts: readonly ProviderAttempt[] = [],
-): Promise<SendOutcome> {
-  await deps.emails.transition(email.id, {
-    to: 'failed',
-    claimToken: token,
-    event: emailEvent('failed', deps.clock.now(), { reason: error.class, code: error.code }),
-    set: {
-      lastError: error,
-      leaseUntil: undefined,
-      ...(attemptCount !== undefined ? { attempts: attemptCount } : {}),
-      ...(attempts.length ? { providerAttempts: appendAttempts(email, attempts) } : {}),
-    },
-  });
-  if (toDlq)
-    await deps.queue.sendToDlq(
-      email.lane,
-      { emailId: email.id, tenantId: email.tenantId, scheduleVersion: email.scheduleVersion },
-      `${error.code}: ${error.message}`,
-    );
-  dimensioned().addDimension('Lane', email.lane).addMetric(METRIC.EmailsFailed, 'Count', 1);
-  await countEmailEvent(deps.counters, email.tenantId, { failed: 1 }, deps.clock.now());
-  await publishStatusEvent(deps.events, email, 'Email Failed', { reason: error.class, code: error.code });
-  return { kind: 'failed', error, toDlq };
 }
