@@ -13,10 +13,12 @@ import { SqsLaneQueue } from '#shared/adapters/sqs-lane-queue';
 import { DependencyError, NotFoundError } from '#shared/domain/errors';
 import { json, jsonBody, principalOf, requireScope, type ApiEvent, type ApiResult } from '#shared/http/api';
 import { withApi } from '#shared/http/middy';
-import { systemClock, type AttachmentStore, type Clock, type EmailStore, type LaneQueue, type SendScheduler } from '#shared/ports/index';
+import { systemClock, type AttachmentStore, type Clock, type ContentBuilder, type EmailStore, type LaneQueue, type SendScheduler } from '#shared/ports/index';
 import { cancelEmail } from '#shared/use-cases/cancel-email';
 import { rescheduleEmail } from '#shared/use-cases/reschedule-email';
-import { getEmail, listEmails, toEmailView } from '#shared/use-cases/get-email';
+import { getEmail, listEmails, toEmailView, withRenderedContent } from '#shared/use-cases/get-email';
+import { createTemplateContentBuilder } from '#shared/use-cases/template-content';
+import { DynamoTemplateStore } from '#shared/adapters/dynamodb-template-store';
 import { emailMetrics } from '#shared/use-cases/email-metrics';
 import type { EmailMetricsReader } from '#shared/ports/email-metrics';
 
@@ -32,6 +34,8 @@ export interface EmailsDeps {
   readonly rateLimitHeaders?: RateLimitHeaders;
   /** Attachment bytes (S3): download URLs for `GET /emails/{id}/attachments…`. */
   readonly attachments?: AttachmentStore;
+  /** Renders a sent template email's subject/html/text for `GET /emails/{id}`. */
+  readonly content?: ContentBuilder;
 }
 
 /** Largest PATCH body (it holds one field). */
@@ -52,7 +56,7 @@ export const makeEmailsHandler =
         return json(200, await emailMetrics({ metrics: deps.metrics, clock: deps.clock ?? systemClock }, requireScope(principal, 'emails:read'), query));
       }
       case 'GET /emails/{id}':
-        return json(200, toEmailView(await getEmail(deps, requireScope(principal, 'emails:read'), id ?? '')));
+        return json(200, toEmailView(await withRenderedContent(deps, await getEmail(deps, requireScope(principal, 'emails:read'), id ?? ''))));
       case 'PATCH /emails/{id}': {
         const body = jsonBody(event, MAX_PATCH_BYTES);
         if (!deps.queue) throw new DependencyError('Rescheduling is not configured on this deployment (no lane queues).');
@@ -88,11 +92,13 @@ export function createEmailsDeps(env: Record<string, string | undefined>): Email
   const scheduler = sendSchedulerFromEnv(config, doc);
   const table = config[ENV.TABLE_NAME];
   const attachments = createS3AttachmentStore(config[ENV.ATTACHMENTS_BUCKET]);
+  const tenants = new CachedTenantStore(new DynamoTenantStore(doc, table));
   return {
     emails: new DynamoEmailStore(doc, table),
+    content: createTemplateContentBuilder({ templates: new DynamoTemplateStore(doc, table), tenants }),
     ...(attachments ? { attachments } : {}),
     metrics: new DynamoEmailMetrics(doc, table),
-    rateLimitHeaders: createRateLimitHeaders({ tenants: new CachedTenantStore(new DynamoTenantStore(doc, table)), limiter: new DynamoRateLimiter(doc, table) }),
+    rateLimitHeaders: createRateLimitHeaders({ tenants, limiter: new DynamoRateLimiter(doc, table) }),
     clock: systemClock,
     ...(urls ? { queue: new SqsLaneQueue(createSqsClient(), urls) } : {}),
     ...(scheduler ? { scheduler } : {}),

@@ -5,7 +5,8 @@ import { ForbiddenError, MalformedRequestError, NotFoundError, ValidationError }
 import { decodeCursor, encodeCursor, isCursor, isIsoTime, isObjectId } from '#shared/domain/list-cursor';
 import { messageIdFor } from '#shared/domain/message-id';
 import { attachmentId } from '#shared/domain/attachment-id';
-import type { EmailListPosition, EmailStore } from '#shared/ports/index';
+import type { ContentBuilder, EmailListPosition, EmailStore } from '#shared/ports/index';
+import { logger } from '#shared/observability/logger';
 import { isLane, LANE_NAMES } from '#shared/config/lanes';
 import { STATUSES } from '#shared/domain/status';
 
@@ -55,6 +56,33 @@ export function toEmailView(email: EmailRecord) {
 export function toEmailSummary(email: EmailRecord) {
   const { html: _h, text: _t, events: _e, provider_attempts: _p, ...rest } = toEmailView(email);
   return rest;
+}
+
+/** Statuses in which the sender has rendered the email (the provider has, or had, the message). */
+const RENDERED: readonly string[] = ['sent', 'delivery_delayed', 'delivered', 'bounced', 'complained', 'opened', 'clicked'];
+
+/**
+ * A template email as it was sent: the subject, HTML and text rendered from the template version
+ * and variables recorded on it (the same renderer and inputs as the sender; only system
+ * variables such as the unsubscribe link are placeholders). Before it is sent, or when the
+ * template can no longer render, the email is returned as stored (`subject`/`html`/`text` null).
+ */
+export async function withRenderedContent(deps: { content?: ContentBuilder }, email: EmailRecord): Promise<EmailRecord> {
+  if (!email.template || !deps.content || !RENDERED.includes(email.status)) return email;
+  try {
+    // Without attachments: the view needs the parts, not the bytes.
+    const { attachments: _a, ...bodyOnly } = email;
+    const content = await deps.content.build(bodyOnly as EmailRecord);
+    return {
+      ...email,
+      subject: content.subject,
+      ...(content.html !== undefined ? { html: content.html } : {}),
+      ...(content.text !== undefined ? { text: content.text } : {}),
+    };
+  } catch (error) {
+    logger.warn('Could not render the template email for GET /emails/{id}', { error: error as Error });
+    return email;
+  }
 }
 
 export const UUIDISH = /^[A-Za-z0-9_-]{1,64}$/;

@@ -65,6 +65,18 @@ describe('Resend templates (resend.com/docs/api-reference/templates)', () => {
       timeoutMs: 60_000,
     });
     expect(mail.body.html).toContain('Hi there, order 1042 is on its way.');
+    // retrieve-email: once sent, subject/html/text are the rendered content (not null).
+    const email = await waitFor(
+      async () => {
+        const got = await sdk().emails.get(sent.data!.id);
+        return got.data?.last_event === 'sent' ? got.data : undefined;
+      },
+      { what: 'the template email to be sent', timeoutMs: 60_000 },
+    );
+    expectResendShape('emails/get', email);
+    expect(email.subject).toBe('Order 1042 shipped');
+    expect(email.html).toContain('Hi there, order 1042 is on its way.');
+    expect(email.text).toContain('Hi there, order 1042 is on its way.');
 
     const refused = await sdk().emails.send({ from: stack().from, to: 'ada@example.org', template: { id: 'order-shipped', variables: { NAME: 'Ada' } } });
     expectResendError(refused.error, 422, 'validation_error');
