@@ -1,8 +1,9 @@
 import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
-import { MailroomApi } from './api';
+import { ApiError, MailroomApi } from './api';
 import { EmailDetailPage } from './pages/EmailDetail';
 import { EmailsPage } from './pages/Emails';
 import { LanesPage } from './pages/Lanes';
+import { OverviewPage } from './pages/Overview';
 import { ScheduledPage } from './pages/Scheduled';
 import { SuppressionsPage } from './pages/Suppressions';
 import { TemplatesPage } from './pages/Templates';
@@ -13,7 +14,8 @@ import { ZoneProvider, ZoneToggle } from './time';
 import { ErrorBox, Link } from './ui';
 
 const NAV = [
-  { route: '', label: 'Emails' },
+  { route: '', label: 'Overview' },
+  { route: 'emails', label: 'Emails' },
   { route: 'scheduled', label: 'Scheduled' },
   { route: 'lanes', label: 'Lanes' },
   { route: 'templates', label: 'Templates' },
@@ -30,8 +32,14 @@ function SignIn({ apiUrl, onSignIn }: { apiUrl: string; onSignIn: (key: string, 
     setBusy(true);
     setError(undefined);
     try {
-      // Any read proves the key: the authorizer refuses an unknown or revoked one.
-      await new MailroomApi(apiUrl, key.trim()).listEmails({ limit: 1 });
+      // Any read proves the key: the authorizer refuses an unknown or revoked one. An operator key
+      // reads no tenant's emails, only lanes: it proves itself there.
+      const api = new MailroomApi(apiUrl, key.trim());
+      await api.listEmails({ limit: 1 }).catch(async (error) => {
+        // A key without the read scope is Resend's 401 restricted_api_key (an unknown key is 403 invalid_api_key).
+        if (error instanceof ApiError && error.code === 'restricted_api_key') await api.lanes();
+        else throw error;
+      });
       onSignIn(key.trim(), remember);
     } catch (err) {
       setError(err);
@@ -75,7 +83,8 @@ function SignIn({ apiUrl, onSignIn }: { apiUrl: string; onSignIn: (key: string, 
 }
 
 function Page({ route }: { route: string }) {
-  if (route === '' || route === 'emails') return <EmailsPage />;
+  if (route === '') return <OverviewPage />;
+  if (route === 'emails') return <EmailsPage />;
   if (route.startsWith('emails/')) return <EmailDetailPage id={decodeURIComponent(route.slice('emails/'.length))} />;
   if (route === 'scheduled') return <ScheduledPage />;
   if (route === 'lanes') return <LanesPage />;
@@ -85,7 +94,7 @@ function Page({ route }: { route: string }) {
     <section>
       <h1>Not found</h1>
       <p>
-        There is no console page here. <Link to="">Go to Emails</Link>.
+        There is no console page here. <Link to="">Go to the overview</Link>.
       </p>
     </section>
   );
@@ -106,7 +115,7 @@ function Console({ apiUrl }: { apiUrl: string }) {
   const route = useRoute();
   const api = useMemo(() => (key ? new MailroomApi(apiUrl, key) : null), [apiUrl, key]);
   const mainRef = useRef<HTMLElement>(null);
-  const section = route.startsWith('emails/') ? '' : route;
+  const section = route.startsWith('emails/') ? 'emails' : route;
 
   // Move focus to the new page's content after navigation, as a full page load would.
   const shown = useRef(route);

@@ -97,6 +97,16 @@ export interface Suppression {
   readonly created_at: string;
 }
 
+/** `GET /emails/metrics` (Resend's `emails.metrics`): totals, and one row per period with `dimensions=period`. */
+export interface EmailMetrics {
+  readonly object: 'metrics';
+  readonly start_date: string;
+  readonly end_date: string;
+  readonly granularity: string;
+  readonly totals: Record<string, number | undefined>;
+  readonly data?: Array<Record<string, number | undefined> & { period?: string }>;
+}
+
 /** An error answer of the API (`{statusCode, name, message}`), or a network failure (status 0). */
 export class ApiError extends Error {
   constructor(
@@ -161,6 +171,9 @@ export class MailroomApi {
   }
   sendEmail(body: Record<string, unknown>) {
     return this.request<{ id: string }>('POST', '/emails', { body });
+  }
+  metrics(query: Query) {
+    return this.request<EmailMetrics>('GET', '/emails/metrics', { query });
   }
   lanes() {
     return this.request<List<LaneStatus>>('GET', '/lanes');

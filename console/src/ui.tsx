@@ -42,6 +42,18 @@ export function ErrorBox({ error }: { error: unknown }) {
   );
 }
 
+/** The API refused this key for an operator route (`GET /lanes`, DLQs): a tenant key, not an operator key. */
+export const needsOperatorKey = (error: unknown) => error instanceof ApiError && (error.status === 401 || error.status === 403);
+
+export function OperatorOnly() {
+  return (
+    <p className="notice-info" role="status">
+      Lanes and dead-letter queues are deployment-wide: they need an operator key (<code>mailroom keys create-operator</code>). Sign in with one to see and
+      redrive them; this key sees its own tenant’s emails.
+    </p>
+  );
+}
+
 export function Notice({ children }: { children: ReactNode }) {
   return children ? (
     <p role="status" className="notice">

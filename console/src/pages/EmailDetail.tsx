@@ -169,7 +169,7 @@ export function EmailDetailPage({ id }: { id: string }) {
   return (
     <section aria-labelledby="email-title">
       <p>
-        <Link to="">← All emails</Link>
+        <Link to="emails">← All emails</Link>
       </p>
       <h1 id="email-title">{title}</h1>
       <ErrorBox error={error} />

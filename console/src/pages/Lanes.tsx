@@ -4,7 +4,7 @@ import type { RedriveResult } from '../api';
 import { useConfirm } from '../confirm';
 import { useApi } from '../session';
 import { Time } from '../time';
-import { age, count, ErrorBox, Link, LiveToggle, Notice, StatusChip, TableState, useLoader } from '../ui';
+import { age, count, ErrorBox, Link, LiveToggle, needsOperatorKey, Notice, OperatorOnly, StatusChip, TableState, useLoader } from '../ui';
 
 function Dlq({ lane, onRedriven }: { lane: Lane; onRedriven: () => void }) {
   const api = useApi();
@@ -99,6 +99,15 @@ export function LanesPage() {
   const [live, setLive] = useState(true);
   const [open, setOpen] = useState<Lane | undefined>();
   const { data, error, pending, reload } = useLoader(() => api.lanes(), [api], { intervalMs: 5000, live });
+  // A tenant key may not read lanes: say what is needed once, rather than retrying every 5 s.
+  if (needsOperatorKey(error) && !data) {
+    return (
+      <section aria-labelledby="lanes-title">
+        <h1 id="lanes-title">Lanes</h1>
+        <OperatorOnly />
+      </section>
+    );
+  }
   return (
     <section aria-labelledby="lanes-title">
       <div className="title-row">
