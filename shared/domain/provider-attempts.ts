@@ -19,6 +19,8 @@ export interface ProviderAttempt {
   readonly at: string;
   /** The failure code (ECONNRESET, TooManyRequestsException, SMTP451…); absent when accepted. */
   readonly code?: string;
+  /** For people reading `GET /emails/{id}`: what an ambiguous outcome means. */
+  readonly note?: string;
 }
 
 /** One attempt as stored on the record. */
@@ -41,11 +43,13 @@ export function toStored(attempt: ProviderAttempt): StoredAttempt {
 }
 
 export function fromStored(stored: StoredAttempt): ProviderAttempt {
+  const outcome = FROM_STORED[stored.o] ?? 'refused';
   return {
     provider: stored.p,
-    outcome: FROM_STORED[stored.o] ?? 'refused',
+    outcome,
     at: new Date(stored.t * 1000).toISOString(),
     ...(stored.c ? { code: stored.c } : {}),
+    ...(outcome === 'ambiguous' ? { note: `${stored.p} may have accepted this message: it is sent through ${stored.p} only` } : {}),
   };
 }
 
