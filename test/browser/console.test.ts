@@ -485,6 +485,11 @@ describe('operator console (Chromium)', () => {
     const id = decodeURIComponent(((await link.getAttribute('href')) ?? '').split('/').pop() ?? '');
     const sent = await waitForStatus(stack(), id, ['sent']);
     expect(sent.template).toMatchObject({ id: 'welcome-console', version: 1 });
+    // The detail page shows what was sent: the rendered subject and HTML, and the template's version.
+    await link.click();
+    await page.getByRole('heading', { name: 'Welcome, Grace!', level: 1 }).waitFor();
+    expect(await page.frameLocator('iframe[title="Email preview"]').locator('h1').textContent()).toBe('Hi Grace');
+    expect(await page.locator('dl.meta').first().textContent()).toContain('welcome-console, version 1');
   });
 
   it('lists suppressions and removes one', async () => {
