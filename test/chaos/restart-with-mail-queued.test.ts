@@ -18,6 +18,7 @@ import { systemClock } from '#shared/ports/index';
 import { reconcileEmails } from '#shared/use-cases/reconcile-emails';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '#infra/local/stack';
 import { api, sesInbox, waitFor } from '#test/support/local-stack';
+import { writeResult } from './support';
 
 const EMULATOR_PORTS = { dynamodb: 0, sqs: 0, ses: 0, smtp: 0, smtpWeb: 0 };
 const BATCHES = 2;
@@ -100,10 +101,23 @@ describe('chaos: local mode restarted with mail queued and short-delay schedules
     const duplicated = [...counts.values()].filter((c) => c > 1).length;
     const lost = [...subjects].filter((s) => !counts.has(s)).length;
     const after = new DynamoEmailStore(second.doc, second.names.table);
-    const statuses = await Promise.all(ids.map(async (id) => (await after.get(id))?.status));
-    console.log(
-      `[reliability] restart: emails=${subjects.size} lost=${lost} duplicated=${duplicated} drain_seconds=${drainSeconds.toFixed(1)} reconciled=${second.reconciler?.reenqueued ?? 'n/a'}`,
-    );
+    // The last `sent` writes land just after SES took the last messages.
+    const statuses = await waitFor(
+      async () => {
+        const all = await Promise.all(ids.map(async (id) => (await after.get(id))?.status));
+        return all.every((st) => st === 'sent') ? all : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 250, what: 'every email to be recorded sent' },
+    ).catch(async () => Promise.all(ids.map(async (id) => (await after.get(id))?.status)));
+    writeResult({
+      scenario: 'restart-with-mail-queued',
+      description: `local mode stopped with ${BATCHES * PER_BATCH} emails queued, ${SCHEDULED} short-delay schedules pending and ${HELD} held by a dead sender, then started on the same data (the SQS emulator's queues start empty); the reconciler's start-up sweep re-enqueues them (timed from the restart, emulator start included)`,
+      emails: subjects.size,
+      faults: `1 restart, every lane message lost; ${second.reconciler?.sweep.reenqueued ?? 0} re-enqueued`,
+      lost,
+      duplicated,
+      drainSeconds,
+    });
     expect(lost).toBe(0);
     expect(duplicated).toBe(0);
     expect(statuses.filter((s) => s !== 'sent')).toEqual([]);
@@ -111,6 +125,7 @@ describe('chaos: local mode restarted with mail queued and short-delay schedules
 
   it('sends once when the reconciler re-enqueues emails whose messages are still alive', async () => {
     const s = stack ?? (await start({}));
+    const started = Date.now();
     const store = new DynamoEmailStore(s.doc, s.names.table);
     const deps = { stuck: store, queue: new SqsLaneQueue(s.sqs, s.queues.queueUrls), clock: systemClock };
     const subjects = Array.from({ length: 60 }, (_, i) => `race ${run} #${i}`);
@@ -150,6 +165,16 @@ describe('chaos: local mode restarted with mail queued and short-delay schedules
       },
       { timeoutMs: 60_000, intervalMs: 250, what: 'the lanes to drain' },
     );
-    expect((await sesInbox(s)).filter((m) => wanted.has(m.subject))).toHaveLength(subjects.length);
+    const final = (await sesInbox(s)).filter((m) => wanted.has(m.subject));
+    expect(final).toHaveLength(subjects.length);
+    writeResult({
+      scenario: 'reconciler-racing-live-messages',
+      description: 'the reconciler re-enqueues every pending email twice while its own (delayed) message is alive; both messages race for the claim',
+      emails: subjects.length,
+      faults: `${duplicates} duplicate lane messages`,
+      lost: subjects.length - new Set(final.map((m) => m.subject)).size,
+      duplicated: final.length - new Set(final.map((m) => m.subject)).size,
+      drainSeconds: (Date.now() - started) / 1000,
+    });
   }, 120_000);
 });
