@@ -110,8 +110,8 @@ describe('templates and attachments on the emulators', () => {
     const email = await waitForStatus(s, res.body.id, ['sent', 'failed']);
     expect(email.status).toBe('sent');
     expect(email.attachments).toEqual([
-      { filename: 'logo.png', content_type: 'image/png', size: Buffer.from(PNG, 'base64').length },
-      { filename: 'invoice.pdf', content_type: 'application/pdf', size: PDF.length },
+      { id: expect.any(String), filename: 'logo.png', content_type: 'image/png', size: Buffer.from(PNG, 'base64').length },
+      { id: expect.any(String), filename: 'invoice.pdf', content_type: 'application/pdf', size: PDF.length },
     ]);
 
     const mail = await captured(s, 'With attachments');
