@@ -22,6 +22,7 @@ interface ScenarioResult {
   lost: number;
   duplicated: number;
   duplicatedInCrashWindow?: number;
+  duplicatedAfterAmbiguity?: number;
   heldAmbiguous?: number;
   drainSeconds: number;
   measuredAt: string;
@@ -33,8 +34,9 @@ function duplicates(r: ScenarioResult): string {
   if (r.duplicated === 0) return '0';
   const notes: string[] = [];
   if (r.duplicatedInCrashWindow) notes.push(`${r.duplicatedInCrashWindow} in the crash window`);
-  const rest = r.duplicated - (r.duplicatedInCrashWindow ?? 0);
-  if (rest > 0 && r.heldAmbiguous) notes.push(`${rest} ambiguous SMTP resend`);
+  if (r.duplicatedAfterAmbiguity) notes.push(`${r.duplicatedAfterAmbiguity} resent after an ambiguous attempt, no acceptance event`);
+  const unexplained = r.duplicated - (r.duplicatedInCrashWindow ?? 0) - (r.duplicatedAfterAmbiguity ?? 0);
+  if (unexplained > 0) notes.push(`${unexplained} unexplained`);
   return `${r.duplicated}${notes.length ? ` (${notes.join(', ')})` : ''}`;
 }
 

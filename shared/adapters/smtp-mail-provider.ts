@@ -31,8 +31,8 @@ export function smtpSettingsFromUrl(url: string): SmtpSettings {
 /**
  * SMTP's error table: reply codes 421/452 throttled (the server is busy or out of room for now),
  * other 4xx transient, 5xx permanent; nodemailer's EAUTH/EENVELOPE/EMESSAGE permanent; a connection
- * never made transient; anything after the DATA may have gone out (a dropped connection, a timeout)
- * ambiguous.
+ * never made (refused, DNS) transient and definite; a session cut or timed out — nodemailer cannot
+ * say at which stage, so the message may have gone out — ambiguous.
  */
 export function classifySmtpError(error: unknown): ProviderError {
   const e = (error ?? {}) as ErrorShape;
@@ -43,8 +43,11 @@ export function classifySmtpError(error: unknown): ProviderError {
   }
   if (code !== undefined && code >= 400 && code < 500) return new ProviderError('smtp', 'transient', `SMTP${code}`, message, { cause: error });
   if (code !== undefined && code >= 500) return new ProviderError('smtp', 'permanent', `SMTP${code}`, message, { cause: error });
-  const net = networkCode(e) ?? (e.code === 'ECONNECTION' ? e.code : undefined);
+  const net = networkCode(e);
   if (net && CONNECT_ERRORS.has(net)) return new ProviderError('smtp', 'transient', net, message, { cause: error });
+  // nodemailer's ECONNECTION ("Connection closed unexpectedly") names no stage: the session may
+  // have been cut after the final "." — the server may have the message. Ambiguous (the fallthrough).
+  if (e.code === 'ECONNECTION') return new ProviderError('smtp', 'transient', 'ECONNECTION', message, { cause: error, ambiguous: true });
   if (e.code === 'EAUTH' || e.code === 'EENVELOPE' || e.code === 'EMESSAGE') {
     return new ProviderError('smtp', 'permanent', e.code, message, { cause: error });
   }

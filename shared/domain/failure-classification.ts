@@ -12,7 +12,7 @@ import type { ProviderError } from './errors';
  */
 
 /** Errors raised before a request left this machine: the provider certainly did not take the message. */
-export const CONNECT_ERRORS: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNECTION', 'EDNS']);
+export const CONNECT_ERRORS: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EDNS']);
 /** Errors after the request may have been sent: the outcome is unknown. */
 export const AMBIGUOUS_ERRORS: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ESOCKET', 'TimeoutError', 'RequestTimeout', 'ETIMEOUT']);
 

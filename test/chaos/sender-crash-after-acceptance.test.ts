@@ -63,12 +63,15 @@ describe('chaos: a sender crash between the provider accepting and the status wr
   it(`sends exactly the ${CRASH_AT.size} crashed emails twice, and every other one of ${EMAILS} once (no SES event stream)`, async () => {
     const started = Date.now();
     const ids = await sendTokens(s, 'crash', EMAILS);
-    await drain(ids);
+    const final = await drain(ids);
     const drainSeconds = (Date.now() - started) / 1000;
     const counts = await inboxCounts(s, 'crash');
     const tokens = [...ids.keys()];
     const crashedTokens = tokens.filter((t) => crashed.has(ids.get(t)!));
     const duplicated = tokens.filter((t) => deliveries(counts, t) > 1);
+    // On a loaded machine an SES call can also time out (ambiguous); without SES events such an
+    // email is sent again through SES after the hold — the third window docs/reliability.md names.
+    const ambiguous = new Set(final.filter((e) => (e.providerAttempts ?? []).some((a) => a.o === 'maybe')).map((e) => e.subject!));
     writeResult({
       scenario: 'sender-crash-after-acceptance',
       description: 'the sender dies after the provider accepted and before the `sent` write (6 emails); no SES event stream',
@@ -77,13 +80,16 @@ describe('chaos: a sender crash between the provider accepting and the status wr
       lost: tokens.filter((t) => deliveries(counts, t) === 0).length,
       duplicated: duplicated.length,
       duplicatedInCrashWindow: duplicated.filter((t) => crashed.has(ids.get(t)!)).length,
+      duplicatedAfterAmbiguity: duplicated.filter((t) => !crashed.has(ids.get(t)!) && ambiguous.has(t)).length,
       drainSeconds,
     });
     expect(crashed.size).toBe(CRASH_AT.size);
     expect(tokens.filter((t) => deliveries(counts, t) === 0)).toEqual([]);
-    // The documented window, and only it: each crashed email exactly twice, every other exactly once.
-    expect(duplicated.sort()).toEqual(crashedTokens.sort());
-    for (const t of crashedTokens) expect(deliveries(counts, t), t).toBe(2);
+    // The documented windows, and only they: each crashed email exactly twice; any other duplicate
+    // had an ambiguous attempt on record (GET /emails/{id} says "ses may have accepted").
+    for (const t of crashedTokens.filter((c) => !ambiguous.has(c))) expect(deliveries(counts, t), t).toBe(2);
+    expect(crashedTokens.every((t) => duplicated.includes(t))).toBe(true);
+    expect(duplicated.filter((t) => !crashed.has(ids.get(t)!) && !ambiguous.has(t))).toEqual([]);
   }, 150_000);
 
   it(`closes the window when SES's Send event arrives before the lease runs out: ${EMAILS} sent once`, async () => {

@@ -1,9 +1,9 @@
 /**
  * The SMTP fallback behind a TCP proxy that is killed (connections reset, port closed) mid-drain
  * and restored. SES is down for the whole run (a dead port: every attempt definitely refused), so
- * the breaker opens and the mail goes to SMTP. A session cut while the server was taking a message
- * is ambiguous — the sink may have it — and that email stays with SMTP (it never goes back to SES);
- * one cut before that is a definite refusal and is simply retried. SMTP has no acceptance event to
+ * the breaker opens and the mail goes to SMTP. A cut session is ambiguous — nodemailer cannot say
+ * at which stage it broke, so the sink may have the message — and that email stays with SMTP (it
+ * never goes back to SES); a refused connection is definite and simply retried. SMTP has no acceptance event to
  * settle an ambiguous attempt, so after the hold it is sent again through SMTP with the same
  * Message-ID (which receiving servers that de-duplicate by Message-ID drop): the only duplicates
  * this scenario allows are those, and it counts them.
@@ -84,6 +84,7 @@ describe('chaos: the SMTP fallback killed mid-drain and restored (SES down throu
       lost: lost.length,
       duplicated: duplicated.length,
       heldAmbiguous: ambiguous.size,
+      duplicatedAfterAmbiguity: duplicated.filter((t) => ambiguous.has(t)).length,
       drainSeconds,
     });
 

@@ -89,6 +89,8 @@ export interface ScenarioResult {
   readonly duplicated: number;
   /** Duplicates inside the documented crash window (provider accepted, status not written). */
   readonly duplicatedInCrashWindow?: number;
+  /** Duplicates of an email with an ambiguous attempt the provider did take, sent again through it after the hold without its acceptance event (SMTP; local mode without SES events). */
+  readonly duplicatedAfterAmbiguity?: number;
   /** Emails held for the same provider after an ambiguous attempt (the operator's list when the deadline passes). */
   readonly heldAmbiguous?: number;
   readonly drainSeconds: number;

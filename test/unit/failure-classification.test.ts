@@ -112,6 +112,11 @@ describe('SMTP error classification', () => {
 
   it('classifies ECONNECTION as transient', () => {
     expect(classifySmtpError(smtpError({ code: 'ECONNECTION', message: 'Connection closed' })).failureClass).toBe('transient');
+    // nodemailer does not say at which stage the session was cut: the server may have the message.
+    expect(classifySmtpError(smtpError({ code: 'ECONNECTION', message: 'Connection closed unexpectedly' }))).toMatchObject({
+      failureClass: 'transient',
+      ambiguous: true,
+    });
   });
 
   it('classifies a socket error mid-conversation as transient and ambiguous', () => {
