@@ -115,8 +115,9 @@ export class Api extends Construct {
       (this.stage.node.defaultChild as apigw.CfnStage).addPropertyOverride(
         'RouteSettings',
         Object.fromEntries(
-          ROUTES.filter((r) => r.public).map((r) => [
-            `${r.method} ${r.path}`,
+          // `$default` (unknown routes, no API key: the fallback function's 404/405) is public too.
+          [...ROUTES.filter((r) => r.public).map((r) => `${r.method} ${r.path}`), '$default'].map((routeKey) => [
+            routeKey,
             { ThrottlingRateLimit: props.publicRouteRateLimit, ThrottlingBurstLimit: props.publicRouteBurstLimit },
           ]),
         ),

@@ -33,6 +33,9 @@ describe('HTTP API', () => {
     const target = fallback.Properties.Target as { 'Fn::Join': [string, unknown[]] };
     const integrationId = (target['Fn::Join'][1][1] as { Ref: string }).Ref;
     expect(JSON.stringify(integrations[integrationId]!.Properties.IntegrationUri)).toContain(logicalId(stack, stack.api.functions.fallback));
+    // Anyone can call it, so it shares the public routes' tighter throttle.
+    const stage = template.toJSON().Resources[logicalId(stack, stack.api.stage)].Properties;
+    expect(stage.RouteSettings.$default).toEqual(stage.RouteSettings['GET /health']);
   });
 
   it('protects every non-public route with the Lambda authorizer and leaves public ones open', () => {
