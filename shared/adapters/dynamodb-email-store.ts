@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { EmailEvent, EmailRecord } from '#shared/domain/email';
 import { CLAIMABLE, SEND_FINISHED, statusesBefore, type Status } from '#shared/domain/status';
+import { hasMatch, matchesEmail } from '#shared/domain/email-filter';
 import { SENDING_STUCK_AFTER_LEASE_SECONDS, stuckFrom } from '#shared/domain/stuck';
 import type {
   ClaimInput,
@@ -432,9 +433,10 @@ export class DynamoEmailStore implements EmailStore, StuckEmailStore {
       values[':lane'] = input.lane;
       conditions.push('#lane = :lane');
     }
-    const filtered = conditions.length > 0 || input.recipient !== undefined;
-    const recipient = input.recipient?.toLowerCase();
-    const matches = (e: EmailRecord) => !recipient || [...(e.to ?? []), ...(e.cc ?? []), ...(e.bcc ?? [])].some((a) => a.toLowerCase().includes(recipient));
+    const filtered = conditions.length > 0 || hasMatch(input);
+    const matches = (e: EmailRecord) => matchesEmail(e, input);
+    // Newest first: once an email older than `createdAfter` is read, none further can match.
+    const pastRange = (e: EmailRecord) => forward && input.createdAfter !== undefined && e.createdAt < input.createdAfter;
     const want = input.limit + 1;
     const found: EmailRecord[] = [];
     let start: Record<string, unknown> | undefined = from ? listStartKey(input.tenantId, from) : undefined;
@@ -454,6 +456,7 @@ export class DynamoEmailStore implements EmailStore, StuckEmailStore {
       );
       for (const item of out.Items ?? []) {
         const email = fromItem(item)!;
+        if (pastRange(email)) return { emails: found, hasMore: false };
         lastRead = email;
         if (!matches(email)) continue;
         found.push(email);

@@ -2,6 +2,7 @@
  * Ports: what the use cases need from the outside world. Adapters in shared/adapters/
  * implement them over AWS (or memory, for tests and benchmarks).
  */
+import type { EmailMatch } from '#shared/domain/email-filter';
 import type { Lane } from '#shared/config/lanes';
 import type { ApiKeyRecord } from '#shared/domain/api-key';
 import type { EmailEvent, EmailRecord, LaneMessage, LastError } from '#shared/domain/email';
@@ -69,7 +70,7 @@ export interface EmailListPosition {
   readonly id: string;
 }
 
-export interface ListEmailsInput {
+export interface ListEmailsInput extends EmailMatch {
   readonly tenantId: string;
   readonly limit: number;
   /** Only emails older than this one (Resend's `after`), exclusive. */
@@ -79,8 +80,6 @@ export interface ListEmailsInput {
   /** Only emails in this status. */
   readonly status?: string;
   readonly lane?: string;
-  /** Only emails with a to/cc/bcc recipient containing this text (case-insensitive). */
-  readonly recipient?: string;
 }
 
 /** A page of emails, newest first. */

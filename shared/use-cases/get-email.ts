@@ -1,3 +1,4 @@
+import type { EmailMatch } from '#shared/domain/email-filter';
 import { hasScope, type Principal } from '#shared/domain/api-key';
 import type { EmailRecord } from '#shared/domain/email';
 import { fromStored } from '#shared/domain/provider-attempts';
@@ -85,6 +86,38 @@ export async function withRenderedContent(deps: { content?: ContentBuilder }, em
   }
 }
 
+/** An ISO 8601 date-time (or date, meaning its UTC midnight) as a normalised ISO string. */
+function isoParam(value: string, param: string): string {
+  const t = Date.parse(value);
+  if (!/^\d{4}-\d{2}-\d{2}($|T)/.test(value) || Number.isNaN(t))
+    throw new ValidationError(`\`${param}\` must be an ISO 8601 date-time such as 2026-12-01T09:00:00Z.`);
+  return new Date(t).toISOString();
+}
+
+/** The search filters of `GET /emails` beyond status, lane and recipient: subject prefix, sender, tag, created-at range. */
+function searchFilters(query: { subject?: string; from?: string; tag?: string; created_after?: string; created_before?: string }): EmailMatch {
+  const subject = query.subject?.trim();
+  if (subject !== undefined && subject.length > 200) throw new ValidationError('`subject` must be at most 200 characters.');
+  const from = query.from?.trim();
+  if (from !== undefined && from.length > 320) throw new ValidationError('`from` must be at most 320 characters.');
+  let tag: EmailMatch['tag'];
+  if (query.tag) {
+    const [name, ...rest] = query.tag.split(':');
+    if (!name || name.length > 256) throw new ValidationError('`tag` must be `name` or `name:value`.');
+    tag = rest.length ? { name, value: rest.join(':') } : { name };
+  }
+  const createdAfter = query.created_after ? isoParam(query.created_after, 'created_after') : undefined;
+  const createdBefore = query.created_before ? isoParam(query.created_before, 'created_before') : undefined;
+  if (createdAfter && createdBefore && createdAfter >= createdBefore) throw new ValidationError('`created_after` must be before `created_before`.');
+  return {
+    ...(subject ? { subject } : {}),
+    ...(from ? { from } : {}),
+    ...(tag ? { tag } : {}),
+    ...(createdAfter ? { createdAfter } : {}),
+    ...(createdBefore ? { createdBefore } : {}),
+  };
+}
+
 export const UUIDISH = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Loads one of the caller's emails. Another tenant's id is 404, not 403, so ids cannot be probed. */
@@ -121,7 +154,19 @@ async function positionOf(deps: { emails: EmailStore }, principal: Principal, va
 export async function listEmails(
   deps: { emails: EmailStore },
   principal: Principal,
-  query: { limit?: string; after?: string; before?: string; status?: string; lane?: string; to?: string },
+  query: {
+    limit?: string;
+    after?: string;
+    before?: string;
+    status?: string;
+    lane?: string;
+    to?: string;
+    subject?: string;
+    from?: string;
+    tag?: string;
+    created_after?: string;
+    created_before?: string;
+  },
 ) {
   if (!hasScope(principal, 'emails:read') && !hasScope(principal, 'emails:send')) {
     throw new ForbiddenError('This API key is not allowed to read emails (scope `emails:read`).');
@@ -133,6 +178,7 @@ export async function listEmails(
   if (query.lane && !isLane(query.lane)) throw new ValidationError(`\`lane\` must be one of ${LANE_NAMES.join(', ')}.`);
   const recipient = query.to?.trim().toLowerCase();
   if (recipient !== undefined && recipient.length > 320) throw new ValidationError('`to` must be at most 320 characters.');
+  const match = searchFilters(query);
   const after = query.after ? await positionOf(deps, principal, query.after, 'after') : undefined;
   const before = query.before ? await positionOf(deps, principal, query.before, 'before') : undefined;
   const page = await deps.emails.listByTenant({
@@ -143,6 +189,7 @@ export async function listEmails(
     ...(query.status ? { status: query.status } : {}),
     ...(query.lane ? { lane: query.lane } : {}),
     ...(recipient ? { recipient } : {}),
+    ...match,
   });
   return {
     object: 'list' as const,

@@ -280,6 +280,20 @@ describe('operator console (Chromium)', () => {
     await box.press('Enter');
     await waitFor(async () => search().get('to') === 'pasted@', { what: 'the recipient filter from the search box' });
     await page.locator(`tr[data-email-id="${id}"]`).waitFor();
+
+    // Subject prefix (case-insensitive) and a created-at range read in the shown zone.
+    await page.getByRole('button', { name: 'Clear' }).click();
+    const rows = page.locator('tbody tr[data-email-id]');
+    await page.getByLabel('Subject starts with').fill('your INV');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await waitFor(async () => (await rows.count()) === 1 && (await rows.first().textContent())?.includes('Your invoice'), { what: 'the subject filter' });
+    expect(search().get('subject')).toBe('your INV');
+    await page.getByLabel(/^Created before/).fill('2020-01-01T00:00');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.getByText('No emails match these filters.').waitFor();
+    // Midnight in New York (UTC−5 in January) is 05:00 UTC.
+    expect(search().get('created_before')).toBe('2020-01-01T05:00:00.000Z');
+    await page.getByRole('button', { name: 'Clear' }).click();
   });
 
   it('acts from the email detail page only after confirming: suppress (with undo) and resend as a new email', async () => {

@@ -4,14 +4,29 @@ import { STATUSES } from '#shared/domain/status';
 import { ApiError, type MailroomApi } from '../api';
 import { navigate, setSearch, useSearchParams } from '../router';
 import { useApi } from '../session';
-import { Time } from '../time';
+import { Time, useZone, zoneName, type Zone } from '../time';
 import { ErrorBox, Link, LiveToggle, nextCursorOf, Pager, StatusChip, TableState, useLoader } from '../ui';
 
 const PAGE_SIZE = 25;
 const REFRESH_SECONDS = 5;
 
 /** The filters the list API takes, each kept in the URL under the same name. */
-const FILTER_KEYS = ['status', 'lane', 'to'] as const;
+const FILTER_KEYS = ['status', 'lane', 'to', 'subject', 'from', 'tag', 'created_after', 'created_before'] as const;
+const EMPTY = Object.fromEntries(FILTER_KEYS.map((k) => [k, ''])) as Filters;
+
+/** An ISO instant as a `datetime-local` value in the shown zone, and back. */
+function toInput(iso: string, zone: Zone): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  const shifted = zone === 'utc' ? d : new Date(d.getTime() - d.getTimezoneOffset() * 60_000);
+  return shifted.toISOString().slice(0, 16);
+}
+function fromInput(value: string, zone: Zone): string {
+  if (!value) return '';
+  const d = new Date(zone === 'utc' ? `${value}:00Z` : value);
+  return Number.isNaN(d.getTime()) ? '' : d.toISOString();
+}
 type Filters = Record<(typeof FILTER_KEYS)[number], string>;
 
 function filtersOf(params: URLSearchParams): Filters {
@@ -104,17 +119,17 @@ export function EmailsPage() {
   // Back, Forward or a link changed the URL: the form shows what the table shows.
   // biome-ignore lint/correctness/useExhaustiveDependencies: `key` is the URL's query; `filters` is derived from it.
   useEffect(() => setDraft(filtersOf(new URLSearchParams(key))), [key]);
-  const { data, error, pending, reload } = useLoader(
-    () => api.listEmails({ limit: PAGE_SIZE, after, status: filters.status, lane: filters.lane, to: filters.to.trim() }),
-    [api, after, filters.status, filters.lane, filters.to],
-    { intervalMs: REFRESH_SECONDS * 1000, live },
-  );
+  const { zone } = useZone();
+  const { data, error, pending, reload } = useLoader(() => api.listEmails({ limit: PAGE_SIZE, after, ...filters, to: filters.to.trim() }), [api, after, key], {
+    intervalMs: REFRESH_SECONDS * 1000,
+    live,
+  });
   const show = (next: Filters, pages: string[] = []) => setSearch({ ...next, after: pages });
   const apply = (e: FormEvent) => {
     e.preventDefault();
     show(draft);
   };
-  const clear = () => show({ status: '', lane: '', to: '' });
+  const clear = () => show(EMPTY);
   const rows = data?.data ?? [];
   const filtered = FILTER_KEYS.some((k) => filters[k]);
   return (
@@ -155,6 +170,42 @@ export function EmailsPage() {
         <div className="field grow">
           <label htmlFor="filter-to">Recipient contains</label>
           <input id="filter-to" type="search" value={draft.to} placeholder="alice@example.org" onChange={(e) => setDraft({ ...draft, to: e.target.value })} />
+        </div>
+        <div className="field grow">
+          <label htmlFor="filter-subject">Subject starts with</label>
+          <input id="filter-subject" type="search" value={draft.subject} onChange={(e) => setDraft({ ...draft, subject: e.target.value })} />
+        </div>
+        <div className="field">
+          <label htmlFor="filter-from">Sender contains</label>
+          <input id="filter-from" type="search" value={draft.from} placeholder="billing@" onChange={(e) => setDraft({ ...draft, from: e.target.value })} />
+        </div>
+        <div className="field">
+          <label htmlFor="filter-tag">Tag</label>
+          <input
+            id="filter-tag"
+            type="search"
+            value={draft.tag}
+            placeholder="name or name:value"
+            onChange={(e) => setDraft({ ...draft, tag: e.target.value })}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="filter-created-after">Created from ({zoneName(zone)})</label>
+          <input
+            id="filter-created-after"
+            type="datetime-local"
+            value={toInput(draft.created_after, zone)}
+            onChange={(e) => setDraft({ ...draft, created_after: fromInput(e.target.value, zone) })}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="filter-created-before">Created before ({zoneName(zone)})</label>
+          <input
+            id="filter-created-before"
+            type="datetime-local"
+            value={toInput(draft.created_before, zone)}
+            onChange={(e) => setDraft({ ...draft, created_before: fromInput(e.target.value, zone) })}
+          />
         </div>
         <div className="field buttons">
           <button type="submit">Apply filters</button>

@@ -1,3 +1,4 @@
+import { matchesEmail } from '#shared/domain/email-filter';
 import type { EmailEvent, EmailRecord } from '#shared/domain/email';
 import { CLAIMABLE, statusesBefore } from '#shared/domain/status';
 import { stuckFrom } from '#shared/domain/stuck';
@@ -139,7 +140,7 @@ export class MemoryEmailStore implements EmailStore, StuckEmailStore {
     const all = [...this.items.values()]
       .filter((e) => e.tenantId === input.tenantId)
       .filter((e) => (!input.status || e.status === input.status) && (!input.lane || e.lane === input.lane))
-      .filter((e) => !input.recipient || [...e.to, ...e.cc, ...e.bcc].some((a) => a.toLowerCase().includes(input.recipient!.toLowerCase())))
+      .filter((e) => matchesEmail(e, input))
       // Like gsi1: newest first without `before`, oldest first from `before` (the page is turned round).
       .sort((a, b) => (forward ? key(b).localeCompare(key(a)) : key(a).localeCompare(key(b))))
       .filter((e) => !from || (forward ? key(e) < key(from) : key(e) > key(from)));
