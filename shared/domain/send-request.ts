@@ -83,6 +83,27 @@ export interface SendEmailRequest {
 
 const REQUIRED = new Set(['from', 'to']);
 
+/**
+ * A template's defaults for the fields a send leaves out (Resend: the payload overrides them):
+ * `from` and `reply_to`. `'deferred'`: the template is not looked up yet, so a missing `from` is
+ * tolerated here and checked once it is (the idempotency pre-check).
+ */
+export type TemplateDefaults = { readonly from?: string; readonly replyTo?: readonly string[] } | 'deferred';
+
+/** A syntactically valid stand-in for a template's `from` before the template is known. */
+const DEFERRED_FROM = 'template-default@mailroom.invalid';
+
+function withTemplateDefaults(body: Record<string, unknown>, defaults: TemplateDefaults | undefined): Record<string, unknown> {
+  if (!defaults || body.template === undefined) return body;
+  const from = defaults === 'deferred' ? DEFERRED_FROM : defaults.from;
+  const replyTo = defaults === 'deferred' ? undefined : defaults.replyTo;
+  return {
+    ...(body.from === undefined && from ? { from } : {}),
+    ...(body.reply_to === undefined && body.replyTo === undefined && replyTo?.length ? { reply_to: [...replyTo] } : {}),
+    ...body,
+  };
+}
+
 /** The value at a zod issue path, or undefined when any step is missing. */
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   let value = input;
@@ -154,11 +175,12 @@ function assertNoPrototypeKeys(body: Record<string, unknown>): void {
  * Validates a send request (API body or "Email Requested" event detail) and normalises it.
  * Throws ValidationError (422) naming the field at fault.
  */
-export function parseSendRequest(body: unknown): SendEmailRequest {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+export function parseSendRequest(input: unknown, defaults?: TemplateDefaults): SendEmailRequest {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw new ValidationError('The request body must be a JSON object.');
   }
-  assertNoPrototypeKeys(body as Record<string, unknown>);
+  assertNoPrototypeKeys(input as Record<string, unknown>);
+  const body = withTemplateDefaults(input as Record<string, unknown>, defaults);
   const result = sendEmailSchema.safeParse(body);
   if (!result.success) throw toValidationError(result.error, 'request', body);
   const b = result.data;

@@ -17,6 +17,8 @@ export interface TemplateInfo {
   readonly lane?: Lane;
   /** Throws ValidationError naming a missing or wrong variable. */
   validate(variables: Record<string, unknown>): void;
+  /** The template's `from` / `reply_to`, used when the send leaves them out (Resend's templates). */
+  readonly defaults?: { readonly from?: string; readonly replyTo?: readonly string[] };
 }
 
 /** Finds the template a request names: the tenant's own first, then the repository's. */
@@ -112,12 +114,15 @@ export async function prepareEmail(
 ): Promise<PreparedEmail> {
   const { principal } = input;
   if (!hasScope(principal, 'emails:send')) throw new ForbiddenError('This API key is not allowed to send emails (scope `emails:send`).');
-  const request = parseSendRequest(input.body);
+  // The template first: its `from` / `reply_to` fill a send that leaves them out (Resend's templates).
+  const templateId = templateIdOf(input.body);
+  const found = templateId ? await deps.templates?.find(principal.tenantId, templateId) : undefined;
+  const request = parseSendRequest(input.body, found?.defaults);
   assertSenderAllowed(principal, input.tenant, request);
 
   let template: TemplateInfo | undefined;
   if (request.template) {
-    template = await deps.templates?.find(principal.tenantId, request.template.id);
+    template = found;
     if (!template) throw new ValidationError(`Template "${request.template.id}" does not exist.`, 'invalid_template');
     template.validate(request.template.variables);
   }
@@ -205,8 +210,15 @@ export async function acceptEmail(deps: AcceptEmailDeps, input: AcceptEmailInput
   if (!input.idempotencyKey) return accept();
   // Validation runs before the key is taken, so a 4xx answer is never cached and the
   // client can fix the request and retry with the same key.
-  parseSendRequest(input.body);
+  parseSendRequest(input.body, 'deferred');
   return deps.idempotency.run(`${input.principal.tenantId}#emails#${input.idempotencyKey}`, input.body, accept);
+}
+
+/** `template.id` of a send body, if it names one (checked properly by parseSendRequest). */
+function templateIdOf(body: unknown): string | undefined {
+  const template = (body as { template?: { id?: unknown } } | null)?.template;
+  const id = template && typeof template === 'object' ? template.id : undefined;
+  return typeof id === 'string' && id.length > 0 && id.length <= 128 ? id : undefined;
 }
 
 async function storeAttachments(deps: AcceptEmailDeps, prepared: PreparedEmail): Promise<EmailRecord> {

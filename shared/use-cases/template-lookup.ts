@@ -56,10 +56,13 @@ export class TemplateVersionCache {
   }
 }
 
-function templateInfo(loaded: LoadedTemplate, version: number | string): TemplateInfo {
+function templateInfo(loaded: LoadedTemplate, version: number | string, content?: Pick<TemplateContent, 'from' | 'replyTo'>): TemplateInfo {
   return {
     id: loaded.id,
     version,
+    ...(content?.from || content?.replyTo
+      ? { defaults: { ...(content.from ? { from: content.from } : {}), ...(content.replyTo ? { replyTo: content.replyTo } : {}) } }
+      : {}),
     ...(loaded.meta.lane ? { lane: loaded.meta.lane } : {}),
     validate(variables) {
       validateTemplateVariables(loaded, variables);
@@ -79,7 +82,7 @@ export function createTemplateLookup(deps: TemplateLookupDeps, cache = new Templ
       const own = validId(id) ? await deps.templates.get(tenantId, id) : undefined;
       if (own?.publishedVersion) {
         const stored = await cache.get(deps.templates, tenantId, id, own.publishedVersion);
-        if (stored) return templateInfo(toLoadedTemplate(stored, tenantId, id, stored.version), stored.version);
+        if (stored) return templateInfo(toLoadedTemplate(stored, tenantId, id, stored.version), stored.version, stored);
       }
       const repo = repositoryOf(deps)(id);
       if (repo) return templateInfo(repo, repo.version);
@@ -87,7 +90,7 @@ export function createTemplateLookup(deps: TemplateLookupDeps, cache = new Templ
       const aliased = own ? undefined : await findTemplateByAlias(deps.templates, tenantId, id);
       if (aliased?.publishedVersion) {
         const stored = await cache.get(deps.templates, tenantId, aliased.id, aliased.publishedVersion);
-        if (stored) return templateInfo(toLoadedTemplate(stored, tenantId, aliased.id, stored.version), stored.version);
+        if (stored) return templateInfo(toLoadedTemplate(stored, tenantId, aliased.id, stored.version), stored.version, stored);
       }
       if (aliased)
         throw new ValidationError(

@@ -78,6 +78,18 @@ describe('Resend templates (resend.com/docs/api-reference/templates)', () => {
     expect(email.html).toContain('Hi there, order 1042 is on its way.');
     expect(email.text).toContain('Hi there, order 1042 is on its way.');
 
+    // The template's `from` and `reply_to` fill a send that leaves them out; the payload's win.
+    const defaulted = await sdk().emails.send({ to: 'ada@example.org', template: { id: 'order-shipped', variables: { ORDER: 7 } } } as never);
+    expect(defaulted.error).toBeNull();
+    expect((await sdk().emails.get(defaulted.data!.id)).data).toMatchObject({ from: 'Shop <shop@example.com>', reply_to: ['help@example.com'] });
+    const overridden = await sdk().emails.send({
+      from: stack().from,
+      replyTo: 'other@example.com',
+      to: 'ada@example.org',
+      template: { id: 'order-shipped', variables: { ORDER: 8 } },
+    });
+    expect((await sdk().emails.get(overridden.data!.id)).data).toMatchObject({ from: stack().from, reply_to: ['other@example.com'] });
+
     const refused = await sdk().emails.send({ from: stack().from, to: 'ada@example.org', template: { id: 'order-shipped', variables: { NAME: 'Ada' } } });
     expectResendError(refused.error, 422, 'validation_error');
     expect(refused.error!.message).toMatch(/ORDER/);

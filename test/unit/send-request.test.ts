@@ -168,6 +168,19 @@ describe('send request validation', () => {
     }
   });
 
+  it("fills `from` and `reply_to` from the template's defaults when the send leaves them out; the payload wins", () => {
+    const { from: _f, subject: _s, html: _h, ...noFrom } = valid;
+    const body = { ...noFrom, template: { id: 'welcome' } };
+    expect(refusal(body)).toMatchObject({ code: 'missing_required_field' });
+    const filled = parseSendRequest(body, { from: 'Shop <shop@acme.test>', replyTo: ['help@acme.test'] });
+    expect(filled).toMatchObject({ fromAddress: 'shop@acme.test', replyTo: ['help@acme.test'] });
+    const own = parseSendRequest({ ...body, from: 'me@acme.test', reply_to: 'r@acme.test' }, { from: 'Shop <shop@acme.test>', replyTo: ['help@acme.test'] });
+    expect(own).toMatchObject({ fromAddress: 'me@acme.test', replyTo: ['r@acme.test'] });
+    // Before the template is known (the idempotency pre-check) a missing `from` is not yet an error.
+    expect(() => parseSendRequest(body, 'deferred')).not.toThrow();
+    expect(() => parseSendRequest(noFrom, 'deferred')).toThrow(ValidationError);
+  });
+
   it('accepts and keeps `topic_id` (null means none)', () => {
     expect(parseSendRequest({ ...valid, topic_id: 'topic_1' }).topicId).toBe('topic_1');
     expect(parseSendRequest({ ...valid, topic_id: null }).topicId).toBeUndefined();
