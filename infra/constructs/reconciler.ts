@@ -8,6 +8,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { METRIC } from '#shared/observability/metrics';
 import { type LaneQueues, MailroomFunction } from './mailroom-function';
+import { CUSTOM_NAMESPACE } from './observability';
 
 export interface ReconcilerProps {
   readonly table: ITable;
@@ -54,12 +55,12 @@ export class Reconciler extends Construct {
       targets: [new targets.LambdaFunction(this.fn, { retryAttempts: 0, maxEventAge: Duration.minutes(1) })],
     });
 
-    const stuck = new cloudwatch.Metric({
-      namespace: 'Mailroom',
-      metricName: METRIC.StuckEmails,
-      dimensionsMap: { service: 'mailroom' },
-      statistic: cloudwatch.Stats.MAXIMUM,
+    // Metrics Insights over every dimension set (Powertools adds `service`), as the Observability alarms do.
+    const stuck = new cloudwatch.MathExpression({
+      expression: `SELECT MAX(${METRIC.StuckEmails}) FROM ${CUSTOM_NAMESPACE}`,
       period: Duration.minutes(1),
+      label: 'Stuck emails (max per reconciler run)',
+      usingMetrics: {},
     });
     this.stuckAlarm = new cloudwatch.Alarm(this, 'StuckEmailsAlarm', {
       alarmDescription: `[page] Emails stuck on their way (queued, scheduled past due, sending with an expired lease) that the reconciler could not move for ${STUCK_EMAILS_ALARM_MINUTES} minutes. See ${STUCK_EMAILS_RUNBOOK}`,
