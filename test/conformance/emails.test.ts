@@ -123,4 +123,30 @@ describe('Resend emails (resend.com/docs/api-reference/emails)', () => {
       expect(error!.message).toMatch(/template/);
     });
   });
+
+  describe('batch, update and cancel (send-batch-emails, update-email, cancel-email)', () => {
+    it('sends a batch and answers {data: [{id}]} (CreateBatchSuccessResponse)', async () => {
+      const { data, error } = await sdk().batch.send([
+        { from: stack().from, to: 'b1@example.org', subject: 'Batch 1', text: 'one' },
+        { from: stack().from, to: 'b2@example.org', subject: 'Batch 2', text: 'two' },
+      ]);
+      expect(error).toBeNull();
+      expectResendShape('emails/send-batch', data);
+      expect(data!.data).toHaveLength(2);
+    });
+
+    it('reschedules with update and cancels with cancel ({object: "email", id}: UpdateEmailResponseSuccess, CancelEmailResponseSuccess)', async () => {
+      const inAnHour = new Date(Date.now() + 3_600_000).toISOString();
+      const { data: sent } = await sdk().emails.send({ from: stack().from, to: 'later@example.org', subject: 'Later', text: 'x', scheduledAt: inAnHour });
+      const later = new Date(Date.now() + 7_200_000).toISOString();
+      const updated = await sdk().emails.update({ id: sent!.id, scheduledAt: later });
+      expect(updated.error).toBeNull();
+      expect(updated.data).toMatchObject({ object: 'email', id: sent!.id });
+      expect((await sdk().emails.get(sent!.id)).data).toMatchObject({ scheduled_at: later, last_event: 'scheduled' });
+      const canceled = await sdk().emails.cancel(sent!.id);
+      expect(canceled.error).toBeNull();
+      expect(canceled.data).toMatchObject({ object: 'email', id: sent!.id });
+      expect((await sdk().emails.get(sent!.id)).data).toMatchObject({ last_event: 'canceled' });
+    });
+  });
 });
