@@ -63,12 +63,13 @@ Mailroom is running locally.
 
   API           ${stack.apiUrl}
   API key       ${stack.apiKey}
+  Operator key  ${stack.operatorKey}   (lanes and every tenant's DLQ; keep it to yourself)
   Send from     ${stack.from}
   SES inbox     ${stack.sesInboxUrl}
   SMTP inbox    ${stack.smtpInboxUrl}   (fallback sink)
   Console       ${stack.apiUrl}/console/   (sign in with the API key)
 
-  Data kept in  ${dataDir}
+  Data kept in  ${dataDir}${stack.reconciler?.sweep.reenqueued ? `   (${stack.reconciler.sweep.reenqueued} emails left pending by the last run were put back on their way)` : ''}
   Events        ${eventLogPath}   (what the Mailroom bus would carry)
   Written to ${infoPath}. Try:
   curl -X POST ${stack.apiUrl}/emails -H "Authorization: Bearer ${stack.apiKey}" -H "Content-Type: application/json" \\
