@@ -14,6 +14,8 @@ export interface EmailMatch {
   readonly createdAfter?: string;
   /** Created before this ISO time. */
   readonly createdBefore?: string;
+  /** The provider's message id (SES or SMTP), exactly. */
+  readonly providerMessageId?: string;
 }
 
 /** Whether any of the read-time filters is set (a filtered list reads more than one index page). */
@@ -26,7 +28,10 @@ export const hasMatch = (m: EmailMatch) =>
   m.createdBefore !== undefined;
 
 /** Does the email pass every filter that is set? */
-export function matchesEmail(email: Pick<EmailRecord, 'to' | 'cc' | 'bcc' | 'subject' | 'from' | 'tags' | 'createdAt'>, m: EmailMatch): boolean {
+export function matchesEmail(
+  email: Pick<EmailRecord, 'to' | 'cc' | 'bcc' | 'subject' | 'from' | 'tags' | 'createdAt' | 'providerMessageId'>,
+  m: EmailMatch,
+): boolean {
   const has = (text: string | undefined, part: string) => (text ?? '').toLowerCase().includes(part.toLowerCase());
   if (m.recipient && ![...(email.to ?? []), ...(email.cc ?? []), ...(email.bcc ?? [])].some((a) => has(a, m.recipient!))) return false;
   if (m.subject && !(email.subject ?? '').toLowerCase().startsWith(m.subject.toLowerCase())) return false;
@@ -34,5 +39,6 @@ export function matchesEmail(email: Pick<EmailRecord, 'to' | 'cc' | 'bcc' | 'sub
   if (m.tag && !(email.tags ?? []).some((t) => t.name === m.tag!.name && (m.tag!.value === undefined || t.value === m.tag!.value))) return false;
   if (m.createdAfter && email.createdAt < m.createdAfter) return false;
   if (m.createdBefore && email.createdAt >= m.createdBefore) return false;
+  if (m.providerMessageId && email.providerMessageId !== m.providerMessageId) return false;
   return true;
 }

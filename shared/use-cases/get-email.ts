@@ -95,7 +95,14 @@ function isoParam(value: string, param: string): string {
 }
 
 /** The search filters of `GET /emails` beyond status, lane and recipient: subject prefix, sender, tag, created-at range. */
-function searchFilters(query: { subject?: string; from?: string; tag?: string; created_after?: string; created_before?: string }): EmailMatch {
+function searchFilters(query: {
+  subject?: string;
+  from?: string;
+  tag?: string;
+  created_after?: string;
+  created_before?: string;
+  provider_message_id?: string;
+}): EmailMatch {
   const subject = query.subject?.trim();
   if (subject !== undefined && subject.length > 200) throw new ValidationError('`subject` must be at most 200 characters.');
   const from = query.from?.trim();
@@ -109,7 +116,10 @@ function searchFilters(query: { subject?: string; from?: string; tag?: string; c
   const createdAfter = query.created_after ? isoParam(query.created_after, 'created_after') : undefined;
   const createdBefore = query.created_before ? isoParam(query.created_before, 'created_before') : undefined;
   if (createdAfter && createdBefore && createdAfter >= createdBefore) throw new ValidationError('`created_after` must be before `created_before`.');
+  const providerMessageId = query.provider_message_id?.trim();
+  if (providerMessageId !== undefined && providerMessageId.length > 256) throw new ValidationError('`provider_message_id` must be at most 256 characters.');
   return {
+    ...(providerMessageId ? { providerMessageId } : {}),
     ...(subject ? { subject } : {}),
     ...(from ? { from } : {}),
     ...(tag ? { tag } : {}),
@@ -166,6 +176,7 @@ export async function listEmails(
     tag?: string;
     created_after?: string;
     created_before?: string;
+    provider_message_id?: string;
   },
 ) {
   if (!hasScope(principal, 'emails:read') && !hasScope(principal, 'emails:send')) {

@@ -72,3 +72,13 @@ describe('GET /emails search filters', () => {
     }
   });
 });
+
+describe('GET /emails by provider message id', () => {
+  it('finds the caller’s email with that SES message id, and nothing for another tenant’s', async () => {
+    const deps = await store();
+    await deps.emails.create(email('e4', '2026-12-01T12:00:00.000Z', { providerMessageId: '0100018c-aaaa-000000' }));
+    await deps.emails.create(email('e5', '2026-12-01T12:30:00.000Z', { tenantId: 't2', providerMessageId: '0100018c-bbbb-000000' }));
+    expect(ids(await listEmails(deps, principal, { provider_message_id: '0100018c-aaaa-000000' }))).toEqual(['e4']);
+    expect(ids(await listEmails(deps, principal, { provider_message_id: '0100018c-bbbb-000000' }))).toEqual([]);
+  });
+});

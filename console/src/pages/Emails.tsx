@@ -36,16 +36,23 @@ function filtersOf(params: URLSearchParams): Filters {
 /** Email ids are opaque tokens: letters, digits, `-` and `_` (never an `@` or a space). */
 export const looksLikeEmailId = (value: string) => /^[A-Za-z0-9_-]{8,64}$/.test(value);
 
-/** Opens the email with this id; false when there is none (the caller then searches by recipient). */
+/**
+ * Opens the email with this id, or else the one with this provider message id (SES's, among the
+ * recent emails the list reads); false when there is neither (the caller then filters by recipient).
+ */
 async function openById(api: MailroomApi, id: string): Promise<boolean> {
   try {
     const email = await api.getEmail(id);
     navigate(`emails/${encodeURIComponent(email.id)}`);
     return true;
   } catch (error) {
-    if (error instanceof ApiError && error.status === 404) return false;
-    throw error;
+    if (!(error instanceof ApiError && error.status === 404)) throw error;
   }
+  const byProvider = await api.listEmails({ provider_message_id: id, limit: 1 });
+  const found = byProvider.data[0];
+  if (!found) return false;
+  navigate(`emails/${encodeURIComponent(found.id)}`);
+  return true;
 }
 
 function FindBox({ onRecipient }: { onRecipient: (to: string) => void }) {
@@ -88,7 +95,7 @@ function FindBox({ onRecipient }: { onRecipient: (to: string) => void }) {
           <input
             id="find"
             type="search"
-            placeholder="Paste an email id, or type a recipient"
+            placeholder="Paste an email or provider message id, or type a recipient"
             value={value}
             onChange={(e) => setValue(e.target.value)}
             onPaste={paste}
@@ -99,7 +106,7 @@ function FindBox({ onRecipient }: { onRecipient: (to: string) => void }) {
           </button>
         </div>
         <p id="find-hint" className="hint">
-          An email id opens that email; anything else filters by recipient.
+          An email id or a provider (SES) message id opens that email; anything else filters by recipient.
         </p>
         <ErrorBox error={error} />
       </form>
