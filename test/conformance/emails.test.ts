@@ -117,6 +117,20 @@ describe('Resend emails (resend.com/docs/api-reference/emails)', () => {
       expect(email).toMatchObject({ message_id: expect.stringMatching(/^<.+@example\.com>$/), topic_id: 'topic_1' });
     });
 
+    it('takes up to 50 `to` recipients, and at most 50 across to/cc/bcc (a documented difference: SES’s per-message limit)', async () => {
+      const addresses = (n: number, p: string) => Array.from({ length: n }, (_, i) => `${p}${i}@example.org`);
+      expect((await sdk().emails.send({ from: stack().from, to: addresses(50, 't'), subject: 'Fifty', text: 'x' })).error).toBeNull();
+      expectResendError((await sdk().emails.send({ from: stack().from, to: addresses(51, 't'), subject: 'x', text: 'x' })).error, 422, 'validation_error');
+      const mixed = await sdk().emails.send({ from: stack().from, to: addresses(30, 't'), cc: addresses(21, 'c'), subject: 'x', text: 'x' });
+      expectResendError(mixed.error, 422, 'validation_error');
+    });
+
+    it('returns `to` normalised (display names quoted) — a documented difference; `from` stays as sent', async () => {
+      const { data } = await sdk().emails.send({ from: stack().from, to: 'Ada Lovelace <ada@example.org>', subject: 'Names', text: 'x' });
+      const got = await sdk().emails.get(data!.id);
+      expect(got.data).toMatchObject({ from: stack().from, to: ['"Ada Lovelace" <ada@example.org>'] });
+    });
+
     it('refuses `template` together with `html` (send-email: template)', async () => {
       const { error } = await sdk().emails.send({ from: stack().from, to: 'x@example.org', html: '<p>x</p>', template: { id: 'welcome' } } as never);
       expectResendError(error, 422, 'validation_error');

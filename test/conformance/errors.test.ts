@@ -25,6 +25,23 @@ describe('Resend errors (resend.com/docs/api-reference/errors)', () => {
   it('answers a known path with the wrong method with 405 method_not_allowed (errors page: method_not_allowed)', async () => {
     const { error } = await sdk().delete('/emails');
     expectResendError(error, 405, 'method_not_allowed');
+    // A documented difference: unknown routes are answered without looking at the key.
+    const anonymous = await fetch(`${stack().apiUrl}/no-such-resource`);
+    expect(anonymous.status).toBe(404);
+    expectResendError(await anonymous.json(), 404, 'not_found');
+    const wrongMethod = await fetch(`${stack().apiUrl}/emails`, { method: 'DELETE' });
+    expect(wrongMethod.headers.get('allow')).toBe('POST, GET');
+    expectResendError(await wrongMethod.json(), 405, 'method_not_allowed');
+  });
+
+  it('answers a body over the size limit with 413 validation_error (a documented difference in status)', async () => {
+    const s = stack();
+    const res = await fetch(`${s.apiUrl}/emails`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${s.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ from: s.from, to: 'a@example.org', subject: 'Big', html: 'x'.repeat(500_000) }),
+    });
+    expectResendError(await res.json(), 413, 'validation_error');
   });
 
   it('answers a request without Authorization with 401 missing_api_key (errors page: missing_api_key)', async () => {

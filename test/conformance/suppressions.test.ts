@@ -17,7 +17,8 @@ describe('Resend suppressions (resend.com/docs/api-reference/suppressions)', () 
     const { data, error } = await sdk().suppressions.add({ email: 'Ada@Example.org' });
     expect(error).toBeNull();
     expectResendShape('suppressions/add', data, 201);
-    expect(data).toMatchObject({ object: 'suppression', id: expect.any(String) });
+    // A documented difference: ids are `sup_` + the address in base64url, not UUIDs.
+    expect(data).toMatchObject({ object: 'suppression', id: `sup_${Buffer.from('ada@example.org').toString('base64url')}` });
     const byId = await sdk().suppressions.get(data!.id);
     expect(byId.error).toBeNull();
     expectResendShape('suppressions/get', byId.data);
