@@ -32,6 +32,8 @@ export const PRICED: Readonly<Record<string, string>> = {
   'AWS::CloudWatch::Dashboard': 'per dashboard per month',
   'AWS::SecretsManager::Secret': 'per secret per month (reads are cached per container: negligible)',
   'AWS::Events::EventBus': 'custom events put on the Mailroom bus (entries, measured)',
+  'AWS::Events::Rule':
+    'matching is free (SES events on the default bus too); deliveries into SQS are priced as SQS requests; a schedule (rate(…)) is priced by the invocations, reads and logs of its target',
   'AWS::Events::Archive': 'GB archived and stored (events per email × event size)',
   'AWS::Scheduler::ScheduleGroup': 'one invocation per scheduled send',
   'AWS::XRay::SamplingRule': 'sets the trace rate the X-Ray line is priced at',
@@ -53,7 +55,6 @@ export const FREE: Readonly<Record<string, string>> = {
   'AWS::S3::BucketPolicy': 'resource policy',
   'AWS::SNS::TopicPolicy': 'resource policy',
   'AWS::Events::EventBusPolicy': 'resource policy',
-  'AWS::Events::Rule': 'matching is free; deliveries into SQS are priced as SQS requests, SES events on the default bus are free',
   'AWS::ApiGatewayV2::Route': 'configuration',
   'AWS::ApiGatewayV2::Integration': 'configuration',
   'AWS::ApiGatewayV2::Authorizer': 'configuration (its function is priced per API Gateway cache miss)',
@@ -460,6 +461,26 @@ export function monthlyCost(template: Template, m: Measured, prices: ModelPrices
     'CloudWatch custom metrics (EMF)',
     V > 0 ? metricCount * p('cloudWatchCustomMetricPerMonth') : 0,
     `${metricCount} metric × dimension sets published every hour × $${p('cloudWatchCustomMetricPerMonth')} (0 without traffic: a metric is billed for the hours it is published)`,
+  );
+
+  // Scheduled functions (rate(…) rules): billed whether or not mail flows.
+  const scheduled = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Events::Rule' && typeof r.Properties?.ScheduleExpression === 'string');
+  let runs = 0;
+  for (const r of scheduled) {
+    const m = /^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$/.exec(r.Properties.ScheduleExpression as string);
+    const seconds = m ? Number(m[1]) * (m[2]!.startsWith('minute') ? 60 : m[2]!.startsWith('hour') ? 3600 : 86_400) : 60;
+    runs += SECONDS_PER_MONTH / seconds;
+  }
+  const runMs = A('scheduledInvocationMs', 300);
+  const runReads = A('scheduledReadUnitsPerInvocation', 4);
+  const runLog = A('scheduledLogBytesPerInvocation', 500) + platformLog;
+  add(
+    'Scheduled functions (reconciler)',
+    (runs / M) * p('lambdaPerMillionRequests') +
+      ((runs * runMs) / 1000) * (A('lambdaMemoryMb', 512) / 1024) * p('lambdaArm64PerGbSecond') +
+      ((runs * runReads) / M) * p('dynamoDbPerMillionReadRequestUnits') +
+      ((runs * runLog) / GB) * p('cloudWatchLogsIngestionPerGb'),
+    `${scheduled.length} schedule(s), ${n(runs, 0)} runs a month, each ≈ ${runMs} ms, ${runReads} RRU (a Query per pending-index shard) and ${runLog} log bytes`,
   );
 
   // Fixed

@@ -88,5 +88,7 @@ export function fakeFunctionEnv(): Record<string, string> {
     MAILROOM_PUBLIC_API_URL: 'https://api.example.com',
     MAILROOM_UNSUBSCRIBE_SIGNING_KEY: 'bench-signing-key-not-secret',
     MAILROOM_UNSUBSCRIBE_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:unsubscribe',
+    MAILROOM_WEBHOOK_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/mailroom-webhooks',
+    MAILROOM_WEBHOOK_DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/mailroom-webhooks-dlq',
   };
 }

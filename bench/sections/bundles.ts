@@ -31,7 +31,10 @@ export interface BundleResult {
   /** The source map next to it (shipped in the asset, read only with --enable-source-maps). */
   readonly mapBytes: number;
   readonly importMs: number[];
+  /** CPU ms of the same imports (source maps on). */
+  readonly importCpuMs: number[];
   readonly importMsNoSourceMaps: number[];
+  readonly importCpuMsNoSourceMaps: number[];
   readonly importError?: string;
   /** Largest contributors by package, bytes in the minified output. */
   readonly topPackages: Array<{ name: string; bytes: number }>;
@@ -54,9 +57,15 @@ function topPackages(metafile: Metafile): Array<{ name: string; bytes: number }>
     .slice(0, 8);
 }
 
-function importTimes(file: string, count: number, sourceMaps: boolean): { times: number[]; error?: string } {
-  const code = `const t=performance.now();try{await import(${JSON.stringify(pathToFileURL(file).href)});process.stdout.write(String(performance.now()-t))}catch(e){process.stdout.write('ERR '+String(e&&e.message||e).slice(0,300))}`;
+/**
+ * Wall-clock ms of `import()` in fresh processes, and the CPU ms the import took (user + system of
+ * the process during the import): on a loaded machine the wall clock measures the other work too,
+ * the CPU time much less so — on Lambda the function has its CPU share to itself.
+ */
+function importTimes(file: string, count: number, sourceMaps: boolean): { times: number[]; cpu: number[]; error?: string } {
+  const code = `const c=process.cpuUsage();const t=performance.now();try{await import(${JSON.stringify(pathToFileURL(file).href)});const w=performance.now()-t;const u=process.cpuUsage(c);process.stdout.write(w+' '+(u.user+u.system)/1000)}catch(e){process.stdout.write('ERR '+String(e&&e.message||e).slice(0,300))}`;
   const times: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < count; i++) {
     const r = spawnSync(process.execPath, [...(sourceMaps ? ['--enable-source-maps'] : []), '--input-type=module', '-e', code], {
       env: { PATH: process.env.PATH ?? '', ...fakeFunctionEnv() },
@@ -64,10 +73,12 @@ function importTimes(file: string, count: number, sourceMaps: boolean): { times:
       timeout: 30_000,
     });
     const out = r.stdout.trim();
-    if (out.startsWith('ERR') || r.status !== 0) return { times, error: out || r.stderr.slice(0, 300) };
-    times.push(Number(out));
+    if (out.startsWith('ERR') || r.status !== 0) return { times, cpu, error: out || r.stderr.slice(0, 300) };
+    const [wall, used] = out.split(' ').map(Number);
+    times.push(wall!);
+    cpu.push(used!);
   }
-  return { times };
+  return { times, cpu };
 }
 
 const args = sectionArgs<BundlesArgs>();
@@ -106,13 +117,15 @@ try {
       .reduce((n, [, o]) => n + o.bytes, 0);
     progress(`bundle ${name}: ${(bytes / 1024).toFixed(0)} KiB; importing ${args.imports}× in fresh processes`);
     const withMaps = importTimes(outfile, args.imports, true);
-    const withoutMaps = withMaps.error ? { times: [] } : importTimes(outfile, Math.max(1, Math.ceil(args.imports / 4)), false);
+    const withoutMaps = withMaps.error ? { times: [], cpu: [] } : importTimes(outfile, Math.max(1, Math.ceil(args.imports / 4)), false);
     results.push({
       name,
       bytes,
       mapBytes,
       importMs: withMaps.times,
+      importCpuMs: withMaps.cpu,
       importMsNoSourceMaps: withoutMaps.times,
+      importCpuMsNoSourceMaps: withoutMaps.cpu,
       ...(withMaps.error ? { importError: withMaps.error } : {}),
       topPackages: topPackages(result.metafile),
     });
