@@ -107,6 +107,15 @@ export interface EmailMetrics {
   readonly data?: Array<Record<string, number | undefined> & { period?: string }>;
 }
 
+/** `GET /health`: the sending verdict, the SES breaker and why it is not `ok`. */
+export interface Health {
+  readonly status: 'ok' | 'degraded' | 'down';
+  readonly providers?: { readonly ses?: string; readonly smtp?: string };
+  readonly breaker?: { readonly ses?: { readonly state?: string; readonly openUntil?: string } };
+  readonly stuckEmails?: number | null;
+  readonly reasons?: string[];
+}
+
 /** An error answer of the API (`{statusCode, name, message}`), or a network failure (status 0). */
 export class ApiError extends Error {
   constructor(
@@ -127,7 +136,7 @@ export class MailroomApi {
     private readonly apiKey: string,
   ) {}
 
-  async request<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, options: { query?: Query; body?: unknown } = {}): Promise<T> {
+  async request<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, options: { query?: Query; body?: unknown; accept?: number[] } = {}): Promise<T> {
     const url = new URL(this.baseUrl.replace(/\/$/, '') + path);
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
     let res: Response;
@@ -150,7 +159,7 @@ export class MailroomApi {
     } catch {
       body = undefined;
     }
-    if (!res.ok) {
+    if (!res.ok && !options.accept?.includes(res.status)) {
       const b = (body ?? {}) as { name?: string; message?: string };
       throw new ApiError(res.status, b.name ?? 'http_error', b.message ?? `${res.status} ${res.statusText}`);
     }
@@ -174,6 +183,10 @@ export class MailroomApi {
   }
   metrics(query: Query) {
     return this.request<EmailMetrics>('GET', '/emails/metrics', { query });
+  }
+  /** `GET /health` (public): 503 is an answer too (no provider can send), not a failure to ask. */
+  health() {
+    return this.request<Health>('GET', '/health', { accept: [503] });
   }
   lanes() {
     return this.request<List<LaneStatus>>('GET', '/lanes');

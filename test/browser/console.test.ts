@@ -591,6 +591,10 @@ describe('operator console (Chromium)', () => {
     expect(await page.getByText('SES review 5 %').count()).toBeGreaterThan(0);
     expect(await page.getByText('SES 0.1 %').count()).toBeGreaterThan(0);
     expect(await page.getByTestId('badge-bounce').textContent()).toContain(`${((api.totals.bounce_rate ?? 0) * 100).toFixed(2)} %`);
+    // Sending health (GET /health: breaker, fallback) is badged as the API reports it.
+    const health = ((await (await fetch(`${stack().apiUrl}/health`)).json()) as { status: string }).status;
+    await page.getByTestId('badge-health').waitFor();
+    expect(await page.getByTestId('badge-health').textContent()).toContain(health === 'ok' ? 'Sending healthy' : `Sending ${health}`);
     // Lane depths are an operator's: a tenant key is told so instead of a false "no dead letters".
     await page.getByText('they need an operator key').waitFor();
     expect(await page.getByTestId('badge-dlq').count()).toBe(0);
@@ -602,6 +606,10 @@ describe('operator console (Chromium)', () => {
     await page.locator('dl.totals').waitFor();
     expect(await noHorizontalScroll()).toBe(true);
     await screenshot('overview');
+    // How fast the landing page is useful (a figure for docs/console.md, not an assertion).
+    await goto('');
+    await page.locator('dl.totals').waitFor();
+    console.info(`overview: totals shown ${await page.evaluate('Math.round(performance.now())')} ms after navigation start`);
   });
 
   it('is usable on a phone (390×844): no page scrolls sideways and the DLQ actions are on screen', async () => {

@@ -1,5 +1,5 @@
 import { type ReactNode, useEffect, useState } from 'react';
-import type { EmailMetrics, LaneStatus } from '../api';
+import type { EmailMetrics, Health, LaneStatus } from '../api';
 import { LineChart } from '../charts';
 import { setSearch, useSearchParams } from '../router';
 import { useApi } from '../session';
@@ -55,7 +55,7 @@ function Badge({ level, children, testId }: { level: Level; children: ReactNode;
   );
 }
 
-function Badges({ metrics, lanes }: { metrics: EmailMetrics | undefined; lanes: LaneStatus[] | undefined }) {
+function Badges({ metrics, lanes, health }: { metrics: EmailMetrics | undefined; lanes: LaneStatus[] | undefined; health: Health | undefined }) {
   const t = metrics?.totals;
   const bounce = t?.bounce_rate ?? 0;
   const complaint = t?.complaint_rate ?? 0;
@@ -63,6 +63,14 @@ function Badges({ metrics, lanes }: { metrics: EmailMetrics | undefined; lanes: 
   const slow = (lanes ?? []).filter((l) => l.oldestAgeSeconds !== null && l.oldestAgeSeconds > l.maxAgeSeconds);
   return (
     <ul className="badges" aria-label="Alarms">
+      {health ? (
+        <Badge level={health.status === 'ok' ? 'ok' : health.status === 'degraded' ? 'warn' : 'alarm'} testId="badge-health">
+          Sending {health.status === 'ok' ? 'healthy' : health.status}
+          {health.breaker?.ses?.state && health.breaker.ses.state !== 'closed' ? ` — SES breaker ${health.breaker.ses.state.replace('_', '-')}` : ''}
+          {health.providers?.smtp === 'up' && health.providers.ses !== 'up' ? ', SMTP fallback active' : ''}
+          {health.status !== 'ok' && health.reasons?.length ? `: ${health.reasons.join('; ')}` : ''}
+        </Badge>
+      ) : null}
       {t ? (
         <Badge level={bounce >= SES_THRESHOLDS.bounceReview ? 'alarm' : bounce >= SES_THRESHOLDS.bounceWarn ? 'warn' : 'ok'} testId="badge-bounce">
           Bounce rate {pct(bounce)} (SES: warning 2 %, review 5 %)
@@ -111,6 +119,7 @@ export function OverviewPage() {
   const params = useSearchParams();
   const range = ((params.get('range') ?? '7d') in RANGES ? (params.get('range') ?? '7d') : '7d') as Range;
   const metrics = useLoader(() => api.metrics(metricsQuery(range, timeZone)), [api, range, timeZone], { intervalMs: 60_000 });
+  const health = useLoader(() => api.health(), [api], { intervalMs: 30_000 });
   const [laneAccess, setLaneAccess] = useState(true);
   const lanes = useLoader(() => api.lanes(), [api], { intervalMs: 10_000, live: laneAccess });
   // A tenant key may not read lanes (operator routes): stop asking, and say so once.
@@ -136,11 +145,11 @@ export function OverviewPage() {
         </fieldset>
       </div>
       <p className="hint">
-        From <code>GET /emails/metrics</code> ({RANGES[range].granularity}, periods in {timeZone}) and <code>GET /lanes</code>. Rates are over emails sent in
-        the range.
+        From <code>GET /emails/metrics</code> ({RANGES[range].granularity}, periods in {timeZone}), <code>GET /health</code> and <code>GET /lanes</code>. Rates
+        are over emails sent in the range.
       </p>
       <ErrorBox error={metrics.error ?? (refused ? undefined : lanes.error)} />
-      <Badges metrics={metrics.data} lanes={lanes.data?.data} />
+      <Badges metrics={metrics.data} lanes={lanes.data?.data} health={health.data} />
       {metrics.pending ? <p role="status">Loading metrics…</p> : null}
       {t ? (
         <>
