@@ -122,6 +122,8 @@ export class MailroomStack extends Stack {
     const laneMaxAgeSeconds = Object.fromEntries(LANE_NAMES.map((l) => [l, settings.laneMaxAgeSeconds[l] ?? LANES[l].maxAgeSeconds])) as Record<Lane, number>;
     this.webhooks = new Webhooks(this, 'Webhooks', { table, bus, apiFunction: this.api.functions.webhooks });
 
+    this.reconciler = new Reconciler(this, 'Reconciler', { table, laneQueues: this.lanes.queues });
+
     if (!localstack)
       this.observability = new Observability(this, 'Observability', {
         laneQueues: this.lanes.queues,
@@ -138,7 +140,7 @@ export class MailroomStack extends Stack {
         // Every function of the stack, whoever adds one: none goes unwatched.
         functions: this.node.findAll().filter((c): c is MailroomFunction => c instanceof MailroomFunction),
         api: this.api.httpApi,
-        rules: [this.intake.rule, this.tracking.rule, ...this.events.webhookRules, this.webhooks.rule],
+        rules: [this.intake.rule, this.tracking.rule, ...this.events.webhookRules, this.webhooks.rule, this.reconciler.rule],
         scheduleGroupName: this.scheduling.groupName,
         tables: [table, idempotencyTable],
         ...(settings.sesDailyQuota ? { sesDailyQuota: settings.sesDailyQuota } : {}),
@@ -146,8 +148,7 @@ export class MailroomStack extends Stack {
         ...(settings.pageTopicArn ? { pageTopicArn: settings.pageTopicArn } : {}),
         ...(settings.ticketTopicArn ? { ticketTopicArn: settings.ticketTopicArn } : {}),
       });
-
-    this.reconciler = new Reconciler(this, 'Reconciler', { table, laneQueues: this.lanes.queues, alarmTopic: this.observability?.pageTopic });
+    if (this.observability) this.reconciler.notify(this.observability.pageTopic);
 
     // X-Ray sampling on purpose: 1 % of invocations (LocalStack's Free plan has no X-Ray).
     if (!localstack) this.traceSampling = new TraceSampling(this, 'TraceSampling');

@@ -71,9 +71,12 @@ export class Reconciler extends Construct {
       datapointsToAlarm: STUCK_EMAILS_ALARM_MINUTES,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    if (props.alarmTopic) {
-      this.stuckAlarm.addAlarmAction(new SnsAction(props.alarmTopic));
-      this.stuckAlarm.addOkAction(new SnsAction(props.alarmTopic));
-    }
+    if (props.alarmTopic) this.notify(props.alarmTopic);
+  }
+
+  /** Sends the stuck-emails alarm (and its recovery) to `topic`: the page topic. */
+  public notify(topic: ITopic): void {
+    this.stuckAlarm.addAlarmAction(new SnsAction(topic));
+    this.stuckAlarm.addOkAction(new SnsAction(topic));
   }
 }

@@ -50,6 +50,16 @@ describe('the reconciler (outbox safety net)', () => {
     expect(actions.filter((a: string) => a.startsWith('scheduler:') || a.startsWith('ses:'))).toEqual([]);
   });
 
+  it('is watched like every function: errors, throttles, duration and failed rule invocations alarm', () => {
+    const fnId = logicalId(stack, stack.reconciler.fn);
+    const watching = Object.values(resources).filter(
+      (r: any) => r.Type === 'AWS::CloudWatch::Alarm' && JSON.stringify(r.Properties).includes(fnId),
+    ) as Resource[];
+    expect(watching.map((a) => a.Properties.MetricName ?? 'expression').sort()).toEqual(expect.arrayContaining(['Duration', 'Errors', 'Throttles']));
+    const ruleId = logicalId(stack, stack.reconciler.rule);
+    expect(Object.values(resources).some((r: any) => r.Type === 'AWS::CloudWatch::Alarm' && JSON.stringify(r.Properties).includes(ruleId))).toBe(true);
+  });
+
   it('pages when the reconciler finds stuck emails five minutes in a row', () => {
     const alarm = resources[logicalId(stack, stack.reconciler.stuckAlarm)]!;
     expect(alarm.Properties.Metrics).toEqual([expect.objectContaining({ Expression: 'SELECT MAX(StuckEmails) FROM Mailroom', Period: 60, ReturnData: true })]);
