@@ -252,7 +252,9 @@ describe('operator console (Chromium)', () => {
     expect(await preview.getAttribute('sandbox')).toBe('');
     expect(await page.frameLocator('iframe[title="Email preview"]').locator('h1').textContent()).toBe('Hello Ada');
     expect(await page.getByTestId('text-part').textContent()).toBe('Hello Ada');
-    expect(await page.locator('dl.headers').textContent()).toContain('Welcome aboard');
+    const headers = (await page.locator('dl.headers').textContent()) ?? '';
+    expect(headers).toContain('Welcome aboard');
+    expect(headers).toMatch(/Message-ID<.+@.+>/);
     expect(await page.getByTestId('email-id').textContent()).toBe(id);
     await page.getByRole('button', { name: 'Copy email id' }).waitFor();
     expect(await noHorizontalScroll()).toBe(true);

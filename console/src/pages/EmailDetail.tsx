@@ -21,8 +21,10 @@ const list = (v: string[] | null | undefined) => (v?.length ? v.join(', ') : 'â€
 
 /** Headers the API may return (raw `headers`, or none yet): always shown with the addressing ones. */
 function headersOf(email: EmailView): Array<[string, string]> {
-  const extra = (email as EmailView & { headers?: Record<string, string> | null }).headers ?? {};
+  const view = email as EmailView & { headers?: Record<string, string> | null; message_id?: string | null };
+  const extra = view.headers ?? {};
   const base: Array<[string, string | null | undefined]> = [
+    ['Message-ID', view.message_id],
     ['From', email.from],
     ['To', email.to.join(', ')],
     ['Cc', email.cc?.join(', ')],

@@ -148,7 +148,15 @@ export function OverviewPage() {
         From <code>GET /emails/metrics</code> ({RANGES[range].granularity}, periods in {timeZone}), <code>GET /health</code> and <code>GET /lanes</code>. Rates
         are over emails sent in the range.
       </p>
-      <ErrorBox error={metrics.error ?? (refused ? undefined : lanes.error)} />
+      {needsOperatorKey(metrics.error) ? (
+        <p className="notice-info" role="status">
+          Email metrics are per tenant: this key may not read them (an operator key sees lanes only). Sign in with a tenant key with the{' '}
+          <code>emails:read</code> scope to see them.
+        </p>
+      ) : (
+        <ErrorBox error={metrics.error} />
+      )}
+      <ErrorBox error={refused ? undefined : lanes.error} />
       <Badges metrics={metrics.data} lanes={lanes.data?.data} health={health.data} />
       {metrics.pending ? <p role="status">Loading metrics…</p> : null}
       {t ? (
