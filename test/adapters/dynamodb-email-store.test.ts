@@ -1,4 +1,4 @@
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchExecuteStatementCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { StoredItemError } from '#shared/adapters/dynamodb-mappers';
@@ -394,6 +394,38 @@ describe('DynamoEmailStore on DynamoDB Local', () => {
       expect(await store.countStuck(at(600), 100_000)).toBeGreaterThanOrEqual(1);
       // The reconciler's bookkeeping never leaks into the record.
       expect(await store.get(e.id)).not.toHaveProperty('reconciledAt');
+    });
+
+    it('is added to a table created before it existed (a local data folder from an older version)', async () => {
+      const legacy = `legacy-${Math.random().toString(36).slice(2, 8)}`;
+      await client.send(
+        new CreateTableCommand({
+          TableName: legacy,
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: ['pk', 'sk', 'gsi1pk', 'gsi1sk'].map((n) => ({ AttributeName: n, AttributeType: 'S' as const })),
+          KeySchema: [
+            { AttributeName: 'pk', KeyType: 'HASH' },
+            { AttributeName: 'sk', KeyType: 'RANGE' },
+          ],
+          GlobalSecondaryIndexes: [
+            {
+              IndexName: 'gsi1',
+              KeySchema: [
+                { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+                { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+              ],
+              Projection: { ProjectionType: 'ALL' },
+            },
+          ],
+        }),
+      );
+      await createTables(client, { table: legacy, idempotencyTable: `${legacy}-idempotency` });
+      const described = await client.send(new DescribeTableCommand({ TableName: legacy }));
+      expect(described.Table?.GlobalSecondaryIndexes?.map((g) => g.IndexName).sort()).toEqual(['gsi1', 'pending']);
+      const old = new DynamoEmailStore(createDocumentClient(client), legacy);
+      const e = email();
+      await old.create(e);
+      expect((await old.findStuck(at(3600), 10)).map((f) => f.id)).toEqual([e.id]);
     });
 
     it('refuses to read an email item that is not one, by name', async () => {
