@@ -1,7 +1,10 @@
 import { ENV, loadEnv, readEnvSchema } from '#shared/config/env';
 import { createDocumentClient } from '#shared/adapters/aws-clients';
 import { DynamoDomainStore } from '#shared/adapters/dynamodb-domain-store';
-import { DynamoApiKeyStore } from '#shared/adapters/dynamodb-tenant-store';
+import { DynamoApiKeyStore, DynamoTenantStore } from '#shared/adapters/dynamodb-tenant-store';
+import { CachedTenantStore } from '#shared/adapters/cached-tenant-store';
+import { DynamoRateLimiter } from '#shared/adapters/dynamodb-rate-limiter';
+import { createRateLimitHeaders } from '#shared/use-cases/rate-limit-status';
 import { NotFoundError } from '#shared/domain/errors';
 import { json, jsonBody, principalOf, type ApiEvent, type ApiResult } from '#shared/http/api';
 import { withApi } from '#shared/http/middy';
@@ -33,4 +36,13 @@ export function createApiKeysDeps(env: Record<string, string | undefined>): ApiK
   return { keys: new DynamoApiKeyStore(doc, config[ENV.TABLE_NAME]), domains: new DynamoDomainStore(doc, config[ENV.TABLE_NAME]), clock: systemClock };
 }
 
-export const createApiKeysHandler = (env: Record<string, string | undefined>) => withApi(makeApiKeysHandler(createApiKeysDeps(env)));
+/** `ratelimit-*` headers on every answer, as on every authenticated Mailroom answer (the tenant's email bucket). */
+function rateLimitHeadersFor(env: Record<string, string | undefined>) {
+  const config = loadEnv(readEnvSchema, env);
+  const doc = createDocumentClient();
+  const table = config[ENV.TABLE_NAME];
+  return createRateLimitHeaders({ tenants: new CachedTenantStore(new DynamoTenantStore(doc, table)), limiter: new DynamoRateLimiter(doc, table) });
+}
+
+export const createApiKeysHandler = (env: Record<string, string | undefined>) =>
+  withApi(makeApiKeysHandler(createApiKeysDeps(env)), { rateLimitHeaders: rateLimitHeadersFor(env) });

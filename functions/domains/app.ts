@@ -3,6 +3,9 @@ import { domainsEnvSchema } from '#shared/config/account-env';
 import { createDocumentClient, createSesClient } from '#shared/adapters/aws-clients';
 import { DynamoDomainStore } from '#shared/adapters/dynamodb-domain-store';
 import { DynamoTenantStore } from '#shared/adapters/dynamodb-tenant-store';
+import { CachedTenantStore } from '#shared/adapters/cached-tenant-store';
+import { DynamoRateLimiter } from '#shared/adapters/dynamodb-rate-limiter';
+import { createRateLimitHeaders } from '#shared/use-cases/rate-limit-status';
 import { LocalDomainIdentities } from '#shared/adapters/local-domain-identities';
 import { SesDomainIdentities } from '#shared/adapters/ses-domain-identities';
 import { NotFoundError } from '#shared/domain/errors';
@@ -51,4 +54,13 @@ export function createDomainsDeps(env: Record<string, string | undefined>): Doma
   };
 }
 
-export const createDomainsHandler = (env: Record<string, string | undefined>) => withApi(makeDomainsHandler(createDomainsDeps(env)));
+/** `ratelimit-*` headers on every answer, as on every authenticated Mailroom answer (the tenant's email bucket). */
+function rateLimitHeadersFor(env: Record<string, string | undefined>) {
+  const config = loadEnv(domainsEnvSchema, env);
+  const doc = createDocumentClient();
+  const table = config[ENV.TABLE_NAME];
+  return createRateLimitHeaders({ tenants: new CachedTenantStore(new DynamoTenantStore(doc, table)), limiter: new DynamoRateLimiter(doc, table) });
+}
+
+export const createDomainsHandler = (env: Record<string, string | undefined>) =>
+  withApi(makeDomainsHandler(createDomainsDeps(env)), { rateLimitHeaders: rateLimitHeadersFor(env) });

@@ -2,6 +2,10 @@ import { ENV, loadEnv } from '#shared/config/env';
 import { webhooksEnvSchema } from '#shared/config/account-env';
 import { createDocumentClient, createSqsClient } from '#shared/adapters/aws-clients';
 import { DynamoWebhookEventLog, DynamoWebhookStore } from '#shared/adapters/dynamodb-webhooks';
+import { DynamoTenantStore } from '#shared/adapters/dynamodb-tenant-store';
+import { CachedTenantStore } from '#shared/adapters/cached-tenant-store';
+import { DynamoRateLimiter } from '#shared/adapters/dynamodb-rate-limiter';
+import { createRateLimitHeaders } from '#shared/use-cases/rate-limit-status';
 import { SqsWebhookQueue } from '#shared/adapters/sqs-webhook-queue';
 import { NotFoundError } from '#shared/domain/errors';
 import { json, jsonBody, principalOf, type ApiEvent, type ApiResult } from '#shared/http/api';
@@ -69,4 +73,13 @@ export function createWebhooksDeps(env: Record<string, string | undefined>): Web
   };
 }
 
-export const createWebhooksHandler = (env: Record<string, string | undefined>) => withApi(makeWebhooksHandler(createWebhooksDeps(env)));
+/** `ratelimit-*` headers on every answer, as on every authenticated Mailroom answer (the tenant's email bucket). */
+function rateLimitHeadersFor(env: Record<string, string | undefined>) {
+  const config = loadEnv(webhooksEnvSchema, env);
+  const doc = createDocumentClient();
+  const table = config[ENV.TABLE_NAME];
+  return createRateLimitHeaders({ tenants: new CachedTenantStore(new DynamoTenantStore(doc, table)), limiter: new DynamoRateLimiter(doc, table) });
+}
+
+export const createWebhooksHandler = (env: Record<string, string | undefined>) =>
+  withApi(makeWebhooksHandler(createWebhooksDeps(env)), { rateLimitHeaders: rateLimitHeadersFor(env) });

@@ -103,7 +103,8 @@ describe('Resend errors (resend.com/docs/api-reference/errors)', () => {
     const listed = await sdk().emails.list();
     const refused = await sdk().emails.get('no-such-email');
     const templates = await sdk().templates.list();
-    for (const answer of [sent, got, listed, refused, templates]) {
+    const others = await Promise.all([sdk().suppressions.list(), sdk().apiKeys.list(), sdk().domains.list(), sdk().webhooks.list()]);
+    for (const answer of [sent, got, listed, refused, templates, ...others]) {
       expect(answer.headers).toMatchObject({
         'ratelimit-limit': expect.stringMatching(/^\d+$/),
         'ratelimit-remaining': expect.stringMatching(/^\d+$/),
