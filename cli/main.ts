@@ -7,6 +7,7 @@ import { registerDlq } from './commands/dlq';
 import { registerDomains } from './commands/domains';
 import { registerKeys } from './commands/keys';
 import { registerLanes } from './commands/lanes';
+import { registerReconcile } from './commands/reconcile';
 import { registerStatus } from './commands/status';
 import { registerEvents } from './commands/events';
 import { registerTenants } from './commands/tenants';
@@ -17,6 +18,7 @@ const program = new Command('mailroom').description('Operate a Mailroom deployme
 registerKeys(program);
 registerStatus(program);
 registerLanes(program);
+registerReconcile(program);
 registerEvents(program);
 registerDlq(program);
 registerTenants(program);

@@ -9,7 +9,9 @@ import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@
 import { LANE_NAMES, LANES, laneDlqName, laneQueueName, SQS_MAX_RECEIVE_COUNT, type Lane } from '#shared/config/lanes';
 import { IDEMPOTENCY_TABLE, MAIN_TABLE } from '../definitions';
 
-export async function createTables(dynamo: DynamoDBClient, names: { table: string; idempotencyTable: string }): Promise<void> {
+/** Creates the tables (or keeps them); `addedPendingIndex` when an existing main table got the `pending` index just now. */
+export async function createTables(dynamo: DynamoDBClient, names: { table: string; idempotencyTable: string }): Promise<{ addedPendingIndex: boolean }> {
+  let addedPendingIndex = false;
   const tables = [
     {
       TableName: names.table,
@@ -53,8 +55,12 @@ export async function createTables(dynamo: DynamoDBClient, names: { table: strin
     }
     const described = await dynamo.send(new DescribeTableCommand({ TableName: table.TableName }));
     const indexes = described.Table?.GlobalSecondaryIndexes?.map((i) => i.IndexName) ?? [];
-    if (table.TableName === names.table && !indexes.includes(MAIN_TABLE.pending.name)) await addPendingIndex(dynamo, names.table);
+    if (table.TableName === names.table && !indexes.includes(MAIN_TABLE.pending.name)) {
+      await addPendingIndex(dynamo, names.table);
+      addedPendingIndex = true;
+    }
   }
+  return { addedPendingIndex };
 }
 
 const PENDING_INDEX = {
@@ -67,8 +73,8 @@ const PENDING_INDEX = {
 };
 
 /**
- * A data folder from before the `pending` index existed: add it (DynamoDB backfills it from the
- * items that carry its keys; older pending emails lack them and are not reconciled).
+ * A data folder from before the `pending` index existed: add it. Emails pending from before carry no
+ * index keys yet: the caller backfills them (`DynamoEmailStore.backfillPendingIndex`).
  */
 async function addPendingIndex(dynamo: DynamoDBClient, tableName: string): Promise<void> {
   await dynamo.send(

@@ -27,6 +27,7 @@ import { startLanePoller, type LanePoller } from './lane-poller';
 import { createWebhookQueues, startWebhookWorkers, webhookEnv } from './webhooks';
 import { DynamoLocalScheduler, startLocalSchedulerLoop, type LocalSchedulerLoop } from '#shared/adapters/dynamodb-local-scheduler';
 import { SqsLaneQueue } from '#shared/adapters/sqs-lane-queue';
+import { DynamoEmailStore } from '#shared/adapters/dynamodb-email-store';
 import { createReconcilerDeps } from '#functions/reconciler/app';
 import { startLocalReconcilerLoop, type LocalReconcilerLoop } from './reconciler-loop';
 
@@ -120,7 +121,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const dynamo = new DynamoDBClient({});
     const doc = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
     const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
-    await createTables(dynamo, names);
+    const { addedPendingIndex } = await createTables(dynamo, names);
+    // A data folder from an older version: its pending emails get their index keys, so the sweep below finds them.
+    if (addedPendingIndex) await new DynamoEmailStore(doc, names.table).backfillPendingIndex();
     const queues = await createQueues(sqs, 'mailroom');
     const webhookQueues = await createWebhookQueues(sqs, 'mailroom');
     await createBucket(new S3Client({ forcePathStyle: true }), names.attachmentsBucket);

@@ -7,12 +7,13 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { EmailEvent, EmailRecord } from '#shared/domain/email';
 import { CLAIMABLE, SEND_FINISHED, statusesBefore, type Status } from '#shared/domain/status';
 import { hasMatch, matchesEmail } from '#shared/domain/email-filter';
-import { SENDING_STUCK_AFTER_LEASE_SECONDS, stuckFrom } from '#shared/domain/stuck';
+import { PENDING_STATUSES, SENDING_STUCK_AFTER_LEASE_SECONDS, stuckFrom } from '#shared/domain/stuck';
 import type {
   ClaimInput,
   ClaimManyInput,
@@ -388,6 +389,56 @@ export class DynamoEmailStore implements EmailStore, StuckEmailStore {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
+  }
+
+  /**
+   * Gives every pending email written before the `pending` index existed its index keys, so the
+   * reconciler sees it (a one-off after an upgrade: `mailroom reconcile --backfill`, or local mode when
+   * it adds the index to an old data folder). A Scan of the table's email items, filtered; each
+   * update is conditional on the email still being in the status it was read in. Returns how many.
+   */
+  async backfillPendingIndex(): Promise<number> {
+    let done = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.doc.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: `sk = :email AND attribute_not_exists(#ppk) AND #status IN (${PENDING_STATUSES.map((_, i) => `:s${i}`).join(', ')})`,
+          ExpressionAttributeNames: { '#ppk': PENDING.partitionKey, '#status': 'status' },
+          ExpressionAttributeValues: { ':email': 'EMAIL', ...Object.fromEntries(PENDING_STATUSES.map((st, i) => [`:s${i}`, st])) },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        let email: EmailRecord;
+        try {
+          email = parseEmailItem(item);
+        } catch {
+          continue; // not an email the sender could send either; nothing to index
+        }
+        const stuck = stuckFrom(email, new Date(email.updatedAt));
+        if (!stuck) continue;
+        const key = pendingKey(email.id, stuck);
+        try {
+          await this.doc.send(
+            new UpdateCommand({
+              TableName: this.tableName,
+              Key: emailKey(email.id),
+              UpdateExpression: 'SET #ppk = :ppk, #psk = :psk',
+              ConditionExpression: '#status = :status AND attribute_not_exists(#ppk)',
+              ExpressionAttributeNames: { '#ppk': PENDING.partitionKey, '#psk': PENDING.sortKey, '#status': 'status' },
+              ExpressionAttributeValues: { ':ppk': key[PENDING.partitionKey], ':psk': key[PENDING.sortKey], ':status': email.status },
+            }),
+          );
+          done++;
+        } catch (error) {
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        }
+      }
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return done;
   }
 
   async appendEvent(id: string, event: EmailEvent): Promise<void> {

@@ -428,6 +428,18 @@ describe('DynamoEmailStore on DynamoDB Local', () => {
       expect((await old.findStuck(at(3600), 10)).map((f) => f.id)).toEqual([e.id]);
     });
 
+    it('backfills pending emails written before the index existed, and leaves finished ones out', async () => {
+      const doc = createDocumentClient(client);
+      const legacyQueued = email({ id: `pre-${Math.random().toString(36).slice(2)}` });
+      const legacySent = email({ id: `pre-${Math.random().toString(36).slice(2)}`, status: 'sent', lastEvent: 'sent' });
+      for (const e of [legacyQueued, legacySent]) await doc.send(new PutCommand({ TableName: table, Item: { pk: `EMAIL#${e.id}`, sk: 'EMAIL', ...e } }));
+      expect(ids(await store.findStuck(new Date('2100-01-01T00:00:00Z'), 10_000, { all: true }), [legacyQueued.id])).toEqual([]);
+      expect(await store.backfillPendingIndex()).toBeGreaterThanOrEqual(1);
+      const found = await store.findStuck(new Date('2100-01-01T00:00:00Z'), 10_000, { all: true });
+      expect(ids(found, [legacyQueued.id, legacySent.id])).toEqual([legacyQueued.id]);
+      expect(await store.backfillPendingIndex()).toBe(0); // nothing left to index
+    });
+
     it('refuses to read an email item that is not one, by name', async () => {
       const id = `broken-${Math.random().toString(36).slice(2)}`;
       await createDocumentClient(client).send(new PutCommand({ TableName: table, Item: { pk: `EMAIL#${id}`, sk: 'EMAIL', id, tenantId: 'acme' } }));
