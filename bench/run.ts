@@ -83,7 +83,8 @@ async function measure(base?: Raw): Promise<Raw> {
       senderPlain.push(await runSection('sender-cpu', { kind: 'plain', emails: size.senderEmails, warmup: size.warmup }, LEAN));
       senderTemplate.push(await runSection('sender-cpu', { kind: 'template', emails: size.senderEmails, warmup: size.warmup }, LEAN));
     }
-    if (want('ingest-cpu')) ingest.push(await runSection('ingest-cpu', { requests: size.ingestRequests, batchRequests: size.batchRequests, warmup: 100 }, LEAN));
+    if (want('ingest-cpu'))
+      ingest.push(await runSection('ingest-cpu', { requests: size.ingestRequests, batchRequests: size.batchRequests, warmup: 100 }, LEAN));
     if (want('bundles')) bundles.push(await runSection('bundles', { imports: size.imports }, {}));
     if (want('end-to-end'))
       e2e.push(await runSection('end-to-end', { emails: size.e2eEmails, ...E2E, order: r % 2 === 0 ? 'bare-first' : 'pipeline-first' }, LEAN, 900_000));
@@ -148,7 +149,17 @@ const bundleRow = (name: string) => {
   const noMaps = spread(per.map((b) => spread(b.importMsNoSourceMaps).median));
   const cpu = spread(per.map((b) => spread(b.importCpuMs ?? []).median));
   const cpuNoMaps = spread(per.map((b) => spread(b.importCpuMsNoSourceMaps ?? []).median));
-  return { name, bytes, mapBytes: per[0]!.mapBytes, imports, noMaps, cpu, cpuNoMaps, error: per.find((b) => b.importError)?.importError, top: per[0]!.topPackages };
+  return {
+    name,
+    bytes,
+    mapBytes: per[0]!.mapBytes,
+    imports,
+    noMaps,
+    cpu,
+    cpuNoMaps,
+    error: per.find((b) => b.importError)?.importError,
+    top: per[0]!.topPackages,
+  };
 };
 const bundleRows = bundleNames.map(bundleRow);
 const sender0 = bundleRows.find((b) => b.name === 'sender');
@@ -338,7 +349,9 @@ L(
   `Each \`functions/*/handler.ts\` bundled with esbuild as \`MailroomFunction\` does (ESM, platform node, minified, source maps, \`.hbs\` as text, the createRequire banner, **nothing external** — \`externalModules: []\`), target node20. Import time is measured inside a fresh \`node\` process (${size.imports} processes per function per run; \`--enable-source-maps\` as the construct sets \`NODE_OPTIONS\`) with an environment that lets the module-scope config parse. The goal is judged on the **CPU time** of the import (user + system of that process while it imports): on a machine other work shares, the wall clock also counts the waiting — on Lambda the function has its CPU share to itself — while CPU time stays close to the idle wall clock. Both are shown.`,
 );
 L();
-L('| Function | Minified bytes | Source map bytes | Import CPU ms (source maps) | Import CPU ms (no source maps) | Import wall ms (source maps) | Largest packages in the bundle (KiB) |');
+L(
+  '| Function | Minified bytes | Source map bytes | Import CPU ms (source maps) | Import CPU ms (no source maps) | Import wall ms (source maps) | Largest packages in the bundle (KiB) |',
+);
 L('|---|---|---|---|---|---|---|');
 for (const b of bundleRows)
   L(
@@ -369,6 +382,9 @@ if (levers.length) {
 }
 L('What dominates, and what was done about it:');
 L();
+L(
+  "- The sender's cold import leaves out what the SES path does not run: the HTML renderer (Handlebars' HTML parts, juice, cheerio, html-to-text) is a dynamic `import()` the first email that needs it loads (shared/use-cases/template-content.ts), nodemailer's SMTP transport one the first fallback send loads (shared/adapters/smtp-mail-provider.ts). esbuild keeps them in the one-file bundle but evaluates them only then: ~7–10 % less import CPU for the sender (measured A/B on this machine); the bytes stay until the bundle is split or the renderer moves to publish time.",
+);
 L(
   "- Handlebars' compiler pulls in `source-map` only to emit source maps of compiled templates, which Mailroom never asks for; the bundles alias it to an empty module (infra/stubs/no-source-map.cjs) and Handlebars uses its own stand-in: −26 KiB in sender, ingest, intake and templates.",
 );
@@ -483,8 +499,9 @@ L();
   L(
     `- **Fixed costs** — ${fmt(fixed.total, 2)} USD a month with no mail, ${fmt(usdOf('CloudWatch alarms'), 2)} of it alarms (${at10M.batched.inventory.alarmMetrics} billed alarm metrics: every math alarm bills each metric it reads, so one per-operation DynamoDB alarm is 10 metrics). Alarming on the table's account-level metrics (no Operation dimension) and one Errors/Throttles alarm over all functions (metric math over the functions is billed per function: use the account-wide AWS/Lambda metrics instead) would take it under $5. Custom metrics (${fmt(usdOf('CloudWatch custom metrics (EMF)'), 0)} USD a month whenever mail flows) are ${prices.assumptions.customMetricCount?.value ?? 40} series: fewer dimension sets is the lever.`,
   );
+  const perMillion10 = (prefix: string) => at10M.batched.lines.filter((l) => l.item.startsWith(prefix)).reduce((a, l) => a + l.usd, 0) / 10;
   L(
-    '- **Small lines** — API Gateway, SQS and Lambda together stay under a dollar per million with batched accepts; the lane and tracking mappings without traffic still long-poll (5 pollers × 3 receives a minute each).',
+    `- **SQS and Lambda** — $${fmt(perMillion10('SQS'), 2)} and $${fmt(perMillion10('Lambda'), 2)} per million at 10 M. Most SQS requests are the tracking path (the rule's SendMessage of every SES event, then its receive and delete) and the one-message batches of the lanes without a batching window (critical, transactional: a receive and a delete per email); a 1 s window on the transactional lane would batch under load at the price of up to a second of latency. API Gateway costs $${fmt(perMillion10('API Gateway'), 2)} per million with batched accepts, $1 with single sends.`,
   );
   L();
 }
