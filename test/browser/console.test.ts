@@ -11,7 +11,11 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { Resend } from 'resend';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoEmailMetrics } from '#shared/adapters/dynamodb-email-metrics';
 import { DynamoEmailStore } from '#shared/adapters/dynamodb-email-store';
+import { systemClock } from '#shared/ports/index';
+import { recordDeliveryEvent } from '#shared/use-cases/record-delivery-event';
+import { sesEventFor } from '#test/support/ses-fixtures';
 import type { EmailRecord } from '#shared/domain/email';
 import { CONSOLE_DIST_DIR } from '#infra/local/console-static';
 import { api, useLocalStack, waitFor, waitForStatus } from '#test/support/local-stack';
@@ -565,34 +569,46 @@ describe('operator console (Chromium)', () => {
       expect(error).toBeNull();
       return data!;
     };
+    // One sent email bounces (the SES event through the tracking use case, counted by the DynamoDB counters).
+    const s = stack();
+    const digest = (await api(s, 'GET', `/emails?to=${encodeURIComponent('linus@')}`)).body.data[0] as { id: string };
+    const bounce = sesEventFor('bounce-permanent', { id: digest.id, tenantId: s.tenantId }, { recipient: 'linus@example.org' });
+    // AWS's sample is from years ago; counters count an event in the hour it happened.
+    bounce.time = bounce.detail.bounce.timestamp = bounce.detail.mail.timestamp = new Date().toISOString();
+    const outcome = await recordDeliveryEvent(
+      { emails: new DynamoEmailStore(s.doc, s.names.table), counters: new DynamoEmailMetrics(s.doc, s.names.table), clock: systemClock },
+      bounce,
+    );
+    expect(outcome).toMatchObject({ kind: 'recorded', status: 'bounced' });
     await nav('Overview');
     await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
     const figure = (metric: string) => page.locator(`dl.totals [data-metric="${metric}"] dd`).textContent();
     // The emails sent by the tests above were counted (one ADD each), with a daily row for every day of the range.
-    let api = await read();
-    expect(api.totals.sent).toBeGreaterThanOrEqual(7);
-    expect(api.data).toHaveLength(7);
-    expect(api.data?.at(-1)?.period).toBe(today);
+    let answer = await read();
+    expect(answer.totals.sent).toBeGreaterThanOrEqual(7);
+    expect(answer.data).toHaveLength(7);
+    expect(answer.data?.at(-1)?.period).toBe(today);
     // Delivery events may still be arriving: compare once the API answers the same twice around the page's figures.
     await waitFor(
       async () => {
         await page.getByRole('button', { name: 'Last 7 days' }).click();
-        api = await read();
+        answer = await read();
         const shown = await Promise.all(['sent', 'delivered', 'bounced', 'complained', 'failed'].map(figure));
         const again = await read();
-        const expected = ['sent', 'delivered', 'bounced', 'complained', 'failed'].map((m) => (api.totals[m as 'sent'] ?? 0).toLocaleString('en-US'));
-        return JSON.stringify(api.totals) === JSON.stringify(again.totals) && JSON.stringify(shown) === JSON.stringify(expected);
+        const expected = ['sent', 'delivered', 'bounced', 'complained', 'failed'].map((m) => (answer.totals[m as 'sent'] ?? 0).toLocaleString('en-US'));
+        return JSON.stringify(answer.totals) === JSON.stringify(again.totals) && JSON.stringify(shown) === JSON.stringify(expected);
       },
       { what: 'the overview totals to equal the metrics API', timeoutMs: UI_TIMEOUT },
     );
-    expect(await figure('bounce_rate')).toBe(`${((api.totals.bounce_rate ?? 0) * 100).toFixed(2)} %`);
+    expect(answer.totals.bounced_permanent).toBe(1);
+    expect(await figure('bounce_rate')).toBe(`${((answer.totals.bounce_rate ?? 0) * 100).toFixed(2)} %`);
     // The chart's table alternative lists the API's rows, and SES's thresholds are drawn in.
     const volume = page.locator('figure.chart').first();
     expect(await volume.locator('tbody tr').count()).toBe(7);
     expect(await page.getByText('SES warning 2 %').count()).toBeGreaterThan(0);
     expect(await page.getByText('SES review 5 %').count()).toBeGreaterThan(0);
     expect(await page.getByText('SES 0.1 %').count()).toBeGreaterThan(0);
-    expect(await page.getByTestId('badge-bounce').textContent()).toContain(`${((api.totals.bounce_rate ?? 0) * 100).toFixed(2)} %`);
+    expect(await page.getByTestId('badge-bounce').textContent()).toContain(`${((answer.totals.bounce_rate ?? 0) * 100).toFixed(2)} %`);
     // Sending health (GET /health: breaker, fallback) is badged as the API reports it.
     const health = ((await (await fetch(`${stack().apiUrl}/health`)).json()) as { status: string }).status;
     await page.getByTestId('badge-health').waitFor();
@@ -608,6 +624,12 @@ describe('operator console (Chromium)', () => {
     await page.locator('dl.totals').waitFor();
     expect(await noHorizontalScroll()).toBe(true);
     await screenshot('overview');
+    // From "bounce rate is up" to the affected emails in one click.
+    await page.getByRole('link', { name: 'Bounced emails' }).click();
+    await page.getByRole('heading', { name: 'Emails', level: 1 }).waitFor();
+    expect(search().get('status')).toBe('bounced');
+    await waitFor(async () => (await page.locator('tbody tr[data-email-id]').count()) === 1, { what: 'the bounced emails' });
+    expect(await page.locator('tbody tr[data-email-id]').first().getAttribute('data-email-id')).toBe(digest.id);
     // How fast the landing page is useful (a figure for docs/console.md, not an assertion).
     await goto('');
     await page.locator('dl.totals').waitFor();

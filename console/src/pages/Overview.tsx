@@ -1,7 +1,7 @@
 import { type ReactNode, useEffect, useState } from 'react';
 import type { EmailMetrics, Health, LaneStatus } from '../api';
 import { LineChart } from '../charts';
-import { setSearch, useSearchParams } from '../router';
+import { queryString, setSearch, useSearchParams } from '../router';
 import { useApi } from '../session';
 import { useZone, zoneName } from '../time';
 import { age, count, ErrorBox, Link, needsOperatorKey, OperatorOnly, useLoader } from '../ui';
@@ -112,6 +112,9 @@ const TOTALS: Array<[string, string]> = [
   ['clicked', 'Clicked'],
 ];
 
+/** Outcomes that are also an email status: their card links to those emails (status now, created in the range). */
+const DRILL_DOWN = ['bounced', 'complained', 'failed', 'delivery_delayed'];
+
 export function OverviewPage() {
   const api = useApi();
   const { zone } = useZone();
@@ -166,6 +169,11 @@ export function OverviewPage() {
               <div key={key} data-metric={key}>
                 <dt>{label}</dt>
                 <dd>{count(t[key] ?? 0)}</dd>
+                {DRILL_DOWN.includes(key) && (t[key] ?? 0) > 0 && metrics.data ? (
+                  <Link to={`emails${queryString({ status: key, created_after: metrics.data.start_date })}`} ariaLabel={`${label} emails`}>
+                    see emails
+                  </Link>
+                ) : null}
               </div>
             ))}
             <div data-metric="bounce_rate">
