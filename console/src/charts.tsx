@@ -68,7 +68,7 @@ export function LineChart({
         {thresholds.map((t) => (
           <g key={t.label} className={t.className}>
             <line className="threshold" x1={PAD.left} x2={W - PAD.right} y1={y(t.value)} y2={y(t.value)} />
-            <text className="axis" x={W - PAD.right - 2} y={y(t.value) - 4} textAnchor="end">
+            <text className="axis" x={PAD.left + 4} y={y(t.value) - 4} textAnchor="start">
               {t.label}
             </text>
           </g>
