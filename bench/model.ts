@@ -57,7 +57,7 @@ export const FREE: Readonly<Record<string, string>> = {
   'AWS::Events::EventBusPolicy': 'resource policy',
   'AWS::ApiGatewayV2::Route': 'configuration',
   'AWS::ApiGatewayV2::Integration': 'configuration',
-  'AWS::ApiGatewayV2::Authorizer': 'configuration (its function is priced per API Gateway cache miss)',
+  'AWS::ApiGatewayV2::Authorizer': 'configuration (its function runs on every API request and is priced as a flow)',
   'AWS::ApiGateway::Resource': 'configuration',
   'AWS::ApiGateway::Method': 'configuration',
   'AWS::ApiGateway::Deployment': 'configuration',
@@ -280,6 +280,28 @@ export function flows(inv: Inventory, m: Measured, prices: ModelPrices, s: Scena
     work: s.batchedAccepts ? m.acceptBatch : m.acceptSingle,
     apiRequests: s.batchedAccepts ? 0.01 : 1,
   });
+  // The authorizer runs on every API request (no gateway cache; it caches its answer in memory, so
+  // its DynamoDB read is per key per container per cache period: left out).
+  const authorizer = inv.functions.find((f) => f.id.includes('Authorizer'));
+  if (authorizer)
+    out.push({
+      name: 'authorize (every API request; answer cached in the function)',
+      functionId: authorizer.id,
+      units: V * (s.batchedAccepts ? 0.01 : 1),
+      batch: 1,
+      work: {
+        cpuMs: A('authorizerCpuMs', 0.3),
+        awsCalls: 0,
+        sesCalls: 0,
+        awsCallsPerInvocation: 0,
+        writeUnits: 0,
+        readUnits: 0,
+        events: 0,
+        sqsSends: 0,
+        logBytes: 0,
+      },
+      apiRequests: 0,
+    });
   let sesEvents = 0;
   for (const [lane, id] of Object.entries(LANE_IDS) as Array<[LaneName, string]>) {
     const share = A(`laneShare.${lane}`, lane === 'transactional' ? 1 : 0);

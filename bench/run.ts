@@ -404,7 +404,7 @@ L();
 L('## 5. End to end on the emulators');
 L();
 L(
-  `${size.e2eEmails.toLocaleString('en-US')} emails per side per run, ${E2E.concurrency} concurrent producers and ${E2E.workers} consumers on both sides, bare and pipeline in the same process one after the other (the order alternates between runs). **Bare** is the least AWS work a queue-based pipeline must do: DynamoDB PutItem + SQS SendMessage per email, SQS ReceiveMessage (batches of ${10}, like the lane) + SES SendEmail + DeleteMessageBatch. **Pipeline** is HTTP → local API Gateway (authorizer answers cached per \`Authorization\` header for AUTHORIZER_CACHE_SECONDS, as API Gateway does) → ingest → DynamoDB Local → fauxqs → lane poller (long polling, up to min(MaximumConcurrency, consumers) sender invocations per lane, like the event source mapping) → sender → SES emulator. Throughput is emails / (first request → last \`sent_at\`); latency is \`created_at\` → \`sent_at\` on the records (bare: the same two instants measured by the script).`,
+  `${size.e2eEmails.toLocaleString('en-US')} emails per side per run, ${E2E.concurrency} concurrent producers and ${E2E.workers} consumers on both sides, bare and pipeline in the same process one after the other (the order alternates between runs). **Bare** is the least AWS work a queue-based pipeline must do: DynamoDB PutItem + SQS SendMessage per email, SQS ReceiveMessage (batches of ${10}, like the lane) + SES SendEmail + DeleteMessageBatch. **Pipeline** is HTTP → local API Gateway (the authorizer's answer cached per \`Authorization\` header for AUTHORIZER_CACHE_SECONDS) → ingest → DynamoDB Local → fauxqs → lane poller (long polling, up to min(MaximumConcurrency, consumers) sender invocations per lane, like the event source mapping) → sender → SES emulator. Throughput is emails / (first request → last \`sent_at\`); latency is \`created_at\` → \`sent_at\` on the records (bare: the same two instants measured by the script).`,
 );
 L();
 L('| | Throughput (emails/s) | p50 ms | p95 ms | p99 ms |');
@@ -533,7 +533,7 @@ L(`| Flow | Mapping (BatchSize / window s / MaximumConcurrency) | ${VOLUMES.map(
 L(`|---|---|${VOLUMES.map(() => '---').join('|')}|`);
 for (const [i, f] of at10M.batched.flows.entries())
   L(
-    `| ${f.name} | ${f.mapping ? `${f.mapping.batchSize} / ${f.mapping.windowSeconds} / ${f.mapping.maximumConcurrency ?? '–'}` : 'API batch'} | ${modelled.map((x) => fmt(x.batched.flows[i]!.batch, 1)).join(' | ')} |`,
+    `| ${f.name} | ${f.mapping ? `${f.mapping.batchSize} / ${f.mapping.windowSeconds} / ${f.mapping.maximumConcurrency ?? '–'}` : f.name.startsWith('accept') ? 'API batch' : 'one per request'} | ${modelled.map((x) => fmt(x.batched.flows[i]!.batch, 1)).join(' | ')} |`,
   );
 L();
 L('### What the template holds, and how each type is priced');

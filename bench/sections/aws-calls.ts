@@ -112,7 +112,7 @@ try {
   });
   if (!batchOk) cases.pop();
   await measure(
-    'authorizer (per API Gateway cache miss)',
+    'authorizer (per cache miss: key × container × cache period)',
     1,
     async () => {
       const r = await authorizer(
@@ -121,7 +121,7 @@ try {
       );
       if (!r?.isAuthorized) throw new Error('authorizer refused the bench key');
     },
-    'API Gateway caches the answer (AUTHORIZER_CACHE_SECONDS), so this is per key per cache period, not per email',
+    "the authorizer runs on every API request (no gateway cache, so a missing key gets Resend's error shape) but caches its answer in memory (AUTHORIZER_CACHE_SECONDS): its DynamoDB read is per key per container per cache period, not per email; its invocations are priced per API request in §6",
   );
 
   // Sender: drain what the ingest enqueued, in lane-sized batches, exactly as the event source mapping would.
