@@ -66,7 +66,6 @@ export function createSecretsClient(): SecretsManagerClient {
   return traced(new SecretsManagerClient({}));
 }
 
-
 export function createCloudWatchClient(): CloudWatchClient {
   return traced(new CloudWatchClient({ requestHandler: new NodeHttpHandler({ connectionTimeout: 2_000, requestTimeout: 5_000 }) }));
 }

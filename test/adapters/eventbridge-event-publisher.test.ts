@@ -158,7 +158,10 @@ describe('local event publisher', () => {
       expect(lines[0]).toMatch(/Email Delivered .*j\*\*\*@example.com/);
       expect(publisher.published).toHaveLength(2);
       expect(log.forEmail('em1')).toEqual([expect.objectContaining({ detailType: 'Email Delivered', time: expect.any(String) })]);
-      const file = readFileSync(join(dir, 'nested', 'events.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      const file = readFileSync(join(dir, 'nested', 'events.log'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       expect(file.map((e) => [e.detailType, e.detail.id])).toEqual([
         ['Email Delivered', 'em1'],
         ['Email Sent', 'em2'],
