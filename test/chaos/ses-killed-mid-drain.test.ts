@@ -74,7 +74,7 @@ describe('chaos: the SES endpoint killed mid-drain and restored', () => {
         progress = JSON.stringify(all.reduce<Record<string, number>>((n, e) => ({ ...n, [e.status]: (n[e.status] ?? 0) + 1 }), {}));
         return all.length === EMAILS && all.every((e) => terminal.includes(e.status)) ? all : undefined;
       },
-      { timeoutMs: 75_000, intervalMs: 500, what: 'every email to finish' },
+      { timeoutMs: 150_000, intervalMs: 500, what: 'every email to finish' },
     ).catch((error: Error) => {
       throw new Error(`${error.message}; statuses: ${progress}; feed ${feed.fed}`);
     });
@@ -109,5 +109,5 @@ describe('chaos: the SES endpoint killed mid-drain and restored', () => {
     expect(view.provider_attempts[0]).toMatchObject({ provider: 'ses', outcome: 'ambiguous', note: expect.stringMatching(/ses may have accepted/) });
     // Settled either by SES's Send event (no second attempt) or by a second attempt through SES.
     expect(view.provider_attempts.slice(1).every((a: { provider: string }) => a.provider === 'ses')).toBe(true);
-  }, 150_000);
+  }, 240_000);
 });

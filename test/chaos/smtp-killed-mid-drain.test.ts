@@ -69,7 +69,7 @@ describe('chaos: the SMTP fallback killed mid-drain and restored (SES down throu
     await waitFor(async () => Date.now() - killedAt > 3_000, { intervalMs: 100, what: 'the outage to last 3 s' });
     await proxy.restore();
 
-    const final = await drainAll(s, ids, ['sent', 'failed'], 100_000);
+    const final = await drainAll(s, ids, ['sent', 'failed'], 150_000);
     const drainSeconds = (Date.now() - started) / 1000;
     const counts = await inboxCounts(s, PREFIX);
     const tokens = [...ids.keys()];
@@ -95,5 +95,5 @@ describe('chaos: the SMTP fallback killed mid-drain and restored (SES down throu
     for (const email of final.filter((e) => ambiguous.has(e.subject!))) expect(email.provider, email.id).toBe('smtp');
     // The only duplicates: an ambiguous SMTP attempt the sink had taken, sent again through SMTP.
     expect(duplicated.filter((t) => !ambiguous.has(t))).toEqual([]);
-  }, 150_000);
+  }, 240_000);
 });

@@ -42,9 +42,13 @@ export async function startTcpFaultProxy(options: { target?: string; answerDelay
   let resets = 0;
   let pendingAnswers = 0;
   let killPlan: { left: number; done: () => void } | undefined;
+  /** Every client socket still open, paired or not: a kill resets them all. */
+  const accepted = new Set<Socket>();
 
   const onConnection = (client: Socket) => {
     connections++;
+    accepted.add(client);
+    client.once('close', () => accepted.delete(client));
     if (!self.target) {
       client.resetAndDestroy();
       return;
@@ -95,19 +99,20 @@ export async function startTcpFaultProxy(options: { target?: string; answerDelay
       });
     });
 
-  const close = () =>
-    new Promise<void>((resolve) => {
-      for (const pair of pairs) {
-        resets++;
-        pair.client.resetAndDestroy();
-        pair.upstream.resetAndDestroy();
-      }
-      pairs.clear();
-      const s = server;
-      server = undefined;
-      if (!s) return resolve();
-      s.close(() => resolve());
-    });
+  // The port closes at once; the callback of server.close() (every connection gone) is not awaited:
+  // under load a socket's 'close' can lag, and the outage starts when the port stops answering.
+  const close = async () => {
+    const s = server;
+    server = undefined;
+    s?.close();
+    for (const pair of pairs) {
+      resets++;
+      pair.upstream.resetAndDestroy();
+    }
+    pairs.clear();
+    for (const client of accepted) if (!client.destroyed) client.resetAndDestroy();
+    accepted.clear();
+  };
 
   await listen();
   const self: TcpFaultProxy = {
