@@ -9,77 +9,19 @@ export interface List<T> {
   readonly next_cursor?: string;
 }
 
-export interface EmailEvent {
-  readonly type: string;
-  readonly at: string;
-  readonly detail?: Record<string, unknown>;
-}
+// Response shapes come from the API's own code (shared/http/responses.ts), never a copy.
+import type {
+  DlqMessage,
+  EmailSummary,
+  EmailView,
+  LaneStatus,
+  RedriveResult,
+  SuppressionView as Suppression,
+  TemplateView as Template,
+} from '#shared/http/responses';
 
-export interface EmailSummary {
-  readonly id: string;
-  readonly from: string;
-  readonly to: string[];
-  readonly cc: string[] | null;
-  readonly bcc: string[] | null;
-  readonly reply_to: string[] | null;
-  readonly subject: string | null;
-  readonly tags: Array<{ name: string; value: string }>;
-  readonly created_at: string;
-  readonly scheduled_at: string | null;
-  readonly last_event: string;
-  readonly status: Status;
-  readonly lane: Lane;
-  readonly template: { id: string; version: number | string } | null;
-  readonly attempts: number;
-  readonly provider: string | null;
-  readonly provider_message_id: string | null;
-  readonly sent_at: string | null;
-  readonly last_error: { class?: string; code?: string; message?: string } | null;
-  readonly suppressed_recipients: string[];
-  readonly attachments: Array<{ filename: string; content_type: string | null; size: number }>;
-}
-
-export interface EmailView extends EmailSummary {
-  readonly html: string | null;
-  readonly text: string | null;
-  readonly events: EmailEvent[];
-}
-
-export interface LaneStatus {
-  readonly lane: Lane;
-  readonly depth: number;
-  readonly inFlight: number;
-  readonly delayed: number;
-  readonly dlqDepth: number;
-  readonly oldestAgeSeconds: number | null;
-  readonly maxAgeSeconds: number;
-  readonly sentLastHour: number | null;
-  readonly failedLastHour: number | null;
-}
-
-export interface DlqMessage {
-  readonly messageId: string;
-  readonly emailId: string;
-  readonly tenantId: string;
-  readonly reason?: string;
-  readonly enqueuedAt: string;
-  readonly ageSeconds: number;
-  readonly status?: Status;
-}
-
-export type RedriveResult = { lane: Lane } & ({ kind: 'move_task'; taskHandle: string } | { kind: 'moved'; moved: number });
-
-export interface Template {
-  readonly id: string;
-  readonly name: string;
-  readonly description: string | null;
-  readonly subject: string;
-  readonly lane: Lane | null;
-  readonly sample: Record<string, unknown> | null;
-  readonly status: 'draft' | 'published';
-  readonly published_version: number | null;
-  readonly updated_at: string;
-}
+export type { DlqMessage, EmailEvent, EmailSummary, EmailView, LaneStatus, RedriveResult } from '#shared/http/responses';
+export type { Suppression, Template };
 
 export interface TemplatePreview {
   readonly id: string;
@@ -87,14 +29,6 @@ export interface TemplatePreview {
   readonly subject: string;
   readonly html: string;
   readonly text?: string;
-}
-
-export interface Suppression {
-  readonly email: string;
-  readonly reason: string;
-  readonly scope: string;
-  readonly source_email_id: string | null;
-  readonly created_at: string;
 }
 
 /** `GET /emails/metrics` (Resend's `emails.metrics`): totals, and one row per period with `dimensions=period`. */
