@@ -69,6 +69,6 @@ describe('provider attempts on the email record', () => {
     ],
     ['pinned, not held, once an operator redrove it', { providerAttempts: [maybe(0)], events: [] }, 9_000, true, { kind: 'pinned', provider: 'ses' }],
   ] as const)('%s', (_label, email, now, released, expected) => {
-    expect(ambiguityDecision({ events: [], ...email } as never, now, settings, released)).toEqual(expected);
+    expect(ambiguityDecision({ providerAttempts: [], ...email } as never, now, settings, released)).toEqual(expected);
   });
 });
