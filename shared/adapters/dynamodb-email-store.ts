@@ -14,16 +14,7 @@ import type { EmailEvent, EmailRecord } from '#shared/domain/email';
 import { CLAIMABLE, SEND_FINISHED, statusesBefore, type Status } from '#shared/domain/status';
 import { hasMatch, matchesEmail } from '#shared/domain/email-filter';
 import { PENDING_STATUSES, SENDING_STUCK_AFTER_LEASE_SECONDS, stuckFrom } from '#shared/domain/stuck';
-import type {
-  ClaimInput,
-  ClaimManyInput,
-  ClaimResult,
-  EmailStore,
-  ListEmailsInput,
-  StuckEmail,
-  StuckEmailStore,
-  TransitionInput,
-} from '#shared/ports/index';
+import type { ClaimInput, ClaimManyInput, ClaimResult, EmailStore, ListEmailsInput, StuckEmail, StuckEmailStore, TransitionInput } from '#shared/ports/index';
 import { MAIN_TABLE } from '#infra/definitions';
 import { KEYS, PENDING_SHARDS, pendingKey, pendingPartition } from './dynamodb-keys';
 import { parseEmailItem, parseStuckEmailItem } from './dynamodb-mappers';

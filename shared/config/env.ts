@@ -220,20 +220,6 @@ export const operationsEnvSchema = z.object({
   [ENV.LANE_METRICS]: laneMetricsSource,
 });
 
-export type IngestEnv = z.infer<typeof ingestEnvSchema>;
-export type SenderEnv = z.infer<typeof senderEnvSchema>;
-
-/** Parse a function's environment once at cold start; a bad deployment fails loudly and early. */
-export function loadEnv<S extends z.ZodType>(schema: S, env: Env = process.env): z.infer<S> {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`Mailroom configuration is invalid: ${problems}`);
-  }
-  return parsed.data;
-}
-
-export type LaneUrls = Partial<Record<Lane, string>>;
 /** The LocalStack profile's scheduler tick: fires due table-backed schedules into the lane queues. */
 export const schedulesEnvSchema = z.object({ ...common, [ENV.LANE_QUEUE_URLS]: laneMap });
 
@@ -253,3 +239,17 @@ export const intakeEnvSchema = z.object({
     .optional(),
 });
 
+export type IngestEnv = z.infer<typeof ingestEnvSchema>;
+export type SenderEnv = z.infer<typeof senderEnvSchema>;
+
+/** Parse a function's environment once at cold start; a bad deployment fails loudly and early. */
+export function loadEnv<S extends z.ZodType>(schema: S, env: Env = process.env): z.infer<S> {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`Mailroom configuration is invalid: ${problems}`);
+  }
+  return parsed.data;
+}
+
+export type LaneUrls = Partial<Record<Lane, string>>;
