@@ -1,7 +1,8 @@
 /**
  * `npm run reliability`: rewrites the measured table in docs/reliability.md from the chaos
  * scenarios' results (test/chaos/results/<scenario>.json, written by each scenario when it runs —
- * see `writeResult` in test/chaos/support.ts). Run the chaos tests first (`npx vitest run test/chaos`).
+ * see `writeResult` in test/chaos/support.ts). Run the chaos tests first
+ * (`MAILROOM_RECORD_CHAOS=1 npx vitest run test/chaos`).
  * `--check` exits 1 when the table in the doc is not the one the results give.
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';

@@ -15,7 +15,15 @@ import { sesEventFor } from '#test/support/ses-fixtures';
 import type { LocalStack } from '#infra/local/stack';
 import { api, sesInbox, smtpInbox, waitFor } from '#test/support/local-stack';
 
-export const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'results');
+/**
+ * Where a scenario writes its figures. `npm test` keeps them out of the tree (.mailroom/chaos-results);
+ * `MAILROOM_RECORD_CHAOS=1` writes the committed ones (test/chaos/results) that `npm run reliability`
+ * turns into the table in docs/reliability.md.
+ */
+export const RESULTS_DIR =
+  process.env.MAILROOM_RECORD_CHAOS === '1'
+    ? join(dirname(fileURLToPath(import.meta.url)), 'results')
+    : join(dirname(fileURLToPath(import.meta.url)), '..', '..', '.mailroom', 'chaos-results');
 
 /** Accepts `count` emails (POST /emails/batch, 100 at a time), subject `<prefix>-<n>` — the token. Returns ids by token. */
 export async function sendTokens(
