@@ -4,10 +4,12 @@
  * the `resend` SDK types allow to be null) applied, compiled with ajv.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { expect } from 'vitest';
+import type { ResendErrorName } from '#shared/http/api';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const CONTRACTS_DIR = resolve(here, '../../../shared/contracts');
@@ -67,33 +69,24 @@ export function expectResendShape(operation: string, body: unknown, status = 200
   expect(ok ? [] : validate.errors, `${operation} answer does not match Resend's schema`).toEqual([]);
 }
 
-/** The SDK's `RESEND_ERROR_CODE_KEY` union (node_modules/resend/dist/index.d.mts, resend 6.38). */
-export const RESEND_ERROR_NAMES = [
-  'invalid_idempotency_key',
-  'validation_error',
-  'missing_api_key',
-  'restricted_api_key',
-  'invalid_api_key',
-  'not_found',
-  'method_not_allowed',
-  'invalid_idempotent_request',
-  'concurrent_idempotent_requests',
-  'invalid_attachment',
-  'invalid_from_address',
-  'invalid_access',
-  'invalid_parameter',
-  'invalid_region',
-  'missing_required_field',
-  'monthly_quota_exceeded',
-  'daily_quota_exceeded',
-  'rate_limit_exceeded',
-  'security_error',
-  'application_error',
-  'internal_server_error',
-] as const;
+/**
+ * The SDK's `RESEND_ERROR_CODE_KEY` union, read from the installed SDK's own type definitions
+ * (node_modules/resend/dist/index.d.mts) rather than a copy, so an SDK upgrade that changes it shows here.
+ */
+export const RESEND_ERROR_NAMES: readonly ResendErrorName[] = (() => {
+  const dts = readFileSync(
+    createRequire(import.meta.url)
+      .resolve('resend')
+      .replace(/index\.c?js$/, 'index.d.mts'),
+    'utf8',
+  );
+  const union = /type RESEND_ERROR_CODE_KEY = ([^;]+);/.exec(dts);
+  if (!union?.[1]) throw new Error('RESEND_ERROR_CODE_KEY not found in the resend SDK types');
+  return [...union[1].matchAll(/'([a-z_]+)'/g)].map((m) => m[1] as ResendErrorName);
+})();
 
 /** An error answer in the SDK's `ErrorResponse` shape: exactly `{statusCode, name, message}`, `name` from the union. */
-export function expectResendError(error: unknown, statusCode: number, name: (typeof RESEND_ERROR_NAMES)[number]): void {
+export function expectResendError(error: unknown, statusCode: number, name: ResendErrorName): void {
   expect(error).toEqual({ statusCode, name, message: expect.any(String) });
   expect(RESEND_ERROR_NAMES).toContain((error as { name: string }).name);
 }
