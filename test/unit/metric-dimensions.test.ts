@@ -43,7 +43,9 @@ describe('metric dimensions', () => {
   it('finds the dimension calls of the send path, the API and tracking', () => {
     // Guards the scan itself: if the regex stopped matching, the checks below would pass vacuously.
     expect(calls.length).toBeGreaterThanOrEqual(6);
-    expect(calls.map((c) => c.file)).toEqual(expect.arrayContaining(['shared/use-cases/send-outcomes.ts', 'shared/adapters/failover-mail-provider.ts', 'shared/http/api.ts']));
+    expect(calls.map((c) => c.file)).toEqual(
+      expect.arrayContaining(['shared/use-cases/send-outcomes.ts', 'shared/adapters/failover-mail-provider.ts', 'shared/http/api.ts']),
+    );
   });
 
   it('names only Lane, Provider or Reason, as string literals', () => {
