@@ -37,7 +37,7 @@ describe('smoke test and operator CLI against a local stack', () => {
   it('fails with exit code 1 and FAIL for a wrong key', async () => {
     const s = stack();
     const { code, out } = await cli('cli/smoke.ts', ['--api', s.apiUrl, '--key', 'mr_not_a_real_key', '--from', s.from, '--timeout', '10']);
-    expect(out).toMatch(/^FAIL {2}POST \/emails answered 401/m);
+    expect(out).toMatch(/^FAIL {2}POST \/emails answered 403: .*invalid_api_key/m);
     expect(code).toBe(1);
   });
 
