@@ -9,7 +9,7 @@ import { DynamoEmailStore } from '#shared/adapters/dynamodb-email-store';
 import { DynamoTenantStore } from '#shared/adapters/dynamodb-tenant-store';
 import { CachedTenantStore } from '#shared/adapters/cached-tenant-store';
 import { DynamoSuppressionStore } from '#shared/adapters/dynamodb-suppression-store';
-import { createEventPublisher } from '#shared/adapters/eventbridge-event-publisher';
+import { eventPublisherFromEnv } from '#shared/adapters/eventbridge-event-publisher';
 import { BufferedEventPublisher } from '#shared/adapters/buffered-event-publisher';
 import { createSigningKeySource } from '#shared/adapters/signing-key';
 import { DynamoSenderCap } from '#shared/adapters/dynamodb-sender-cap';
@@ -104,15 +104,7 @@ export function createSenderDeps(env: Record<string, string | undefined>): SendE
   const tenants = new CachedTenantStore(new DynamoTenantStore(doc, table));
   const attachments = createS3AttachmentStore(config[ENV.ATTACHMENTS_BUCKET]);
   const emails = new DynamoEmailStore(doc, table);
-  const events = createEventPublisher(
-    {
-      busName: config[ENV.EVENT_BUS_NAME],
-      mode: config[ENV.EVENT_PUBLISHER],
-      recipientLogging: config[ENV.RECIPIENT_LOGGING],
-      webhookEventQueueUrl: config[ENV.WEBHOOK_EVENT_QUEUE_URL],
-    },
-    emails,
-  );
+  const events = eventPublisherFromEnv(config);
   const publicApiUrl = config[ENV.PUBLIC_API_URL];
   // Marketing and bulk mail carries RFC 8058 one-click unsubscribe headers and `unsubscribe_url`.
   const unsubscribe = publicApiUrl

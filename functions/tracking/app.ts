@@ -3,7 +3,7 @@ import { createDocumentClient } from '#shared/adapters/aws-clients';
 import { DynamoEmailMetrics } from '#shared/adapters/dynamodb-email-metrics';
 import { DynamoEmailStore } from '#shared/adapters/dynamodb-email-store';
 import { DynamoSuppressionStore } from '#shared/adapters/dynamodb-suppression-store';
-import { createEventPublisher } from '#shared/adapters/eventbridge-event-publisher';
+import { eventPublisherFromEnv } from '#shared/adapters/eventbridge-event-publisher';
 import { createSqsMessageRetry } from '#shared/adapters/sqs-message-retry';
 import { sesEventBridgeEventSchema } from '#shared/domain/ses-events';
 import { withPowertools } from '#shared/http/middy';
@@ -73,15 +73,7 @@ export function createTrackingDeps(env: Record<string, string | undefined>): Tra
   const doc = createDocumentClient();
   const table = config[ENV.TABLE_NAME];
   const emails = new DynamoEmailStore(doc, table);
-  const events = createEventPublisher(
-    {
-      busName: config[ENV.EVENT_BUS_NAME],
-      mode: config[ENV.EVENT_PUBLISHER],
-      recipientLogging: config[ENV.RECIPIENT_LOGGING],
-      webhookEventQueueUrl: config[ENV.WEBHOOK_EVENT_QUEUE_URL],
-    },
-    emails,
-  );
+  const events = eventPublisherFromEnv(config);
   return {
     emails,
     suppressions: new DynamoSuppressionStore(doc, table),

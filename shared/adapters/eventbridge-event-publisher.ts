@@ -1,7 +1,8 @@
+import { ENV } from '#shared/config/env';
 import { type EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { logger } from '#shared/observability/logger';
 import { redactAddress, type RecipientLogging } from '#shared/observability/redact';
-import type { EmailStore, EventPublisher, MailroomEvent } from '#shared/ports/index';
+import type { EventPublisher, MailroomEvent } from '#shared/ports/index';
 import { createEventBridgeClient, createSqsClient } from './aws-clients';
 import { type LocalEventLog, type LoggedEvent, localEventLog } from './local-event-log';
 import { QueueCopyEventPublisher } from './queue-copy-event-publisher';
@@ -75,11 +76,12 @@ export class LocalEventPublisher implements EventPublisher {
 }
 
 /** The publisher a function's config asks for: EventBridge (AWS, LocalStack) or the local one. */
-export function createEventPublisher(
-  config: { busName?: string | undefined; mode: 'eventbridge' | 'local'; recipientLogging: RecipientLogging; webhookEventQueueUrl?: string | undefined },
-  /** @deprecated Not used any more: local mode's events go to the event log, not into the email's history. */
-  _emails?: EmailStore,
-): EventPublisher | undefined {
+export function createEventPublisher(config: {
+  busName?: string | undefined;
+  mode: 'eventbridge' | 'local';
+  recipientLogging: RecipientLogging;
+  webhookEventQueueUrl?: string | undefined;
+}): EventPublisher | undefined {
   if (config.mode === 'local') {
     const local = new LocalEventPublisher(localEventLog, config.recipientLogging);
     // Local mode has no EventBridge rule to feed the webhook fan-out queue: copy each event there.
@@ -90,4 +92,19 @@ export function createEventPublisher(
     return undefined;
   }
   return new EventBridgeEventPublisher(createEventBridgeClient(), config.busName, config.recipientLogging);
+}
+
+/** The event publisher a function's parsed environment names (bus, mode, recipient logging, webhook queue). */
+export function eventPublisherFromEnv(config: {
+  readonly [ENV.EVENT_BUS_NAME]?: string | undefined;
+  readonly [ENV.EVENT_PUBLISHER]: 'eventbridge' | 'local';
+  readonly [ENV.RECIPIENT_LOGGING]: RecipientLogging;
+  readonly [ENV.WEBHOOK_EVENT_QUEUE_URL]?: string | undefined;
+}): EventPublisher | undefined {
+  return createEventPublisher({
+    busName: config[ENV.EVENT_BUS_NAME],
+    mode: config[ENV.EVENT_PUBLISHER],
+    recipientLogging: config[ENV.RECIPIENT_LOGGING],
+    webhookEventQueueUrl: config[ENV.WEBHOOK_EVENT_QUEUE_URL],
+  });
 }

@@ -10,7 +10,7 @@ import { DynamoEmailStore } from '#shared/adapters/dynamodb-email-store';
 import { DynamoRateLimiter } from '#shared/adapters/dynamodb-rate-limiter';
 import { DynamoTemplateStore } from '#shared/adapters/dynamodb-template-store';
 import { DynamoTenantStore } from '#shared/adapters/dynamodb-tenant-store';
-import { createEventPublisher } from '#shared/adapters/eventbridge-event-publisher';
+import { eventPublisherFromEnv } from '#shared/adapters/eventbridge-event-publisher';
 import { createDynamoIdempotency } from '#shared/adapters/powertools-idempotency';
 import { createPublicFetcher } from '#shared/adapters/public-fetcher';
 import { createS3AttachmentStore } from '#shared/adapters/s3-attachment-store';
@@ -31,15 +31,7 @@ export function createAcceptEmailDeps(env: Record<string, string | undefined>): 
   const table = config[ENV.TABLE_NAME];
   const emails = new DynamoEmailStore(doc, table);
   const attachmentStore = createS3AttachmentStore(config[ENV.ATTACHMENTS_BUCKET]);
-  const events = createEventPublisher(
-    {
-      busName: config[ENV.EVENT_BUS_NAME],
-      mode: config[ENV.EVENT_PUBLISHER],
-      recipientLogging: config[ENV.RECIPIENT_LOGGING],
-      webhookEventQueueUrl: config[ENV.WEBHOOK_EVENT_QUEUE_URL],
-    },
-    emails,
-  );
+  const events = eventPublisherFromEnv(config);
   return {
     emails,
     ...(events ? { events } : {}),
