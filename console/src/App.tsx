@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { ApiError, MailroomApi } from './api';
+import { ActivityPage } from './pages/Activity';
 import { EmailDetailPage } from './pages/EmailDetail';
 import { EmailsPage } from './pages/Emails';
 import { LanesPage } from './pages/Lanes';
@@ -16,6 +17,7 @@ import { ErrorBox, Link } from './ui';
 const NAV = [
   { route: '', label: 'Overview' },
   { route: 'emails', label: 'Emails' },
+  { route: 'activity', label: 'Activity' },
   { route: 'scheduled', label: 'Scheduled' },
   { route: 'lanes', label: 'Lanes' },
   { route: 'templates', label: 'Templates' },
@@ -86,6 +88,7 @@ function Page({ route }: { route: string }) {
   if (route === '') return <OverviewPage />;
   if (route === 'emails') return <EmailsPage />;
   if (route.startsWith('emails/')) return <EmailDetailPage id={decodeURIComponent(route.slice('emails/'.length))} />;
+  if (route === 'activity') return <ActivityPage />;
   if (route === 'scheduled') return <ScheduledPage />;
   if (route === 'lanes') return <LanesPage />;
   if (route === 'templates') return <TemplatesPage />;

@@ -261,6 +261,13 @@ describe('operator console (Chromium)', () => {
     expect(headers).toMatch(/Message-ID<.+@.+>/);
     expect(await page.getByTestId('email-id').textContent()).toBe(id);
     await page.getByRole('button', { name: 'Copy email id' }).waitFor();
+    // Every provider attempt is listed as the API returns it (here the accepted one), so an ambiguous one would show.
+    const attempts = (await api(stack(), 'GET', `/emails/${id}`)).body.provider_attempts as Array<{ provider: string; outcome: string }>;
+    expect(attempts.at(-1)?.outcome).toBe('accepted');
+    const attemptRows = page.getByRole('table', { name: 'Provider attempts' }).locator('tbody tr');
+    await waitFor(async () => (await attemptRows.count()) === attempts.length, { what: 'the provider attempts' });
+    expect(await attemptRows.last().getAttribute('data-outcome')).toBe('accepted');
+    expect(await attemptRows.last().textContent()).toContain(attempts.at(-1)?.provider);
     expect(await noHorizontalScroll()).toBe(true);
     await screenshot('email-detail');
   });
@@ -636,6 +643,40 @@ describe('operator console (Chromium)', () => {
     console.info(`overview: totals shown ${await page.evaluate('Math.round(performance.now())')} ms after navigation start`);
   });
 
+  it('lists recent bounces on the Activity page, with the type filter in the URL', async () => {
+    // The bounce recorded by the overview test above (linus@, through the tracking use case).
+    const bounced = (await api(stack(), 'GET', '/emails?status=bounced')).body.data as Array<{ id: string }>;
+    expect(bounced).toHaveLength(1);
+    const id = bounced[0]?.id as string;
+    await nav('Activity');
+    await page.getByRole('heading', { name: 'Activity', level: 1 }).waitFor();
+    const row = page.locator(`tbody tr[data-email-id="${id}"]`);
+    await row.waitFor();
+    expect(await row.getAttribute('data-type')).toBe('bounced');
+    expect(await row.textContent()).toContain('linus@example.org');
+    // Filtering to complaints hides it; to bounces shows it; the filter is in the URL and survives a reload.
+    await page.getByLabel('Event type').selectOption('complained');
+    await waitFor(async () => search().get('type') === 'complained', { what: 'the type in the URL' });
+    await page.getByText('No complained emails.').waitFor();
+    expect(await row.count()).toBe(0);
+    await page.getByLabel('Event type').selectOption('bounced');
+    await waitFor(async () => search().get('type') === 'bounced', { what: 'the type in the URL' });
+    await row.waitFor();
+    await page.reload();
+    await page.getByRole('heading', { name: 'Activity', level: 1 }).waitFor();
+    await row.waitFor();
+    expect(await page.getByLabel('Event type').inputValue()).toBe('bounced');
+    expect(await page.locator('tbody tr[data-email-id]:not([data-type="bounced"])').count()).toBe(0);
+    // The row opens the email.
+    await row.getByRole('link').click();
+    await page.getByTestId('email-id').waitFor();
+    expect(page.url()).toBe(`${stack().apiUrl}/console/emails/${id}`);
+    expect(await noHorizontalScroll()).toBe(true);
+    await goto('activity');
+    await row.waitFor();
+    await screenshot('activity');
+  });
+
   it('is usable on a phone (390×844): no page scrolls sideways and the DLQ actions are on screen', async () => {
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, timezoneId: ZONE, isMobile: true, hasTouch: true });
     await phone.addInitScript(signedIn(stack().apiKey));
@@ -646,6 +687,7 @@ describe('operator console (Chromium)', () => {
     const pages: Array<[string, string]> = [
       ['', 'Overview'],
       ['emails', 'Emails'],
+      ['activity', 'Activity'],
       [`emails/${email}`, ''],
       ['scheduled', 'Scheduled'],
       ['lanes', 'Lanes'],

@@ -17,6 +17,54 @@ function Row({ label, children }: { label: string; children: ReactNode }) {
   );
 }
 
+/** One entry of `provider_attempts`: `ambiguous` means that provider may have the message. */
+type ProviderAttempt = EmailView['provider_attempts'][number];
+
+/** Every provider attempt, so an operator sees "SES may have it" before resending or redriving. */
+function ProviderAttempts({ attempts }: { attempts: readonly ProviderAttempt[] }) {
+  return (
+    <div className="panel">
+      <h2 id="attempts-title">Provider attempts</h2>
+      {attempts.length ? (
+        <table className="attempts cards" aria-labelledby="attempts-title">
+          <thead>
+            <tr>
+              <th scope="col">At</th>
+              <th scope="col">Provider</th>
+              <th scope="col">Outcome</th>
+              <th scope="col">Code / note</th>
+            </tr>
+          </thead>
+          <tbody>
+            {attempts.map((a, i) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: attempts are append-only; two may share provider and second.
+              <tr key={`${a.at}-${a.provider}-${i}`} data-outcome={a.outcome}>
+                <td className="nowrap" data-label="At">
+                  <Time value={a.at} />
+                </td>
+                <td data-label="Provider">{a.provider}</td>
+                <td data-label="Outcome">
+                  <StatusChip status={a.outcome} />
+                </td>
+                <td className="wrap" data-label="Code / note">
+                  {[a.code, a.note].filter(Boolean).join(' · ') || '—'}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : (
+        <p>No provider has been asked to send this email yet.</p>
+      )}
+      {attempts.some((a) => a.outcome === 'ambiguous') ? (
+        <p className="hint" role="note">
+          An ambiguous attempt means that provider may have accepted the message: Mailroom sends it through that provider only, so it is never sent twice.
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
 const list = (v: string[] | null | undefined) => (v?.length ? v.join(', ') : '—');
 
 /** Headers the API may return (raw `headers`, or none yet): always shown with the addressing ones. */
@@ -233,6 +281,7 @@ export function EmailDetailPage({ id }: { id: string }) {
                 </Row>
               </dl>
             </div>
+            <ProviderAttempts attempts={email.provider_attempts} />
             <Actions email={email} onChanged={() => void reload()} />
           </div>
           <div className="column">
