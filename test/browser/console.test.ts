@@ -654,6 +654,10 @@ describe('operator console (Chromium)', () => {
     await row.waitFor();
     expect(await row.getAttribute('data-type')).toBe('bounced');
     expect(await row.textContent()).toContain('linus@example.org');
+    // The event's detail from the email's history, without the ids (those are in the tooltip and the timeline).
+    const detail = (await row.locator('td[data-label="Detail"]').textContent()) ?? '';
+    expect(detail).toContain('bounce_type: permanent');
+    expect(detail).not.toContain('ses_event_id');
     // Filtering to complaints hides it; to bounces shows it; the filter is in the URL and survives a reload.
     await page.getByLabel('Event type').selectOption('complained');
     await waitFor(async () => search().get('type') === 'complained', { what: 'the type in the URL' });

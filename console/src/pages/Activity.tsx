@@ -43,11 +43,11 @@ async function loadActivity(api: MailroomApi, types: readonly ActivityType[]): P
   return shown.sort((a, b) => b.at.localeCompare(a.at));
 }
 
-/** An event's detail (bounce type, diagnostic, error…) as one short line. */
+/** An event's detail (bounce type, diagnostic, error…) as one short line; ids (SES event, feedback) are left to the tooltip and the email's timeline. */
 function summary(detail: Record<string, unknown> | undefined): string {
   if (!detail) return '—';
   const parts = Object.entries(detail)
-    .filter(([, v]) => v !== null && v !== undefined && v !== '')
+    .filter(([k, v]) => v !== null && v !== undefined && v !== '' && !/(^|_)id$/.test(k))
     .map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
   const line = parts.join(' · ');
   return line.length > 160 ? `${line.slice(0, 159)}…` : line || '—';
@@ -118,7 +118,7 @@ export function ActivityPage() {
                   {a.email.subject || (a.email.template ? `(template ${a.email.template.id})` : '(no subject)')}
                 </Link>
               </td>
-              <td className="wrap" data-label="Detail">
+              <td className="wrap" data-label="Detail" title={a.detail ? JSON.stringify(a.detail) : undefined}>
                 {summary(a.detail)}
               </td>
             </tr>
