@@ -106,6 +106,7 @@ export function createSenderDeps(env: Record<string, string | undefined>): SendE
   const emails = new DynamoEmailStore(doc, table);
   const events = eventPublisherFromEnv(config);
   const publicApiUrl = config[ENV.PUBLIC_API_URL];
+  const domainSets = config[ENV.SES_DOMAIN_CONFIGURATION_SETS];
   // Marketing and bulk mail carries RFC 8058 one-click unsubscribe headers and `unsubscribe_url`.
   const unsubscribe = publicApiUrl
     ? unsubscribeLinks({
@@ -147,6 +148,8 @@ export function createSenderDeps(env: Record<string, string | undefined>): SendE
       }),
       throttleFailoverAfter: config[ENV.THROTTLE_FAILOVER_AFTER],
     }),
+    // Per-domain tracking and TLS: the from-domain's configuration set (from the cached tenant), else the lane's.
+    ...(domainSets ? { configurationSets: { laneDefault: config[ENV.SES_CONFIGURATION_SET], byDomain: domainSets } } : {}),
     // Per-sender hourly caps (tenant limits), counted at send time on every lane.
     senderCap: new DynamoSenderCap(doc, table),
     ambiguity: { holdSeconds: config[ENV.AMBIGUOUS_HOLD_SECONDS], deadlineSeconds: config[ENV.AMBIGUOUS_DEADLINE_SECONDS] },

@@ -9,6 +9,7 @@ import * as ses from 'aws-cdk-lib/aws-ses';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '#shared/config/env';
+import { CONFIGURATION_SET_VARIANTS, type ConfigurationSetVariant } from '#shared/domain/sending-domain';
 import { LANES_BY_PRIORITY, laneQueueName, SQS_MAX_RECEIVE_COUNT, type Lane, type LaneSettings } from '#shared/config/lanes';
 import { MailroomFunction, laneJson, type LaneQueues } from './mailroom-function';
 import { acknowledgeResourceStar, acknowledgeWildcardResource } from './nag';
@@ -106,6 +107,11 @@ export class Lanes extends Construct {
   public readonly marketingConfigurationSet!: ses.ConfigurationSet;
   /** The configuration set each lane sends with (empty with `configurationSets: false`). */
   public readonly configurationSets: Readonly<Partial<Record<Lane, ses.ConfigurationSet>>> = {};
+  /**
+   * One set per tracking × TLS variant (shared/domain/sending-domain.ts), picked per send by the
+   * from-domain's options: the two lane sets stand for `untracked-optional` and `tracked-optional`.
+   */
+  public readonly domainConfigurationSets: Readonly<Partial<Record<ConfigurationSetVariant, ses.ConfigurationSet>>> = {};
   /** Names of the sets (tracking matches SES events on them). */
   public readonly configurationSetNames: readonly string[] = [];
 
@@ -129,16 +135,40 @@ export class Lanes extends Construct {
         suppressionReasons: ses.SuppressionReasons.BOUNCES_AND_COMPLAINTS,
         ...(props.trackingDomain ? { customTrackingRedirectDomain: props.trackingDomain, customTrackingHttpsPolicy: ses.HttpsPolicy.REQUIRE } : {}),
       });
+      const domainSets: Partial<Record<ConfigurationSetVariant, ses.ConfigurationSet>> = {
+        'untracked-optional': this.configurationSet,
+        'tracked-optional': this.marketingConfigurationSet,
+      };
+      for (const variant of CONFIGURATION_SET_VARIANTS) {
+        if (domainSets[variant]) continue;
+        const tracked = !variant.startsWith('untracked');
+        domainSets[variant] = new ses.ConfigurationSet(this, `DomainConfigurationSet${variant.split('-').map(pascal).join('')}`, {
+          reputationMetrics: true,
+          sendingEnabled: true,
+          suppressionReasons: ses.SuppressionReasons.BOUNCES_AND_COMPLAINTS,
+          tlsPolicy: variant.endsWith('-tls') ? ses.ConfigurationSetTlsPolicy.REQUIRE : ses.ConfigurationSetTlsPolicy.OPTIONAL,
+          ...(tracked && props.trackingDomain
+            ? { customTrackingRedirectDomain: props.trackingDomain, customTrackingHttpsPolicy: ses.HttpsPolicy.REQUIRE }
+            : {}),
+        });
+      }
+      this.domainConfigurationSets = domainSets;
       if (props.sesEventDestination !== false) {
         const defaultBus = EventBus.fromEventBusName(this, 'Default', 'default');
-        const untracked = Object.values(ses.EmailSendingEvent).filter((e) => e !== ses.EmailSendingEvent.OPEN && e !== ses.EmailSendingEvent.CLICK);
-        this.configurationSet.addEventDestination('ToDefaultBus', { destination: ses.EventDestination.eventBus(defaultBus), events: untracked });
-        this.marketingConfigurationSet.addEventDestination('ToDefaultBus', { destination: ses.EventDestination.eventBus(defaultBus) });
+        for (const variant of CONFIGURATION_SET_VARIANTS) {
+          // Open events make SES add the pixel, Click events make it rewrite links: a variant asks for what it tracks.
+          const events = Object.values(ses.EmailSendingEvent).filter(
+            (e) =>
+              (e !== ses.EmailSendingEvent.OPEN || variant.startsWith('opens') || variant.startsWith('tracked')) &&
+              (e !== ses.EmailSendingEvent.CLICK || variant.startsWith('clicks') || variant.startsWith('tracked')),
+          );
+          domainSets[variant]!.addEventDestination('ToDefaultBus', { destination: ses.EventDestination.eventBus(defaultBus), events });
+        }
       }
       this.configurationSets = Object.fromEntries(
         LANES_BY_PRIORITY.map((l) => [l.name, UNTRACKED_LANES.includes(l.name) ? this.configurationSet : this.marketingConfigurationSet]),
       ) as Record<Lane, ses.ConfigurationSet>;
-      this.configurationSetNames = [this.configurationSet.configurationSetName, this.marketingConfigurationSet.configurationSetName];
+      this.configurationSetNames = CONFIGURATION_SET_VARIANTS.map((v) => domainSets[v]!.configurationSetName);
     }
     const configurationSetArn = (set: ses.ConfigurationSet) =>
       stack.formatArn({ service: 'ses', resource: 'configuration-set', resourceName: set.configurationSetName });
@@ -171,6 +201,9 @@ export class Lanes extends Construct {
     const queueUrls = laneJson(this, this.queues, (q) => q.queueUrl);
     const dlqUrls = laneJson(this, this.dlqs, (q) => q.queueUrl);
 
+    const domainSetNames = stack.toJsonString(
+      Object.fromEntries(Object.entries(this.domainConfigurationSets).map(([variant, set]) => [variant, set.configurationSetName])),
+    );
     const sesIdentities = props.sendingIdentities.map((identity) => stack.formatArn({ service: 'ses', resource: 'identity', resourceName: identity }));
     const senders: Partial<Record<Lane, MailroomFunction>> = {};
     for (const lane of LANES_BY_PRIORITY) {
@@ -190,6 +223,7 @@ export class Lanes extends Construct {
           [ENV.LANE_QUEUE_URLS]: queueUrls,
           [ENV.LANE_DLQ_URLS]: dlqUrls,
           ...(this.configurationSets[lane.name] ? { [ENV.SES_CONFIGURATION_SET]: this.configurationSets[lane.name]!.configurationSetName } : {}),
+          ...(this.configurationSets[lane.name] ? { [ENV.SES_DOMAIN_CONFIGURATION_SETS]: domainSetNames } : {}),
           [ENV.CLAIM_LEASE_SECONDS]: String(claimLeaseSeconds(lane)),
           [ENV.SES_TIMEOUT_MS]: String(sesTimeoutMs(lane)),
         },
@@ -219,7 +253,7 @@ export class Lanes extends Construct {
       sender.addToRolePolicy(
         new iam.PolicyStatement({
           actions: ['ses:SendEmail', 'ses:SendRawEmail'],
-          resources: [...sesIdentities, ...(this.configurationSets[lane.name] ? [configurationSetArn(this.configurationSets[lane.name]!)] : [])],
+          resources: [...sesIdentities, ...Object.values(this.domainConfigurationSets).map(configurationSetArn)],
         }),
       );
       if (props.sendingIdentities.includes('*')) {

@@ -20,7 +20,7 @@ export class SesMailProvider implements MailProvider {
           FromEmailAddress: mail.from,
           Destination: { ToAddresses: mail.recipients },
           Content: { Raw: { Data: mail.raw } },
-          ConfigurationSetName: this.configurationSet,
+          ConfigurationSetName: mail.configurationSet ?? this.configurationSet,
           TenantName: mail.sesTenantName,
           EmailTags: [
             { Name: 'mailroom_email_id', Value: mail.emailId },

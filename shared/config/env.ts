@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { publisherBindingSchema } from '#shared/domain/publishers';
+import { CONFIGURATION_SET_VARIANTS, type ConfigurationSetVariant } from '#shared/domain/sending-domain';
 import { LANE_NAMES, type Lane } from './lanes';
 
 /**
@@ -17,6 +18,8 @@ export const ENV = {
   LANE_QUEUE_ARNS: 'MAILROOM_LANE_QUEUE_ARNS',
   LANE: 'MAILROOM_LANE',
   SES_CONFIGURATION_SET: 'MAILROOM_SES_CONFIGURATION_SET',
+  /** JSON object tracking × TLS variant (`tracked-tls`, …) → SES configuration set: per-domain tracking and TLS. */
+  SES_DOMAIN_CONFIGURATION_SETS: 'MAILROOM_SES_DOMAIN_CONFIGURATION_SETS',
   /** Seconds a sender's claim on an email lasts; shorter than the visibility timeout. */
   CLAIM_LEASE_SECONDS: 'MAILROOM_CLAIM_LEASE_SECONDS',
   /** SES client request timeout in ms; shorter than the lease. */
@@ -91,17 +94,20 @@ export const ENV = {
 export type EnvName = (typeof ENV)[keyof typeof ENV];
 type Env = Record<string, string | undefined>;
 
-const laneMap = z
-  .string()
-  .transform((s, ctx) => {
-    try {
-      return JSON.parse(s) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'not JSON' });
-      return z.NEVER;
-    }
-  })
-  .pipe(z.record(z.enum(LANE_NAMES), z.string().min(1)));
+const jsonOf = <T extends z.ZodType>(schema: T) =>
+  z
+    .string()
+    .transform((s, ctx) => {
+      try {
+        return JSON.parse(s) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'not JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+
+const laneMap = jsonOf(z.record(z.enum(LANE_NAMES), z.string().min(1)));
 
 const common = {
   [ENV.TABLE_NAME]: z.string().min(1),
@@ -157,6 +163,9 @@ export const senderEnvSchema = z.object({
   [ENV.LANE_QUEUE_URLS]: laneMap,
   [ENV.LANE_DLQ_URLS]: laneMap,
   [ENV.SES_CONFIGURATION_SET]: z.string().min(1).optional(),
+  [ENV.SES_DOMAIN_CONFIGURATION_SETS]: jsonOf(
+    z.partialRecord(z.enum(CONFIGURATION_SET_VARIANTS as [ConfigurationSetVariant, ...ConfigurationSetVariant[]]), z.string().min(1)),
+  ).optional(),
   [ENV.CLAIM_LEASE_SECONDS]: z.coerce.number().int().positive().default(60),
   [ENV.SES_TIMEOUT_MS]: z.coerce.number().int().positive().default(10_000),
   [ENV.SMTP_URL]: z.string().min(1).optional(),

@@ -119,3 +119,41 @@ export function identityRecords(input: {
     ),
   ];
 }
+
+/** A domain's delivery options, as the senders apply them (kept on the tenant record for verified domains). */
+export interface DomainDelivery {
+  readonly openTracking: boolean;
+  readonly clickTracking: boolean;
+  readonly tls: TlsPolicy;
+}
+
+export const deliveryOf = (d: DomainDelivery): DomainDelivery => ({ openTracking: d.openTracking, clickTracking: d.clickTracking, tls: d.tls });
+
+/** Tracking of a configuration set: which of SES's Open and Click events its event destination asks for. */
+export const TRACKING_VARIANTS = ['untracked', 'opens', 'clicks', 'tracked'] as const;
+
+/**
+ * The fixed SES configuration sets per-domain options map onto: tracking × TLS (`tls` = TLS
+ * required, SES's `TlsPolicy: REQUIRE`). SES adds a pixel only with Open events and rewrites links
+ * only with Click events on the set's event destination.
+ */
+export type ConfigurationSetVariant = `${(typeof TRACKING_VARIANTS)[number]}-${'optional' | 'tls'}`;
+
+export const CONFIGURATION_SET_VARIANTS: readonly ConfigurationSetVariant[] = TRACKING_VARIANTS.flatMap((t) => [`${t}-optional` as const, `${t}-tls` as const]);
+
+/** Configuration set name per variant (the senders' `MAILROOM_SES_DOMAIN_CONFIGURATION_SETS`). */
+export type ConfigurationSetNames = Readonly<Partial<Record<ConfigurationSetVariant, string>>>;
+
+export function configurationSetVariant(d: DomainDelivery): ConfigurationSetVariant {
+  const tracking = d.openTracking && d.clickTracking ? 'tracked' : d.openTracking ? 'opens' : d.clickTracking ? 'clicks' : 'untracked';
+  return `${tracking}-${d.tls === 'enforced' ? 'tls' : 'optional'}`;
+}
+
+/**
+ * The configuration set a send names: the from-domain's own (its tracking and TLS) when the
+ * domain has settings and the stack has that set, else the lane's default (undefined = none).
+ */
+export function configurationSetFor(laneDefault: string | undefined, domain: DomainDelivery | undefined, sets: ConfigurationSetNames): string | undefined {
+  if (!domain) return laneDefault;
+  return sets[configurationSetVariant(domain)] ?? laneDefault;
+}

@@ -1,3 +1,4 @@
+import type { DomainDelivery } from './sending-domain';
 import type { Lane } from '#shared/config/lanes';
 
 export interface TenantLimits {
@@ -17,6 +18,8 @@ export interface Tenant {
   readonly allowedSenders: string[];
   /** Verified sending domains (`/domains`), kept in step by the domains function; allowed like `allowedSenders` entries. */
   readonly verifiedDomains?: string[];
+  /** Tracking and TLS of each verified domain (`/domains`), kept in step by the domains function: the senders pick the SES configuration set by it. */
+  readonly domainDelivery?: Readonly<Record<string, DomainDelivery>>;
   readonly defaultLane?: Lane;
   readonly sesTenantName?: string;
   readonly retentionDays: number;

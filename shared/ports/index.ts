@@ -165,6 +165,8 @@ export interface OutgoingMail {
   /** The complete MIME message, built once. */
   readonly raw: Buffer;
   readonly sesTenantName?: string;
+  /** The SES configuration set to name (the from-domain's tracking/TLS); absent = the provider's default. SMTP ignores it. */
+  readonly configurationSet?: string;
   /** The only provider that may be asked: an earlier attempt there was ambiguous (it may have the message). */
   readonly pinnedTo?: string;
   /** Times the queue has delivered this send (SQS ApproximateReceiveCount): throttled sends fail over from a threshold. */

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import type { Principal } from '#shared/domain/api-key';
 import { ConflictError, MailroomError, NotFoundError, ValidationError } from '#shared/domain/errors';
-import { isDomainName, isSendable, type SendingDomain } from '#shared/domain/sending-domain';
+import { deliveryOf, isDomainName, isSendable, type SendingDomain } from '#shared/domain/sending-domain';
 import type { Clock, TenantStore } from '#shared/ports/index';
 import type { DomainIdentities, DomainStore, IdentityOptions } from '#shared/ports/domains';
 import { requireFullAccess } from './api-keys-resource';
@@ -95,14 +95,21 @@ function view(d: SendingDomain) {
   };
 }
 
-/** Adds or removes `name` in the tenant's verifiedDomains (read, then written back whole). */
-async function syncTenant(deps: DomainsDeps, tenantId: string, name: string, verified: boolean): Promise<void> {
-  const tenant = await deps.tenants.get(tenantId);
+/**
+ * Adds or removes the domain in the tenant's verifiedDomains and its tracking/TLS in
+ * domainDelivery (read, then written back whole), so the senders' cached tenant carries both.
+ */
+async function syncTenant(deps: DomainsDeps, domain: SendingDomain, verified: boolean): Promise<void> {
+  const tenant = await deps.tenants.get(domain.tenantId);
   if (!tenant) return;
+  const name = domain.name;
   const current = tenant.verifiedDomains ?? [];
-  if (current.includes(name) === verified) return;
-  const verifiedDomains = verified ? [...current, name].sort() : current.filter((d) => d !== name);
-  await deps.tenants.put({ ...tenant, verifiedDomains, updatedAt: deps.clock.now().toISOString() });
+  const { [name]: had, ...others } = tenant.domainDelivery ?? {};
+  const delivery = deliveryOf(domain);
+  if (current.includes(name) === verified && (verified ? JSON.stringify(had) === JSON.stringify(delivery) : had === undefined)) return;
+  const verifiedDomains = verified ? [...new Set([...current, name])].sort() : current.filter((d) => d !== name);
+  const domainDelivery = verified ? { ...others, [name]: delivery } : others;
+  await deps.tenants.put({ ...tenant, verifiedDomains, domainDelivery, updatedAt: deps.clock.now().toISOString() });
 }
 
 async function load(deps: DomainsDeps, principal: Principal, id: string): Promise<SendingDomain> {
@@ -117,7 +124,7 @@ async function refresh(deps: DomainsDeps, domain: SendingDomain): Promise<Sendin
   if (state.status === domain.status && JSON.stringify(state.records) === JSON.stringify(domain.records)) return domain;
   const next: SendingDomain = { ...domain, status: state.status, records: state.records, updatedAt: deps.clock.now().toISOString() };
   await deps.domains.update(next);
-  if (isSendable(state.status) !== isSendable(domain.status)) await syncTenant(deps, domain.tenantId, domain.name, isSendable(state.status));
+  if (isSendable(state.status) !== isSendable(domain.status)) await syncTenant(deps, next, isSendable(state.status));
   return next;
 }
 
@@ -160,7 +167,7 @@ export async function createDomain(deps: DomainsDeps, principal: Principal, body
   }
   const domain: SendingDomain = { ...draft, status: state.status, records: state.records };
   await deps.domains.update(domain);
-  if (isSendable(domain.status)) await syncTenant(deps, domain.tenantId, domain.name, true);
+  if (isSendable(domain.status)) await syncTenant(deps, domain, true);
   const { object: _object, ...created } = view(domain);
   return created;
 }
@@ -206,13 +213,15 @@ export async function updateDomain(deps: DomainsDeps, principal: Principal, id: 
   };
   await deps.identities.configure(next.name, optionsOf(next));
   await deps.domains.update(next);
+  // The senders pick the configuration set by the tenant's copy (within their tenant cache TTL).
+  if (isSendable(next.status)) await syncTenant(deps, next, true);
   return { object: 'domain' as const, id };
 }
 
 export async function deleteDomain(deps: DomainsDeps, principal: Principal, id: string) {
   requireFullAccess(principal, 'domains');
   const domain = await load(deps, principal, id);
-  await syncTenant(deps, domain.tenantId, domain.name, false);
+  await syncTenant(deps, domain, false);
   await deps.identities.delete(domain.name);
   if (!(await deps.domains.delete(domain.tenantId, domain.id))) throw new NotFoundError(`Domain ${id.slice(0, 64)} not found.`);
   return { object: 'domain' as const, id, deleted: true };

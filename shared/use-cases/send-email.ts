@@ -2,6 +2,7 @@ import { normalizeAddress } from '#shared/domain/address';
 import { allRecipients } from '#shared/domain/email';
 import { ProviderError } from '#shared/domain/errors';
 import { isTransientDependencyError } from '#shared/domain/failure-classification';
+import { configurationSetFor, domainOfAddress } from '#shared/domain/sending-domain';
 import { ambiguityDecision, attemptOf, acceptedAttempt } from '#shared/domain/provider-attempts';
 import { metrics, METRIC } from '#shared/observability/metrics';
 import { buildMime } from '#shared/rendering/mime';
@@ -174,6 +175,9 @@ async function sendClaimed(deps: SendEmailDeps, claimed: ClaimedEmail, delivery:
     date: now,
   });
 
+  const configurationSet = deps.configurationSets
+    ? configurationSetFor(deps.configurationSets.laneDefault, tenant?.domainDelivery?.[domainOfAddress(email.from) ?? ''], deps.configurationSets.byDomain)
+    : undefined;
   let failure: ProviderError;
   try {
     const receipt = await deps.provider.send({
@@ -186,6 +190,7 @@ async function sendClaimed(deps: SendEmailDeps, claimed: ClaimedEmail, delivery:
       receiveCount: delivery.receiveCount,
       ...(pinnedTo ? { pinnedTo } : {}),
       ...(tenant?.sesTenantName ? { sesTenantName: tenant.sesTenantName } : {}),
+      ...(configurationSet ? { configurationSet } : {}),
     });
     const provider = receipt.provider ?? deps.provider.name;
     return recordSent(deps, claimed, {

@@ -1,3 +1,4 @@
+import type { ConfigurationSetNames } from '#shared/domain/sending-domain';
 /** The sender's types: its dependencies, a delivery, an outcome, a claimed email. */
 import type { LaneSettings } from '#shared/config/lanes';
 import type { EmailRecord, LaneMessage, LastError } from '#shared/domain/email';
@@ -20,6 +21,11 @@ export interface SendEmailDeps {
   readonly tenants?: TenantStore;
   /** Per-sender hourly caps (tenant limits `perSenderHourlyCap`): an email over the cap waits for the next hour. */
   readonly senderCap?: SenderCap;
+  /**
+   * SES configuration sets: the lane's, and one per tracking × TLS variant, picked by the
+   * from-domain's options on the (cached) tenant record. Absent = the provider's own default.
+   */
+  readonly configurationSets?: { readonly laneDefault?: string | undefined; readonly byDomain: ConfigurationSetNames };
   /** Seconds a claim lasts: longer than a provider call, shorter than the visibility timeout. */
   readonly leaseSeconds: number;
   /** How long an email a provider may have waits for that provider's word, and when an operator decides. */

@@ -1,4 +1,5 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { CONFIGURATION_SET_VARIANTS } from '#shared/domain/sending-domain';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '#shared/config/env';
 import { LANE_NAMES } from '#shared/config/lanes';
@@ -155,7 +156,7 @@ describe('scheduling, events, intake and tracking', () => {
       });
     });
 
-    it('sends SES events of both configuration sets on the default bus into the tracking queue, with a DLQ', () => {
+    it('sends SES events of every configuration set (lane and per-domain) on the default bus into the tracking queue, with a DLQ', () => {
       const rule = template.toJSON().Resources[logicalId(stack, stack.tracking.rule)] as Resource;
       expect(rule.Properties.EventBusName).toBeUndefined();
       expect(rule.Properties.EventPattern).toEqual({
@@ -163,10 +164,7 @@ describe('scheduling, events, intake and tracking', () => {
         detail: {
           mail: {
             tags: {
-              'ses:configuration-set': [
-                { Ref: logicalId(stack, stack.lanes.configurationSet) },
-                { Ref: logicalId(stack, stack.lanes.marketingConfigurationSet) },
-              ],
+              'ses:configuration-set': CONFIGURATION_SET_VARIANTS.map((v) => ({ Ref: logicalId(stack, stack.lanes.domainConfigurationSets[v]!) })),
             },
           },
         },

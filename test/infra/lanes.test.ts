@@ -2,6 +2,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '#shared/config/env';
 import { LANE_NAMES, LANES, SQS_MAX_RECEIVE_COUNT } from '#shared/config/lanes';
+import { CONFIGURATION_SET_VARIANTS } from '#shared/domain/sending-domain';
 import type { MailroomStack } from '#infra/mailroom-stack';
 import { envOf, grantsOf, logicalId, resourcesOf, roleStatements, synthTemplate } from './fixture';
 
@@ -134,19 +135,19 @@ describe('lanes', () => {
     }
   });
 
-  it("lets a sender send through SES only from the configured identities (context sendingIdentities) with its lane's configuration set", () => {
+  it("lets a sender send through SES only from the configured identities (context sendingIdentities) with the stack's configuration sets", () => {
     const sender = stack.lanes.senders.critical;
     const sesSend = roleStatements(template, stack, sender).filter((s) => JSON.stringify(s.Action).includes('ses:Send'));
     expect(sesSend).toHaveLength(1);
     expect([sesSend[0]!.Action].flat().sort()).toEqual(['ses:SendEmail', 'ses:SendRawEmail']);
     const resources = resourcesOf(sesSend);
-    expect(resources).toHaveLength(3);
+    // The two identities, and the eight tracking × TLS sets (a domain's options may pick any of them).
+    expect(resources).toHaveLength(2 + CONFIGURATION_SET_VARIANTS.length);
     expect(resources.join()).toContain(':identity/example.com"');
     expect(resources.join()).toContain(':identity/alerts@example.org"');
     expect(resources.join()).not.toContain(':identity/*');
     expect(resources.join()).toContain(':configuration-set/');
-    expect(resources.join()).toContain(logicalId(stack, stack.lanes.configurationSet));
-    expect(resources.join()).not.toContain(logicalId(stack, stack.lanes.marketingConfigurationSet));
+    for (const set of Object.values(stack.lanes.domainConfigurationSets)) expect(resources.join()).toContain(logicalId(stack, set));
     expect(resourcesOf(grantsOf(template, stack, sender, 'ses:GetAccount'))).toEqual(['"*"']);
     // Every identity of the account only on purpose.
     const any = synthTemplate({ sendingIdentities: '*' });
@@ -221,6 +222,49 @@ describe('lanes', () => {
       CustomRedirectDomain: 'links.example.com',
       HttpsPolicy: 'REQUIRE',
     });
+  });
+
+  it('creates one configuration set per tracking × TLS variant for per-domain options, and gives every sender their names', () => {
+    const json = template.toJSON().Resources as Record<string, { Properties: Record<string, any> }>;
+    const sets = stack.lanes.domainConfigurationSets;
+    expect(Object.keys(sets).sort()).toEqual([...CONFIGURATION_SET_VARIANTS].sort());
+    // The lane sets stand for the two variants they are.
+    expect(sets['untracked-optional']).toBe(stack.lanes.configurationSet);
+    expect(sets['tracked-optional']).toBe(stack.lanes.marketingConfigurationSet);
+    expect(new Set(Object.values(sets)).size).toBe(CONFIGURATION_SET_VARIANTS.length);
+    const destinations = Object.values(template.findResources('AWS::SES::ConfigurationSetEventDestination')) as Array<{
+      Properties: { ConfigurationSetName: unknown; EventDestination: { MatchingEventTypes: string[]; EventBridgeDestination: unknown } };
+    }>;
+    for (const variant of CONFIGURATION_SET_VARIANTS) {
+      const set = sets[variant]!;
+      const props = json[logicalId(stack, set)]!.Properties;
+      expect(props, variant).toMatchObject({ SuppressionOptions: { SuppressedReasons: ['BOUNCE', 'COMPLAINT'] }, SendingOptions: { SendingEnabled: true } });
+      // SES's TlsPolicy: REQUIRE refuses delivery to a receiving server without TLS (Resend's `tls: "enforced"`).
+      expect(props.DeliveryOptions?.TlsPolicy ?? 'OPTIONAL', variant).toBe(variant.endsWith('-tls') ? 'REQUIRE' : 'OPTIONAL');
+      const mine = destinations.filter((d) => JSON.stringify(d.Properties.ConfigurationSetName) === JSON.stringify({ Ref: logicalId(stack, set) }));
+      expect(mine, variant).toHaveLength(1);
+      expect(JSON.stringify(mine[0]!.Properties.EventDestination.EventBridgeDestination)).toContain(':event-bus/default');
+      const events = mine[0]!.Properties.EventDestination.MatchingEventTypes;
+      expect(events.includes('open'), variant).toBe(variant.startsWith('opens') || variant.startsWith('tracked'));
+      expect(events.includes('click'), variant).toBe(variant.startsWith('clicks') || variant.startsWith('tracked'));
+      expect(events).toEqual(expect.arrayContaining(['send', 'delivery', 'bounce', 'complaint', 'reject']));
+    }
+    // Tracking matches SES events of every set.
+    expect(stack.lanes.configurationSetNames).toHaveLength(CONFIGURATION_SET_VARIANTS.length);
+    for (const lane of LANE_NAMES) {
+      const env = JSON.stringify(envOf(template, stack, stack.lanes.senders[lane])[ENV.SES_DOMAIN_CONFIGURATION_SETS]);
+      for (const variant of CONFIGURATION_SET_VARIANTS) {
+        expect(env).toContain(`\\"${variant}\\":`);
+        expect(env).toContain(logicalId(stack, sets[variant]!));
+      }
+    }
+    // A custom tracking domain applies to every set that tracks, not to the untracked ones.
+    const custom = synthTemplate({ trackingDomain: 'links.example.com' });
+    const customJson = custom.template.toJSON().Resources;
+    for (const variant of CONFIGURATION_SET_VARIANTS) {
+      const options = customJson[logicalId(custom.stack, custom.stack.lanes.domainConfigurationSets[variant]!)].Properties.TrackingOptions;
+      expect(options, variant).toEqual(variant.startsWith('untracked') ? undefined : { CustomRedirectDomain: 'links.example.com', HttpsPolicy: 'REQUIRE' });
+    }
   });
 
   it('wires the SMTP fallback secret into the senders only when smtpSecretArn is given', () => {

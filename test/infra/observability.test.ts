@@ -359,11 +359,12 @@ describe('runbook', () => {
 describe('LocalStack switch', () => {
   it("drops only the SES configuration set's EventBridge destination with -c sesEventDestination=false", () => {
     const on = synthTemplate();
-    on.template.resourceCountIs('AWS::SES::ConfigurationSetEventDestination', 2);
+    // One set (and destination) per tracking × TLS variant; two of them are the lanes' sets.
+    on.template.resourceCountIs('AWS::SES::ConfigurationSetEventDestination', 8);
     for (const value of [false, 'false']) {
       const off = synthTemplate({ sesEventDestination: value });
       off.template.resourceCountIs('AWS::SES::ConfigurationSetEventDestination', 0);
-      off.template.resourceCountIs('AWS::SES::ConfigurationSet', 2);
+      off.template.resourceCountIs('AWS::SES::ConfigurationSet', 8);
     }
   });
 });
