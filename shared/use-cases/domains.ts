@@ -118,13 +118,17 @@ async function load(deps: DomainsDeps, principal: Principal, id: string): Promis
   return domain;
 }
 
-/** Re-checks the provider; stores and propagates a changed status. */
+/**
+ * Re-checks the provider; stores a changed status and propagates it to the tenant. A sendable
+ * domain's options are re-synced too (no write when the tenant's copy is current), which backfills
+ * domains verified before the tenant record carried them.
+ */
 async function refresh(deps: DomainsDeps, domain: SendingDomain): Promise<SendingDomain> {
   const state = await deps.identities.check(domain.name);
-  if (state.status === domain.status && JSON.stringify(state.records) === JSON.stringify(domain.records)) return domain;
-  const next: SendingDomain = { ...domain, status: state.status, records: state.records, updatedAt: deps.clock.now().toISOString() };
-  await deps.domains.update(next);
-  if (isSendable(state.status) !== isSendable(domain.status)) await syncTenant(deps, next, isSendable(state.status));
+  const unchanged = state.status === domain.status && JSON.stringify(state.records) === JSON.stringify(domain.records);
+  const next: SendingDomain = unchanged ? domain : { ...domain, status: state.status, records: state.records, updatedAt: deps.clock.now().toISOString() };
+  if (!unchanged) await deps.domains.update(next);
+  if (isSendable(next.status) || isSendable(domain.status)) await syncTenant(deps, next, isSendable(next.status));
   return next;
 }
 

@@ -175,7 +175,36 @@ describe('domains keep the tenant copy of their options in step', () => {
     expect(tenant?.domainDelivery).toEqual({ 'mail.acme.com': { openTracking: true, clickTracking: true, tls: 'enforced' } });
     expect(tenant?.verifiedDomains).toEqual(['mail.acme.com']);
 
+    // A domain verified before the tenant carried options gets them on its next GET (or verify).
+    const before = (await tenants.get('acme'))!;
+    await tenants.put({ ...before, domainDelivery: {} });
+    await getDomain(deps, ADMIN, created.id);
+    expect((await tenants.get('acme'))?.domainDelivery?.['mail.acme.com']?.tls).toBe('enforced');
+
     await deleteDomain(deps, ADMIN, created.id);
     expect((await tenants.get('acme'))?.domainDelivery).toEqual({});
+  });
+
+  it('takes a domain that stops verifying out of the tenant, options included', async () => {
+    const tenants = new MemoryTenantStore();
+    await tenants.put({ id: 'acme', allowedSenders: [], retentionDays: 30, limits: DEFAULT_LIMITS, createdAt: 'x', updatedAt: 'x' });
+    let dkim: 'verified' | 'failed' = 'verified';
+    const state = () => ({
+      status: domainStatusOf(dkim, dkim),
+      records: identityRecords({ region: 'us-east-1', mailFromLabel: 'send', dkimTokens: ['a', 'b', 'c'], dkim, mailFrom: dkim }),
+    });
+    const identities: DomainIdentities = {
+      create: async () => state(),
+      check: async () => state(),
+      configure: async () => undefined,
+      delete: async () => undefined,
+    };
+    const deps = { domains: new MemoryDomainStore(), identities, tenants, clock: { now: () => NOW }, region: 'us-east-1' };
+    const created = await createDomain(deps, ADMIN, { name: 'mail.acme.com', click_tracking: true });
+    expect(Object.keys((await tenants.get('acme'))?.domainDelivery ?? {})).toEqual(['mail.acme.com']);
+    dkim = 'failed';
+    await getDomain(deps, ADMIN, created.id);
+    expect((await tenants.get('acme'))?.domainDelivery).toEqual({});
+    expect((await tenants.get('acme'))?.verifiedDomains).toEqual([]);
   });
 });
