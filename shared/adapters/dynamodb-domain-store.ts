@@ -3,16 +3,11 @@ import { type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCom
 import { ConflictError } from '#shared/domain/errors';
 import type { SendingDomain } from '#shared/domain/sending-domain';
 import type { DomainStore } from '#shared/ports/domains';
+import { KEYS, recordOf } from './dynamodb-keys';
 
-const key = (tenantId: string, id: string) => ({ pk: `TENANT#${tenantId}`, sk: `DOMAIN#${id}` });
-/** One item per name across all tenants: an SES identity is account-wide, so a name has one owner. */
-const nameKey = (name: string) => ({ pk: `DOMAINNAME#${name}`, sk: 'DOMAINNAME' });
-
-const strip = (item: Record<string, unknown> | undefined): SendingDomain | undefined => {
-  if (!item) return undefined;
-  const { pk: _pk, sk: _sk, ...rest } = item;
-  return rest as unknown as SendingDomain;
-};
+const key = KEYS.domain;
+const nameKey = KEYS.domainName;
+const strip = (item: Record<string, unknown> | undefined) => recordOf<SendingDomain>(item);
 
 /** Sending domains in the main table: `TENANT#<t>`/`DOMAIN#<id>` plus a `DOMAINNAME#<name>` owner item. */
 export class DynamoDomainStore implements DomainStore {

@@ -1,10 +1,11 @@
 import { QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { COUNTED_METRICS, hourOf, type EmailMetricsCounter, type EmailMetricsReader, type HourCounts, type MetricCounts } from '#shared/ports/email-metrics';
+import { KEYS } from './dynamodb-keys';
 
 /** Buckets are kept 400 days (DynamoDB TTL), enough for a year of monthly metrics. */
 const KEEP_SECONDS = 400 * 86_400;
 
-export const metricsKey = (tenantId: string, hour: string) => ({ pk: `METRICS#${tenantId}`, sk: `HOUR#${hour}` });
+export const metricsKey = KEYS.metricsHour;
 
 /**
  * Email counters on the main table: one item per tenant and UTC hour (`METRICS#<tenant>` /

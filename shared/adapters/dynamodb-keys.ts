@@ -19,6 +19,11 @@ export const KEY_ATTRIBUTES = [
   MAIN_TABLE.pending.sortKey,
 ] as const;
 
+/** A stored item as the record it holds (keys and index attributes dropped); undefined when there is none. */
+export function recordOf<T>(item: Record<string, unknown> | undefined): T | undefined {
+  return item ? (withoutKeys(item) as T) : undefined;
+}
+
 /** An item without its key and index attributes: what a mapper checks. */
 export function withoutKeys(item: Record<string, unknown>): Record<string, unknown> {
   const copy: Record<string, unknown> = { ...item };
@@ -56,6 +61,21 @@ export const KEYS = {
   /** Local mode's stand-in for an EventBridge Scheduler schedule, listed by due time in gsi1 `SCHEDULES`. */
   schedule: (emailId: string): ItemKey => ({ pk: `SCHEDULE#${emailId}`, sk: 'SCHEDULE' }),
   scheduleByDueTime: (dueAt: string, emailId: string) => ({ gsi1pk: 'SCHEDULES', gsi1sk: `${dueAt}#${emailId}` }),
+  /** A tenant's sending domain. */
+  domain: (tenantId: string, id: string): ItemKey => ({ pk: `TENANT#${tenantId}`, sk: `DOMAIN#${id}` }),
+  /** One item per domain name across all tenants: an SES identity is account-wide, so a name has one owner. */
+  domainName: (name: string): ItemKey => ({ pk: `DOMAINNAME#${name}`, sk: 'DOMAINNAME' }),
+  /** Local mode's stand-in for an SES identity. */
+  localIdentity: (name: string): ItemKey => ({ pk: `IDENTITY#${name}`, sk: 'IDENTITY' }),
+  webhook: (tenantId: string, id: string): ItemKey => ({ pk: `TENANT#${tenantId}`, sk: `WEBHOOK#${id}` }),
+  /** A webhook event of the delivery log; its attempts share the partition (`ATTEMPT#<n>`). */
+  webhookEvent: (webhookId: string, eventId: string): ItemKey => ({ pk: `WHEVENT#${webhookId}#${eventId}`, sk: 'EVENT' }),
+  /** gsi1: a webhook's events, newest first. */
+  webhookEventsByWebhook: (webhookId: string, createdAt: string, eventId: string) => ({ gsi1pk: `WHEVENTS#${webhookId}`, gsi1sk: `${createdAt}#${eventId}` }),
+  /** The per-endpoint concurrency slots of a webhook. */
+  webhookSlots: (webhookId: string): ItemKey => ({ pk: `WEBHOOK#${webhookId}`, sk: 'SLOTS' }),
+  /** A tenant's hourly metric counters (`hour` = `yyyy-mm-ddThh`, UTC). */
+  metricsHour: (tenantId: string, hour: string): ItemKey => ({ pk: `METRICS#${tenantId}`, sk: `HOUR#${hour}` }),
 } as const;
 
 /**

@@ -40,6 +40,15 @@ function check(kind: string, item: Record<string, unknown>, shape: Record<string
   if (problems.length) throw new StoredItemError(kind, problems);
 }
 
+/** A mapper: the item without its keys, checked against `shape`. */
+function parserOf<T>(kind: string, shape: Record<string, Check>): (item: Record<string, unknown>) => T {
+  return (item) => {
+    const record = withoutKeys(item);
+    check(kind, record, shape);
+    return record as unknown as T;
+  };
+}
+
 const EMAIL_SHAPE: Record<string, Check> = {
   id: str,
   tenantId: str,
@@ -82,11 +91,7 @@ const TENANT_SHAPE: Record<string, Check> = {
 };
 
 /** A tenant item as a Tenant; StoredItemError when it is not one. */
-export function parseTenantItem(item: Record<string, unknown>): Tenant {
-  const record = withoutKeys(item);
-  check('tenant', record, TENANT_SHAPE);
-  return record as unknown as Tenant;
-}
+export const parseTenantItem = parserOf<Tenant>('tenant', TENANT_SHAPE);
 
 const API_KEY_SHAPE: Record<string, Check> = {
   hash: str,
@@ -100,11 +105,7 @@ const API_KEY_SHAPE: Record<string, Check> = {
 };
 
 /** An API key item as an ApiKeyRecord; StoredItemError when it is not one (the authorizer then refuses the key). */
-export function parseApiKeyItem(item: Record<string, unknown>): ApiKeyRecord {
-  const record = withoutKeys(item);
-  check('API key', record, API_KEY_SHAPE);
-  return record as unknown as ApiKeyRecord;
-}
+export const parseApiKeyItem = parserOf<ApiKeyRecord>('API key', API_KEY_SHAPE);
 
 const STUCK_SHAPE: Record<string, Check> = {
   id: str,

@@ -6,15 +6,11 @@ import type { SuppressionQuery } from '#shared/ports/index';
 import type { SuppressionStore } from '#shared/ports/suppression-store';
 import { decodeCursor, encodeCursor, isStoredAddress } from '#shared/domain/list-cursor';
 import { withBatchRetry } from './dynamodb-util';
-import { KEYS } from './dynamodb-keys';
+import { KEYS, recordOf } from './dynamodb-keys';
 
 export const suppressionKey = KEYS.suppression;
 
-function fromItem(item: Record<string, unknown> | undefined): Suppression | undefined {
-  if (!item) return undefined;
-  const { pk: _pk, sk: _sk, ...rest } = item;
-  return rest as unknown as Suppression;
-}
+const fromItem = (item: Record<string, unknown> | undefined) => recordOf<Suppression>(item);
 
 /** The tenant's suppression list on the main table (`TENANT#<t>` / `SUPPRESSION#<address>`). */
 export class DynamoSuppressionStore implements SuppressionStore {

@@ -4,7 +4,7 @@ import { ConflictError } from '#shared/domain/errors';
 import { TEMPLATE_ID, type TemplateContent, type TemplateVersion, type TenantTemplate } from '#shared/domain/template';
 import type { TemplateStore } from '#shared/ports/index';
 import { decodeCursor, encodeCursor } from '#shared/domain/list-cursor';
-import { KEYS } from './dynamodb-keys';
+import { KEYS, recordOf } from './dynamodb-keys';
 
 const pk = KEYS.tenantPartition;
 const draftSk = (id: string) => KEYS.templateDraft('', id).sk;
@@ -12,11 +12,7 @@ const versionSk = (id: string, version: number) => KEYS.templateVersion('', id, 
 
 const CONTENT_FIELDS = ['name', 'description', 'subject', 'html', 'text', 'lane', 'schema', 'sample', 'alias', 'from', 'replyTo', 'variables'] as const;
 
-function strip<T>(item: Record<string, unknown> | undefined): T | undefined {
-  if (!item) return undefined;
-  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, ...rest } = item;
-  return rest as T;
-}
+const strip = recordOf;
 
 function contentOf(template: TemplateContent): TemplateContent {
   return Object.fromEntries(CONTENT_FIELDS.filter((f) => template[f] !== undefined).map((f) => [f, template[f]])) as unknown as TemplateContent;

@@ -3,16 +3,13 @@ import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, Que
 import { randomUUID } from 'node:crypto';
 import type { Webhook, WebhookAttempt, WebhookEventRecord } from '#shared/domain/webhook';
 import type { EndpointSlots, WebhookEventLog, WebhookStore } from '#shared/ports/webhooks';
+import { KEYS, recordOf } from './dynamodb-keys';
 
-const strip = <T>(item: Record<string, unknown> | undefined): T | undefined => {
-  if (!item) return undefined;
-  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, ...rest } = item;
-  return rest as T;
-};
+const strip = recordOf;
 
 const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException || (error as Error)?.name === 'ConditionalCheckFailedException';
 
-const hookKey = (tenantId: string, id: string) => ({ pk: `TENANT#${tenantId}`, sk: `WEBHOOK#${id}` });
+const hookKey = KEYS.webhook;
 
 /** Webhooks in the main table: `TENANT#<t>` / `WEBHOOK#<id>`. */
 export class DynamoWebhookStore implements WebhookStore {
@@ -128,8 +125,8 @@ export class DynamoWebhookStore implements WebhookStore {
   }
 }
 
-const eventKey = (webhookId: string, eventId: string) => ({ pk: `WHEVENT#${webhookId}#${eventId}`, sk: 'EVENT' });
-const eventIndex = (e: Pick<WebhookEventRecord, 'webhookId' | 'createdAt' | 'id'>) => ({ gsi1pk: `WHEVENTS#${e.webhookId}`, gsi1sk: `${e.createdAt}#${e.id}` });
+const eventKey = KEYS.webhookEvent;
+const eventIndex = (e: Pick<WebhookEventRecord, 'webhookId' | 'createdAt' | 'id'>) => KEYS.webhookEventsByWebhook(e.webhookId, e.createdAt, e.id);
 const attemptSk = (n: number) => `ATTEMPT#${String(n).padStart(6, '0')}`;
 
 /**
@@ -250,7 +247,7 @@ export class DynamoEndpointSlots implements EndpointSlots {
   ) {}
 
   async acquire(webhookId: string, cap: number, leaseSeconds: number): Promise<string | undefined> {
-    const Key = { pk: `WEBHOOK#${webhookId}`, sk: 'SLOTS' };
+    const Key = KEYS.webhookSlots(webhookId);
     for (let attempt = 0; attempt < 3; attempt++) {
       const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key, ConsistentRead: true }));
       const now = this.now();
@@ -286,7 +283,7 @@ export class DynamoEndpointSlots implements EndpointSlots {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: `WEBHOOK#${webhookId}`, sk: 'SLOTS' },
+          Key: KEYS.webhookSlots(webhookId),
           UpdateExpression: 'REMOVE leases.#t SET version = version + :one',
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeNames: { '#t': token },

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { domainStatusOf, identityRecords } from '#shared/domain/sending-domain';
 import type { DomainIdentities, IdentityOptions, IdentityState } from '#shared/ports/domains';
+import { KEYS } from './dynamodb-keys';
 
 interface LocalIdentity {
   readonly name: string;
@@ -10,7 +11,7 @@ interface LocalIdentity {
   readonly verified: boolean;
 }
 
-const key = (name: string) => ({ pk: `IDENTITY#${name}`, sk: 'IDENTITY' });
+const key = KEYS.localIdentity;
 
 /**
  * Local mode's identities (the SES emulator has none): SES-shaped DKIM and MAIL FROM records with
