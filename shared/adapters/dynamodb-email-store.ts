@@ -523,7 +523,7 @@ export class DynamoEmailStore implements EmailStore, StuckEmailStore {
 
 /** gsi1 start key of a list position: rebuilt from the caller's tenant, so a position cannot reach another tenant. */
 function listStartKey(tenantId: string, at: EmailListPosition): Record<string, unknown> {
-  return { ...emailKey(at.id), gsi1pk: `TENANT#${tenantId}`, gsi1sk: `EMAIL#${at.createdAt}#${at.id}` };
+  return { ...emailKey(at.id), ...KEYS.emailByTenant(tenantId, at.createdAt, at.id) };
 }
 
 /** Most pages one shard's stuck query reads per call: bounds a reconciler run's reads when much is waiting. */
