@@ -5,9 +5,10 @@ import { DynamoApiKeyStore } from '#shared/adapters/dynamodb-tenant-store';
 import { principalToContext, type AuthorizerContext } from '#shared/http/api';
 import { withPowertools } from '#shared/http/middy';
 import { restAwareAuthorizer } from '#shared/http/rest-v1';
+import { logger } from '#shared/observability/logger';
 import type { ApiKeyStore } from '#shared/ports/index';
 import { AUTHORIZER_CACHE_SECONDS } from '#infra/definitions';
-import { authenticate } from '#shared/use-cases/api-keys';
+import { authenticate, keyUseRecorder } from '#shared/use-cases/api-keys';
 
 export type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext | { tenantId: ''; denied: 'missing' | 'invalid' }>;
 
@@ -22,13 +23,26 @@ export type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<Autho
  * Authorization header, for AUTHORIZER_CACHE_SECONDS. The key is never logged.
  */
 export const makeAuthorizerHandler = (deps: { keys: ApiKeyStore; cacheSeconds?: number; now?: () => number }) => {
-  const cache = answerCache(deps.cacheSeconds ?? AUTHORIZER_CACHE_SECONDS, deps.now ?? Date.now);
+  const cacheSeconds = deps.cacheSeconds ?? AUTHORIZER_CACHE_SECONDS;
+  const now = deps.now ?? Date.now;
+  const cache = answerCache(cacheSeconds, now);
+  // A key's last use is written on a cache miss, at most once per key per cache period from this
+  // container (without a cache here, as in local mode where the API server caches, per AUTHORIZER_CACHE_SECONDS).
+  const recordUse = keyUseRecorder(
+    { keys: deps.keys, clock: { now: () => new Date(now()) } },
+    {
+      intervalSeconds: cacheSeconds > 0 ? cacheSeconds : AUTHORIZER_CACHE_SECONDS,
+      onError: (error) => logger.warn('could not record an API key’s last use', { error: error as Error }),
+    },
+  );
   return async (event: Pick<APIGatewayRequestAuthorizerEventV2, 'headers'>): Promise<AuthorizerResult> => {
     const authorization = event.headers?.authorization ?? event.headers?.Authorization;
     if (!authorization?.trim()) return { isAuthorized: true, context: { tenantId: '', denied: 'missing' } };
     return cache(authorization, async () => {
       const principal = await authenticate(deps, authorization);
-      return principal ? { isAuthorized: true, context: principalToContext(principal) } : { isAuthorized: true, context: { tenantId: '', denied: 'invalid' } };
+      if (!principal) return { isAuthorized: true, context: { tenantId: '', denied: 'invalid' } };
+      await recordUse(authorization);
+      return { isAuthorized: true, context: principalToContext(principal) };
     });
   };
 };

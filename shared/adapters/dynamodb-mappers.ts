@@ -100,6 +100,7 @@ const API_KEY_SHAPE: Record<string, Check> = {
   scopes: strings,
   createdAt: str,
   revokedAt: optional(str),
+  lastUsedAt: optional(str),
   defaultLane: optional(isLane),
   senderDomain: optional(str),
 };

@@ -61,6 +61,23 @@ export class DynamoApiKeyStore implements ApiKeyStore {
       throw error;
     }
   }
+
+  /** One UpdateItem; a missing key or a later `lastUsedAt` already stored is a no-op, not an error. */
+  async recordUse(hash: string, at: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: KEYS.apiKey(hash),
+          UpdateExpression: 'SET lastUsedAt = :at',
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(lastUsedAt) OR lastUsedAt < :at)',
+          ExpressionAttributeValues: { ':at': at },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
 }
 
 export class DynamoTenantStore implements TenantStore {

@@ -29,6 +29,8 @@ export interface ApiKeyRecord {
   readonly senderDomain?: string;
   readonly createdAt: string;
   revokedAt?: string;
+  /** When the authorizer last looked the key up (at most one write per key per authorizer cache period, so up to that much behind). */
+  readonly lastUsedAt?: string;
 }
 
 /** A key's public id: its own, or (older keys) the first 32 hex characters of its hash. */

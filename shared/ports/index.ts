@@ -120,6 +120,8 @@ export interface ApiKeyStore {
   put(record: ApiKeyRecord): Promise<void>;
   listByTenant(tenantId: string): Promise<ApiKeyRecord[]>;
   revoke(hash: string, at: string): Promise<boolean>;
+  /** Sets the key's `lastUsedAt` to `at` unless it is already later; never creates a key that does not exist. */
+  recordUse(hash: string, at: string): Promise<void>;
 }
 
 export interface TenantStore {

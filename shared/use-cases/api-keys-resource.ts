@@ -81,8 +81,24 @@ export async function listApiKeyResources(deps: ApiKeysResourceDeps, principal: 
   return {
     object: 'list' as const,
     has_more: page.hasMore,
-    data: page.items.map((r) => ({ id: apiKeyId(r), name: r.name ?? r.prefix, created_at: r.createdAt, last_used_at: null })),
+    data: page.items.map((r) => ({
+      id: apiKeyId(r),
+      name: r.name ?? r.prefix,
+      created_at: r.createdAt,
+      last_used_at: r.lastUsedAt ?? null,
+      // Mailroom's extensions: which key it is (the token's first characters), its power and its binding.
+      prefix: r.prefix,
+      permission: permissionOf(r.scopes),
+      scopes: r.scopes,
+      domain: r.senderDomain ?? null,
+    })),
   };
+}
+
+/** Resend's name for a key's scopes, or null for a combination only the CLI makes (its `scopes` say what it may do). */
+function permissionOf(scopes: readonly Scope[]): keyof typeof PERMISSION_SCOPES | null {
+  if (scopes.includes('admin')) return 'full_access';
+  return scopes.length === 1 && scopes[0] === 'emails:send' ? 'sending_access' : null;
 }
 
 /** `DELETE /api-keys/{id}`: revokes the key (a revoked or unknown id is 404). */

@@ -43,15 +43,19 @@ export function createOperatorKey(deps: { keys: ApiKeyStore; clock: Clock }, inp
   return createApiKey(deps, { tenantId: OPERATOR_TENANT, scopes: ['operator'], name: input.name ?? 'operator' });
 }
 
+/** The SHA-256 of the key in `Authorization: Bearer mr_…`, or undefined when there is no well-formed key. */
+function bearerKeyHash(authorization: string | undefined): string | undefined {
+  const key = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
+  return key && KEY_SHAPE.test(key) ? hashApiKey(key) : undefined;
+}
+
 /**
  * Resolves a bearer key to its principal, or undefined for a missing, malformed, unknown or
  * revoked key. The lookup is by hash, and the stored hash is compared in constant time.
  */
 export async function authenticate(deps: { keys: ApiKeyStore }, authorization: string | undefined): Promise<Principal | undefined> {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
-  const key = match?.[1];
-  if (!key || !KEY_SHAPE.test(key)) return undefined;
-  const hash = hashApiKey(key);
+  const hash = bearerKeyHash(authorization);
+  if (!hash) return undefined;
   const record = await deps.keys.getByHash(hash);
   if (!record || record.revokedAt) return undefined;
   if (!timingSafeEqual(Buffer.from(record.hash, 'hex'), Buffer.from(hash, 'hex'))) return undefined;
@@ -64,6 +68,35 @@ export async function authenticate(deps: { keys: ApiKeyStore }, authorization: s
   };
 }
 
+/** Keys remembered per process by keyUseRecorder: a client sending many keys must not grow it without bound. */
+const RECORDED_KEYS = 10_000;
+
+/**
+ * Records when keys are used (`lastUsedAt`), cheaply: at most one write per key per `intervalSeconds`
+ * from this process. The authorizer calls it when its answer cache misses (an authenticated key), so
+ * `last_used_at` trails the real last use by up to one cache period. A failed write goes to `onError`
+ * and is retried on a later miss; it never fails the request.
+ */
+export function keyUseRecorder(deps: { keys: ApiKeyStore; clock: Clock }, options: { intervalSeconds: number; onError: (error: unknown) => void }) {
+  const written = new Map<string, number>();
+  return async (authorization: string): Promise<void> => {
+    const hash = bearerKeyHash(authorization);
+    if (!hash) return;
+    const now = deps.clock.now();
+    const last = written.get(hash);
+    if (last !== undefined && now.getTime() - last < options.intervalSeconds * 1000) return;
+    written.delete(hash);
+    written.set(hash, now.getTime());
+    if (written.size > RECORDED_KEYS) written.delete(written.keys().next().value!);
+    try {
+      await deps.keys.recordUse(hash, now.toISOString());
+    } catch (error) {
+      if (written.get(hash) === now.getTime()) written.delete(hash);
+      options.onError(error);
+    }
+  };
+}
+
 /** What a key listing shows: never the hash or the key, only its prefix. */
 export interface ApiKeyView {
   readonly prefix: string;
@@ -73,6 +106,7 @@ export interface ApiKeyView {
   readonly senderDomain?: string;
   readonly createdAt: string;
   readonly revokedAt?: string;
+  readonly lastUsedAt?: string;
 }
 
 const toView = (r: ApiKeyRecord): ApiKeyView => ({
@@ -83,6 +117,7 @@ const toView = (r: ApiKeyRecord): ApiKeyView => ({
   ...(r.senderDomain ? { senderDomain: r.senderDomain } : {}),
   createdAt: r.createdAt,
   ...(r.revokedAt ? { revokedAt: r.revokedAt } : {}),
+  ...(r.lastUsedAt ? { lastUsedAt: r.lastUsedAt } : {}),
 });
 
 /** A tenant's keys, newest first, by prefix only. */

@@ -29,6 +29,13 @@ describe('Resend API keys (resend.apiKeys.*)', () => {
     expect(keys.error?.name).toBe('restricted_api_key');
     const escalation = await sender.apiKeys.create({ name: 'escalate', permission: 'full_access' });
     expect(escalation.error?.name).toBe('restricted_api_key');
+
+    // The authorizer recorded the key's first use (once per key per cache period).
+    const all = await sdk().apiKeys.list();
+    expectResendShape('api-keys/list', all.data);
+    const mine = all.data!.data.find((k) => k.id === data!.id);
+    expect(mine?.last_used_at).toEqual(expect.any(String));
+    expect(Date.now() - Date.parse(mine!.last_used_at!)).toBeLessThan(10 * 60_000);
   });
 
   it('lists keys in Resend’s shape without ever showing a token again, then revokes one on remove', async () => {

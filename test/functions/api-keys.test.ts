@@ -37,9 +37,31 @@ describe('/api-keys', () => {
     expect(listed.body).toEqual({
       object: 'list',
       has_more: false,
-      data: [{ id: created.body.id, name: 'ci', created_at: '2026-05-01T10:00:00.000Z', last_used_at: null }],
+      data: [
+        {
+          id: created.body.id,
+          name: 'ci',
+          created_at: '2026-05-01T10:00:00.000Z',
+          last_used_at: null,
+          prefix: created.body.token.slice(0, 9),
+          permission: 'sending_access',
+          scopes: ['emails:send'],
+          domain: null,
+        },
+      ],
     });
     expect(JSON.stringify(listed.body)).not.toContain(created.body.token);
+  });
+
+  it('lists when a key was last used (as the authorizer records it)', async () => {
+    const { keys, call } = setup();
+    const created = await call('POST /api-keys', { body: { name: 'used' } });
+    const [record] = [...keys.items.values()];
+    await keys.recordUse(record!.hash, '2026-05-01T11:00:00.000Z');
+    // An older time never moves it back (two authorizer containers may write out of order).
+    await keys.recordUse(record!.hash, '2026-05-01T10:30:00.000Z');
+    const listed = await call('GET /api-keys');
+    expect(listed.body.data).toEqual([expect.objectContaining({ id: created.body.id, last_used_at: '2026-05-01T11:00:00.000Z', permission: 'full_access' })]);
   });
 
   it('maps full_access (the default) onto the admin scope', async () => {

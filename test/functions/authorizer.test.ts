@@ -48,7 +48,7 @@ describe('API key authorizer', () => {
   it('caches answers per Authorization header for cacheSeconds (API Gateway caches nothing: no identity source)', async () => {
     let now = 1_000_000;
     let reads = 0;
-    const counting = { getByHash: (hash: string) => (reads++, keys.getByHash(hash)) } as unknown as MemoryApiKeyStore;
+    const counting = { getByHash: (hash: string) => (reads++, keys.getByHash(hash)), recordUse: async () => {} } as unknown as MemoryApiKeyStore;
     const cached = makeAuthorizerHandler({ keys: counting, cacheSeconds: 300, now: () => now });
     const { key, record } = await createApiKey({ keys, clock: systemClock }, { tenantId: 'acme' });
     expect((await cached(bearer(key))).context.tenantId).toBe('acme');
@@ -59,6 +59,46 @@ describe('API key authorizer', () => {
     now += 300_000;
     expect((await cached(bearer(key))).context).toEqual({ tenantId: '', denied: 'invalid' });
     expect(reads).toBe(2);
+  });
+
+  it('records a key’s last use on a cache miss, once per key per cache period', async () => {
+    let now = Date.parse('2026-12-01T10:00:00Z');
+    const writes: string[] = [];
+    const recording = Object.assign(Object.create(keys) as MemoryApiKeyStore, {
+      recordUse: (hash: string, at: string) => (writes.push(at), keys.recordUse(hash, at)),
+    });
+    // No answer cache (as the function runs in local mode): the write is still once per AUTHORIZER_CACHE_SECONDS.
+    const uncached = makeAuthorizerHandler({ keys: recording, cacheSeconds: 0, now: () => now });
+    const { key, record } = await createApiKey({ keys, clock: systemClock }, { tenantId: 'acme' });
+    expect(keys.items.get(record.hash)!.lastUsedAt).toBeUndefined();
+    await uncached(bearer(key));
+    expect(keys.items.get(record.hash)!.lastUsedAt).toBe('2026-12-01T10:00:00.000Z');
+    now += 299_000;
+    await uncached(bearer(key));
+    expect(writes).toHaveLength(1);
+    now += 1_000;
+    await uncached(bearer(key));
+    expect(keys.items.get(record.hash)!.lastUsedAt).toBe('2026-12-01T10:05:00.000Z');
+    // Unknown and malformed keys write nothing.
+    await uncached(bearer(`mr_${'A'.repeat(43)}`));
+    await uncached(bearer('mr_short'));
+    expect(writes).toHaveLength(2);
+  });
+
+  it('answers even when recording the last use fails, and tries again on the next miss', async () => {
+    let failures = 1;
+    const flaky = Object.assign(Object.create(keys) as MemoryApiKeyStore, {
+      recordUse: async (hash: string, at: string) => {
+        if (failures-- > 0) throw new Error('ProvisionedThroughputExceededException');
+        await keys.recordUse(hash, at);
+      },
+    });
+    const uncached = makeAuthorizerHandler({ keys: flaky, cacheSeconds: 0 });
+    const { key, record } = await createApiKey({ keys, clock: systemClock }, { tenantId: 'acme' });
+    expect((await uncached(bearer(key))).context.tenantId).toBe('acme');
+    expect(keys.items.get(record.hash)!.lastUsedAt).toBeUndefined();
+    expect((await uncached(bearer(key))).context.tenantId).toBe('acme');
+    expect(keys.items.get(record.hash)!.lastUsedAt).toEqual(expect.any(String));
   });
 
   it('gives no tenant for a revoked key', async () => {

@@ -89,6 +89,10 @@ export class MemoryApiKeyStore implements ApiKeyStore {
     k.revokedAt = at;
     return true;
   }
+  async recordUse(hash: string, at: string) {
+    const k = this.items.get(hash);
+    if (k && !(k.lastUsedAt && k.lastUsedAt >= at)) this.items.set(hash, { ...k, lastUsedAt: at });
+  }
 }
 
 export class MemoryTenantStore implements TenantStore {
