@@ -1,6 +1,8 @@
 import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { ApiError, MailroomApi } from './api';
 import { ActivityPage } from './pages/Activity';
+import { ApiKeysPage } from './pages/ApiKeys';
+import { DomainDetailPage, DomainsPage } from './pages/Domains';
 import { EmailDetailPage } from './pages/EmailDetail';
 import { EmailsPage } from './pages/Emails';
 import { LanesPage } from './pages/Lanes';
@@ -8,6 +10,7 @@ import { OverviewPage } from './pages/Overview';
 import { ScheduledPage } from './pages/Scheduled';
 import { SuppressionsPage } from './pages/Suppressions';
 import { TemplatesPage } from './pages/Templates';
+import { WebhookDetailPage, WebhooksPage } from './pages/Webhooks';
 import { ConfirmProvider } from './confirm';
 import { useRoute } from './router';
 import { ApiContext, forgetKey, storedKey, storeKey } from './session';
@@ -22,6 +25,9 @@ const NAV = [
   { route: 'lanes', label: 'Lanes' },
   { route: 'templates', label: 'Templates' },
   { route: 'suppressions', label: 'Suppressions' },
+  { route: 'webhooks', label: 'Webhooks' },
+  { route: 'domains', label: 'Domains' },
+  { route: 'api-keys', label: 'API keys' },
 ] as const;
 
 function SignIn({ apiUrl, onSignIn }: { apiUrl: string; onSignIn: (key: string, remember: boolean) => void }) {
@@ -93,6 +99,11 @@ function Page({ route }: { route: string }) {
   if (route === 'lanes') return <LanesPage />;
   if (route === 'templates') return <TemplatesPage />;
   if (route === 'suppressions') return <SuppressionsPage />;
+  if (route === 'webhooks') return <WebhooksPage />;
+  if (route.startsWith('webhooks/')) return <WebhookDetailPage id={decodeURIComponent(route.slice('webhooks/'.length))} />;
+  if (route === 'domains') return <DomainsPage />;
+  if (route.startsWith('domains/')) return <DomainDetailPage id={decodeURIComponent(route.slice('domains/'.length))} />;
+  if (route === 'api-keys') return <ApiKeysPage />;
   return (
     <section>
       <h1>Not found</h1>
@@ -118,7 +129,8 @@ function Console({ apiUrl }: { apiUrl: string }) {
   const route = useRoute();
   const api = useMemo(() => (key ? new MailroomApi(apiUrl, key) : null), [apiUrl, key]);
   const mainRef = useRef<HTMLElement>(null);
-  const section = route.startsWith('emails/') ? 'emails' : route;
+  // A detail page (`emails/<id>`, `webhooks/<id>`, `domains/<id>`) belongs to its list's section.
+  const section = route.split('/')[0] ?? '';
 
   // Move focus to the new page's content after navigation, as a full page load would.
   const shown = useRef(route);

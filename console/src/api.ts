@@ -11,6 +11,13 @@ export interface List<T> {
 
 // Response shapes come from the API's own code (shared/http/responses.ts), never a copy.
 import type {
+  ApiKeySummary,
+  DomainSummary,
+  DomainView,
+  WebhookAttemptView,
+  WebhookEventSummary,
+  WebhookSummary,
+  WebhookView,
   DlqMessage,
   EmailSummary,
   EmailView,
@@ -22,6 +29,7 @@ import type {
 
 export type { DlqMessage, EmailEvent, EmailSummary, EmailView, LaneStatus, RedriveResult } from '#shared/http/responses';
 export type { Suppression, Template };
+export type { ApiKeySummary, DomainSummary, DomainView, WebhookAttemptView, WebhookEventSummary, WebhookSummary, WebhookView } from '#shared/http/responses';
 
 export interface TemplatePreview {
   readonly id: string;
@@ -69,6 +77,11 @@ export class MailroomApi {
     readonly baseUrl: string,
     private readonly apiKey: string,
   ) {}
+
+  /** The signed-in key's first nine characters, as `GET /api-keys` lists them (`prefix`). */
+  get keyPrefix(): string {
+    return this.apiKey.slice(0, 9);
+  }
 
   async request<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, options: { query?: Query; body?: unknown; accept?: number[] } = {}): Promise<T> {
     const url = new URL(this.baseUrl.replace(/\/$/, '') + path);
@@ -145,6 +158,60 @@ export class MailroomApi {
   }
   removeSuppression(email: string) {
     return this.request<{ deleted: boolean }>('DELETE', `/suppressions/${encodeURIComponent(email)}`);
+  }
+  webhooks(query: Query) {
+    return this.request<List<WebhookSummary>>('GET', '/webhooks', { query });
+  }
+  webhook(id: string) {
+    return this.request<WebhookView>('GET', `/webhooks/${encodeURIComponent(id)}`);
+  }
+  createWebhook(body: { endpoint: string; events: string[] }) {
+    return this.request<{ id: string; signing_secret: string }>('POST', '/webhooks', { body });
+  }
+  updateWebhook(id: string, body: { events?: string[]; status?: 'enabled' | 'disabled' }) {
+    return this.request<{ id: string }>('PATCH', `/webhooks/${encodeURIComponent(id)}`, { body });
+  }
+  deleteWebhook(id: string) {
+    return this.request<{ id: string; deleted: boolean }>('DELETE', `/webhooks/${encodeURIComponent(id)}`);
+  }
+  rotateWebhookSecret(id: string) {
+    return this.request<{ id: string; signing_secret: string }>('POST', `/webhooks/${encodeURIComponent(id)}/signing-secret/rotate`);
+  }
+  webhookEvents(id: string, query: Query) {
+    return this.request<List<WebhookEventSummary>>('GET', `/webhooks/${encodeURIComponent(id)}/events`, { query });
+  }
+  webhookAttempts(id: string, eventId: string, query: Query) {
+    return this.request<List<WebhookAttemptView>>('GET', `/webhooks/${encodeURIComponent(id)}/events/${encodeURIComponent(eventId)}/attempts`, { query });
+  }
+  replayWebhookEvent(id: string, eventId: string) {
+    return this.request<{ id: string }>('POST', `/webhooks/${encodeURIComponent(id)}/events/${encodeURIComponent(eventId)}/replay`);
+  }
+  domains(query: Query) {
+    return this.request<List<DomainSummary>>('GET', '/domains', { query });
+  }
+  domain(id: string) {
+    return this.request<DomainView>('GET', `/domains/${encodeURIComponent(id)}`);
+  }
+  createDomain(body: { name: string }) {
+    return this.request<DomainView>('POST', '/domains', { body });
+  }
+  updateDomain(id: string, body: { open_tracking?: boolean; click_tracking?: boolean; tls?: 'enforced' | 'opportunistic' }) {
+    return this.request<{ id: string }>('PATCH', `/domains/${encodeURIComponent(id)}`, { body });
+  }
+  verifyDomain(id: string) {
+    return this.request<{ id: string }>('POST', `/domains/${encodeURIComponent(id)}/verify`);
+  }
+  deleteDomain(id: string) {
+    return this.request<{ id: string; deleted: boolean }>('DELETE', `/domains/${encodeURIComponent(id)}`);
+  }
+  apiKeys(query: Query) {
+    return this.request<List<ApiKeySummary>>('GET', '/api-keys', { query });
+  }
+  createApiKey(body: { name: string; permission: 'full_access' | 'sending_access'; domain_id?: string }) {
+    return this.request<{ id: string; token: string }>('POST', '/api-keys', { body });
+  }
+  revokeApiKey(id: string) {
+    return this.request<{ id: string; deleted: boolean }>('DELETE', `/api-keys/${encodeURIComponent(id)}`);
   }
 }
 

@@ -10,6 +10,9 @@ import type { RedriveResult as PortRedriveResult } from '#shared/ports/dlq';
 import type { toTemplateView } from '#shared/use-cases/templates';
 import type { toSuppressionView } from '#shared/use-cases/suppressions';
 import type { Lane } from '#shared/config/lanes';
+import type { getWebhook, listWebhookEventAttempts, listWebhookEvents, listWebhooks } from '#shared/use-cases/webhooks';
+import type { getDomain, listDomains } from '#shared/use-cases/domains';
+import type { listApiKeyResources } from '#shared/use-cases/api-keys-resource';
 
 /** `GET /emails/{id}`. */
 export type EmailView = ReturnType<typeof toEmailView>;
@@ -27,3 +30,17 @@ export type RedriveResult = PortRedriveResult & { lane: Lane };
 export type TemplateView = ReturnType<typeof toTemplateView>;
 /** An entry of `GET /suppressions`. */
 export type SuppressionView = ReturnType<typeof toSuppressionView>;
+/** An entry of `GET /webhooks`. */
+export type WebhookSummary = Awaited<ReturnType<typeof listWebhooks>>['data'][number];
+/** `GET /webhooks/{id}`. */
+export type WebhookView = Awaited<ReturnType<typeof getWebhook>>;
+/** An entry of `GET /webhooks/{id}/events` (the delivery log). */
+export type WebhookEventSummary = Awaited<ReturnType<typeof listWebhookEvents>>['data'][number];
+/** An entry of `GET /webhooks/{id}/events/{event_id}/attempts`. */
+export type WebhookAttemptView = Awaited<ReturnType<typeof listWebhookEventAttempts>>['data'][number];
+/** An entry of `GET /domains`. */
+export type DomainSummary = Awaited<ReturnType<typeof listDomains>>['data'][number];
+/** `GET /domains/{id}`, with its DNS records. */
+export type DomainView = Awaited<ReturnType<typeof getDomain>>;
+/** An entry of `GET /api-keys`. */
+export type ApiKeySummary = Awaited<ReturnType<typeof listApiKeyResources>>['data'][number];

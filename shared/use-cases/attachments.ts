@@ -138,7 +138,7 @@ async function fetchPath(deps: AttachmentIntakeDeps, path: string, filename: str
   const chunks: Buffer[] = [];
   let size = 0;
   try {
-    for await (const chunk of (response.body ?? []) as AsyncIterable<Uint8Array>) {
+    for await (const chunk of (response.body ?? []) as unknown as AsyncIterable<Uint8Array>) {
       size += chunk.length;
       if (size > maxBytes) {
         await response.body?.cancel().catch(() => undefined);

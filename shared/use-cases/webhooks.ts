@@ -148,7 +148,15 @@ function limitOf(query: Record<string, string | undefined>): number {
   return limit;
 }
 
-const eventView = (e: WebhookEventRecord) => ({ id: e.id, type: e.type, created_at: e.createdAt, status: e.status });
+/** Resend's fields, plus Mailroom's `attempts` and `next_attempt_at` (on the record already, so a delivery log needs no call per event for them). */
+const eventView = (e: WebhookEventRecord) => ({
+  id: e.id,
+  type: e.type,
+  created_at: e.createdAt,
+  status: e.status,
+  attempts: e.attempts,
+  next_attempt_at: e.nextAttemptAt,
+});
 
 export async function listWebhookEvents(deps: WebhooksDeps, principal: Principal, id: string, query: Record<string, string | undefined>) {
   requireFullAccess(principal, 'webhooks');
@@ -170,8 +178,6 @@ export async function getWebhookEvent(deps: WebhooksDeps, principal: Principal, 
   return {
     object: 'webhook_event' as const,
     ...eventView(e),
-    attempts: e.attempts,
-    next_attempt_at: e.nextAttemptAt,
     payload: JSON.parse(e.payload) as unknown,
   };
 }
