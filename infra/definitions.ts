@@ -6,7 +6,20 @@ export const MAIN_TABLE = {
   partitionKey: 'pk',
   sortKey: 'sk',
   ttlAttribute: 'expiresAt',
+  /** Everything a tenant lists besides emails (API keys, templates, webhook events, activity), projected whole. */
   gsi1: { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+  /**
+   * A tenant's emails, newest first (`GET /emails`). Projects only fields that never change after the
+   * email is created, so the status writes of claim, `sent` and tracking never write the index again:
+   * each email costs one index write, at creation. What the list filters read besides these (status,
+   * the provider message id) and what a page shows come from the email items (BatchGetItem).
+   */
+  emailList: {
+    name: 'emailList',
+    partitionKey: 'listPk',
+    sortKey: 'listSk',
+    projection: ['id', 'lane', 'from', 'to', 'cc', 'bcc', 'subject', 'tags', 'createdAt'],
+  },
   /**
    * Sparse index of emails on their way (queued, scheduled, sending, retrying) by the time they count
    * as stuck: the reconciler reads only overdue ones. Projects what re-enqueueing needs.
@@ -77,8 +90,10 @@ export const ROUTES: ReadonlyArray<{ method: 'GET' | 'POST' | 'PATCH' | 'DELETE'
   { method: 'GET', path: '/emails/{id}', fn: 'emails' },
   { method: 'PATCH', path: '/emails/{id}', fn: 'emails' },
   { method: 'POST', path: '/emails/{id}/cancel', fn: 'emails' },
+  { method: 'GET', path: '/emails/{id}/raw', fn: 'emails' },
   { method: 'GET', path: '/emails/{id}/attachments', fn: 'emails' },
   { method: 'GET', path: '/emails/{id}/attachments/{attachment_id}', fn: 'emails' },
+  { method: 'GET', path: '/activity', fn: 'emails' },
   { method: 'GET', path: '/templates', fn: 'templates' },
   { method: 'POST', path: '/templates', fn: 'templates' },
   { method: 'GET', path: '/templates/{id}', fn: 'templates' },

@@ -21,6 +21,10 @@ import { createTemplateContentBuilder } from '#shared/use-cases/template-content
 import { DynamoTemplateStore } from '#shared/adapters/dynamodb-template-store';
 import { emailMetrics } from '#shared/use-cases/email-metrics';
 import type { EmailMetricsReader } from '#shared/ports/email-metrics';
+import type { ActivityLog } from '#shared/ports/activity';
+import { DynamoActivityLog } from '#shared/adapters/dynamodb-activity-log';
+import { listActivity } from '#shared/use-cases/activity';
+import { rawEmail } from '#shared/use-cases/raw-email';
 
 export interface EmailsDeps {
   readonly emails: EmailStore;
@@ -34,14 +38,20 @@ export interface EmailsDeps {
   readonly rateLimitHeaders?: RateLimitHeaders;
   /** Attachment bytes (S3): download URLs for `GET /emails/{id}/attachments…`. */
   readonly attachments?: AttachmentStore;
-  /** Renders a sent template email's subject/html/text for `GET /emails/{id}`. */
+  /** Renders a sent template email's subject/html/text for `GET /emails/{id}`, and the whole message for `GET /emails/{id}/raw`. */
   readonly content?: ContentBuilder;
+  /** The tenant's activity log, for `GET /activity`. */
+  readonly activity?: ActivityLog;
 }
 
 /** Largest PATCH body (it holds one field). */
 const MAX_PATCH_BYTES = 10_000;
 
-/** `GET /emails`, `GET /emails/metrics` (Resend's `emails.metrics`), `GET /emails/{id}`, `PATCH /emails/{id}` (reschedule), `POST /emails/{id}/cancel`; the last two answer `{object:'email', id}` like Resend. */
+/**
+ * `GET /emails`, `GET /emails/metrics` (Resend's `emails.metrics`), `GET /emails/{id}`, `PATCH /emails/{id}` (reschedule),
+ * `POST /emails/{id}/cancel` (the last two answer `{object:'email', id}` like Resend), and Mailroom's `GET /emails/{id}/raw`
+ * (the MIME message, `message/rfc822`) and `GET /activity` (the tenant's notable events).
+ */
 export const makeEmailsHandler =
   (deps: EmailsDeps) =>
   async (event: ApiEvent): Promise<ApiResult> => {
@@ -72,6 +82,20 @@ export const makeEmailsHandler =
           200,
           await getEmailAttachment(attachmentDeps(deps), requireScope(principal, 'emails:read'), id ?? '', event.pathParameters?.attachment_id ?? ''),
         );
+      case 'GET /emails/{id}/raw': {
+        if (!deps.content) throw new DependencyError('Raw messages are not configured on this deployment.');
+        const { raw, filename } = await rawEmail({ emails: deps.emails, content: deps.content }, requireScope(principal, 'emails:read'), id ?? '');
+        return {
+          statusCode: 200,
+          // MailComposer writes 7-bit MIME (encoded words, quoted-printable, base64): a text body carries it unchanged.
+          headers: { 'content-type': 'message/rfc822', 'content-disposition': `attachment; filename="${filename}"`, 'cache-control': 'no-store' },
+          body: raw.toString('utf8'),
+        };
+      }
+      case 'GET /activity': {
+        if (!deps.activity) throw new DependencyError('The activity log is not configured on this deployment.');
+        return json(200, await listActivity({ activity: deps.activity }, principal, { ...(event.queryStringParameters ?? {}) }));
+      }
       case 'POST /emails/{id}/cancel':
         return json(200, await cancelEmail({ ...deps, clock: deps.clock ?? systemClock }, principal, id ?? ''));
       default:
@@ -95,7 +119,9 @@ export function createEmailsDeps(env: Record<string, string | undefined>): Email
   const tenants = new CachedTenantStore(new DynamoTenantStore(doc, table));
   return {
     emails: new DynamoEmailStore(doc, table),
-    content: createTemplateContentBuilder({ templates: new DynamoTemplateStore(doc, table), tenants }),
+    // With the attachment bytes for GET /emails/{id}/raw (GET /emails/{id} renders without them).
+    content: createTemplateContentBuilder({ templates: new DynamoTemplateStore(doc, table), tenants, ...(attachments ? { attachments } : {}) }),
+    activity: new DynamoActivityLog(doc, table),
     ...(attachments ? { attachments } : {}),
     metrics: new DynamoEmailMetrics(doc, table),
     rateLimitHeaders: createRateLimitHeaders({ tenants, limiter: new DynamoRateLimiter(doc, table) }),

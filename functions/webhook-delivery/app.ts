@@ -6,6 +6,7 @@ import { createDocumentClient, createSqsClient } from '#shared/adapters/aws-clie
 import { DynamoEndpointSlots, DynamoWebhookEventLog, DynamoWebhookStore } from '#shared/adapters/dynamodb-webhooks';
 import { HttpWebhookTransport } from '#shared/adapters/http-webhook-transport';
 import { SqsWebhookQueue } from '#shared/adapters/sqs-webhook-queue';
+import { DynamoActivityLog } from '#shared/adapters/dynamodb-activity-log';
 import type { WebhookDeliveryMessage } from '#shared/domain/webhook';
 import { withPowertools } from '#shared/http/middy';
 import { logger } from '#shared/observability/logger';
@@ -62,6 +63,7 @@ export function createWebhookDeliveryDeps(env: Record<string, string | undefined
     queue: new SqsWebhookQueue(createSqsClient(), config[ENV.WEBHOOK_QUEUE_URL], config[ENV.WEBHOOK_DLQ_URL]),
     slots: new DynamoEndpointSlots(doc, config[ENV.TABLE_NAME]),
     transport: new HttpWebhookTransport({ allowLoopback: config[ENV.WEBHOOK_ALLOW_LOOPBACK] }),
+    activity: new DynamoActivityLog(doc, config[ENV.TABLE_NAME]),
     clock: systemClock,
     settings: {
       retrySchedule: config[ENV.WEBHOOK_RETRY_SCHEDULE],

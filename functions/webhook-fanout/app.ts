@@ -10,6 +10,12 @@ import { withPowertools } from '#shared/http/middy';
 import { logger } from '#shared/observability/logger';
 import { systemClock } from '#shared/ports/index';
 import { type BusEvent, type FanOutDeps, fanOutEvent } from '#shared/use-cases/webhook-delivery';
+import { DynamoActivityLog } from '#shared/adapters/dynamodb-activity-log';
+import type { ActivityLog } from '#shared/ports/activity';
+import { recordEmailActivity } from '#shared/use-cases/activity';
+
+/** The fan-out's use cases' ports: webhooks, and the tenant's activity log (the same stream, read once). */
+export type WebhookFanoutDeps = FanOutDeps & { readonly activity: ActivityLog };
 
 function parseBusEvent(record: SQSRecord): BusEvent | undefined {
   try {
@@ -24,21 +30,23 @@ function parseBusEvent(record: SQSRecord): BusEvent | undefined {
 /**
  * Webhook fan-out: outbound "Email …" events (an EventBridge rule's SQS target as deployed, the local
  * publisher's copy in local mode) → one logged event and one delivery message per subscribed
- * webhook. A failed record is retried by the queue; what was already written is recognised by id.
+ * webhook, and one activity-log item per notable event (bounced, complained, failed, delayed,
+ * suppressed). A failed record is retried by the queue; what was already written is recognised by id.
  */
-export const makeWebhookFanoutHandler = (deps: FanOutDeps) => {
+export const makeWebhookFanoutHandler = (deps: WebhookFanoutDeps) => {
   const processor = new BatchProcessor(EventType.SQS);
   const recordHandler = async (record: SQSRecord) => {
     const event = parseBusEvent(record);
     // A malformed record can never succeed: logged and dropped, not retried.
     if (!event) return logger.error('Malformed bus event on the webhook fan-out queue; dropped', { messageId: record.messageId });
+    if (await recordEmailActivity(deps, event)) logger.debug('Activity recorded', { eventId: event.id, detailType: event['detail-type'] });
     const queued = await fanOutEvent(deps, event);
     if (queued) logger.debug('Webhook deliveries queued', { eventId: event.id, detailType: event['detail-type'], queued });
   };
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => processPartialResponse(event, recordHandler, processor, { context });
 };
 
-export function createWebhookFanoutDeps(env: Record<string, string | undefined>): FanOutDeps {
+export function createWebhookFanoutDeps(env: Record<string, string | undefined>): WebhookFanoutDeps {
   const config = loadEnv(webhookFanoutEnvSchema, env);
   const doc = createDocumentClient();
   return {
@@ -46,6 +54,7 @@ export function createWebhookFanoutDeps(env: Record<string, string | undefined>)
     log: new DynamoWebhookEventLog(doc, config[ENV.TABLE_NAME]),
     queue: new SqsWebhookQueue(createSqsClient(), config[ENV.WEBHOOK_QUEUE_URL], config[ENV.WEBHOOK_DLQ_URL]),
     emails: new DynamoEmailStore(doc, config[ENV.TABLE_NAME]),
+    activity: new DynamoActivityLog(doc, config[ENV.TABLE_NAME]),
     clock: systemClock,
   };
 }

@@ -17,6 +17,8 @@ export const KEY_ATTRIBUTES = [
   MAIN_TABLE.gsi1.sortKey,
   MAIN_TABLE.pending.partitionKey,
   MAIN_TABLE.pending.sortKey,
+  MAIN_TABLE.emailList.partitionKey,
+  MAIN_TABLE.emailList.sortKey,
 ] as const;
 
 /** A stored item as the record it holds (keys and index attributes dropped); undefined when there is none. */
@@ -34,8 +36,11 @@ export function withoutKeys(item: Record<string, unknown>): Record<string, unkno
 export const KEYS = {
   /** An email: `EMAIL#<id>` / `EMAIL`; its events share the partition. */
   email: (id: string): ItemKey => ({ pk: `EMAIL#${id}`, sk: 'EMAIL' }),
-  /** gsi1: a tenant's emails, newest first. */
-  emailByTenant: (tenantId: string, createdAt: string, id: string) => ({ gsi1pk: `TENANT#${tenantId}`, gsi1sk: `EMAIL#${createdAt}#${id}` }),
+  /** The `emailList` index: a tenant's emails, newest first (emails written before it carry the same values as gsi1 keys). */
+  emailByTenant: (tenantId: string, createdAt: string, id: string) => ({
+    [MAIN_TABLE.emailList.partitionKey]: `TENANT#${tenantId}`,
+    [MAIN_TABLE.emailList.sortKey]: `EMAIL#${createdAt}#${id}`,
+  }),
   tenant: (id: string): ItemKey => ({ pk: `TENANT#${id}`, sk: 'TENANT' }),
   /** gsi1 partition of everything a tenant owns (emails, keys, templates). */
   tenantPartition: (tenantId: string) => `TENANT#${tenantId}`,
@@ -74,6 +79,12 @@ export const KEYS = {
   webhookEventsByWebhook: (webhookId: string, createdAt: string, eventId: string) => ({ gsi1pk: `WHEVENTS#${webhookId}`, gsi1sk: `${createdAt}#${eventId}` }),
   /** The per-endpoint concurrency slots of a webhook. */
   webhookSlots: (webhookId: string): ItemKey => ({ pk: `WEBHOOK#${webhookId}`, sk: 'SLOTS' }),
+  /** A tenant's activity log (notable events), in time order; `at` is ISO 8601. */
+  activity: (tenantId: string, at: string, id: string): ItemKey => ({ pk: `ACTIVITY#${tenantId}`, sk: `${at}#${id}` }),
+  activityPartition: (tenantId: string) => `ACTIVITY#${tenantId}`,
+  /** gsi1: a tenant's activity of one type, in time order (the `type` filter of `GET /activity`). */
+  activityByType: (tenantId: string, type: string, at: string, id: string) => ({ gsi1pk: `ACTIVITY#${tenantId}#${type}`, gsi1sk: `${at}#${id}` }),
+  activityTypePartition: (tenantId: string, type: string) => `ACTIVITY#${tenantId}#${type}`,
   /** A tenant's hourly metric counters (`hour` = `yyyy-mm-ddThh`, UTC). */
   metricsHour: (tenantId: string, hour: string): ItemKey => ({ pk: `METRICS#${tenantId}`, sk: `HOUR#${hour}` }),
 } as const;

@@ -14,3 +14,9 @@ export function attachmentRetentionClass(days: number): number {
   const wanted = Math.max(1, Math.ceil(days));
   return ATTACHMENT_RETENTION.classes.find((c) => c >= wanted) ?? ATTACHMENT_RETENTION.classes[ATTACHMENT_RETENTION.classes.length - 1]!;
 }
+
+/**
+ * Days an activity-log item (`GET /activity`) is kept at most. An email's items also expire with the
+ * email itself (the tenant's retentionDays), so the log never outlives the mail it points at.
+ */
+export const ACTIVITY_RETENTION_DAYS = 30;

@@ -72,6 +72,8 @@ export interface EmailRecord {
   providerMessageId?: string;
   /** RFC 5322 Message-ID stamped on the MIME message. */
   messageId?: string;
+  /** The MIME message's Date header (ISO) as sent, so `GET /emails/{id}/raw` rebuilds it unchanged. */
+  messageDate?: string;
   lastError?: LastError;
   /** Every provider attempt, compactly (see provider-attempts.ts): an ambiguous one pins the email to its provider. */
   providerAttempts?: StoredAttempt[];

@@ -22,6 +22,7 @@ export type TransitionSet = Partial<
     | 'provider'
     | 'providerMessageId'
     | 'messageId'
+    | 'messageDate'
     | 'lastError'
     | 'attempts'
     | 'sentAt'

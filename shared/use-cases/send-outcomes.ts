@@ -71,7 +71,8 @@ export async function recordSent(
     set: {
       provider: sent.provider,
       ...(sent.providerMessageId ? { providerMessageId: sent.providerMessageId } : {}),
-      ...(sent.messageId ? { messageId: sent.messageId } : {}),
+      // The built message's Date is the claim time (send-email.ts builds the MIME with it).
+      ...(sent.messageId ? { messageId: sent.messageId, messageDate: claimed.now.toISOString() } : {}),
       sentAt: sentAt.toISOString(),
       attempts: attempt,
       leaseUntil: undefined,

@@ -17,6 +17,8 @@ import type { EmailRecord } from '#shared/domain/email';
 import { WEBHOOK_LOG_RETENTION_DAYS, webhookTypeOf, type WebhookDeliveryMessage, type WebhookEventRecord, type WebhookEventType } from '#shared/domain/webhook';
 import type { Clock, EmailStore } from '#shared/ports/index';
 import type { EndpointSlots, WebhookEventLog, WebhookQueue, WebhookStore, WebhookTransport } from '#shared/ports/webhooks';
+import type { ActivityLog } from '#shared/ports/activity';
+import { recordWebhookDisabled, recordWebhookFailure } from './activity';
 
 /** An outbound event as EventBridge hands it to an SQS target (and the local publisher copies it). */
 export interface BusEvent {
@@ -122,6 +124,8 @@ export interface DeliveryDeps {
   readonly queue: WebhookQueue;
   readonly slots: EndpointSlots;
   readonly transport: WebhookTransport;
+  /** The tenant's activity log: events that failed for good and webhooks disabled are logged there. */
+  readonly activity: ActivityLog;
   readonly clock: Clock;
   readonly settings: DeliverySettings;
 }
@@ -207,7 +211,9 @@ export async function deliverEvent(deps: DeliveryDeps, message: WebhookDeliveryM
     }
     const streak = await deps.webhooks.recordFailure(webhook.tenantId, webhook.id);
     if (streak >= settings.disableAfter) {
-      await deps.webhooks.disable(webhook.tenantId, webhook.id, `Disabled after ${streak} failed attempts in a row.`, sentAt.toISOString());
+      const reason = `Disabled after ${streak} failed attempts in a row.`;
+      await deps.webhooks.disable(webhook.tenantId, webhook.id, reason, sentAt.toISOString());
+      await recordWebhookDisabled(deps, webhook, reason);
     }
     const used = event.attempts - event.budgetStart;
     if (used > settings.retrySchedule.length || streak >= settings.disableAfter) {
@@ -215,6 +221,7 @@ export async function deliverEvent(deps: DeliveryDeps, message: WebhookDeliveryM
       event.nextAttemptAt = null;
       await deps.log.saveEvent(event);
       await deps.queue.sendToDlq(message, `gave up after ${used} attempts (last: HTTP ${status || 'no answer'})`);
+      await recordWebhookFailure(deps, webhook, event, { status, response });
       return { kind: 'gave_up', status };
     }
     const afterSeconds = settings.retrySchedule[used - 1]!;

@@ -8,6 +8,7 @@ import { type DeliveryDeps, deliverEvent, fanOutEvent, webhookEventId } from '#s
 import { assertEndpointAllowed, newSigningSecret } from '#shared/use-cases/webhooks';
 import { HttpWebhookTransport } from '#shared/adapters/http-webhook-transport';
 import { ValidationError } from '#shared/domain/errors';
+import { MemoryActivityLog } from '#shared/adapters/memory/memory-activity-log';
 
 const NOW = new Date('2026-05-01T10:00:00Z');
 const clock = { now: () => NOW };
@@ -58,17 +59,19 @@ function setup(script: Array<number | 'timeout'> = [], settings: Partial<Deliver
   const queue = new MemoryWebhookQueue();
   const slots = new MemoryEndpointSlots();
   const { transport, received } = scriptedTransport(script);
+  const activity = new MemoryActivityLog();
   const deps: DeliveryDeps = {
     webhooks,
     log,
     queue,
     slots,
     transport,
+    activity,
     clock,
     settings: { retrySchedule: [5, 300, 1800], disableAfter: 50, concurrency: 2, timeoutMs: 1000, ...settings },
   };
   const fanDeps = { webhooks, log, queue, clock, emails: { get: async (id: string) => (id === email.id ? email : undefined) } };
-  return { deps, fanDeps, webhooks, log, queue, slots, received };
+  return { deps, fanDeps, webhooks, log, queue, slots, received, activity };
 }
 
 const sentEvent = { id: 'bus-1', 'detail-type': 'Email Sent', detail: { id: 'em_1', tenant: 'acme', lane: 'transactional', at: '2026-05-01T10:00:00.000Z' } };
@@ -182,7 +185,7 @@ describe('webhook delivery', () => {
   });
 
   it('gives up after the schedule is spent: event failed, message on the DLQ; a replay gets a fresh budget', async () => {
-    const { deps, fanDeps, webhooks, log, queue } = setup([500, 500, 500, 500, 500]);
+    const { deps, fanDeps, webhooks, log, queue, activity } = setup([500, 500, 500, 500, 500]);
     await webhooks.create(hook());
     await fanOutEvent(fanDeps, sentEvent);
     const message = { tenantId: 'acme', webhookId: 'wh_1', eventId: webhookEventId('bus-1', 'wh_1') };
@@ -191,6 +194,16 @@ describe('webhook delivery', () => {
     expect(queue.dlq).toEqual([{ ...message, reason: expect.stringContaining('gave up after 4 attempts') }]);
     const failed = (await log.getEvent('wh_1', message.eventId))!;
     expect(failed).toMatchObject({ status: 'failed', attempts: 4 });
+    // The give-up is in the tenant's activity log, pointing at the email and the webhook.
+    const logged = (await activity.list({ tenantId: 'acme', limit: 10 })).items;
+    expect(logged).toEqual([
+      expect.objectContaining({
+        type: 'webhook.failed',
+        emailId: 'em_1',
+        webhookId: 'wh_1',
+        detail: expect.objectContaining({ http_status: 500, attempts: 4 }),
+      }),
+    ]);
     failed.status = 'pending';
     failed.budgetStart = failed.attempts;
     await log.saveEvent(failed);
@@ -198,7 +211,7 @@ describe('webhook delivery', () => {
   });
 
   it('disables the webhook after a long failure streak and drops its pending events', async () => {
-    const { deps, fanDeps, webhooks, log } = setup([500, 500, 500], { disableAfter: 2 });
+    const { deps, fanDeps, webhooks, log, activity } = setup([500, 500, 500], { disableAfter: 2 });
     await webhooks.create(hook());
     await fanOutEvent(fanDeps, sentEvent);
     await fanOutEvent(fanDeps, { ...sentEvent, id: 'bus-2' });
@@ -209,6 +222,8 @@ describe('webhook delivery', () => {
     expect(await webhooks.get('acme', 'wh_1')).toMatchObject({ status: 'disabled', disabledReason: expect.stringContaining('2 failed attempts') });
     expect(await deliverEvent(deps, second)).toEqual({ kind: 'dropped', reason: 'webhook disabled' });
     expect((await log.getEvent('wh_1', second.eventId))!.status).toBe('failed');
+    // The disable and the event it gave up on are both in the activity log (the dropped one is not: the disable covers it).
+    expect((await activity.list({ tenantId: 'acme', limit: 10 })).items.map((i) => i.type).sort()).toEqual(['webhook.disabled', 'webhook.failed']);
   });
 
   it('does not spend an attempt when the endpoint has its concurrency cap in flight', async () => {
