@@ -11,6 +11,7 @@ export interface List<T> {
 
 // Response shapes come from the API's own code (shared/http/responses.ts), never a copy.
 import type {
+  ActivityView,
   ApiKeySummary,
   DomainSummary,
   DomainView,
@@ -27,7 +28,7 @@ import type {
   TemplateView as Template,
 } from '#shared/http/responses';
 
-export type { DlqMessage, EmailEvent, EmailSummary, EmailView, LaneStatus, RedriveResult } from '#shared/http/responses';
+export type { ActivityView, DlqMessage, EmailEvent, EmailSummary, EmailView, LaneStatus, RedriveResult } from '#shared/http/responses';
 export type { Suppression, Template };
 export type { ApiKeySummary, DomainSummary, DomainView, WebhookAttemptView, WebhookEventSummary, WebhookSummary, WebhookView } from '#shared/http/responses';
 
@@ -83,7 +84,12 @@ export class MailroomApi {
     return this.apiKey.slice(0, 9);
   }
 
-  async request<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, options: { query?: Query; body?: unknown; accept?: number[] } = {}): Promise<T> {
+  /** `text`: the answer's body as text (`GET /emails/{id}/raw`), not parsed JSON. */
+  async request<T>(
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+    path: string,
+    options: { query?: Query; body?: unknown; accept?: number[]; text?: boolean } = {},
+  ): Promise<T> {
     const url = new URL(this.baseUrl.replace(/\/$/, '') + path);
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
     let res: Response;
@@ -110,7 +116,7 @@ export class MailroomApi {
       const b = (body ?? {}) as { name?: string; message?: string };
       throw new ApiError(res.status, b.name ?? 'http_error', b.message ?? `${res.status} ${res.statusText}`);
     }
-    return body as T;
+    return (options.text ? text : body) as T;
   }
 
   listEmails(query: Query) {
@@ -118,6 +124,14 @@ export class MailroomApi {
   }
   getEmail(id: string) {
     return this.request<EmailView>('GET', `/emails/${encodeURIComponent(id)}`);
+  }
+  /** `GET /emails/{id}/raw` (Mailroom): the MIME message, as text. */
+  rawEmail(id: string) {
+    return this.request<string>('GET', `/emails/${encodeURIComponent(id)}/raw`, { text: true });
+  }
+  /** `GET /activity` (Mailroom): the tenant's notable events, newest first. */
+  activity(query: Query) {
+    return this.request<List<ActivityView>>('GET', '/activity', { query });
   }
   cancelEmail(id: string) {
     return this.request<{ id: string }>('POST', `/emails/${encodeURIComponent(id)}/cancel`);

@@ -4,8 +4,6 @@
  * they happened. An email that bounced and then drew a complaint has two entries. Delivered, opened
  * and clicked mail is not logged: the common case costs nothing.
  */
-import { createHash } from 'node:crypto';
-
 /** What the log holds: Resend's names for the email events, Mailroom's for webhook trouble. */
 export const ACTIVITY_TYPES = [
   'email.bounced',
@@ -73,15 +71,9 @@ export const ACTIVITY_RECIPIENTS_KEPT = 3;
 /** Longest subject or detail string kept on an item. */
 export const ACTIVITY_TEXT_MAX = 300;
 
+/** An id's shape: `act_` + the time's digits + `_` + 16 characters of a hash of its source (shared/use-cases/activity.ts). */
 const TIME_DIGITS = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{3})$/;
 const ID = /^act_(\d{17})_([A-Za-z0-9_-]{16})$/;
-
-/** The id of the activity `type` at `at` that `sourceId` (a bus event id, a webhook event id…) caused: the same inputs, the same id. */
-export function activityId(sourceId: string, type: ActivityType, at: string): string {
-  const digits = new Date(at).toISOString().replace(/\D/g, '');
-  const hash = createHash('sha256').update(`${type}\n${sourceId}`).digest('base64url').slice(0, 16);
-  return `act_${digits}_${hash}`;
-}
 
 /** Where an activity id sits in the log (its time and id); undefined when it is not one. */
 export function activityPosition(id: string): { at: string; id: string } | undefined {

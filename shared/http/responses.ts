@@ -13,6 +13,7 @@ import type { Lane } from '#shared/config/lanes';
 import type { getWebhook, listWebhookEventAttempts, listWebhookEvents, listWebhooks } from '#shared/use-cases/webhooks';
 import type { getDomain, listDomains } from '#shared/use-cases/domains';
 import type { listApiKeyResources } from '#shared/use-cases/api-keys-resource';
+import type { toActivityView } from '#shared/use-cases/activity';
 
 /** `GET /emails/{id}`. */
 export type EmailView = ReturnType<typeof toEmailView>;
@@ -44,3 +45,5 @@ export type DomainSummary = Awaited<ReturnType<typeof listDomains>>['data'][numb
 export type DomainView = Awaited<ReturnType<typeof getDomain>>;
 /** An entry of `GET /api-keys`. */
 export type ApiKeySummary = Awaited<ReturnType<typeof listApiKeyResources>>['data'][number];
+/** An entry of `GET /activity` (Mailroom's activity log). */
+export type ActivityView = ReturnType<typeof toActivityView>;

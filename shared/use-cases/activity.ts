@@ -9,14 +9,15 @@
  * (sent, delivered, opened, clicked) is not written at all: the common case costs nothing.
  * Reading: newest first, by type and time window, paged by item id.
  */
+import { createHash } from 'node:crypto';
 import { hasScope, type Principal } from '#shared/domain/api-key';
 import {
   ACTIVITY_RECIPIENTS_KEPT,
   ACTIVITY_TEXT_MAX,
   ACTIVITY_TYPES,
   type ActivityItem,
+  type ActivityType,
   activityDetail,
-  activityId,
   activityPosition,
   activityTypeOf,
   isActivityType,
@@ -28,6 +29,13 @@ import { ACTIVITY_RETENTION_DAYS } from '#shared/config/retention';
 import type { ActivityLog } from '#shared/ports/activity';
 import type { Clock, EmailStore } from '#shared/ports/index';
 import type { BusEvent } from './webhook-delivery';
+
+/** The id of the activity `type` at `at` that `sourceId` (a bus event id, a webhook event id…) caused: the same inputs, the same id. */
+export function activityId(sourceId: string, type: ActivityType, at: string): string {
+  const digits = new Date(at).toISOString().replace(/\D/g, '');
+  const hash = createHash('sha256').update(`${type}\n${sourceId}`).digest('base64url').slice(0, 16);
+  return `act_${digits}_${hash}`;
+}
 
 export interface RecordActivityDeps {
   readonly activity: ActivityLog;

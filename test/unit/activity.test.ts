@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryActivityLog } from '#shared/adapters/memory/memory-activity-log';
 import { activityRange } from '#shared/adapters/dynamodb-activity-log';
-import { activityId, activityPosition } from '#shared/domain/activity';
+import { activityPosition } from '#shared/domain/activity';
 import type { Principal } from '#shared/domain/api-key';
 import type { EmailRecord } from '#shared/domain/email';
 import { ForbiddenError, MalformedRequestError, ValidationError } from '#shared/domain/errors';
-import { listActivity, recordEmailActivity } from '#shared/use-cases/activity';
+import { activityId, listActivity, recordEmailActivity } from '#shared/use-cases/activity';
 import type { BusEvent } from '#shared/use-cases/webhook-delivery';
 
 const NOW = new Date('2026-05-01T10:00:00Z');
