@@ -1,7 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { ENV } from '#shared/config/env';
-import { LANE_NAMES, LANES, type Lane } from '#shared/config/lanes';
+import { LANES, type Lane } from '#shared/config/lanes';
 import { OUTPUTS } from '#infra/definitions';
 import { Api } from './constructs/api';
 import { Console } from './constructs/console';
@@ -38,7 +38,7 @@ export class MailroomStack extends Stack {
   public readonly intake: Intake;
   public readonly tracking: Tracking;
   public readonly webhooks: Webhooks;
-  /** Alarms and dashboard (absent in the LocalStack profile). */
+  /** Alarms, and the dashboard with -c dashboard=true (absent in the LocalStack profile). */
   public readonly observability!: Observability;
   /** The operator console on CloudFront (absent in the LocalStack profile). */
   public readonly console!: Console;
@@ -119,7 +119,9 @@ export class MailroomStack extends Stack {
       configurationSetNames: this.lanes.configurationSetNames,
     });
 
-    const laneMaxAgeSeconds = Object.fromEntries(LANE_NAMES.map((l) => [l, settings.laneMaxAgeSeconds[l] ?? LANES[l].maxAgeSeconds])) as Record<Lane, number>;
+    // The critical lane's backlog-age alarm always; other lanes' only when -c laneMaxAgeSeconds names them
+    // (the reconciler's stuck-emails alarm watches every lane's backlog).
+    const backlogAgeAlarms: Partial<Record<Lane, number>> = { critical: LANES.critical.maxAgeSeconds, ...settings.laneMaxAgeSeconds };
     this.webhooks = new Webhooks(this, 'Webhooks', { table, bus, apiFunction: this.api.functions.webhooks });
 
     this.reconciler = new Reconciler(this, 'Reconciler', { table, laneQueues: this.lanes.queues });
@@ -128,7 +130,7 @@ export class MailroomStack extends Stack {
       this.observability = new Observability(this, 'Observability', {
         laneQueues: this.lanes.queues,
         laneDlqs: this.lanes.dlqs,
-        laneMaxAgeSeconds,
+        backlogAgeAlarms,
         eventDlqs: {
           intake: this.intake.deadLetterQueue,
           tracking: this.tracking.deadLetterQueue,
@@ -137,12 +139,10 @@ export class MailroomStack extends Stack {
           webhookEvents: this.webhooks.eventDeadLetterQueue,
           webhookDeliveries: this.webhooks.deliveryDeadLetterQueue,
         },
-        // Every function of the stack, whoever adds one: none goes unwatched.
-        functions: this.node.findAll().filter((c): c is MailroomFunction => c instanceof MailroomFunction),
+        functionAlarms: settings.functionAlarms,
         api: this.api.httpApi,
-        rules: [this.intake.rule, this.tracking.rule, ...this.events.webhookRules, this.webhooks.rule, this.reconciler.rule],
-        scheduleGroupName: this.scheduling.groupName,
-        tables: [table, idempotencyTable],
+        table,
+        dashboard: settings.dashboard,
         ...(settings.sesDailyQuota ? { sesDailyQuota: settings.sesDailyQuota } : {}),
         ...(settings.alarmEmail ? { alarmEmail: settings.alarmEmail } : {}),
         ...(settings.pageTopicArn ? { pageTopicArn: settings.pageTopicArn } : {}),
@@ -160,7 +160,7 @@ export class MailroomStack extends Stack {
         requireBuild: settings.profile === 'production',
       });
 
-    // Functions added after the observability construct (reconciler, …) are watched too.
+    // With -c functionAlarms=function: every function of the stack, whoever adds one, gets its own alarms.
     if (this.observability) {
       for (const fn of this.node.findAll().filter((c): c is MailroomFunction => c instanceof MailroomFunction)) this.observability.watchFunction(fn);
     }

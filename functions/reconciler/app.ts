@@ -12,7 +12,7 @@ import { reconcileEmails, type ReconcileDeps, type ReconcileResult } from '#shar
 /**
  * Every minute (EventBridge rule): puts emails stuck on their way back on their lane queue, and
  * publishes how many were stuck (`StuckEmails`, watched by the stuck-emails alarm) and how many
- * it re-enqueued (`EmailsReconciled`). A failed re-enqueue is logged and counted, never fatal: the
+ * it re-enqueued (`EmailsReconciled`) when there were any. A failed re-enqueue is logged and counted, never fatal: the
  * email stays in the pending index for the next run.
  */
 export const makeReconcilerHandler =
@@ -22,8 +22,10 @@ export const makeReconcilerHandler =
       ...deps,
       onError: (email, error) => logger.error('A stuck email could not be re-enqueued', { emailId: email.id, lane: email.lane, error: error as Error }),
     });
-    metrics.addMetric(METRIC.StuckEmails, 'Count', result.stuck);
-    metrics.addMetric(METRIC.EmailsReconciled, 'Count', result.reenqueued);
+    // Only in minutes that find stuck emails: a custom metric is billed for every hour it is
+    // published, and the stuck-emails alarm reads a missing minute as "none stuck".
+    if (result.stuck > 0) metrics.addMetric(METRIC.StuckEmails, 'Count', result.stuck);
+    if (result.reenqueued > 0) metrics.addMetric(METRIC.EmailsReconciled, 'Count', result.reenqueued);
     if (result.stuck > 0 || result.failed > 0) logger.warn('Stuck emails reconciled', { ...result });
     return result;
   };

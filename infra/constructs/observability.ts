@@ -1,14 +1,15 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import type * as events from 'aws-cdk-lib/aws-events';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { LANES_BY_PRIORITY, type Lane } from '#shared/config/lanes';
+import { METRIC, type MetricName } from '#shared/observability/metrics';
+import { METRIC_SERVICE } from '#shared/observability/metric-series';
 import { pascal, UNTRACKED_LANES } from './lanes';
 import type { LaneQueues, MailroomFunction } from './mailroom-function';
 
@@ -18,7 +19,10 @@ export const CUSTOM_NAMESPACE = 'Mailroom';
 export const CUSTOM_DIMENSIONS = ['Lane', 'Provider', 'Reason'] as const;
 type CustomDimension = (typeof CUSTOM_DIMENSIONS)[number];
 
-/** Runbook anchors: every alarm description points operators at docs/runbook.md#<anchor>. */
+/**
+ * Runbook anchors: every alarm description points operators at docs/runbook.md#<anchor>. The
+ * per-function duration anchor is used only with `-c functionAlarms=function`.
+ */
 export const RUNBOOK = {
   laneDlq: 'lane-dlq-not-empty',
   laneAge: 'lane-backlog-too-old',
@@ -33,15 +37,27 @@ export const RUNBOOK = {
   breakerOpen: 'circuit-breaker-open',
   emailsFailed: 'emails-failing',
   api5xx: 'api-5xx-rate',
+  dynamoThrottles: 'dynamodb-throttles',
+} as const;
+/** Signals that have no alarm of their own any more: the runbook section that says where each went. */
+export const FOLDED_RUNBOOK = {
   schedulerFailures: 'scheduler-failures',
   ruleFailures: 'eventbridge-rule-failures',
-  dynamoThrottles: 'dynamodb-throttles',
   dynamoErrors: 'dynamodb-system-errors',
 } as const;
 const runbook = (anchor: string) => `docs/runbook.md#${anchor}`;
 
 /** Page: someone acts now (mail is stuck, lost or about to be refused). Ticket: someone looks today. */
 export type Severity = 'page' | 'ticket';
+
+/**
+ * `account` (default): one Errors and one Throttles alarm on the account-wide AWS/Lambda metrics
+ * (no FunctionName dimension: 2 billed alarm metrics for all functions; in an account Mailroom
+ * shares, other functions' errors count too). `function`: Errors, Throttles and Duration near the
+ * timeout of every function (3 per function, 63 metrics for 21 functions).
+ */
+export const FUNCTION_ALARM_SCOPES = ['account', 'function'] as const;
+export type FunctionAlarmScope = (typeof FUNCTION_ALARM_SCOPES)[number];
 
 /** What the alarms need of an API (the HTTP API, or the REST API of the LocalStack profile). */
 export interface ApiMetrics {
@@ -51,30 +67,35 @@ export interface ApiMetrics {
   metricLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
 }
 
-/** SES account thresholds: AWS reviews an account at 5 % bounces / 0.1 % complaints and advises staying under 2 % / 0.1 %. */
-export const SES_THRESHOLDS = { bounceRate: 0.02, complaintRate: 0.0008, quotaTicket: 0.8, quotaPage: 0.95 } as const;
+/**
+ * SES account thresholds: AWS reviews an account at 5 % bounces / 0.1 % complaints and advises
+ * staying under 2 % / 0.1 %. The send-quota alarm pages at 90 % of Max24HourSend.
+ */
+export const SES_THRESHOLDS = { bounceRate: 0.02, complaintRate: 0.0008, quotaPage: 0.9 } as const;
 
-/** Alarm when a function's slowest invocation in 5 minutes used more than this share of its timeout. */
+/** Alarm when a function's slowest invocation in 5 minutes used more than this share of its timeout (`functionAlarms=function`). */
 export const DURATION_NEAR_TIMEOUT = 0.8;
 
 export interface ObservabilityProps {
   readonly laneQueues: LaneQueues;
   readonly laneDlqs: LaneQueues;
-  /** Alarm when a lane's oldest message is older than this (seconds). */
-  readonly laneMaxAgeSeconds: Readonly<Record<Lane, number>>;
-  /** DLQs outside the lanes (intake, tracking, scheduler, webhooks): any message there pages. */
+  /**
+   * Lanes with an oldest-message alarm, and its threshold (seconds): the critical lane (pages) and
+   * every lane named in `-c laneMaxAgeSeconds` (tickets). The other lanes' backlogs are watched by
+   * the reconciler's stuck-emails alarm (an email queued longer than its lane's age threshold is stuck).
+   */
+  readonly backlogAgeAlarms: Readonly<Partial<Record<Lane, number>>>;
+  /** DLQs outside the lanes (intake, tracking, scheduler, webhooks): any message there alarms. */
   readonly eventDlqs: Readonly<Record<string, IQueue>>;
-  /** Every function of the stack: Errors, Throttles and Duration-near-timeout alarms each. */
-  readonly functions: readonly MailroomFunction[];
+  /** `account` (default) or `function`: see FUNCTION_ALARM_SCOPES. */
+  readonly functionAlarms?: FunctionAlarmScope;
   readonly api: ApiMetrics;
-  /** EventBridge rules whose target failures (FailedInvocations, DLQ write failures) page. */
-  readonly rules: readonly events.IRule[];
-  /** EventBridge Scheduler group (absent when the stack does not use Scheduler). */
-  readonly scheduleGroupName?: string;
-  /** DynamoDB tables: throttled requests (ticket) and system errors (page). */
-  readonly tables: readonly ITable[];
-  /** Max24HourSend of the SES account: the quota alarms compare the day's sends with it. */
+  /** The main table: write throttling (a hot tenant partition or index) opens a ticket. */
+  readonly table: ITable;
+  /** Max24HourSend of the SES account: the quota alarm compares the day's sends with it. */
   readonly sesDailyQuota?: number;
+  /** Build the CloudWatch dashboard ($3 a month): `-c dashboard=true`. */
+  readonly dashboard?: boolean;
   readonly alarmEmail?: string;
   /** Existing topics (pager, ticketing) that also receive page / ticket alarms. */
   readonly pageTopicArn?: string;
@@ -82,18 +103,32 @@ export interface ObservabilityProps {
 }
 
 /**
- * Aggregate of one of Mailroom's own metrics over every dimension combination, as a CloudWatch
- * Metrics Insights query. Powertools adds a `service` dimension to every EMF metric and the
- * functions choose which of Lane/Provider/Reason to attach, so alarms must not depend on the exact
- * dimension set: the query sums across all of them.
+ * One series of Mailroom's own metrics, with its exact dimensions: `service` (Powertools adds it to
+ * every metric) plus `dimensions`. (A label makes CloudFormation render an alarm's metric as a
+ * math query: alarms pass none.) shared/observability/metric-series.ts lists every series the
+ * functions publish, and test/unit/metric-series.test.ts holds the code to it, so an alarm on an
+ * exact series is one billed metric (a Metrics Insights query is billed per series it reads).
  */
-function customTotal(metricName: string, fn: 'SUM' | 'MAX', period: Duration, label: string): cloudwatch.MathExpression {
-  return new cloudwatch.MathExpression({ expression: `SELECT ${fn}(${metricName}) FROM ${CUSTOM_NAMESPACE}`, period, label, usingMetrics: {} });
+export function customMetric(
+  metricName: MetricName,
+  statistic: string,
+  period: Duration,
+  dimensions: Readonly<Record<string, string>> = {},
+  label?: string,
+): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: CUSTOM_NAMESPACE,
+    metricName,
+    dimensionsMap: { service: METRIC_SERVICE, ...dimensions },
+    statistic,
+    period,
+    ...(label ? { label } : {}),
+  });
 }
 
 /**
- * Every series of a custom metric that carries `by`, via SEARCH (full retention, percentiles),
- * without pinning the rest of the dimension set.
+ * Every series of a custom metric that carries `by`, via SEARCH (dashboard only: alarms cannot use
+ * SEARCH), without pinning the rest of the dimension set.
  */
 export function customSearch(metricName: string, statistic: string, by: CustomDimension, label?: string): cloudwatch.MathExpression {
   return new cloudwatch.MathExpression({
@@ -106,27 +141,27 @@ export function customSearch(metricName: string, statistic: string, by: CustomDi
 
 /**
  * Alarms, split into two SNS topics — page (act now) and ticket (look today) — each alarm naming
- * its runbook section, and the Mailroom dashboard (name generated, so two stacks never collide).
+ * its runbook section, and optionally the Mailroom dashboard (name generated, so two stacks never
+ * collide).
  *
- * Thresholds, and why:
+ * CloudWatch bills an alarm per metric it reads ($0.10 a month each: a math alarm every metric in
+ * its expression), so the set is what an operator pages or tickets on, each signal watched once, on
+ * the cheapest metric that carries it (docs/runbook.md#alarms says which signals were folded where):
  * - any DLQ visible > 0 (max over 1 min): a message there is an email or an event that gave up.
  *   Lane DLQs of critical/transactional mail, and the intake, tracking and scheduler DLQs, page;
- *   marketing/bulk and webhook DLQs open a ticket.
- * - lane oldest-message age > the lane's maxAgeSeconds for 2 consecutive minutes: a single late
- *   sample during a burst is normal, two in a row means the lane is not keeping up (critical pages).
- * - function Errors >= 1 in a 5-minute period: handlers report bad records as partial batch
- *   failures or typed HTTP answers, so an invocation error is always a bug or an outage (ticket).
- * - function Throttles >= 1 in 2 of 3 five-minute periods: sustained, not a single burst (ticket).
- * - function Duration (max) above 80 % of its timeout in 2 of 3 five-minute periods (ticket): the
- *   SDK timeouts, claim lease and visibility timeout are all derived from the function timeout.
- * - SES Reputation.BounceRate > 2 % (AWS advises staying under 2 %; review at 5 %) and
- *   ComplaintRate > 0.08 % (review at 0.1 %), max over 15 min: page.
- * - SES sends in the last 24 h above 80 % (ticket) / 95 % (page) of the account's Max24HourSend.
- * - Scheduler: any target error, dropped invocation or failed DLQ write in the group (page).
- * - EventBridge rules: any FailedInvocations or InvocationsFailedToBeSentToDlq (page).
- * - DynamoDB: SystemErrors > 0 (page); ThrottledRequests > 0 in 2 of 3 five-minute periods (ticket).
+ *   marketing/bulk and webhook DLQs open a ticket. One alarm per DLQ: a math alarm over them
+ *   would bill the same metrics and could not say which queue.
+ * - the critical lane's oldest message older than its threshold for 2 consecutive minutes (page);
+ *   other lanes only when `-c laneMaxAgeSeconds` names them (ticket). The reconciler's
+ *   stuck-emails alarm (infra/constructs/reconciler.ts) covers every lane's backlog.
+ * - Lambda Errors >= 1 in 5 minutes, account-wide (ticket): handlers report bad records as partial
+ *   batch failures or typed HTTP answers, so an invocation error is a bug, an outage or a timeout.
+ * - Lambda Throttles >= 1 in 2 of 3 five-minute periods, account-wide: sustained, not a burst (ticket).
+ * - SES Reputation.BounceRate > 2 % and ComplaintRate > 0.08 %, max over 15 min: page.
+ * - SES sends in the last 24 h above 90 % of the account's Max24HourSend (page).
+ * - DynamoDB WriteThrottleEvents of the main table in 2 of 3 five-minute periods (ticket).
  * - ProviderFallbacks > 0 (5 min): mail is leaving through SMTP, SES is unhealthy (ticket).
- * - BreakerOpen max >= 1 (1 min): a provider's circuit breaker is open (page).
+ * - BreakerOpen >= 1 (1 min): SES's circuit breaker is open (page).
  * - EmailsFailed >= 5 in 15 min: single failures are normal (bad addresses); a cluster is not (ticket).
  * - API 5xx > 1 % of requests in 2 consecutive 5-minute periods, counted only from 20 requests up
  *   so one error on a quiet API does not page.
@@ -137,12 +172,15 @@ export class Observability extends Construct {
   public readonly alarms: cloudwatch.Alarm[] = [];
   /** Severity of each alarm (same order as `alarms`). */
   public readonly severities = new Map<cloudwatch.Alarm, Severity>();
-  public readonly dashboard: cloudwatch.Dashboard;
+  /** The dashboard, when `dashboard` is on. */
+  public readonly dashboard?: cloudwatch.Dashboard;
+  public readonly functionAlarms: FunctionAlarmScope;
   private readonly alarm: (alarmId: string, severity: Severity, alarmProps: cloudwatch.AlarmProps) => cloudwatch.Alarm;
   private readonly watched = new Set<MailroomFunction>();
 
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
+    this.functionAlarms = props.functionAlarms ?? 'account';
 
     // Not KMS-encrypted on purpose: CloudWatch alarms cannot publish to a topic encrypted with the
     // AWS managed key alias/aws/sns, and the topics carry only alarm state changes (no email
@@ -182,31 +220,18 @@ export class Observability extends Construct {
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 1,
       });
-    const anyOf = (alarmId: string, severity: Severity, description: string, metrics: Record<string, cloudwatch.IMetric>, anchor: string) =>
-      alarm(alarmId, severity, {
-        alarmDescription: `${description}. Runbook: ${runbook(anchor)}`,
-        metric: new cloudwatch.MathExpression({
-          expression: Object.keys(metrics).join(' + '),
-          usingMetrics: metrics,
-          period: Duration.minutes(5),
-          label: description,
-        }),
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-      });
 
     for (const lane of LANES_BY_PRIORITY) {
       const name = pascal(lane.name);
-      const urgent = UNTRACKED_LANES.includes(lane.name);
       dlqAlarm(
         `${name}DlqNotEmptyAlarm`,
-        urgent ? 'page' : 'ticket',
+        UNTRACKED_LANES.includes(lane.name) ? 'page' : 'ticket',
         props.laneDlqs[lane.name],
         `Mailroom ${lane.name} lane: messages in the DLQ (emails that exhausted their attempts)`,
         RUNBOOK.laneDlq,
       );
-      const maxAge = props.laneMaxAgeSeconds[lane.name];
+      const maxAge = props.backlogAgeAlarms[lane.name];
+      if (maxAge === undefined) continue;
       alarm(`${name}BacklogAgeAlarm`, lane.name === 'critical' ? 'page' : 'ticket', {
         alarmDescription: `Mailroom ${lane.name} lane: oldest message older than ${maxAge} s. Runbook: ${runbook(RUNBOOK.laneAge)}`,
         metric: props.laneQueues[lane.name].metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), statistic: 'Maximum' }),
@@ -227,77 +252,37 @@ export class Observability extends Construct {
       );
     }
 
-    for (const fn of props.functions) this.watchFunction(fn);
-
-    if (props.scheduleGroupName) {
-      const scheduler = (metricName: string) =>
-        new cloudwatch.Metric({
-          namespace: 'AWS/Scheduler',
-          metricName,
-          dimensionsMap: { ScheduleGroup: props.scheduleGroupName! },
-          statistic: 'Sum',
-          period: Duration.minutes(5),
-        });
-      anyOf(
-        'SchedulerFailuresAlarm',
-        'page',
-        'EventBridge Scheduler could not deliver scheduled sends (target errors, dropped invocations or failed DLQ writes)',
-        {
-          targetErrors: scheduler('TargetErrorCount'),
-          dropped: scheduler('InvocationDroppedCount'),
-          dlqFailed: scheduler('InvocationsFailedToBeSentToDeadLetterCount'),
-        },
-        RUNBOOK.schedulerFailures,
-      );
-    }
-
-    props.rules.forEach((rule, i) => {
-      const metric = (metricName: string) =>
-        new cloudwatch.Metric({
-          namespace: 'AWS/Events',
-          metricName,
-          dimensionsMap: { RuleName: rule.ruleName },
-          statistic: 'Sum',
-          period: Duration.minutes(5),
-        });
-      anyOf(
-        `RuleFailures${i}Alarm`,
-        'page',
-        `EventBridge rule ${rule.node.path}: target invocations failed or could not be written to its DLQ`,
-        { failed: metric('FailedInvocations'), dlqFailed: metric('InvocationsFailedToBeSentToDlq') },
-        RUNBOOK.ruleFailures,
-      );
-    });
-
-    props.tables.forEach((table) => {
-      const tableId = pascal(table.node.id);
-      const operations = [
-        dynamodb.Operation.GET_ITEM,
-        dynamodb.Operation.PUT_ITEM,
-        dynamodb.Operation.UPDATE_ITEM,
-        dynamodb.Operation.DELETE_ITEM,
-        dynamodb.Operation.QUERY,
-        dynamodb.Operation.BATCH_GET_ITEM,
-        dynamodb.Operation.BATCH_WRITE_ITEM,
-        dynamodb.Operation.TRANSACT_WRITE_ITEMS,
-        dynamodb.Operation.EXECUTE_STATEMENT,
-        dynamodb.Operation.BATCH_EXECUTE_STATEMENT,
-      ];
-      alarm(`${tableId}SystemErrorsAlarm`, 'page', {
-        alarmDescription: `DynamoDB table ${table.node.path}: system errors (HTTP 500 from DynamoDB). Runbook: ${runbook(RUNBOOK.dynamoErrors)}`,
-        metric: table.metricSystemErrorsForOperations({ operations, period: Duration.minutes(5) }),
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    if (this.functionAlarms === 'account') {
+      alarm('FunctionErrorsAlarm', 'ticket', {
+        alarmDescription: `Lambda invocation errors (timeouts included), all functions of the account and region. Runbook: ${runbook(RUNBOOK.functionErrors)}`,
+        metric: lambda.Function.metricAllErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         evaluationPeriods: 1,
       });
-      alarm(`${tableId}ThrottlesAlarm`, 'ticket', {
-        alarmDescription: `DynamoDB table ${table.node.path}: throttled requests. Runbook: ${runbook(RUNBOOK.dynamoThrottles)}`,
-        metric: table.metricThrottledRequestsForOperations({ operations, period: Duration.minutes(5) }),
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      alarm('FunctionThrottlesAlarm', 'ticket', {
+        alarmDescription: `Lambda throttled invocations, all functions of the account and region. Runbook: ${runbook(RUNBOOK.functionThrottles)}`,
+        metric: lambda.Function.metricAllThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         evaluationPeriods: 3,
         datapointsToAlarm: 2,
       });
+    }
+
+    alarm('TableWriteThrottlesAlarm', 'ticket', {
+      alarmDescription: `DynamoDB table ${props.table.node.path}: throttled writes (a hot partition or index). Runbook: ${runbook(RUNBOOK.dynamoThrottles)}`,
+      metric: new cloudwatch.Metric({
+        namespace: 'AWS/DynamoDB',
+        metricName: 'WriteThrottleEvents',
+        dimensionsMap: { TableName: props.table.tableName },
+        statistic: 'Sum',
+        period: Duration.minutes(5),
+      }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
     });
 
     const bounceRate = new cloudwatch.Metric({
@@ -331,50 +316,44 @@ export class Observability extends Construct {
 
     if (props.sesDailyQuota) {
       // Sends (SendEmail calls) over the last 24 h against Max24HourSend. SES counts the quota in
-      // recipients, so with several recipients per email the real usage is higher: the margins are wide.
-      for (const [severity, share] of [
-        ['ticket', SES_THRESHOLDS.quotaTicket],
-        ['page', SES_THRESHOLDS.quotaPage],
-      ] as const) {
-        alarm(`SesSendQuota${pascal(severity)}Alarm`, severity, {
-          alarmDescription: `SES sends approaching the account's 24-hour quota (${props.sesDailyQuota}): above ${share * 100} %. Runbook: ${runbook(RUNBOOK.sendQuota)}`,
-          metric: new cloudwatch.MathExpression({
-            expression: `100 * (sent24h) / ${props.sesDailyQuota}`,
-            usingMetrics: { sent24h: new cloudwatch.Metric({ namespace: 'AWS/SES', metricName: 'Send', statistic: 'Sum', period: Duration.days(1) }) },
-            period: Duration.days(1),
-            label: 'SES sends in 24 h, % of quota',
-          }),
-          threshold: share * 100,
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-          evaluationPeriods: 1,
-        });
-      }
+      // recipients, so with several recipients per email the real usage is higher: the margin is wide.
+      alarm('SesSendQuotaAlarm', 'page', {
+        alarmDescription: `SES sends approaching the account's 24-hour quota (${props.sesDailyQuota}): above ${SES_THRESHOLDS.quotaPage * 100} %. Runbook: ${runbook(RUNBOOK.sendQuota)}`,
+        metric: new cloudwatch.MathExpression({
+          expression: `100 * (sent24h) / ${props.sesDailyQuota}`,
+          usingMetrics: { sent24h: new cloudwatch.Metric({ namespace: 'AWS/SES', metricName: 'Send', statistic: 'Sum', period: Duration.days(1) }) },
+          period: Duration.days(1),
+          label: 'SES sends in 24 h, % of quota',
+        }),
+        threshold: SES_THRESHOLDS.quotaPage * 100,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+      });
     }
 
     alarm('ProviderFallbackAlarm', 'ticket', {
       alarmDescription: `Mailroom is sending through the SMTP fallback (ProviderFallbacks > 0). Runbook: ${runbook(RUNBOOK.providerFallback)}`,
-      metric: customTotal('ProviderFallbacks', 'SUM', Duration.minutes(5), 'Provider fallbacks'),
+      metric: customMetric(METRIC.ProviderFallbacks, 'Sum', Duration.minutes(5)),
       threshold: 0,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
     });
     alarm('BreakerOpenAlarm', 'page', {
-      alarmDescription: `A provider circuit breaker is open (BreakerOpen >= 1). Runbook: ${runbook(RUNBOOK.breakerOpen)}`,
-      metric: customTotal('BreakerOpen', 'MAX', Duration.minutes(1), 'Breaker open'),
+      alarmDescription: `The SES circuit breaker is open (BreakerOpen >= 1). Runbook: ${runbook(RUNBOOK.breakerOpen)}`,
+      metric: customMetric(METRIC.BreakerOpen, 'Maximum', Duration.minutes(1)),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
     });
     alarm('EmailsFailedAlarm', 'ticket', {
       alarmDescription: `Emails are failing permanently (EmailsFailed >= 5 in 15 min). Runbook: ${runbook(RUNBOOK.emailsFailed)}`,
-      metric: customTotal('EmailsFailed', 'SUM', Duration.minutes(15), 'Emails failed'),
+      metric: customMetric(METRIC.EmailsFailed, 'Sum', Duration.minutes(15)),
       threshold: 5,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
     });
 
     const apiCount = props.api.metricCount({ period: Duration.minutes(5), statistic: 'Sum', label: 'Requests' });
-    const api4xx = props.api.metricClientError({ period: Duration.minutes(5), statistic: 'Sum', label: '4xx' });
     const api5xx = props.api.metricServerError({ period: Duration.minutes(5), statistic: 'Sum', label: '5xx' });
     alarm('Api5xxRateAlarm', 'page', {
       alarmDescription: `API 5xx above 1 % of requests. Runbook: ${runbook(RUNBOOK.api5xx)}`,
@@ -389,13 +368,22 @@ export class Observability extends Construct {
       evaluationPeriods: 2,
     });
 
-    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(6) });
+    if (props.dashboard) this.dashboard = this.buildDashboard(props, { bounceRate, complaintRate, apiCount, api5xx });
+  }
+
+  /** The Mailroom dashboard (`-c dashboard=true`): lanes, sends, providers, latency, reputation, API, functions, alarms. */
+  private buildDashboard(
+    props: ObservabilityProps,
+    m: { bounceRate: cloudwatch.Metric; complaintRate: cloudwatch.Metric; apiCount: cloudwatch.Metric; api5xx: cloudwatch.Metric },
+  ): cloudwatch.Dashboard {
+    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(6) });
     const lanes = LANES_BY_PRIORITY;
     const graph = (title: string, left: cloudwatch.IMetric[], extra: Partial<cloudwatch.GraphWidgetProps> = {}) =>
       new cloudwatch.GraphWidget({ title, left, width: 12, height: 6, ...extra });
-    const percentiles = (metricName: string) => ['p50', 'p90', 'p99'].map((p) => customSearch(metricName, p, 'Lane', `${metricName} ${p}`));
+    const percentiles = (metricName: string, by: CustomDimension) => ['p50', 'p90', 'p99'].map((p) => customSearch(metricName, p, by, `${metricName} ${p}`));
+    const api4xx = props.api.metricClientError({ period: Duration.minutes(5), statistic: 'Sum', label: '4xx' });
 
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(
       graph(
         'Lane depth (visible messages)',
         lanes.map((l) =>
@@ -412,42 +400,49 @@ export class Observability extends Construct {
         lanes.map((l) => props.laneQueues[l.name].metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), statistic: 'Maximum', label: l.name })),
       ),
     );
-    this.dashboard.addWidgets(
-      graph('EmailsSent by lane', [customSearch('EmailsSent', 'Sum', 'Lane')]),
-      graph('EmailsFailed by lane', [customSearch('EmailsFailed', 'Sum', 'Lane')]),
+    dashboard.addWidgets(
+      graph('EmailsSent by lane', [customSearch(METRIC.EmailsSent, 'Sum', 'Lane')]),
+      graph('EmailsFailed by lane', [customSearch(METRIC.EmailsFailed, 'Sum', 'Lane')]),
     );
-    this.dashboard.addWidgets(
-      graph('EmailsSent by provider', [customSearch('EmailsSent', 'Sum', 'Provider')]),
-      graph('Provider fallbacks by reason', [customSearch('ProviderFallbacks', 'Sum', 'Reason')]),
+    dashboard.addWidgets(
+      // One SendLatency sample per provider attempt: the attempts each provider got.
+      graph('Send attempts by provider', [customSearch(METRIC.SendLatency, 'SampleCount', 'Provider')]),
+      graph('Provider fallbacks', [customMetric(METRIC.ProviderFallbacks, 'Sum', Duration.minutes(5), {}, 'Provider fallbacks')]),
     );
-    this.dashboard.addWidgets(
-      graph('SendLatency (ms) p50 / p90 / p99', percentiles('SendLatency')),
-      graph('TimeToSend (ms) p50 / p90 / p99', percentiles('TimeToSend')),
+    dashboard.addWidgets(
+      graph('SendLatency (ms) p50 / p90 / p99', percentiles(METRIC.SendLatency, 'Provider')),
+      graph('TimeToSend (ms) p50 / p90 / p99', percentiles(METRIC.TimeToSend, 'Lane')),
     );
-    this.dashboard.addWidgets(
-      graph('SES reputation', [bounceRate, complaintRate], {
+    dashboard.addWidgets(
+      graph('SES reputation', [m.bounceRate, m.complaintRate], {
         leftAnnotations: [
           { value: SES_THRESHOLDS.bounceRate, label: 'bounce alarm', color: cloudwatch.Color.ORANGE },
-          { value: 0.0008, label: 'complaint alarm', color: cloudwatch.Color.RED },
+          { value: SES_THRESHOLDS.complaintRate, label: 'complaint alarm', color: cloudwatch.Color.RED },
         ],
       }),
-      graph('API requests', [apiCount, api4xx, api5xx]),
+      graph('API requests', [m.apiCount, api4xx, m.api5xx]),
     );
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(
       graph(
         'API latency (ms)',
         ['p50', 'p90', 'p99'].map((p) => props.api.metricLatency({ period: Duration.minutes(5), statistic: p, label: `Latency ${p}` })),
       ),
-      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 12, height: 6 }),
+      graph('Lambda errors and throttles (account)', [
+        lambda.Function.metricAllErrors({ period: Duration.minutes(5), statistic: 'Sum', label: 'Errors' }),
+        lambda.Function.metricAllThrottles({ period: Duration.minutes(5), statistic: 'Sum', label: 'Throttles' }),
+      ]),
     );
+    dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24, height: 6 }));
+    return dashboard;
   }
 
   /**
-   * Errors, Throttles and Duration-near-timeout alarms (ticket) for a function; once per function.
-   * The stack calls it again at the end for every function, so one added later is watched too.
+   * With `functionAlarms: 'function'`: Errors, Throttles and Duration-near-timeout alarms (ticket)
+   * for a function, once per function. The stack calls it for every function at the end, so one
+   * added later is watched too. With the default `account` scope the account-wide alarms cover it.
    */
   public watchFunction(fn: MailroomFunction): void {
-    if (this.watched.has(fn)) return;
+    if (this.functionAlarms !== 'function' || this.watched.has(fn)) return;
     this.watched.add(fn);
     const alarm = this.alarm;
     const fnId = fn.node.path.split('/').slice(1).join('');

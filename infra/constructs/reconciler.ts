@@ -8,7 +8,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { METRIC } from '#shared/observability/metrics';
 import { type LaneQueues, MailroomFunction } from './mailroom-function';
-import { CUSTOM_NAMESPACE } from './observability';
+import { customMetric } from './observability';
 
 export interface ReconcilerProps {
   readonly table: ITable;
@@ -32,7 +32,11 @@ export const STUCK_EMAILS_ALARM_MINUTES = 5;
  *
  * The alarm: `StuckEmails` (max of the reconciler's one-minute runs) >= 1 for 5 minutes in a row.
  * A lost message is fixed on the next run, so one stuck minute is the safety net working; five mean
- * re-enqueueing does not help (a lane that cannot keep up, a sender that keeps crashing).
+ * re-enqueueing does not help (a lane that cannot keep up, a sender that keeps crashing). It also
+ * stands for the signals folded into it (docs/runbook.md#alarms): the backlog age of every lane
+ * without its own age alarm (a queued email counts as stuck after its lane's age threshold), lost
+ * or failed Scheduler invocations (a scheduled email past due is stuck), and DynamoDB system errors
+ * on the send path.
  */
 export class Reconciler extends Construct {
   public readonly fn: MailroomFunction;
@@ -55,13 +59,9 @@ export class Reconciler extends Construct {
       targets: [new targets.LambdaFunction(this.fn, { retryAttempts: 0, maxEventAge: Duration.minutes(1) })],
     });
 
-    // Metrics Insights over every dimension set (Powertools adds `service`), as the Observability alarms do.
-    const stuck = new cloudwatch.MathExpression({
-      expression: `SELECT MAX(${METRIC.StuckEmails}) FROM ${CUSTOM_NAMESPACE}`,
-      period: Duration.minutes(1),
-      label: 'Stuck emails (max per reconciler run)',
-      usingMetrics: {},
-    });
+    // The exact series the reconciler publishes ({service}, only in minutes that find stuck emails):
+    // one billed alarm metric (a Metrics Insights query is billed per series it reads).
+    const stuck = customMetric(METRIC.StuckEmails, 'Maximum', Duration.minutes(1));
     this.stuckAlarm = new cloudwatch.Alarm(this, 'StuckEmailsAlarm', {
       alarmDescription: `[page] Emails stuck on their way (queued, scheduled past due, sending with an expired lease) that the reconciler could not move for ${STUCK_EMAILS_ALARM_MINUTES} minutes. See ${STUCK_EMAILS_RUNBOOK}`,
       metric: stuck,

@@ -1,5 +1,6 @@
 import type { Construct } from 'constructs';
 import { LANE_NAMES, isLane, type Lane } from '#shared/config/lanes';
+import { FUNCTION_ALARM_SCOPES, type FunctionAlarmScope } from './observability';
 
 /** One per-tenant webhook: Mailroom bus events whose `detail.tenant` matches are POSTed to `url`. */
 export interface WebhookSetting {
@@ -64,7 +65,12 @@ export interface MailroomSettings {
   /** Per-route throttle of the unauthenticated routes (/health, /unsubscribe/*), requests per second. */
   readonly publicRouteRateLimit: number;
   readonly publicRouteBurstLimit: number;
+  /** Backlog-age alarm thresholds: the critical lane always has one; a lane named here gets one too. */
   readonly laneMaxAgeSeconds: Partial<Record<Lane, number>>;
+  /** `-c dashboard=true`: build the CloudWatch dashboard ($3 a month). Off by default: the console and the alarms cover incidents. */
+  readonly dashboard: boolean;
+  /** `-c functionAlarms=function`: per-function Errors/Throttles/Duration alarms instead of the two account-wide ones. */
+  readonly functionAlarms: FunctionAlarmScope;
   readonly eventArchiveDays: number;
   /**
    * Publish SES events of the configuration set to the default EventBridge bus (delivery tracking).
@@ -190,6 +196,21 @@ function profile(scope: Construct): Profile {
   return raw as Profile;
 }
 
+function flag(scope: Construct, key: string, fallback: boolean): boolean {
+  const raw = scope.node.tryGetContext(key) as unknown;
+  if (raw === undefined || raw === null || raw === '') return fallback;
+  if (raw === true || raw === 'true') return true;
+  if (raw === false || raw === 'false') return false;
+  throw new SettingsError(`context '${key}' must be true or false, got ${String(raw)}`);
+}
+
+function functionAlarms(scope: Construct): FunctionAlarmScope {
+  const raw = scope.node.tryGetContext('functionAlarms') ?? 'account';
+  if (!(FUNCTION_ALARM_SCOPES as readonly string[]).includes(String(raw)))
+    throw new SettingsError(`context 'functionAlarms' must be one of ${FUNCTION_ALARM_SCOPES.join(', ')}, got ${String(raw)}`);
+  return raw as FunctionAlarmScope;
+}
+
 function laneMaxAge(scope: Construct): Partial<Record<Lane, number>> {
   const raw = parseMaybeJson(scope.node.tryGetContext('laneMaxAgeSeconds'));
   if (raw === undefined || raw === null || raw === '') return {};
@@ -226,6 +247,8 @@ export function readSettings(scope: Construct): MailroomSettings {
     publicRouteRateLimit: positiveInt(scope, 'publicRouteRateLimit', DEFAULT_SETTINGS.publicRouteRateLimit),
     publicRouteBurstLimit: positiveInt(scope, 'publicRouteBurstLimit', DEFAULT_SETTINGS.publicRouteBurstLimit),
     laneMaxAgeSeconds: laneMaxAge(scope),
+    dashboard: flag(scope, 'dashboard', false),
+    functionAlarms: functionAlarms(scope),
     eventArchiveDays: positiveInt(scope, 'eventArchiveDays', DEFAULT_SETTINGS.eventArchiveDays, true),
     sesEventDestination: String(scope.node.tryGetContext('sesEventDestination') ?? true) !== 'false',
   };

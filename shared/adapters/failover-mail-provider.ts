@@ -1,6 +1,7 @@
 import { ProviderError } from '#shared/domain/errors';
 import { allowsFailover } from '#shared/domain/failure-classification';
 import { acceptedAttempt, attemptOf, type ProviderAttempt } from '#shared/domain/provider-attempts';
+import { logger } from '#shared/observability/logger';
 import { METRIC, metrics } from '#shared/observability/metrics';
 import { type CircuitBreaker, type Clock, type MailProvider, type OutgoingMail, type SendReceipt, systemClock } from '#shared/ports/index';
 
@@ -60,7 +61,8 @@ export class FailoverMailProvider implements MailProvider {
 
     const gate = breaker ? await breaker.acquire(primary.name) : { allowed: true, state: 'closed' as const };
     // Each send that skips an open breaker counts once: the BreakerOpen alarm watches its maximum.
-    if (!gate.allowed) dimensioned().addDimension('Provider', primary.name).addMetric(METRIC.BreakerOpen, 'Count', 1);
+    // No Provider dimension: only the primary has a breaker, and one series is one billed metric.
+    if (!gate.allowed) dimensioned().addMetric(METRIC.BreakerOpen, 'Count', 1);
     let failure: ProviderError | undefined;
     if (gate.allowed) {
       try {
@@ -80,7 +82,9 @@ export class FailoverMailProvider implements MailProvider {
       (failure !== undefined && allowsFailover(failure, { throttleCount: mail.receiveCount ?? 1, throttleFailoverAfter: this.settings.throttleFailoverAfter }));
     if (fallback && !mail.pinnedTo && primaryDown) {
       const reason = !gate.allowed ? 'breaker_open' : failure!.failureClass;
-      dimensioned().addDimension('Provider', fallback.name).addDimension('Reason', reason).addMetric(METRIC.ProviderFallbacks, 'Count', 1);
+      // One series (the alarm's); why it failed over is in the log line and the email's provider attempts.
+      logger.warn('Failing over to the fallback provider', { from: primary.name, to: fallback.name, reason });
+      dimensioned().addMetric(METRIC.ProviderFallbacks, 'Count', 1);
       return this.attempt(fallback, mail, attempts);
     }
     if (!failure) {

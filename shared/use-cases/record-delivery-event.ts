@@ -94,8 +94,9 @@ export async function recordDeliveryEvent(deps: RecordDeliveryDeps, event: SesEv
     }
   }
   await countEmailEvent(deps.counters, email.tenantId, countsOfDeliveryEvent(mapped.historyType, mapped.detail.bounce_type, email.events), new Date(mapped.at));
-  if (mapped.sesType === 'Bounce') metrics.singleMetric().addDimension('Lane', email.lane).addMetric(METRIC.Bounces, 'Count', 1);
-  if (mapped.sesType === 'Complaint') metrics.singleMetric().addDimension('Lane', email.lane).addMetric(METRIC.Complaints, 'Count', 1);
+  // Totals only (one series each); the console's activity page lists each bounce and complaint.
+  if (mapped.sesType === 'Bounce') metrics.addMetric(METRIC.Bounces, 'Count', 1);
+  if (mapped.sesType === 'Complaint') metrics.addMetric(METRIC.Complaints, 'Count', 1);
 
   if (mapped.detailType) {
     await publishStatusEvent(deps.events, email, mapped.detailType, {

@@ -82,7 +82,8 @@ export async function recordSent(
   });
   // The one duplicate window: the provider took the message and this write did not land (crash, lost claim).
   if (!updated) logger.warn('Sent, but the claim was lost before the status write', { emailId: email.id });
-  dimensioned().addDimension('Lane', email.lane).addDimension('Provider', sent.provider).addMetric(METRIC.EmailsSent, 'Count', 1);
+  // Per lane only (/health reads it by lane); which provider took it is SendLatency's Provider.
+  dimensioned().addDimension('Lane', email.lane).addMetric(METRIC.EmailsSent, 'Count', 1);
   await countEmailEvent(deps.counters, email.tenantId, { sent: 1 }, sentAt);
   const since = Date.parse(email.scheduledAt ?? email.createdAt);
   dimensioned()
@@ -175,7 +176,9 @@ export async function fail(
       { emailId: email.id, tenantId: email.tenantId, scheduleVersion: email.scheduleVersion },
       `${error.code}: ${error.message}`,
     );
+  // Per lane for /health, and the total the emails-failing alarm watches (one billed alarm metric).
   dimensioned().addDimension('Lane', email.lane).addMetric(METRIC.EmailsFailed, 'Count', 1);
+  dimensioned().addMetric(METRIC.EmailsFailed, 'Count', 1);
   await countEmailEvent(deps.counters, email.tenantId, { failed: 1 }, deps.clock.now());
   await publishStatusEvent(deps.events, email, 'Email Failed', { reason: error.class, code: error.code });
   return { kind: 'failed', error, toDlq };

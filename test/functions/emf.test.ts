@@ -8,7 +8,7 @@ import { tenantsWith } from '#test/support/tenants';
 vi.hoisted(() => {
   process.env.POWERTOOLS_METRICS_DISABLED = 'false';
   process.env.POWERTOOLS_METRICS_NAMESPACE = 'Mailroom';
-  process.env.POWERTOOLS_SERVICE_NAME = 'mailroom';
+  process.env.POWERTOOLS_SERVICE_NAME = 'mailroom'; // METRIC_SERVICE, as infra sets it (checked below)
   delete process.env.POWERTOOLS_DEV;
 });
 
@@ -19,6 +19,7 @@ const { createMemoryIdempotency } = await import('#shared/adapters/powertools-id
 const { ProviderError } = await import('#shared/domain/errors');
 const { withApi, withPowertools } = await import('#shared/http/middy');
 const { CUSTOM_DIMENSIONS } = await import('#infra/constructs/observability');
+const { METRIC_SERVICE, METRIC_SERIES } = await import('#shared/observability/metric-series');
 const { makeIngestHandler } = await import('#functions/ingest/app');
 const { makeSenderHandler } = await import('#functions/sender/app');
 const { apiEvent, lambdaContext } = await import('#test/support/api-event');
@@ -147,24 +148,43 @@ describe("EMF metrics of an email's way through ingest and the sender", () => {
     const expected: Record<string, string[]> = {
       EmailsAccepted: ['service'],
       EmailsRejected: ['Reason+service'],
-      EmailsSent: ['Lane+Provider+service'],
-      EmailsFailed: ['Lane+service'],
-      ProviderFallbacks: ['Provider+Reason+service'],
+      EmailsSent: ['Lane+service'],
+      // Per lane (/health) and the total (the alarm's one series).
+      EmailsFailed: ['Lane+service', 'service'],
+      ProviderFallbacks: ['service'],
       SendLatency: ['Provider+service'],
       TimeToSend: ['Lane+service'],
       Throttled: ['service'],
-      BreakerOpen: ['Provider+service'],
+      BreakerOpen: ['service'],
     };
-    for (const [name, dims] of Object.entries(expected)) expect([...(sets.get(name) ?? [])], name).toEqual(dims);
+    for (const [name, dims] of Object.entries(expected)) expect([...(sets.get(name) ?? [])].sort(), name).toEqual(dims);
+    // What the functions emit is what the series table (the metric bill, the alarms' series) says.
+    for (const [name, dims] of sets) {
+      const listed = METRIC_SERIES[name as keyof typeof METRIC_SERIES].map((g) => [...Object.keys(g.dimensions), 'service'].sort().join('+'));
+      for (const d of dims) expect(listed, name).toContain(d);
+    }
 
-    // Values: dimension values are lanes, providers and reason classes only.
+    // Values: dimension values are lanes, providers and reason classes only, each one the table lists.
     const values = (metric: string, dim: string) =>
-      blobs.filter((b) => b._aws.CloudWatchMetrics.some((d) => d.Metrics.some((m) => m.Name === metric))).map((b) => b[dim]);
-    expect(values('EmailsSent', 'Provider').sort()).toEqual(['ses', 'smtp', 'smtp']);
+      blobs.filter((b) => b._aws.CloudWatchMetrics.some((d) => d.Metrics.some((m) => m.Name === metric)) && b[dim] !== undefined).map((b) => b[dim]);
+    expect(values('SendLatency', 'Provider').sort()).toEqual(['ses', 'ses', 'ses', 'ses', 'smtp', 'smtp']);
     expect(values('EmailsSent', 'Lane')).toEqual(['transactional', 'transactional', 'transactional']);
-    expect(values('ProviderFallbacks', 'Reason').sort()).toEqual(['breaker_open', 'transient']);
+    expect(values('EmailsFailed', 'Lane')).toEqual(['transactional']);
     expect(values('EmailsRejected', 'Reason')).toEqual(['validation']);
+    for (const b of blobs) {
+      for (const d of b._aws.CloudWatchMetrics) {
+        for (const m of d.Metrics) {
+          const groups = METRIC_SERIES[m.Name as keyof typeof METRIC_SERIES];
+          for (const dim of CUSTOM_DIMENSIONS) {
+            if (b[dim] === undefined) continue;
+            const allowed = groups.flatMap((g) => g.dimensions[dim] ?? []);
+            expect(allowed, `${m.Name} ${dim}`).toContain(b[dim]);
+          }
+        }
+      }
+    }
 
+    for (const b of blobs) expect(b.service).toBe(METRIC_SERVICE);
     const allDimensions = new Set(blobs.flatMap((b) => b._aws.CloudWatchMetrics.flatMap((d) => d.Dimensions.flat())));
     for (const d of allDimensions) expect([...CUSTOM_DIMENSIONS, 'service']).toContain(d);
     const text = JSON.stringify(blobs);

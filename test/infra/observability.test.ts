@@ -3,7 +3,8 @@ import path from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LANE_NAMES, LANES } from '#shared/config/lanes';
-import { CUSTOM_DIMENSIONS, CUSTOM_NAMESPACE, RUNBOOK, type Severity } from '#infra/constructs/observability';
+import { CUSTOM_DIMENSIONS, CUSTOM_NAMESPACE, FOLDED_RUNBOOK, RUNBOOK, SES_THRESHOLDS, type Severity } from '#infra/constructs/observability';
+import { METRIC_SERIES, METRIC_SERVICE } from '#shared/observability/metric-series';
 import { REPO_ROOT } from '#infra/constructs/mailroom-function';
 import type { MailroomStack } from '#infra/mailroom-stack';
 import { ENV } from '#shared/config/env';
@@ -50,7 +51,8 @@ describe('observability', () => {
   beforeAll(() => {
     ({ stack, template } = synthTemplate());
     alarms = template.findResources('AWS::CloudWatch::Alarm') as Record<string, Alarm>;
-    const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard')) as Alarm[];
+    const withDashboard = synthTemplate({ dashboard: true }).template;
+    const [dashboard] = Object.values(withDashboard.findResources('AWS::CloudWatch::Dashboard')) as Alarm[];
     // The body is an Fn::Join of JSON text and tokens (queue names, region): stub the tokens.
     const parts = dashboard!.Properties.DashboardBody['Fn::Join'][1] as unknown[];
     widgets = JSON.parse(parts.map((x) => (typeof x === 'string' ? x : 'TOKEN')).join('')).widgets;
@@ -78,6 +80,47 @@ describe('observability', () => {
     const severities = [...stack.observability.severities.values()];
     expect(severities).toContain('page');
     expect(severities).toContain('ticket');
+  });
+
+  it('keeps an alarm, at the right severity, for every signal an operator acts on', () => {
+    const severityOf = (a: Alarm) => /^\[(page|ticket)\]/.exec(a.Properties.AlarmDescription)?.[1];
+    const onQueue = (metric: string, queue: unknown) => (a: Alarm) =>
+      a.Properties.MetricName === metric && JSON.stringify(a.Properties.Dimensions).includes(logicalId(stack, queue as never));
+    const reads = (namespace: string, name: string) => (a: Alarm) => alarmMetrics(a).some((m) => m.namespace === namespace && m.name === name);
+    const signals: Array<[string, (a: Alarm) => boolean, Severity]> = [
+      ...LANE_NAMES.map(
+        (l) =>
+          [
+            `${l} lane DLQ not empty`,
+            onQueue('ApproximateNumberOfMessagesVisible', stack.lanes.dlqs[l]),
+            l === 'critical' || l === 'transactional' ? 'page' : 'ticket',
+          ] as [string, (a: Alarm) => boolean, Severity],
+      ),
+      ['intake DLQ not empty', onQueue('ApproximateNumberOfMessagesVisible', stack.intake.deadLetterQueue), 'page'],
+      ['tracking DLQ not empty', onQueue('ApproximateNumberOfMessagesVisible', stack.tracking.deadLetterQueue), 'page'],
+      ['scheduler DLQ not empty', onQueue('ApproximateNumberOfMessagesVisible', stack.scheduling.deadLetterQueue), 'page'],
+      ['webhook fan-out DLQ not empty', onQueue('ApproximateNumberOfMessagesVisible', stack.webhooks.eventDeadLetterQueue), 'ticket'],
+      ['webhook delivery DLQ not empty', onQueue('ApproximateNumberOfMessagesVisible', stack.webhooks.deliveryDeadLetterQueue), 'ticket'],
+      ['critical lane backlog too old', onQueue('ApproximateAgeOfOldestMessage', stack.lanes.queues.critical), 'page'],
+      ['function errors', reads('AWS/Lambda', 'Errors'), 'ticket'],
+      ['function throttles', reads('AWS/Lambda', 'Throttles'), 'ticket'],
+      ['SES bounce rate', reads('AWS/SES', 'Reputation.BounceRate'), 'page'],
+      ['SES complaint rate', reads('AWS/SES', 'Reputation.ComplaintRate'), 'page'],
+      ['SES send quota', reads('AWS/SES', 'Send'), 'page'],
+      ['circuit breaker open', reads(CUSTOM_NAMESPACE, 'BreakerOpen'), 'page'],
+      ['SMTP fallback in use', reads(CUSTOM_NAMESPACE, 'ProviderFallbacks'), 'ticket'],
+      ['emails failing', reads(CUSTOM_NAMESPACE, 'EmailsFailed'), 'ticket'],
+      ['emails stuck', reads(CUSTOM_NAMESPACE, 'StuckEmails'), 'page'],
+      ['API 5xx', reads('AWS/ApiGateway', '5xx'), 'page'],
+      ['DynamoDB write throttles', reads('AWS/DynamoDB', 'WriteThrottleEvents'), 'ticket'],
+    ];
+    for (const [signal, predicate, severity] of signals) {
+      const matching = Object.values(alarms).filter(predicate);
+      expect(matching, signal).toHaveLength(1);
+      expect(severityOf(matching[0]!), signal).toBe(severity);
+    }
+    // Nothing else: the alarm set is exactly these signals (each is a billed metric or two).
+    expect(Object.keys(alarms)).toHaveLength(signals.length);
   });
 
   it('also notifies existing pager / ticketing topics when given (pageTopicArn, ticketTopicArn)', () => {
@@ -116,42 +159,40 @@ describe('observability', () => {
     }
   });
 
-  it("alarms on the Scheduler group's and the EventBridge rules' failure metrics", () => {
-    const scheduler = find((a) => alarmMetrics(a).some((m) => m.namespace === 'AWS/Scheduler'));
-    expect(scheduler).toHaveLength(1);
-    expect(alarmMetrics(scheduler[0]!).map((m) => m.name)).toEqual(
-      expect.arrayContaining(['TargetErrorCount', 'InvocationDroppedCount', 'InvocationsFailedToBeSentToDeadLetterCount']),
-    );
-    expect(JSON.stringify(scheduler[0]!.Properties.Metrics)).toContain(logicalId(stack, stack.scheduling.group));
-    for (const rule of [stack.intake.rule, stack.tracking.rule]) {
-      const match = find(
-        (a) => alarmMetrics(a).some((m) => m.namespace === 'AWS/Events') && JSON.stringify(a.Properties.Metrics).includes(logicalId(stack, rule)),
+  it('folds Scheduler, EventBridge rule and DynamoDB system-error failures into other alarms (no alarm reads them)', () => {
+    const metrics = Object.values(alarms).flatMap(alarmMetrics);
+    expect(metrics.filter((m) => m.namespace === 'AWS/Scheduler' || m.namespace === 'AWS/Events')).toEqual([]);
+    expect(metrics.filter((m) => m.name === 'SystemErrors')).toEqual([]);
+    // What stands for them: the scheduler and rule-target DLQs, and the reconciler's stuck-emails alarm.
+    const dlqs = (queue: unknown) =>
+      find(
+        (a) =>
+          a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible' &&
+          JSON.stringify(a.Properties.Dimensions).includes(logicalId(stack, queue as never)),
       );
-      expect(match, rule.node.path).toHaveLength(1);
-      expect(alarmMetrics(match[0]!).map((m) => m.name)).toEqual(expect.arrayContaining(['FailedInvocations', 'InvocationsFailedToBeSentToDlq']));
-    }
+    for (const queue of [stack.scheduling.deadLetterQueue, stack.intake.deadLetterQueue, stack.tracking.deadLetterQueue, stack.webhooks.eventDeadLetterQueue])
+      expect(dlqs(queue), logicalId(stack, queue)).toHaveLength(1);
+    expect(alarms[logicalId(stack, stack.reconciler.stuckAlarm)]).toBeDefined();
   });
 
-  it('alarms on DynamoDB system errors (page) and throttles (ticket) of both tables', () => {
-    for (const table of [stack.storage.table, stack.storage.idempotencyTable]) {
-      for (const [metric, severity] of [
-        ['SystemErrors', 'page'],
-        ['ThrottledRequests', 'ticket'],
-      ] as const) {
-        const match = find(
-          (a) =>
-            alarmMetrics(a).some((m) => m.namespace === 'AWS/DynamoDB' && m.name === metric) &&
-            JSON.stringify(a.Properties.Metrics).includes(logicalId(stack, table)),
-        );
-        expect(match, `${metric} ${table.node.path}`).toHaveLength(1);
-        expect(match[0]!.Properties.AlarmDescription).toMatch(new RegExp(`^\\[${severity}\\]`));
-      }
-    }
+  it('alarms on throttled writes of the main table (ticket), one table-level metric', () => {
+    const match = find((a) => a.Properties.Namespace === 'AWS/DynamoDB');
+    expect(match).toHaveLength(1);
+    expect(match[0]!.Properties).toMatchObject({
+      MetricName: 'WriteThrottleEvents',
+      Statistic: 'Sum',
+      Threshold: 0,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
+    });
+    expect(match[0]!.Properties.Dimensions).toEqual([{ Name: 'TableName', Value: { Ref: logicalId(stack, stack.storage.table) } }]);
+    expect(match[0]!.Properties.AlarmDescription).toMatch(new RegExp(`^\\[ticket\\].*#${RUNBOOK.dynamoThrottles}`));
   });
 
-  it('alarms on the SES daily send quota (ticket at 80 %, page at 95 %) and refuses a production synth without the quota', () => {
+  it('pages at 90 % of the SES daily send quota and refuses a production synth without the quota', () => {
     const quota = find((a) => alarmMetrics(a).some((m) => m.namespace === 'AWS/SES' && m.name === 'Send'));
-    expect(quota.map((a) => a.Properties.Threshold).sort()).toEqual([80, 95]);
+    expect(quota.map((a) => a.Properties.Threshold)).toEqual([SES_THRESHOLDS.quotaPage * 100]);
+    expect(quota[0]!.Properties.AlarmDescription).toMatch(/^\[page\]/);
     expect(JSON.stringify(quota.map((a) => a.Properties.Metrics))).toContain('/ 50000');
     expect(() => synthTemplate({ sesDailyQuota: undefined })).toThrow(/sesDailyQuota/);
   });
@@ -168,43 +209,58 @@ describe('observability', () => {
     }
   });
 
-  it("alarms when a lane's oldest message is older than the lane table says (overridable per lane)", () => {
-    for (const lane of LANE_NAMES) {
-      const match = find(
-        (a) =>
+  it("pages when the critical lane's oldest message is older than the lane table says; other lanes only when laneMaxAgeSeconds names them", () => {
+    const ageAlarms = (t: { stack: MailroomStack; template: Template }, lane: (typeof LANE_NAMES)[number]) =>
+      Object.values(t.template.findResources('AWS::CloudWatch::Alarm')).filter(
+        (a: any) =>
           a.Properties.MetricName === 'ApproximateAgeOfOldestMessage' &&
-          JSON.stringify(a.Properties.Dimensions).includes(logicalId(stack, stack.lanes.queues[lane])),
-      );
-      expect(match, lane).toHaveLength(1);
-      expect(match[0]!.Properties).toMatchObject({ Threshold: LANES[lane].maxAgeSeconds, ComparisonOperator: 'GreaterThanThreshold' });
-    }
-    const tuned = synthTemplate({ laneMaxAgeSeconds: { bulk: 7200 } });
-    const bulkAge = Object.values(tuned.template.findResources('AWS::CloudWatch::Alarm')).filter(
-      (a: any) =>
-        a.Properties.MetricName === 'ApproximateAgeOfOldestMessage' &&
-        JSON.stringify(a.Properties.Dimensions).includes(logicalId(tuned.stack, tuned.stack.lanes.queues.bulk)),
-    ) as Alarm[];
-    expect(bulkAge[0]!.Properties.Threshold).toBe(7200);
+          JSON.stringify(a.Properties.Dimensions).includes(logicalId(t.stack, t.stack.lanes.queues[lane])),
+      ) as Alarm[];
+    for (const lane of LANE_NAMES) expect(ageAlarms({ stack, template }, lane), lane).toHaveLength(lane === 'critical' ? 1 : 0);
+    expect(ageAlarms({ stack, template }, 'critical')[0]!.Properties).toMatchObject({
+      Threshold: LANES.critical.maxAgeSeconds,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    expect(ageAlarms({ stack, template }, 'critical')[0]!.Properties.AlarmDescription).toMatch(/^\[page\]/);
+    const tuned = synthTemplate({ laneMaxAgeSeconds: { bulk: 7200, critical: 30 } });
+    expect(ageAlarms(tuned, 'bulk')[0]!.Properties).toMatchObject({ Threshold: 7200 });
+    expect(ageAlarms(tuned, 'bulk')[0]!.Properties.AlarmDescription).toMatch(/^\[ticket\]/);
+    expect(ageAlarms(tuned, 'critical')[0]!.Properties).toMatchObject({ Threshold: 30 });
   });
 
-  it('alarms on Errors, Throttles and Duration near the timeout of every function', () => {
-    const functions = Object.keys(template.findResources('AWS::Lambda::Function'));
+  it('alarms on Errors and Throttles of every function through the account-wide AWS/Lambda metrics (two billed metrics)', () => {
+    const lambdaAlarms = find((a) => a.Properties.Namespace === 'AWS/Lambda');
+    expect(lambdaAlarms.map((a) => a.Properties.MetricName).sort()).toEqual(['Errors', 'Throttles']);
+    for (const a of lambdaAlarms) {
+      expect(a.Properties.Dimensions ?? []).toEqual([]);
+      expect(a.Properties).toMatchObject({ Statistic: 'Sum', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', Period: 300 });
+    }
+  });
+
+  it('alarms on Errors, Throttles and Duration near the timeout of every function with -c functionAlarms=function', () => {
+    const perFunction = synthTemplate({ functionAlarms: 'function' }).template;
+    const all = Object.values(perFunction.findResources('AWS::CloudWatch::Alarm')) as Alarm[];
+    const functions = Object.keys(perFunction.findResources('AWS::Lambda::Function'));
     for (const fnId of functions) {
-      const timeout = (template.toJSON().Resources[fnId].Properties.Timeout as number | undefined) ?? 3;
-      const duration = find(
-        (a) =>
-          a.Properties.Namespace === 'AWS/Lambda' && a.Properties.MetricName === 'Duration' && JSON.stringify(a.Properties.Dimensions).includes(`"${fnId}"`),
-      );
-      expect(duration, `Duration ${fnId}`).toHaveLength(1);
-      expect(duration[0]!.Properties).toMatchObject({ Statistic: 'Maximum', Threshold: timeout * 1000 * 0.8, ComparisonOperator: 'GreaterThanThreshold' });
-      for (const metric of ['Errors', 'Throttles']) {
-        const match = find(
+      const timeout = (perFunction.toJSON().Resources[fnId].Properties.Timeout as number | undefined) ?? 3;
+      const of = (metric: string) =>
+        all.filter(
           (a) => a.Properties.Namespace === 'AWS/Lambda' && a.Properties.MetricName === metric && JSON.stringify(a.Properties.Dimensions).includes(`"${fnId}"`),
         );
-        expect(match, `${metric} ${fnId}`).toHaveLength(1);
-        expect(match[0]!.Properties).toMatchObject({ Statistic: 'Sum', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', Period: 300 });
+      expect(of('Duration'), `Duration ${fnId}`).toHaveLength(1);
+      expect(of('Duration')[0]!.Properties).toMatchObject({
+        Statistic: 'Maximum',
+        Threshold: timeout * 1000 * 0.8,
+        ComparisonOperator: 'GreaterThanThreshold',
+      });
+      for (const metric of ['Errors', 'Throttles']) {
+        expect(of(metric), `${metric} ${fnId}`).toHaveLength(1);
+        expect(of(metric)[0]!.Properties).toMatchObject({ Statistic: 'Sum', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', Period: 300 });
       }
     }
+    // …instead of the account-wide pair, not on top of it.
+    expect(all.filter((a) => a.Properties.Namespace === 'AWS/Lambda' && !a.Properties.Dimensions)).toEqual([]);
+    expect(() => synthTemplate({ functionAlarms: 'each' })).toThrow(/functionAlarms/);
   });
 
   it('alarms on the SES reputation rates', () => {
@@ -216,13 +272,39 @@ describe('observability', () => {
     expect(rate('Reputation.ComplaintRate')[0]!.Properties).toMatchObject({ Threshold: 0.0008, ComparisonOperator: 'GreaterThanThreshold' });
   });
 
-  it("alarms on provider fallbacks, an open breaker and failing emails from Mailroom's own metrics", () => {
-    const custom = (metric: string) => find((a) => alarmMetrics(a).some((m) => m.expression?.includes(`(${metric}) FROM ${CUSTOM_NAMESPACE}`)));
-    expect(custom('ProviderFallbacks')[0]!.Properties).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
-    expect(alarmMetrics(custom('ProviderFallbacks')[0]!)[0]!.expression).toMatch(/^SELECT SUM\(/);
-    expect(custom('BreakerOpen')[0]!.Properties).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
-    expect(alarmMetrics(custom('BreakerOpen')[0]!)[0]!.expression).toMatch(/^SELECT MAX\(/);
-    expect(custom('EmailsFailed')).toHaveLength(1);
+  it("alarms on provider fallbacks, an open breaker and failing emails, each on one exact series of Mailroom's own metrics", () => {
+    const custom = (metric: string) => find((a) => a.Properties.Namespace === CUSTOM_NAMESPACE && a.Properties.MetricName === metric);
+    const series = [{ Name: 'service', Value: METRIC_SERVICE }];
+    expect(custom('ProviderFallbacks')[0]!.Properties).toMatchObject({
+      Statistic: 'Sum',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      Dimensions: series,
+    });
+    expect(custom('BreakerOpen')[0]!.Properties).toMatchObject({
+      Statistic: 'Maximum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Dimensions: series,
+    });
+    expect(custom('BreakerOpen')[0]!.Properties.AlarmDescription).toMatch(/^\[page\]/);
+    expect(custom('EmailsFailed')[0]!.Properties).toMatchObject({ Statistic: 'Sum', Threshold: 5, Dimensions: series });
+    // Every custom series an alarm reads is one the functions publish (shared/observability/metric-series.ts).
+    for (const alarm of Object.values(alarms)) {
+      for (const m of alarmMetrics(alarm).filter((x) => x.namespace === CUSTOM_NAMESPACE)) {
+        const groups = METRIC_SERIES[m.name as keyof typeof METRIC_SERIES].map((g) => ['service', ...Object.keys(g.dimensions)].sort().join('+'));
+        expect(groups, m.name).toContain([...m.dimensions].sort().join('+'));
+      }
+      // No Metrics Insights query: it is billed per series it reads.
+      for (const m of alarmMetrics(alarm)) expect(m.expression ?? '').not.toMatch(/^\s*SELECT/i);
+    }
+  });
+
+  it("publishes every function's metrics under the service the alarms name", () => {
+    for (const fn of Object.values(template.findResources('AWS::Lambda::Function')) as Alarm[]) {
+      expect(fn.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME).toBe(METRIC_SERVICE);
+      expect(fn.Properties.Environment.Variables.POWERTOOLS_METRICS_NAMESPACE).toBe(CUSTOM_NAMESPACE);
+    }
   });
 
   it('alarms when API 5xx exceed 1 % of requests', () => {
@@ -268,30 +350,39 @@ describe('observability', () => {
       }
     }
     expect(customSeries).toBeGreaterThan(0);
-    for (const d of used) expect(CUSTOM_DIMENSIONS).toContain(d);
+    for (const d of used) expect([...CUSTOM_DIMENSIONS, 'service']).toContain(d);
   });
 
-  it('has a Mailroom dashboard with lanes, providers, latency, reputation and API widgets', () => {
+  it('builds no dashboard by default ($3 a month), and with -c dashboard=true one with lanes, providers, latency, reputation and API widgets', () => {
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+    expect(stack.observability.dashboard).toBeUndefined();
+    const on = synthTemplate({ dashboard: 'true' });
     // No fixed name: a second stack in the account gets its own dashboard.
-    expect((Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0] as Alarm).Properties.DashboardName).toBeUndefined();
+    expect((Object.values(on.template.findResources('AWS::CloudWatch::Dashboard'))[0] as Alarm).Properties.DashboardName).toBeUndefined();
+    expect(() => synthTemplate({ dashboard: 'yes' })).toThrow(/dashboard/);
     const titles = widgets.map((w) => w.properties.title);
     for (const title of [
       'Lane depth (visible messages)',
       'Lane oldest message age (s)',
       'EmailsSent by lane',
       'EmailsFailed by lane',
-      'EmailsSent by provider',
-      'Provider fallbacks by reason',
+      'Send attempts by provider',
+      'Provider fallbacks',
       'SendLatency (ms) p50 / p90 / p99',
       'TimeToSend (ms) p50 / p90 / p99',
       'SES reputation',
       'API requests',
       'API latency (ms)',
+      'Lambda errors and throttles (account)',
     ]) {
       expect(titles).toContain(title);
     }
     const body = JSON.stringify(widgets);
-    for (const p of ['p50', 'p90', 'p99']) expect(body).toContain(`MetricName=\\"SendLatency\\" Lane', '${p}'`);
+    // Each SEARCH names a dimension the metric carries (SendLatency: Provider; TimeToSend: Lane).
+    for (const p of ['p50', 'p90', 'p99']) {
+      expect(body).toContain(`MetricName=\\"SendLatency\\" Provider', '${p}'`);
+      expect(body).toContain(`MetricName=\\"TimeToSend\\" Lane', '${p}'`);
+    }
     for (const metric of ['4xx', '5xx', 'Count', 'Latency']) expect(body).toContain(`"AWS/ApiGateway","${metric}"`);
   });
 
@@ -352,7 +443,7 @@ describe('runbook', () => {
         .replace(/[^\w\- ]/g, '')
         .replace(/ /g, '-'),
     );
-    for (const anchor of Object.values(RUNBOOK)) expect(slugs, anchor).toContain(anchor);
+    for (const anchor of [...Object.values(RUNBOOK), ...Object.values(FOLDED_RUNBOOK), 'emails-stuck']) expect(slugs, anchor).toContain(anchor);
   });
 });
 
