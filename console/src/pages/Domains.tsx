@@ -212,12 +212,9 @@ export function DomainDetailPage({ id }: { id: string }) {
       <p>
         <Link to="domains">← Domains</Link>
       </p>
-      <div className="title-row">
-        <h1 id="domain-title" className="wrap-anywhere">
-          {domain ? domain.name : 'Domain'}
-        </h1>
-        {domain ? <StatusChip status={domain.status} /> : null}
-      </div>
+      <h1 id="domain-title" className="wrap-anywhere">
+        {domain ? domain.name : 'Domain'} {domain ? <StatusChip status={domain.status} /> : null}
+      </h1>
       <ErrorBox error={error} />
       {pending ? <p role="status">Loading…</p> : null}
       <Notice>{notice || null}</Notice>
