@@ -3,15 +3,30 @@
  * Idempotent: existing resources are kept (local mode survives a restart).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient, ResourceInUseException, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  type GlobalSecondaryIndex,
+  type KeySchemaElement,
+  ResourceInUseException,
+  UpdateTableCommand,
+} from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { LANE_NAMES, LANES, laneDlqName, laneQueueName, SQS_MAX_RECEIVE_COUNT, type Lane } from '#shared/config/lanes';
 import { IDEMPOTENCY_TABLE, MAIN_TABLE } from '../definitions';
 
-/** Creates the tables (or keeps them); `addedPendingIndex` when an existing main table got the `pending` index just now. */
-export async function createTables(dynamo: DynamoDBClient, names: { table: string; idempotencyTable: string }): Promise<{ addedPendingIndex: boolean }> {
+/**
+ * Creates the tables (or keeps them); `addedPendingIndex` / `addedEmailListIndex` when an existing main
+ * table got that index just now (its older emails then need their index keys: the caller backfills them).
+ */
+export async function createTables(
+  dynamo: DynamoDBClient,
+  names: { table: string; idempotencyTable: string },
+): Promise<{ addedPendingIndex: boolean; addedEmailListIndex: boolean }> {
   let addedPendingIndex = false;
+  let addedEmailListIndex = false;
   const tables = [
     {
       TableName: names.table,
@@ -23,6 +38,8 @@ export async function createTables(dynamo: DynamoDBClient, names: { table: strin
         { AttributeName: MAIN_TABLE.gsi1.sortKey, AttributeType: 'S' as const },
         { AttributeName: MAIN_TABLE.pending.partitionKey, AttributeType: 'S' as const },
         { AttributeName: MAIN_TABLE.pending.sortKey, AttributeType: 'S' as const },
+        { AttributeName: MAIN_TABLE.emailList.partitionKey, AttributeType: 'S' as const },
+        { AttributeName: MAIN_TABLE.emailList.sortKey, AttributeType: 'S' as const },
       ],
       KeySchema: [
         { AttributeName: MAIN_TABLE.partitionKey, KeyType: 'HASH' as const },
@@ -38,6 +55,7 @@ export async function createTables(dynamo: DynamoDBClient, names: { table: strin
           Projection: { ProjectionType: 'ALL' as const },
         },
         PENDING_INDEX,
+        EMAIL_LIST_INDEX,
       ],
     },
     {
@@ -56,12 +74,25 @@ export async function createTables(dynamo: DynamoDBClient, names: { table: strin
     const described = await dynamo.send(new DescribeTableCommand({ TableName: table.TableName }));
     const indexes = described.Table?.GlobalSecondaryIndexes?.map((i) => i.IndexName) ?? [];
     if (table.TableName === names.table && !indexes.includes(MAIN_TABLE.pending.name)) {
-      await addPendingIndex(dynamo, names.table);
+      await addIndex(dynamo, names.table, PENDING_INDEX);
       addedPendingIndex = true;
     }
+    if (table.TableName === names.table && !indexes.includes(MAIN_TABLE.emailList.name)) {
+      await addIndex(dynamo, names.table, EMAIL_LIST_INDEX);
+      addedEmailListIndex = true;
+    }
   }
-  return { addedPendingIndex };
+  return { addedPendingIndex, addedEmailListIndex };
 }
+
+const EMAIL_LIST_INDEX = {
+  IndexName: MAIN_TABLE.emailList.name,
+  KeySchema: [
+    { AttributeName: MAIN_TABLE.emailList.partitionKey, KeyType: 'HASH' as const },
+    { AttributeName: MAIN_TABLE.emailList.sortKey, KeyType: 'RANGE' as const },
+  ],
+  Projection: { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...MAIN_TABLE.emailList.projection] },
+};
 
 const PENDING_INDEX = {
   IndexName: MAIN_TABLE.pending.name,
@@ -73,23 +104,24 @@ const PENDING_INDEX = {
 };
 
 /**
- * A data folder from before the `pending` index existed: add it. Emails pending from before carry no
- * index keys yet: the caller backfills them (`DynamoEmailStore.backfillPendingIndex`).
+ * A data folder from before an index existed: add it. Emails from before carry no keys of it yet: the
+ * caller backfills them (`DynamoEmailStore.backfillPendingIndex`, `backfillEmailList`).
  */
-async function addPendingIndex(dynamo: DynamoDBClient, tableName: string): Promise<void> {
+async function addIndex(
+  dynamo: DynamoDBClient,
+  tableName: string,
+  index: GlobalSecondaryIndex & { IndexName: string; KeySchema: KeySchemaElement[] },
+): Promise<void> {
   await dynamo.send(
     new UpdateTableCommand({
       TableName: tableName,
-      AttributeDefinitions: [
-        { AttributeName: MAIN_TABLE.pending.partitionKey, AttributeType: 'S' },
-        { AttributeName: MAIN_TABLE.pending.sortKey, AttributeType: 'S' },
-      ],
-      GlobalSecondaryIndexUpdates: [{ Create: PENDING_INDEX }],
+      AttributeDefinitions: index.KeySchema.map((k) => ({ AttributeName: k.AttributeName!, AttributeType: 'S' as const })),
+      GlobalSecondaryIndexUpdates: [{ Create: index }],
     }),
   );
   for (let i = 0; i < 100; i++) {
     const out = await dynamo.send(new DescribeTableCommand({ TableName: tableName }));
-    if (out.Table?.GlobalSecondaryIndexes?.find((g) => g.IndexName === MAIN_TABLE.pending.name)?.IndexStatus === 'ACTIVE') return;
+    if (out.Table?.GlobalSecondaryIndexes?.find((g) => g.IndexName === index.IndexName)?.IndexStatus === 'ACTIVE') return;
     await sleep(100);
   }
 }

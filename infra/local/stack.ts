@@ -121,9 +121,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const dynamo = new DynamoDBClient({});
     const doc = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
     const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
-    const { addedPendingIndex } = await createTables(dynamo, names);
+    const { addedPendingIndex, addedEmailListIndex } = await createTables(dynamo, names);
     // A data folder from an older version: its pending emails get their index keys, so the sweep below finds them.
     if (addedPendingIndex) await new DynamoEmailStore(doc, names.table).backfillPendingIndex();
+    // …and its emails their list keys, so `GET /emails` lists them.
+    if (addedEmailListIndex) await new DynamoEmailStore(doc, names.table).backfillEmailList();
     const queues = await createQueues(sqs, 'mailroom');
     const webhookQueues = await createWebhookQueues(sqs, 'mailroom');
     await createBucket(new S3Client({ forcePathStyle: true }), names.attachmentsBucket);

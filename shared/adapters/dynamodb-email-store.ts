@@ -11,18 +11,19 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { EmailEvent, EmailRecord } from '#shared/domain/email';
-import { CLAIMABLE, SEND_FINISHED, statusesBefore, type Status } from '#shared/domain/status';
+import { CLAIMABLE, SEND_FINISHED, STATUSES, statusesBefore, type Status } from '#shared/domain/status';
+import type { ProviderEventInput, ProviderEventRecorder, ProviderEventResult } from '#shared/ports/provider-events';
 import { hasMatch, matchesEmail } from '#shared/domain/email-filter';
 import { PENDING_STATUSES, SENDING_STUCK_AFTER_LEASE_SECONDS, stuckFrom } from '#shared/domain/stuck';
 import type { ClaimInput, ClaimManyInput, ClaimResult, EmailStore, ListEmailsInput, StuckEmail, StuckEmailStore, TransitionInput } from '#shared/ports/index';
 import { MAIN_TABLE } from '#infra/definitions';
 import { KEYS, PENDING_SHARDS, pendingKey, pendingPartition } from './dynamodb-keys';
-import { parseEmailItem, parseStuckEmailItem } from './dynamodb-mappers';
+import { EMAIL_EVENT_IDS_ATTRIBUTE, emailToItem, parseEmailItem, parseStuckEmailItem } from './dynamodb-mappers';
 import { withBatchRetry } from './dynamodb-util';
 import type { EmailListPage, EmailListPosition } from '#shared/ports/index';
 
-const KEY_ATTRS = ['pk', 'sk', 'gsi1pk', 'gsi1sk'] as const;
 const PENDING = MAIN_TABLE.pending;
+const LIST = MAIN_TABLE.emailList;
 
 export const emailKey = KEYS.email;
 
@@ -32,7 +33,7 @@ function toItem(email: EmailRecord): Record<string, unknown> {
     ...emailKey(email.id),
     ...KEYS.emailByTenant(email.tenantId, email.createdAt, email.id),
     ...(stuck ? pendingKey(email.id, stuck) : {}),
-    ...email,
+    ...emailToItem(email),
   };
 }
 
@@ -49,12 +50,6 @@ function inList(attr: string, prefix: string, values: readonly string[]) {
   };
 }
 
-/** The pending index values of an email claimed until `leaseUntil` (epoch seconds). */
-function pendingValues(id: string, leaseUntil: number): { ':ppk': string; ':psk': string } {
-  const key = pendingKey(id, new Date((leaseUntil + SENDING_STUCK_AFTER_LEASE_SECONDS) * 1000));
-  return { ':ppk': key[PENDING.partitionKey]!, ':psk': key[PENDING.sortKey]! };
-}
-
 /** The fields of a transition's `set` that decide when the email counts as stuck. */
 function pickDefined(set: TransitionInput['set']): { scheduledAt?: string; leaseUntil?: number } {
   return {
@@ -67,7 +62,7 @@ function pickDefined(set: TransitionInput['set']): { scheduledAt?: string; lease
  * EmailStore on the single Mailroom table (`EMAIL#<id>` / `EMAIL`, gsi1 = tenant, newest first), and
  * the sparse `pending` index every status write keeps in step (see shared/domain/stuck.ts).
  */
-export class DynamoEmailStore implements EmailStore, StuckEmailStore {
+export class DynamoEmailStore implements EmailStore, StuckEmailStore, ProviderEventRecorder {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -106,12 +101,12 @@ export class DynamoEmailStore implements EmailStore, StuckEmailStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: emailKey(id),
-          UpdateExpression: 'SET #status = :sending, leaseUntil = :lease, claimToken = :token, updatedAt = :now, #ppk = :ppk, #psk = :psk',
+          // The pending index keys stay as they are (see findStuck): re-keying them would cost two index writes per claim.
+          UpdateExpression: 'SET #status = :sending, leaseUntil = :lease, claimToken = :token, updatedAt = :now',
           ConditionExpression: `attribute_exists(pk) AND scheduleVersion = :sv AND (${claimable.expression} OR (#status = :sending AND leaseUntil < :nowSec))`,
-          ExpressionAttributeNames: { '#status': 'status', '#ppk': PENDING.partitionKey, '#psk': PENDING.sortKey },
+          ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ...claimable.values,
-            ...pendingValues(id, nowSec + input.leaseSeconds),
             ':sending': 'sending',
             ':lease': nowSec + input.leaseSeconds,
             ':token': input.token,
@@ -192,14 +187,13 @@ export class DynamoEmailStore implements EmailStore, StuckEmailStore {
     const claimable = CLAIMABLE.map(() => '?').join(', ');
     return {
       Statement:
-        `UPDATE "${this.tableName}" SET "status" = ? SET "leaseUntil" = ? SET "claimToken" = ? SET "updatedAt" = ? SET "${PENDING.partitionKey}" = ? SET "${PENDING.sortKey}" = ?` +
+        `UPDATE "${this.tableName}" SET "status" = ? SET "leaseUntil" = ? SET "claimToken" = ? SET "updatedAt" = ?` +
         ` WHERE "pk" = ? AND "sk" = ? AND "scheduleVersion" = ? AND ("status" IN [${claimable}] OR ("status" = ? AND "leaseUntil" < ?))`,
       Parameters: [
         'sending',
         nowSec + input.leaseSeconds,
         input.token,
         input.now.toISOString(),
-        ...Object.values(pendingValues(input.id, nowSec + input.leaseSeconds)),
         emailKey(input.id).pk,
         emailKey(input.id).sk,
         input.scheduleVersion,
@@ -210,13 +204,13 @@ export class DynamoEmailStore implements EmailStore, StuckEmailStore {
     };
   }
 
-  /** Consistent reads of many emails: BatchGetItem per 100, unprocessed keys retried, then read one by one. */
-  private async readMany(ids: readonly string[]): Promise<Map<string, EmailRecord>> {
+  /** Reads of many emails (consistent unless told): BatchGetItem per 100, unprocessed keys retried, then read one by one. */
+  private async readMany(ids: readonly string[], consistent = true): Promise<Map<string, EmailRecord>> {
     const found = new Map<string, EmailRecord>();
     for (let c = 0; c < ids.length; c += READ_KEYS_PER_CALL) {
       const keys = ids.slice(c, c + READ_KEYS_PER_CALL).map(emailKey);
       const left = await withBatchRetry(keys, async (pending) => {
-        const out = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }));
+        const out = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: consistent } } }));
         for (const item of out.Responses?.[this.tableName] ?? []) {
           const email = fromItem(item)!;
           found.set(email.id, email);
@@ -299,7 +293,7 @@ export class DynamoEmailStore implements EmailStore, StuckEmailStore {
     const perShard = Math.max(1, Math.ceil(limit / PENDING_SHARDS));
     const due = options.all ? undefined : before;
     const shards = await Promise.all(Array.from({ length: PENDING_SHARDS }, (_, shard) => this.queryStuck(shard, before, perShard, false, due)));
-    for (const items of shards) for (const item of items.items) found.push(parseStuckEmailItem(item));
+    for (const items of shards) for (const item of items.items) found.push(withLeaseStuckTime(parseStuckEmailItem(item)));
     return found.sort((a, b) => a.stuckSince.localeCompare(b.stuckSince)).slice(0, limit);
   }
 
@@ -334,14 +328,20 @@ export class DynamoEmailStore implements EmailStore, StuckEmailStore {
           TableName: this.tableName,
           IndexName: PENDING.name,
           KeyConditionExpression: '#ppk = :ppk AND #psk <= :before',
-          ExpressionAttributeNames: { '#ppk': PENDING.partitionKey, '#psk': PENDING.sortKey },
+          ExpressionAttributeNames: { '#ppk': PENDING.partitionKey, '#psk': PENDING.sortKey, '#status': 'status' },
           // `~` sorts after every id, so an email stuck exactly at `before` is included.
           ExpressionAttributeValues: {
             ':ppk': pendingPartition(shard),
             ':before': `${before.toISOString()}#~`,
+            ':sending': 'sending',
+            ':leaseCut': before.getTime() / 1000 - SENDING_STUCK_AFTER_LEASE_SECONDS,
             ...(reconcilableBy ? { ':by': reconcilableBy.toISOString() } : {}),
           },
-          ...(reconcilableBy ? { FilterExpression: 'attribute_not_exists(nextReconcileAt) OR nextReconcileAt <= :by' } : {}),
+          // A claim leaves the key of the status it claimed from (one index write less per email): a
+          // `sending` email is stuck only once its lease and the visibility timeout after it ran out.
+          FilterExpression:
+            '(#status <> :sending OR leaseUntil <= :leaseCut)' +
+            (reconcilableBy ? ' AND (attribute_not_exists(nextReconcileAt) OR nextReconcileAt <= :by)' : ''),
           Limit: limit - count,
           ...(countOnly ? { Select: 'COUNT' as const } : {}),
           ExclusiveStartKey: start,
@@ -450,67 +450,215 @@ export class DynamoEmailStore implements EmailStore, StuckEmailStore {
   }
 
   /**
-   * One page of the tenant's emails, newest first, from gsi1. Without `before` it reads newest →
-   * oldest from `after` (exclusive); with `before` it reads oldest → newest from there and turns
-   * the page round. It asks for `limit + 1` matches, so `hasMore` is exact: a page that is exactly
-   * full says no more. Filters (status, lane — a FilterExpression — and recipient, matched here,
-   * which DynamoDB cannot do on a list) are applied after DynamoDB's `Limit`, so a filtered page
-   * reads up to MAX_LIST_QUERIES index pages; when that read budget runs out first, the page is
-   * short, `hasMore` is true and `resume` is the last email read. The start key is rebuilt from the
-   * tenant and the position, never taken from the client.
+   * Records a provider event in one conditional UpdateItem, without reading the email first: the
+   * status moves forward where the transition table allows (else, or when there is no status to move
+   * to, the event only joins the history), and the event id joins a string set the condition checks,
+   * so a redelivered event writes nothing. Only a refused write reads the email (to tell a duplicate,
+   * an early event and an out-of-order one apart). With `onlyWhile`, one eventually consistent read of
+   * the status comes first, so an event that would change nothing costs a read, not a write.
+   */
+  async recordProviderEvent(id: string, input: ProviderEventInput): Promise<ProviderEventResult> {
+    if (input.onlyWhile) {
+      const out = await this.doc.send(
+        new GetCommand({ TableName: this.tableName, Key: emailKey(id), ProjectionExpression: '#status', ExpressionAttributeNames: { '#status': 'status' } }),
+      );
+      if (!out.Item) return { kind: 'missing' };
+      const status = out.Item.status as Status;
+      if (!input.onlyWhile.includes(status)) return { kind: 'skipped', status };
+    }
+    if (input.to) {
+      const allowed = statusesBefore(input.to).filter((s) => !input.onlyWhile || input.onlyWhile.includes(s));
+      if (allowed.length > 0) {
+        const moved = await this.recordIf(id, input, allowed, true);
+        if (moved) return { kind: 'moved', email: moved };
+        const refused = await this.refusedEvent(id, input);
+        if (refused) return refused;
+      }
+    }
+    const statuses = STATUSES.filter((s) => !input.deferWhile.includes(s) && (!input.onlyWhile || input.onlyWhile.includes(s)));
+    const appended = await this.recordIf(id, input, statuses, false);
+    if (appended) return { kind: 'appended', email: appended };
+    // Refused again: the email is gone, has the event, or moved into a status that defers or skips it.
+    return (await this.refusedEvent(id, input)) ?? { kind: 'duplicate', email: (await this.get(id))! };
+  }
+
+  /** One conditional write of a provider event: the email's status in `statuses`, the event id new to it. */
+  private async recordIf(id: string, input: ProviderEventInput, statuses: readonly Status[], move: boolean): Promise<EmailRecord | undefined> {
+    const cond = inList('#status', 's', statuses);
+    const sets = ['events = list_append(if_not_exists(events, :empty), :ev)', 'updatedAt = :now'];
+    const values: Record<string, unknown> = {
+      ...cond.values,
+      ':ev': [input.event],
+      ':empty': [],
+      ':now': input.event.at,
+      ':eid': input.eventId,
+      ':eids': new Set([input.eventId]),
+    };
+    if (move) {
+      sets.push('#status = :to', 'lastEvent = :le');
+      values[':to'] = input.to;
+      values[':le'] = input.event.type;
+      if (input.providerMessageId) {
+        sets.push('providerMessageId = if_not_exists(providerMessageId, :pmid)');
+        values[':pmid'] = input.providerMessageId;
+      }
+    }
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: emailKey(id),
+          UpdateExpression: `SET ${sets.join(', ')} ADD #eids :eids`,
+          ConditionExpression: `attribute_exists(pk) AND (${cond.expression}) AND NOT contains(#eids, :eid)`,
+          ExpressionAttributeNames: { '#status': 'status', '#eids': EMAIL_EVENT_IDS_ATTRIBUTE },
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return fromItem(out.Attributes);
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  /** Why a provider event's write was refused, from the email read now; undefined when it may still join the history. */
+  private async refusedEvent(id: string, input: ProviderEventInput): Promise<ProviderEventResult | undefined> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: emailKey(id), ConsistentRead: true }));
+    if (!out.Item) return { kind: 'missing' };
+    const email = fromItem(out.Item)!;
+    const ids = out.Item[EMAIL_EVENT_IDS_ATTRIBUTE] as Set<string> | undefined;
+    // Emails written before the id set existed keep the id in the history entry only.
+    if (ids?.has(input.eventId) || email.events.some((e) => e.detail?.ses_event_id === input.eventId)) return { kind: 'duplicate', email };
+    if (input.deferWhile.includes(email.status)) return { kind: 'deferred', email };
+    if (input.onlyWhile && !input.onlyWhile.includes(email.status)) return { kind: 'skipped', status: email.status };
+    return undefined;
+  }
+
+  /**
+   * Gives every email written before the `emailList` index existed its list keys (and drops its gsi1
+   * keys, so it leaves gsi1), so `GET /emails` lists it: a one-off after an upgrade (`mailroom
+   * reconcile --backfill`, or local mode when it adds the index to an old data folder). A Scan of the
+   * table's email items, filtered. Returns how many it moved.
+   */
+  async backfillEmailList(): Promise<number> {
+    let done = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.doc.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: 'sk = :email AND attribute_not_exists(#lpk) AND attribute_exists(tenantId) AND attribute_exists(createdAt)',
+          ExpressionAttributeNames: { '#lpk': LIST.partitionKey },
+          ExpressionAttributeValues: { ':email': 'EMAIL' },
+          ProjectionExpression: 'id, tenantId, createdAt',
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        const { id, tenantId, createdAt } = item as { id?: unknown; tenantId?: unknown; createdAt?: unknown };
+        if (typeof id !== 'string' || typeof tenantId !== 'string' || typeof createdAt !== 'string') continue;
+        const key = KEYS.emailByTenant(tenantId, createdAt, id);
+        try {
+          await this.doc.send(
+            new UpdateCommand({
+              TableName: this.tableName,
+              Key: emailKey(id),
+              UpdateExpression: 'SET #lpk = :lpk, #lsk = :lsk REMOVE #gpk, #gsk',
+              ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#lpk)',
+              ExpressionAttributeNames: {
+                '#lpk': LIST.partitionKey,
+                '#lsk': LIST.sortKey,
+                '#gpk': MAIN_TABLE.gsi1.partitionKey,
+                '#gsk': MAIN_TABLE.gsi1.sortKey,
+              },
+              ExpressionAttributeValues: { ':lpk': key[LIST.partitionKey], ':lsk': key[LIST.sortKey] },
+            }),
+          );
+          done++;
+        } catch (error) {
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        }
+      }
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return done;
+  }
+
+  /**
+   * One page of the tenant's emails, newest first, from the `emailList` index. Without `before` it
+   * reads newest → oldest from `after` (exclusive); with `before` it reads oldest → newest from there
+   * and turns the page round. It asks for `limit + 1` matches, so `hasMore` is exact: a page that is
+   * exactly full says no more. The index holds only fields that never change (MAIN_TABLE.emailList):
+   * lane (a FilterExpression), recipient, subject, sender, tag and created range are matched on the
+   * index items; the ones that pass are read whole (one BatchGetItem per index page, eventually
+   * consistent like the index), and status and provider message id are matched on them. Filters
+   * apply after DynamoDB's `Limit`, so a filtered page reads up to MAX_LIST_QUERIES index pages;
+   * when that read budget runs out first, the page is short, `hasMore` is true and `resume` is the
+   * last email read. The start key is rebuilt from the tenant and the position, never taken from
+   * the client.
    */
   async listByTenant(input: ListEmailsInput): Promise<EmailListPage> {
     const forward = !input.before;
     const from = input.before ?? input.after;
-    const names: Record<string, string> = {};
-    const values: Record<string, unknown> = { ':pk': `TENANT#${input.tenantId}`, ':prefix': 'EMAIL#' };
+    const names: Record<string, string> = { '#lpk': LIST.partitionKey, '#lsk': LIST.sortKey };
+    const values: Record<string, unknown> = { ':pk': KEYS.tenantPartition(input.tenantId), ':prefix': 'EMAIL#' };
     const conditions: string[] = [];
-    if (input.status) {
-      names['#status'] = 'status';
-      values[':status'] = input.status;
-      conditions.push('#status = :status');
-    }
     if (input.lane) {
       names['#lane'] = 'lane';
       values[':lane'] = input.lane;
       conditions.push('#lane = :lane');
     }
-    const filtered = conditions.length > 0 || hasMatch(input);
-    const matches = (e: EmailRecord) => matchesEmail(e, input);
+    const filtered = conditions.length > 0 || input.status !== undefined || input.providerMessageId !== undefined || hasMatch(input);
+    // What the index items can answer (every field of EmailMatch but the provider message id, which changes)…
+    const onIndex = { ...input, providerMessageId: undefined };
+    // …and what only the email item can.
+    const matches = (e: EmailRecord) => (!input.status || e.status === input.status) && matchesEmail(e, input);
     // Newest first: once an email older than `createdAfter` is read, none further can match.
-    const pastRange = (e: EmailRecord) => forward && input.createdAfter !== undefined && e.createdAt < input.createdAfter;
+    const pastRange = (e: ListedEmail) => forward && input.createdAfter !== undefined && e.createdAt < input.createdAfter;
     const want = input.limit + 1;
     const found: EmailRecord[] = [];
     let start: Record<string, unknown> | undefined = from ? listStartKey(input.tenantId, from) : undefined;
-    let lastRead: EmailRecord | undefined;
+    let lastRead: ListedEmail | undefined;
     for (let reads = 0; reads < MAX_LIST_QUERIES; reads++) {
       const out = await this.doc.send(
         new QueryCommand({
           TableName: this.tableName,
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)',
-          ...(conditions.length ? { FilterExpression: conditions.join(' AND '), ExpressionAttributeNames: names } : {}),
+          IndexName: LIST.name,
+          KeyConditionExpression: '#lpk = :pk AND begins_with(#lsk, :prefix)',
+          ...(conditions.length ? { FilterExpression: conditions.join(' AND ') } : {}),
+          ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
           ScanIndexForward: !forward,
           Limit: filtered ? FILTERED_READ_PAGE : want - found.length,
           ...(start ? { ExclusiveStartKey: start } : {}),
         }),
       );
-      for (const item of out.Items ?? []) {
-        const email = fromItem(item)!;
-        if (pastRange(email)) return { emails: found, hasMore: false };
-        lastRead = email;
-        if (!matches(email)) continue;
+      const candidates: string[] = [];
+      let ended = false;
+      for (const item of (out.Items ?? []) as ListedEmail[]) {
+        if (pastRange(item)) {
+          ended = true;
+          break;
+        }
+        lastRead = item;
+        if (matchesEmail(item, onIndex)) candidates.push(item.id);
+      }
+      const emails = await this.readMany(candidates, false);
+      for (const id of candidates) {
+        const email = emails.get(id);
+        // Gone meanwhile (TTL), or no longer matching: not listed.
+        if (!email || !matches(email)) continue;
         found.push(email);
         if (found.length === want) break;
       }
       if (found.length === want) {
-        const emails = found.slice(0, input.limit);
-        const last = emails.at(-1)!;
-        return { emails: forward ? emails : emails.reverse(), hasMore: true, resume: { createdAt: last.createdAt, id: last.id } };
+        const page = found.slice(0, input.limit);
+        const last = page.at(-1)!;
+        return { emails: forward ? page : page.reverse(), hasMore: true, resume: { createdAt: last.createdAt, id: last.id } };
       }
       start = out.LastEvaluatedKey;
-      if (!start) return { emails: forward ? found : found.reverse(), hasMore: false };
+      if (ended || !start) return { emails: forward ? found : found.reverse(), hasMore: false };
     }
     // Read budget spent before the page filled: resume after the last email read.
     return {
@@ -521,9 +669,19 @@ export class DynamoEmailStore implements EmailStore, StuckEmailStore {
   }
 }
 
-/** gsi1 start key of a list position: rebuilt from the caller's tenant, so a position cannot reach another tenant. */
+/** An `emailList` index item: the fields MAIN_TABLE.emailList projects. */
+type ListedEmail = Pick<EmailRecord, 'id' | 'lane' | 'from' | 'to' | 'cc' | 'bcc' | 'subject' | 'tags' | 'createdAt'>;
+
+/** `emailList` start key of a list position: rebuilt from the caller's tenant, so a position cannot reach another tenant. */
 function listStartKey(tenantId: string, at: EmailListPosition): Record<string, unknown> {
   return { ...emailKey(at.id), ...KEYS.emailByTenant(tenantId, at.createdAt, at.id) };
+}
+
+/** A sending email's stuck time is its lease's (plus the visibility timeout) when that is later than its index key. */
+function withLeaseStuckTime(email: StuckEmail): StuckEmail {
+  if (email.status !== 'sending' || email.leaseUntil === undefined) return email;
+  const leaseStuck = new Date((email.leaseUntil + SENDING_STUCK_AFTER_LEASE_SECONDS) * 1000).toISOString();
+  return leaseStuck > email.stuckSince ? { ...email, stuckSince: leaseStuck } : email;
 }
 
 /** Most pages one shard's stuck query reads per call: bounds a reconciler run's reads when much is waiting. */

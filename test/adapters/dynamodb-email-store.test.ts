@@ -1,4 +1,4 @@
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { type ConsumedCapacity, CreateTableCommand, DescribeTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchExecuteStatementCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { StoredItemError } from '#shared/adapters/dynamodb-mappers';
@@ -351,6 +351,188 @@ describe('DynamoEmailStore on DynamoDB Local', () => {
     });
   });
 
+  describe('what each write costs (ReturnConsumedCapacity INDEXES)', () => {
+    /** A store whose every call reports the capacity it consumed, per table and index. */
+    function metered() {
+      const metered = new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_AWS.region, credentials: { ...LOCAL_AWS } });
+      const calls: Array<{ op: string; capacity?: ConsumedCapacity }> = [];
+      metered.middlewareStack.add(
+        (next, context) => async (args) => {
+          (args.input as { ReturnConsumedCapacity?: string }).ReturnConsumedCapacity = 'INDEXES';
+          const out = await next(args);
+          calls.push({ op: context.commandName!, capacity: (out.output as { ConsumedCapacity?: ConsumedCapacity }).ConsumedCapacity });
+          return out;
+        },
+        { step: 'initialize', name: 'meterCapacity' },
+      );
+      const take = () => calls.splice(0);
+      return { store: new DynamoEmailStore(createDocumentClient(metered), table), take, destroy: () => metered.destroy() };
+    }
+    const indexes = (c: { capacity?: ConsumedCapacity }) => Object.keys(c.capacity?.GlobalSecondaryIndexes ?? {}).sort();
+
+    it('writes the list index once, at creation: claim, sent and tracking writes touch only the small item (and the pending index while it is pending)', async () => {
+      const m = metered();
+      try {
+        // ~3 KB of HTML: stored compressed, the item stays under 1 KB (one WRU per write).
+        const e = email({ html: `<p>${'Hello there, this is a rather ordinary newsletter paragraph. '.repeat(50)}</p>` });
+        await m.store.create(e);
+        const [created] = m.take();
+        expect(indexes(created!)).toEqual(['emailList', 'pending']);
+        expect(created!.capacity?.Table?.CapacityUnits).toBe(1);
+        expect(created!.capacity?.GlobalSecondaryIndexes?.emailList?.CapacityUnits).toBe(1);
+
+        expect((await m.store.claim(e.id, { token: 't', now: at(1), leaseSeconds: 60, scheduleVersion: 0 })).claimed).toBe(true);
+        const [claim] = m.take();
+        // The pending index item is updated in place (its projected status), never re-keyed (2 writes).
+        expect(claim).toMatchObject({ op: 'UpdateItemCommand', capacity: { CapacityUnits: 2, Table: { CapacityUnits: 1 } } });
+        expect(indexes(claim!)).toEqual(['pending']);
+
+        await m.store.transition(e.id, {
+          to: 'sent',
+          claimToken: 't',
+          event: ev('sent', 2),
+          set: { provider: 'ses', providerMessageId: 'ses-cost-1', leaseUntil: undefined },
+        });
+        const [sent] = m.take();
+        expect(indexes(sent!)).toEqual(['pending']); // it leaves the pending index: one delete
+        expect(sent!.capacity?.Table?.CapacityUnits).toBe(1);
+
+        const delivered = await m.store.recordProviderEvent(e.id, {
+          eventId: 'cost-delivery',
+          event: { type: 'delivered', at: at(3).toISOString(), detail: { ses_event_id: 'cost-delivery', recipients: ['ada@example.org'] } },
+          to: 'delivered',
+          deferWhile: ['queued', 'sending'],
+        });
+        expect(delivered.kind).toBe('moved');
+        const track = m.take();
+        // One write, no read, no index.
+        expect(track.map((c) => c.op)).toEqual(['UpdateItemCommand']);
+        expect(track[0]!.capacity).toMatchObject({ CapacityUnits: 1, Table: { CapacityUnits: 1 } });
+        expect(indexes(track[0]!)).toEqual([]);
+
+        // The full email still reads back, body included.
+        expect(await store.get(e.id)).toMatchObject({ status: 'delivered', html: e.html, headers: e.headers, subject: e.subject });
+      } finally {
+        m.destroy();
+      }
+    });
+
+    it('records an SES Send for an email already sent with one read and no write', async () => {
+      const m = metered();
+      try {
+        const e = email({ status: 'sent', lastEvent: 'sent' });
+        await store.create(e);
+        const result = await m.store.recordProviderEvent(e.id, {
+          eventId: 'send-1',
+          event: { type: 'ses_accepted', at: at(1).toISOString() },
+          deferWhile: [],
+          onlyWhile: ['queued', 'sending', 'retrying', 'failed'],
+        });
+        expect(result).toEqual({ kind: 'skipped', status: 'sent' });
+        expect(m.take().map((c) => c.op)).toEqual(['GetItemCommand']);
+        expect((await store.get(e.id))?.events).toEqual(e.events);
+      } finally {
+        m.destroy();
+      }
+    });
+  });
+
+  describe('provider events without a read (tracking)', () => {
+    const delivery = (eventId: string, seconds = 5) => ({
+      eventId,
+      event: { type: 'delivered', at: at(seconds).toISOString(), detail: { ses_event_id: eventId } },
+      to: 'delivered' as const,
+      providerMessageId: 'ses-from-event',
+      deferWhile: ['scheduled', 'queued', 'sending', 'retrying'] as const,
+    });
+
+    it('records an event id once: a redelivered event writes nothing', async () => {
+      const e = email({ status: 'sent', lastEvent: 'sent' });
+      await store.create(e);
+      expect(await store.recordProviderEvent(e.id, delivery('d-1'))).toMatchObject({ kind: 'moved', email: { status: 'delivered', lastEvent: 'delivered' } });
+      expect(await store.recordProviderEvent(e.id, delivery('d-1'))).toMatchObject({ kind: 'duplicate' });
+      const stored = (await store.get(e.id))!;
+      expect(stored.events.map((x) => x.type)).toEqual(['queued', 'delivered']);
+      // The event-id set is bookkeeping, never part of the record; the provider message id was filled in.
+      expect(stored).not.toHaveProperty('eventIds');
+      expect(stored.providerMessageId).toBe('ses-from-event');
+    });
+
+    it('moves forward only: a late delivery after a click joins the history and keeps clicked', async () => {
+      const e = email({ status: 'clicked', lastEvent: 'clicked' });
+      await store.create(e);
+      expect(await store.recordProviderEvent(e.id, delivery('late-1'))).toMatchObject({ kind: 'appended', email: { status: 'clicked', lastEvent: 'clicked' } });
+      expect(await store.recordProviderEvent(e.id, delivery('late-1'))).toMatchObject({ kind: 'duplicate' });
+      expect((await store.get(e.id))!.events.map((x) => x.type)).toEqual(['queued', 'delivered']);
+    });
+
+    it('defers an event for an email whose send is not recorded, writes nothing, and says missing for no email', async () => {
+      const e = email({ status: 'sending', lastEvent: 'queued' });
+      await store.create(e);
+      expect(await store.recordProviderEvent(e.id, delivery('early-1'))).toMatchObject({ kind: 'deferred', email: { status: 'sending' } });
+      expect((await store.get(e.id))!.events).toEqual(e.events);
+      expect(await store.recordProviderEvent('no-such-email', delivery('x'))).toEqual({ kind: 'missing' });
+    });
+
+    it('records an SES Send on an email not yet recorded sent (it settles an ambiguous attempt)', async () => {
+      const e = email({ status: 'retrying', lastEvent: 'retrying' });
+      await store.create(e);
+      const send = { eventId: 's-1', event: { type: 'ses_accepted', at: at(1).toISOString() }, deferWhile: [], onlyWhile: ['retrying' as const] };
+      expect(await store.recordProviderEvent(e.id, send)).toMatchObject({ kind: 'appended', email: { status: 'retrying' } });
+      expect(await store.recordProviderEvent(e.id, send)).toMatchObject({ kind: 'duplicate' });
+    });
+
+    it('knows an event recorded by the previous version (id in the history entry only) as a duplicate', async () => {
+      const e = email({
+        status: 'delivered',
+        lastEvent: 'delivered',
+        events: [{ type: 'delivered', at: at(1).toISOString(), detail: { ses_event_id: 'old-1' } }],
+      });
+      await store.create(e);
+      expect(await store.recordProviderEvent(e.id, delivery('old-1'))).toMatchObject({ kind: 'duplicate' });
+    });
+  });
+
+  describe('items written by the previous version', () => {
+    it('reads an uncompressed email item (body fields as plain attributes, gsi1 keys)', async () => {
+      const e = email({ id: `plain-${Math.random().toString(36).slice(2)}`, text: 'Hi', template: { id: 'welcome', version: 1, variables: { name: 'Ada' } } });
+      await createDocumentClient(client).send(
+        new PutCommand({
+          TableName: table,
+          Item: { pk: `EMAIL#${e.id}`, sk: 'EMAIL', gsi1pk: `TENANT#${e.tenantId}`, gsi1sk: `EMAIL#${e.createdAt}#${e.id}`, ...e },
+        }),
+      );
+      expect(await store.get(e.id)).toEqual(e);
+    });
+
+    it('stores the body compressed in one Binary attribute, not as plain attributes', async () => {
+      const e = email({ text: 'Hi there', attachments: [{ filename: 'a.pdf', key: 'k/a.pdf', size: 3 }] });
+      await store.create(e);
+      const raw = (await client.send(new GetItemCommand({ TableName: table, Key: { pk: { S: `EMAIL#${e.id}` }, sk: { S: 'EMAIL' } } }))).Item!;
+      expect(raw.body?.B).toBeInstanceOf(Uint8Array);
+      for (const field of ['html', 'text', 'headers', 'attachments']) expect(raw).not.toHaveProperty(field);
+      expect(raw).not.toHaveProperty('gsi1pk');
+      expect(await store.get(e.id)).toEqual(e);
+    });
+
+    it('moves emails from gsi1 onto the list index (backfill), once', async () => {
+      const tenantId = `backfill-${Math.random().toString(36).slice(2, 8)}`;
+      const e = email({ tenantId });
+      await createDocumentClient(client).send(
+        new PutCommand({
+          TableName: table,
+          Item: { pk: `EMAIL#${e.id}`, sk: 'EMAIL', gsi1pk: `TENANT#${tenantId}`, gsi1sk: `EMAIL#${e.createdAt}#${e.id}`, ...e },
+        }),
+      );
+      expect((await store.listByTenant({ tenantId, limit: 10 })).emails).toEqual([]);
+      expect(await store.backfillEmailList()).toBeGreaterThanOrEqual(1);
+      expect((await store.listByTenant({ tenantId, limit: 10 })).emails.map((x) => x.id)).toEqual([e.id]);
+      const raw = (await client.send(new GetItemCommand({ TableName: table, Key: { pk: { S: `EMAIL#${e.id}` }, sk: { S: 'EMAIL' } } }))).Item!;
+      expect(raw).not.toHaveProperty('gsi1pk');
+      expect(await store.backfillEmailList()).toBe(0);
+    });
+  });
+
   describe('the pending index (what the reconciler reads)', () => {
     const ids = (found: { id: string }[], mine: string[]) => found.map((e) => e.id).filter((id) => mine.includes(id));
 
@@ -421,11 +603,12 @@ describe('DynamoEmailStore on DynamoDB Local', () => {
       );
       await createTables(client, { table: legacy, idempotencyTable: `${legacy}-idempotency` });
       const described = await client.send(new DescribeTableCommand({ TableName: legacy }));
-      expect(described.Table?.GlobalSecondaryIndexes?.map((g) => g.IndexName).sort()).toEqual(['gsi1', 'pending']);
+      expect(described.Table?.GlobalSecondaryIndexes?.map((g) => g.IndexName).sort()).toEqual(['emailList', 'gsi1', 'pending']);
       const old = new DynamoEmailStore(createDocumentClient(client), legacy);
       const e = email();
       await old.create(e);
       expect((await old.findStuck(at(3600), 10)).map((f) => f.id)).toEqual([e.id]);
+      expect((await old.listByTenant({ tenantId: e.tenantId, limit: 10 })).emails.map((x) => x.id)).toEqual([e.id]);
     });
 
     it('backfills pending emails written before the index existed, and leaves finished ones out', async () => {

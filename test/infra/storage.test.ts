@@ -45,6 +45,23 @@ describe('storage, functions and outputs', () => {
     });
   });
 
+  it('lists emails through their own index of fields that never change, so status writes skip it', () => {
+    const table = template.toJSON().Resources[logicalId(stack, stack.storage.table)] as Resource;
+    const list = (table.Properties.GlobalSecondaryIndexes as Array<Record<string, any>>).find((i) => i.IndexName === MAIN_TABLE.emailList.name);
+    expect(list).toEqual({
+      IndexName: MAIN_TABLE.emailList.name,
+      KeySchema: [
+        { AttributeName: MAIN_TABLE.emailList.partitionKey, KeyType: 'HASH' },
+        { AttributeName: MAIN_TABLE.emailList.sortKey, KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...MAIN_TABLE.emailList.projection] },
+    });
+    // Never a field a status write sets: those would write the index item again.
+    for (const mutable of ['status', 'lastEvent', 'updatedAt', 'events', 'leaseUntil', 'claimToken', 'providerMessageId', 'scheduledAt', 'attempts']) {
+      expect(MAIN_TABLE.emailList.projection).not.toContain(mutable);
+    }
+  });
+
   it('expires each attachment with its email: one lifecycle rule per retention class tag, capped by attachmentRetentionDays', () => {
     const rules = (template.toJSON().Resources[logicalId(stack, stack.storage.attachmentsBucket)] as Resource).Properties.LifecycleConfiguration.Rules as Array<
       Record<string, any>

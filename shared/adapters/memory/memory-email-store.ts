@@ -1,6 +1,7 @@
 import { matchesEmail } from '#shared/domain/email-filter';
 import type { EmailEvent, EmailRecord } from '#shared/domain/email';
 import { CLAIMABLE, statusesBefore } from '#shared/domain/status';
+import type { ProviderEventInput, ProviderEventRecorder, ProviderEventResult } from '#shared/ports/provider-events';
 import { stuckFrom } from '#shared/domain/stuck';
 import type { ClaimInput, ClaimManyInput, ClaimResult, EmailStore, ListEmailsInput, StuckEmail, StuckEmailStore, TransitionInput } from '#shared/ports/index';
 
@@ -9,8 +10,10 @@ import type { EmailListPage } from '#shared/ports/index';
 const clone = <T>(v: T): T => structuredClone(v);
 
 /** EmailStore in memory with the same conditional semantics as the DynamoDB one (tests, benchmarks). */
-export class MemoryEmailStore implements EmailStore, StuckEmailStore {
+export class MemoryEmailStore implements EmailStore, StuckEmailStore, ProviderEventRecorder {
   readonly items = new Map<string, EmailRecord>();
+  /** Provider event ids recorded per email id (DynamoEmailStore keeps them in a string set on the item). */
+  readonly eventIds = new Map<string, Set<string>>();
   /** The reconciler's marks (reconciledAt, reconciles) per email id. */
   readonly reconciled = new Map<string, { at: string; next: string; count: number }>();
   /** Calls per operation, for assertions and call counting. */
@@ -88,6 +91,27 @@ export class MemoryEmailStore implements EmailStore, StuckEmailStore {
     this.count('appendEvent');
     const e = this.items.get(id);
     if (e) e.events = [...e.events, event];
+  }
+
+  /** Like DynamoEmailStore: one conditional change, idempotent by event id, forward only. */
+  async recordProviderEvent(id: string, input: ProviderEventInput): Promise<ProviderEventResult> {
+    this.count('recordProviderEvent');
+    const e = this.items.get(id);
+    if (!e) return { kind: 'missing' };
+    if (input.onlyWhile && !input.onlyWhile.includes(e.status)) return { kind: 'skipped', status: e.status };
+    const ids = this.eventIds.get(id) ?? new Set<string>();
+    if (ids.has(input.eventId) || e.events.some((x) => x.detail?.ses_event_id === input.eventId)) return { kind: 'duplicate', email: clone(e) };
+    if (input.deferWhile.includes(e.status)) return { kind: 'deferred', email: clone(e) };
+    const move = input.to !== undefined && statusesBefore(input.to).includes(e.status);
+    if (move) {
+      e.status = input.to!;
+      e.lastEvent = input.event.type;
+      if (input.providerMessageId && e.providerMessageId === undefined) e.providerMessageId = input.providerMessageId;
+    }
+    e.updatedAt = input.event.at;
+    e.events = [...e.events, clone(input.event)];
+    this.eventIds.set(id, ids.add(input.eventId));
+    return { kind: move ? 'moved' : 'appended', email: clone(e) };
   }
 
   /** The pending index as DynamoEmailStore keeps it: stuck-from computed from the status write. */
