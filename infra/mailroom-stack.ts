@@ -1,4 +1,5 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { ENV } from '#shared/config/env';
 import { LANES, type Lane } from '#shared/config/lanes';
@@ -160,9 +161,13 @@ export class MailroomStack extends Stack {
         requireBuild: settings.profile === 'production',
       });
 
+    const functions = this.node.findAll().filter((c): c is MailroomFunction => c instanceof MailroomFunction);
     // With -c functionAlarms=function: every function of the stack, whoever adds one, gets its own alarms.
-    if (this.observability) {
-      for (const fn of this.node.findAll().filter((c): c is MailroomFunction => c instanceof MailroomFunction)) this.observability.watchFunction(fn);
+    if (this.observability) for (const fn of functions) this.observability.watchFunction(fn);
+    // Every function that publishes outbound events (it has the bus) leaves the muted types off it.
+    for (const fn of functions) {
+      const env = this.resolve((fn.node.defaultChild as CfnFunction).environment) as { variables?: Record<string, unknown> } | undefined;
+      if (env?.variables?.[ENV.EVENT_BUS_NAME] !== undefined) fn.addEnvironment(ENV.MUTED_EVENTS, settings.mutedEvents.join(','));
     }
 
     new CfnOutput(this, OUTPUTS.apiUrl, { value: this.api.url, description: `Base URL of the Mailroom ${localstack ? 'REST' : 'HTTP'} API` });

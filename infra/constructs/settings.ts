@@ -1,5 +1,6 @@
 import type { Construct } from 'constructs';
 import { LANE_NAMES, isLane, type Lane } from '#shared/config/lanes';
+import { DEFAULT_MUTED_EVENTS, mutedEventRefusal } from '#shared/domain/outbound-events';
 import { FUNCTION_ALARM_SCOPES, type FunctionAlarmScope } from './observability';
 
 /** One per-tenant webhook: Mailroom bus events whose `detail.tenant` matches are POSTed to `url`. */
@@ -71,6 +72,11 @@ export interface MailroomSettings {
   readonly dashboard: boolean;
   /** `-c functionAlarms=function`: per-function Errors/Throttles/Duration alarms instead of the two account-wide ones. */
   readonly functionAlarms: FunctionAlarmScope;
+  /**
+   * Outbound detail-types left off the Mailroom bus (ENV.MUTED_EVENTS of every publishing function):
+   * default `Email Accepted`; `-c mutedEvents=none` publishes every event.
+   */
+  readonly mutedEvents: readonly string[];
   readonly eventArchiveDays: number;
   /**
    * Publish SES events of the configuration set to the default EventBridge bus (delivery tracking).
@@ -211,6 +217,18 @@ function functionAlarms(scope: Construct): FunctionAlarmScope {
   return raw as FunctionAlarmScope;
 }
 
+function mutedEvents(scope: Construct): string[] {
+  const raw = scope.node.tryGetContext('mutedEvents') as unknown;
+  if (raw === undefined || raw === null) return [...DEFAULT_MUTED_EVENTS];
+  if (raw === 'none' || raw === '') return [];
+  const list = stringList(scope, 'mutedEvents');
+  for (const type of list) {
+    const refusal = mutedEventRefusal(type);
+    if (refusal) throw new SettingsError(`context 'mutedEvents': ${refusal}`);
+  }
+  return list;
+}
+
 function laneMaxAge(scope: Construct): Partial<Record<Lane, number>> {
   const raw = parseMaybeJson(scope.node.tryGetContext('laneMaxAgeSeconds'));
   if (raw === undefined || raw === null || raw === '') return {};
@@ -249,6 +267,7 @@ export function readSettings(scope: Construct): MailroomSettings {
     laneMaxAgeSeconds: laneMaxAge(scope),
     dashboard: flag(scope, 'dashboard', false),
     functionAlarms: functionAlarms(scope),
+    mutedEvents: mutedEvents(scope),
     eventArchiveDays: positiveInt(scope, 'eventArchiveDays', DEFAULT_SETTINGS.eventArchiveDays, true),
     sesEventDestination: String(scope.node.tryGetContext('sesEventDestination') ?? true) !== 'false',
   };

@@ -5,6 +5,7 @@ import { redactAddress, type RecipientLogging } from '#shared/observability/reda
 import type { EventPublisher, MailroomEvent } from '#shared/ports/index';
 import { createEventBridgeClient, createSqsClient } from './aws-clients';
 import { type LocalEventLog, type LoggedEvent, localEventLog } from './local-event-log';
+import { MutedEventPublisher } from './muted-event-publisher';
 import { QueueCopyEventPublisher } from './queue-copy-event-publisher';
 
 /** `source` of every event Mailroom puts on its bus. */
@@ -75,13 +76,20 @@ export class LocalEventPublisher implements EventPublisher {
   }
 }
 
-/** The publisher a function's config asks for: EventBridge (AWS, LocalStack) or the local one. */
+/** The publisher a function's config asks for: EventBridge (AWS, LocalStack) or the local one, less the muted types. */
 export function createEventPublisher(config: {
   busName?: string | undefined;
   mode: 'eventbridge' | 'local';
   recipientLogging: RecipientLogging;
   webhookEventQueueUrl?: string | undefined;
+  /** Detail-types left off the bus (shared/domain/outbound-events.ts); none when absent. */
+  muted?: readonly string[] | undefined;
 }): EventPublisher | undefined {
+  const publisher = basePublisher(config);
+  return publisher && config.muted?.length ? new MutedEventPublisher(publisher, config.muted) : publisher;
+}
+
+function basePublisher(config: Parameters<typeof createEventPublisher>[0]): EventPublisher | undefined {
   if (config.mode === 'local') {
     const local = new LocalEventPublisher(localEventLog, config.recipientLogging);
     // Local mode has no EventBridge rule to feed the webhook fan-out queue: copy each event there.
@@ -94,17 +102,19 @@ export function createEventPublisher(config: {
   return new EventBridgeEventPublisher(createEventBridgeClient(), config.busName, config.recipientLogging);
 }
 
-/** The event publisher a function's parsed environment names (bus, mode, recipient logging, webhook queue). */
+/** The event publisher a function's parsed environment names (bus, mode, recipient logging, webhook queue, muted types). */
 export function eventPublisherFromEnv(config: {
   readonly [ENV.EVENT_BUS_NAME]?: string | undefined;
   readonly [ENV.EVENT_PUBLISHER]: 'eventbridge' | 'local';
   readonly [ENV.RECIPIENT_LOGGING]: RecipientLogging;
   readonly [ENV.WEBHOOK_EVENT_QUEUE_URL]?: string | undefined;
+  readonly [ENV.MUTED_EVENTS]?: readonly string[] | undefined;
 }): EventPublisher | undefined {
   return createEventPublisher({
     busName: config[ENV.EVENT_BUS_NAME],
     mode: config[ENV.EVENT_PUBLISHER],
     recipientLogging: config[ENV.RECIPIENT_LOGGING],
     webhookEventQueueUrl: config[ENV.WEBHOOK_EVENT_QUEUE_URL],
+    muted: config[ENV.MUTED_EVENTS],
   });
 }

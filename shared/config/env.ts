@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { DEFAULT_MUTED_EVENTS } from '#shared/domain/outbound-events';
 import { publisherBindingSchema } from '#shared/domain/publishers';
 import { CONFIGURATION_SET_VARIANTS, type ConfigurationSetVariant } from '#shared/domain/sending-domain';
 import { LANE_NAMES, type Lane } from './lanes';
@@ -45,6 +46,11 @@ export const ENV = {
   EVENT_BUS_NAME: 'MAILROOM_EVENT_BUS_NAME',
   /** `eventbridge` (default: PutEvents on EVENT_BUS_NAME) or `local` (local mode: printed and added to the email's history). */
   EVENT_PUBLISHER: 'MAILROOM_EVENT_PUBLISHER',
+  /**
+   * Outbound detail-types left off the bus, comma-separated (default `Email Accepted`; empty: publish
+   * all). A scheduled email's "Email Accepted" is published anyway (it is `email.scheduled`).
+   */
+  MUTED_EVENTS: 'MAILROOM_MUTED_EVENTS',
   SCHEDULE_GROUP: 'MAILROOM_SCHEDULE_GROUP',
   SCHEDULER_ROLE_ARN: 'MAILROOM_SCHEDULER_ROLE_ARN',
   SCHEDULER_DLQ_ARN: 'MAILROOM_SCHEDULER_DLQ_ARN',
@@ -128,6 +134,15 @@ const eventSettings = {
   [ENV.EVENT_BUS_NAME]: z.string().min(1).optional(),
   [ENV.EVENT_PUBLISHER]: z.enum(['eventbridge', 'local']).default('eventbridge'),
   [ENV.WEBHOOK_EVENT_QUEUE_URL]: z.string().min(1).optional(),
+  [ENV.MUTED_EVENTS]: z
+    .string()
+    .default(DEFAULT_MUTED_EVENTS.join(','))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean),
+    ),
 };
 
 /** Unsubscribe link signing (senders sign, the unsubscribe function verifies). */
