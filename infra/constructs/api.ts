@@ -125,8 +125,20 @@ export class Api extends Construct {
     }
 
     this.authorizerFn = new MailroomFunction(this, 'AuthorizerFunction', { name: 'authorizer', description: 'Mailroom: API key authorizer' });
-    // It reads API key items (`APIKEY#<sha256>`) by key, nothing else.
+    // It reads API key items (`APIKEY#<sha256>`) by key, and writes one attribute of them: when the
+    // key was last used (`lastUsedAt`, at most once per key per cache period), returning nothing.
     this.authorizerFn.bindTableItems(props.table, ['dynamodb:GetItem'], ['APIKEY#']);
+    this.authorizerFn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:UpdateItem'],
+        resources: [props.table.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['APIKEY#*'] },
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'lastUsedAt'] },
+          StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE'] },
+        },
+      }),
+    );
     // No identity source, so no gateway cache: with `$request.header.Authorization` as identity
     // source, API Gateway itself would answer a request without the header with a bare
     // `{"message":"Unauthorized"}` the resend SDK cannot classify. The authorizer is asked on every

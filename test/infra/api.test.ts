@@ -92,14 +92,24 @@ describe('HTTP API', () => {
     tuned.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 75 } });
   });
 
-  it('lets the authorizer read the main table and nothing else', () => {
+  it('lets the authorizer read API key items and write only their lastUsedAt, nothing else', () => {
     const statements = roleStatements(template, stack, stack.api.authorizerFn);
     const data = statements.filter((s) => !asArray(s.Action).every((a) => a.startsWith('logs:') || a.startsWith('xray:')));
     expect(data.length).toBeGreaterThan(0);
     const tableId = logicalId(stack, stack.storage.table);
     for (const resource of resourcesOf(data)) expect(resource).toContain(tableId);
-    for (const s of data)
-      for (const action of asArray(s.Action)) expect(['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']).not.toContain(action);
+    for (const s of data) {
+      for (const action of asArray(s.Action))
+        expect(['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:Scan']).not.toContain(action);
+      expect(s.Condition).toMatchObject({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['APIKEY#*'] } });
+    }
+    const updates = data.filter((s) => asArray(s.Action).includes('dynamodb:UpdateItem'));
+    expect(updates).toHaveLength(1);
+    expect(asArray(updates[0]!.Action)).toEqual(['dynamodb:UpdateItem']);
+    expect(updates[0]!.Condition).toMatchObject({
+      'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'lastUsedAt'] },
+      StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE'] },
+    });
     expect(envOf(template, stack, stack.api.authorizerFn)[ENV.TABLE_NAME]).toEqual({ Ref: tableId });
   });
 
