@@ -61,6 +61,8 @@ export interface ActivityItem {
   /** The email's first recipients and subject, so the feed reads without a lookup per row. */
   readonly to?: string[];
   readonly subject?: string;
+  /** A template email's template id (its subject is rendered at send time, not stored). */
+  readonly template?: string;
   readonly detail: Record<string, unknown>;
   /** Epoch seconds (DynamoDB TTL). */
   readonly expiresAt: number;

@@ -69,8 +69,12 @@ export async function recordEmailActivity(deps: RecordActivityDeps, event: BusEv
   });
 }
 
-function emailSummary(email: Pick<EmailRecord, 'to' | 'subject'>): Pick<ActivityItem, 'to' | 'subject'> {
-  return { to: email.to.slice(0, ACTIVITY_RECIPIENTS_KEPT), ...(email.subject ? { subject: email.subject.slice(0, ACTIVITY_TEXT_MAX) } : {}) };
+function emailSummary(email: Pick<EmailRecord, 'to' | 'subject' | 'template'>): Pick<ActivityItem, 'to' | 'subject' | 'template'> {
+  return {
+    to: email.to.slice(0, ACTIVITY_RECIPIENTS_KEPT),
+    ...(email.subject ? { subject: email.subject.slice(0, ACTIVITY_TEXT_MAX) } : {}),
+    ...(email.template ? { template: email.template.id } : {}),
+  };
 }
 
 /** The email a webhook event is about (its payload's `data.email_id`). */
@@ -136,6 +140,7 @@ export function toActivityView(item: ActivityItem) {
     webhook_id: item.webhookId ?? null,
     to: item.to ?? [],
     subject: item.subject ?? null,
+    template: item.template ?? null,
     detail: item.detail,
   };
 }

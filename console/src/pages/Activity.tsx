@@ -1,66 +1,73 @@
-import type { EmailEvent, EmailSummary, MailroomApi } from '../api';
+import { ACTIVITY_TYPES, type ActivityType } from '#shared/domain/activity';
+import type { ActivityView } from '../api';
 import { setSearch, useSearchParams } from '../router';
 import { useApi } from '../session';
 import { Time } from '../time';
-import { ErrorBox, Link, StatusChip, TableState, useLoader } from '../ui';
+import { ErrorBox, Link, Pager, TableState, useLoader } from '../ui';
 
-/** The outcomes an operator looks for during an incident, each an email status the list API filters by. */
-export const ACTIVITY_TYPES = ['bounced', 'complained', 'failed', 'delivery_delayed', 'suppressed'] as const;
-type ActivityType = (typeof ACTIVITY_TYPES)[number];
-
-/** Emails read per type, and emails shown (each one costs a `GET /emails/{id}` for its history). */
-const PER_TYPE = 25;
-const SHOWN = 25;
-
-interface Activity {
-  readonly email: EmailSummary;
-  readonly type: string;
-  readonly at: string;
-  readonly detail?: Record<string, unknown>;
-}
+/** Rows per page. */
+const PAGE = 50;
 
 const isType = (v: string | null): v is ActivityType => (ACTIVITY_TYPES as readonly string[]).includes(v ?? '');
-const label = (type: string) => type.replace(/_/g, ' ');
+/** `email.delivery_delayed` → `delivery delayed`; `webhook.failed` → `webhook failed`. */
+export const activityLabel = (type: string) => type.replace(/^email\./, '').replace(/[._]/g, ' ');
+/** The chip colour: the email status it matches (bounced, failed…), `failed` for webhook trouble. */
+const chipOf = (type: string) => (type.startsWith('webhook.') ? 'failed' : type.replace(/^email\./, ''));
 
-/** The email's latest event of one of `types` (its history knows when it happened); its status and creation time when none is recorded. */
-function latestOf(email: EmailSummary, events: readonly EmailEvent[], types: readonly string[]): Activity {
-  const event = [...events].reverse().find((e) => types.includes(e.type));
-  if (event) return { email, type: event.type, at: event.at, ...(event.detail ? { detail: event.detail } : {}) };
-  return { email, type: email.status, at: email.created_at };
-}
-
-/**
- * Recent activity from what the API already serves: the newest emails whose status is one of
- * `types` (`GET /emails?status=…`), each with the time and detail of that event from its history.
- */
-async function loadActivity(api: MailroomApi, types: readonly ActivityType[]): Promise<Activity[]> {
-  const lists = await Promise.all(types.map((status) => api.listEmails({ status, limit: PER_TYPE })));
-  const newest = lists
-    .flatMap((l) => l.data)
-    .sort((a, b) => b.created_at.localeCompare(a.created_at))
-    .slice(0, SHOWN);
-  const shown = await Promise.all(newest.map(async (email) => latestOf(email, (await api.getEmail(email.id)).events, types)));
-  return shown.sort((a, b) => b.at.localeCompare(a.at));
-}
-
-/** An event's detail (bounce type, diagnostic, error…) as one short line; ids (SES event, feedback) are left to the tooltip and the email's timeline. */
-function summary(detail: Record<string, unknown> | undefined): string {
-  if (!detail) return '—';
-  const parts = Object.entries(detail)
-    .filter(([k, v]) => v !== null && v !== undefined && v !== '' && !/(^|_)id$/.test(k))
-    .map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+/** An item's detail as one short line (bounce type first); the full detail is in the tooltip. */
+function summary(a: ActivityView): string {
+  const d = a.detail as Record<string, unknown>;
+  const parts = Object.entries(d)
+    .filter(([, v]) => v !== null && v !== undefined && v !== '')
+    .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : String(v)}`);
   const line = parts.join(' · ');
   return line.length > 160 ? `${line.slice(0, 159)}…` : line || '—';
 }
 
+/** The time window in the URL (`since`, `until`), shown in words. */
+function Window({ since, until }: { since: string; until: string }) {
+  if (!since && !until) return null;
+  return (
+    <p className="notice-info" role="status">
+      Showing events{' '}
+      {since ? (
+        <>
+          from <Time value={since} />
+        </>
+      ) : null}{' '}
+      {until ? (
+        <>
+          until <Time value={until} />
+        </>
+      ) : null}{' '}
+      —{' '}
+      <button type="button" className="secondary small" onClick={() => setSearch({ type: new URLSearchParams(window.location.search).get('type') ?? '' })}>
+        all times
+      </button>
+    </p>
+  );
+}
+
+/**
+ * Recent activity from `GET /activity`: one row per event (an email that bounced and then drew a
+ * complaint has two), filterable by type and time window, paged — all in the URL.
+ */
 export function ActivityPage() {
   const api = useApi();
   const params = useSearchParams();
   const raw = params.get('type');
   const type = isType(raw) ? raw : '';
-  const types = type ? [type] : ACTIVITY_TYPES;
-  const { data, error, pending, loading, reload } = useLoader(() => loadActivity(api, types), [api, type]);
-  const rows = data ?? [];
+  const since = params.get('since') ?? '';
+  const until = params.get('until') ?? '';
+  // The pages walked so far (each the last id of the page before), as the Emails page keeps them: Back and reload keep the place.
+  const cursors = params.getAll('after');
+  const after = cursors.at(-1) ?? '';
+  const { data, error, pending, loading, reload } = useLoader(
+    () => api.activity({ type, since, until, after, limit: PAGE }),
+    [api, type, since, until, after],
+    { intervalMs: 30_000 },
+  );
+  const rows = data?.data ?? [];
   return (
     <section aria-labelledby="activity-title">
       <div className="title-row">
@@ -72,25 +79,27 @@ export function ActivityPage() {
         </div>
       </div>
       <p className="hint">
-        The newest emails that bounced, drew a complaint, failed, were delayed or were suppressed (by their current status), with when it happened.
+        Every bounce, complaint, failure, delay and suppression as it happened, and webhook deliveries that failed for good (from <code>GET /activity</code>).
+        An email that bounced and later drew a complaint appears twice.
       </p>
       <form className="filters" aria-label="Filter activity" onSubmit={(e) => e.preventDefault()}>
         <div className="field">
           <label htmlFor="activity-type">Event type</label>
-          <select id="activity-type" value={type} onChange={(e) => setSearch({ type: e.target.value })}>
+          <select id="activity-type" value={type} onChange={(e) => setSearch({ type: e.target.value, since, until })}>
             <option value="">All types</option>
             {ACTIVITY_TYPES.map((t) => (
               <option key={t} value={t}>
-                {label(t)}
+                {activityLabel(t)}
               </option>
             ))}
           </select>
         </div>
       </form>
+      <Window since={since} until={until} />
       <ErrorBox error={error} />
       <table aria-describedby="activity-caption" className="cards">
         <caption id="activity-caption" className="sr-only">
-          {type ? `Recent ${label(type)} events` : 'Recent events'}, newest first
+          {type ? `Recent ${activityLabel(type)} events` : 'Recent events'}, newest first
         </caption>
         <thead>
           <tr>
@@ -103,31 +112,48 @@ export function ActivityPage() {
         </thead>
         <tbody>
           {rows.map((a) => (
-            <tr key={a.email.id} data-email-id={a.email.id} data-type={a.type}>
+            <tr key={a.id} data-activity-id={a.id} data-email-id={a.email_id ?? undefined} data-type={a.type}>
               <td className="nowrap" data-label="When">
-                <Time value={a.at} />
+                <Time value={a.created_at} />
               </td>
               <td data-label="Event">
-                <StatusChip status={a.type} />
+                <span className={`chip chip-${chipOf(a.type)}`}>{activityLabel(a.type)}</span>
+                {a.type === 'email.bounced' && typeof a.detail.bounce_type === 'string' ? <span className="hint"> ({a.detail.bounce_type})</span> : null}
               </td>
               <td className="wrap" data-label="To">
-                {a.email.to.join(', ')}
+                {a.to.length ? a.to.join(', ') : '—'}
               </td>
               <td className="wrap" data-label="Email">
-                <Link to={`emails/${encodeURIComponent(a.email.id)}`}>
-                  {a.email.subject || (a.email.template ? `(template ${a.email.template.id})` : '(no subject)')}
-                </Link>
+                {a.email_id ? (
+                  <Link to={`emails/${encodeURIComponent(a.email_id)}`}>{a.subject || (a.template ? `(template ${a.template})` : '(no subject)')}</Link>
+                ) : (
+                  '—'
+                )}
+                {a.webhook_id ? (
+                  <>
+                    {' '}
+                    <span className="hint">
+                      webhook <code>{a.webhook_id}</code>
+                    </span>
+                  </>
+                ) : null}
               </td>
-              <td className="wrap" data-label="Detail" title={a.detail ? JSON.stringify(a.detail) : undefined}>
-                {summary(a.detail)}
+              <td className="wrap" data-label="Detail" title={JSON.stringify(a.detail)}>
+                {summary(a)}
               </td>
             </tr>
           ))}
           <TableState columns={5} loading={pending} error={error} empty={!rows.length}>
-            {type ? `No ${label(type)} emails.` : 'No bounces, complaints, failures, delays or suppressions.'}
+            {type ? `No ${activityLabel(type)} events${since || until ? ' in this window' : ''}.` : 'No bounces, complaints, failures, delays or suppressions.'}
           </TableState>
         </tbody>
       </table>
+      <Pager
+        cursors={cursors}
+        onChange={(pages) => setSearch({ type, since, until, after: pages })}
+        nextCursor={data?.has_more ? rows.at(-1)?.id : undefined}
+        labels={['← Newer', 'Older →']}
+      />
     </section>
   );
 }

@@ -1,4 +1,5 @@
-import { useState, type ReactNode } from 'react';
+import { useEffect, useMemo, useState, type ReactNode } from 'react';
+import { parseHeaderBlock } from '#shared/rendering/header-block';
 import type { EmailView } from '../api';
 import { useConfirm } from '../confirm';
 import { RescheduleForm } from '../reschedule';
@@ -212,6 +213,52 @@ function Actions({ email, onChanged }: { email: EmailView; onChanged: () => void
   );
 }
 
+/** Has a provider been handed (or nearly handed) this email's message? Only then does `GET /emails/{id}/raw` have one. */
+const reachedProvider = (email: EmailView) => Boolean(email.sent_at) || email.provider_attempts.length > 0;
+
+/**
+ * The message's header block, read from `GET /emails/{id}/raw` (rebuilt with the sender's own
+ * composer), and the raw MIME as a download. Before any send attempt there is no message yet: the
+ * addressing headers it will carry are shown instead.
+ */
+function MessageHeaders({ email }: { email: EmailView }) {
+  const api = useApi();
+  const built = reachedProvider(email);
+  // Asked again only when a send changed the message (not on every refresh of the page).
+  const version = `${email.id}|${email.sent_at ?? ''}|${email.provider_attempts.length}`;
+  const { data: raw, error } = useLoader(() => (built ? api.rawEmail(email.id) : Promise.resolve(undefined)), [api, version, built]);
+  const download = useMemo(() => (raw ? URL.createObjectURL(new Blob([raw], { type: 'message/rfc822' })) : undefined), [raw]);
+  useEffect(() => () => (download ? URL.revokeObjectURL(download) : undefined), [download]);
+  const headers = raw ? parseHeaderBlock(raw) : built ? [] : headersOf(email);
+  return (
+    <div className="panel">
+      <h2 id="headers-title">Headers</h2>
+      <ErrorBox error={error} />
+      {built && !raw && !error ? <p role="status">Loading the message…</p> : null}
+      <dl className="meta headers" aria-labelledby="headers-title" data-source={raw ? 'raw' : 'stored'}>
+        {headers.map(([name, value], i) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: a header name may repeat (Received…); the block's order never changes.
+          <Row key={`${name}-${i}`} label={name}>
+            <code>{value}</code>
+          </Row>
+        ))}
+      </dl>
+      {download ? (
+        <p>
+          <a className="button secondary" href={download} download={`${email.id}.eml`}>
+            Download raw MIME (.eml)
+          </a>
+        </p>
+      ) : null}
+      <p className="hint">
+        {built
+          ? 'Rebuilt from the stored email with the sender’s own composer: the message as sent, except its MIME boundaries (and, on marketing and bulk mail, the one-click unsubscribe headers, whose link is signed per send).'
+          : 'Not sent yet: the full header block and the raw MIME exist once the email is handed to a provider. These are the addressing headers it will carry.'}
+      </p>
+    </div>
+  );
+}
+
 export function EmailDetailPage({ id }: { id: string }) {
   const api = useApi();
   const { data: email, error, reload } = useLoader(() => api.getEmail(id), [api, id], { intervalMs: 5000 });
@@ -317,16 +364,7 @@ export function EmailDetailPage({ id }: { id: string }) {
                 </details>
               ) : null}
             </div>
-            <div className="panel">
-              <h2 id="headers-title">Headers</h2>
-              <dl className="meta headers" aria-labelledby="headers-title">
-                {headersOf(email).map(([name, value]) => (
-                  <Row key={name} label={name}>
-                    <code>{value}</code>
-                  </Row>
-                ))}
-              </dl>
-            </div>
+            <MessageHeaders email={email} />
           </div>
         </div>
       ) : null}

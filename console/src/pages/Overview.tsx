@@ -112,7 +112,12 @@ const TOTALS: Array<[string, string]> = [
   ['clicked', 'Clicked'],
 ];
 
-/** Outcomes that are also an email status: their card links to those emails (status now, created in the range). */
+/**
+ * Outcomes the activity log records: their card links to those events in the same window. The
+ * counters count an event in the hour it happened, and so does the feed — unlike "emails created in
+ * the range whose status is X now", which loses an email that bounced and then drew a complaint, and
+ * adds ones created earlier.
+ */
 const DRILL_DOWN = ['bounced', 'complained', 'failed', 'delivery_delayed'];
 
 export function OverviewPage() {
@@ -170,8 +175,11 @@ export function OverviewPage() {
                 <dt>{label}</dt>
                 <dd>{count(t[key] ?? 0)}</dd>
                 {DRILL_DOWN.includes(key) && (t[key] ?? 0) > 0 && metrics.data ? (
-                  <Link to={`emails${queryString({ status: key, created_after: metrics.data.start_date })}`} ariaLabel={`${label} emails`}>
-                    see emails
+                  <Link
+                    to={`activity${queryString({ type: `email.${key}`, since: metrics.data.start_date, until: metrics.data.end_date })}`}
+                    ariaLabel={`${label} events`}
+                  >
+                    see events
                   </Link>
                 ) : null}
               </div>
