@@ -1,8 +1,12 @@
 /**
- * Bundle size and cold import per function: each functions/<name>/handler.ts bundled with esbuild
- * with the options the CDK construct uses (infra/bundling.ts: ESM, minified, source maps without
- * sources content, no legal comments, the cheerio alias, .hbs as text; nothing external), then
- * imported in fresh Node processes.
+ * Bundle size and cold import per function: each functions/<name>/handler.ts bundled with the
+ * options the CDK construct uses (infra/bundling.ts `functionBuildOptions`: ESM, split into chunks,
+ * minified, source maps without sources content, no legal comments, the aliases, .hbs as text;
+ * nothing external), then imported in fresh Node processes.
+ *
+ * "Cold bytes" are what a cold start reads: index.mjs and the chunks it imports statically. The
+ * chunks behind an `import()` (renderer, SMTP transport, S3 client, ajv, the SDK's other credential
+ * providers) ship in the same asset and count in "asset bytes" only.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -10,14 +14,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
-import { BUNDLE_OPTIONS } from '#infra/bundling';
+import { coldPathOutputs, ENTRY_FILE, functionBuildOptions } from '#infra/bundling';
 import { emitResult, progress, sectionArgs } from '../lib/child';
 import { fakeFunctionEnv } from '../lib/fixtures';
 import { median } from '../lib/stats';
 
-/** What the sender would weigh without each group of packages (cumulative): the levers, measured. */
+/** What the sender's cold path would weigh without each group of packages (cumulative): the levers left, measured. */
 export interface BundleLever {
   readonly without: string;
+  /** Cold-path bytes of the sender built that way. */
   readonly bytes: number;
 }
 
@@ -25,10 +30,21 @@ export interface BundlesArgs {
   readonly imports: number;
 }
 
-export interface BundleResult {
+export interface PackageBytes {
   readonly name: string;
   readonly bytes: number;
-  /** The source map next to it (shipped in the asset, read only with --enable-source-maps). */
+}
+
+export interface BundleResult {
+  readonly name: string;
+  /** JavaScript a cold start reads: index.mjs plus the chunks it imports statically (transitively). */
+  readonly coldBytes: number;
+  /** Files on that cold path (index.mjs + chunks). */
+  readonly coldFiles: number;
+  /** Every .mjs file in the asset (cold path + chunks loaded by `import()`). */
+  readonly assetBytes: number;
+  readonly assetFiles: number;
+  /** The source maps next to them (shipped in the asset, read only with --enable-source-maps, and only for the files loaded). */
   readonly mapBytes: number;
   readonly importMs: number[];
   /** CPU ms of the same imports (source maps on). */
@@ -36,8 +52,10 @@ export interface BundleResult {
   readonly importMsNoSourceMaps: number[];
   readonly importCpuMsNoSourceMaps: number[];
   readonly importError?: string;
-  /** Largest contributors by package, bytes in the minified output. */
-  readonly topPackages: Array<{ name: string; bytes: number }>;
+  /** Largest contributors to the cold path by package, bytes in the minified output. */
+  readonly topPackages: PackageBytes[];
+  /** Largest packages found only in chunks behind an `import()` (deferred until first use). */
+  readonly deferredPackages: PackageBytes[];
 }
 
 function packageOf(input: string): string {
@@ -46,16 +64,24 @@ function packageOf(input: string): string {
   return input.split('/')[0] ?? input;
 }
 
-function topPackages(metafile: Metafile): Array<{ name: string; bytes: number }> {
+function packageBytes(metafile: Metafile, files: Iterable<string>): Map<string, number> {
   const totals = new Map<string, number>();
-  for (const output of Object.values(metafile.outputs)) {
-    for (const [input, info] of Object.entries(output.inputs)) totals.set(packageOf(input), (totals.get(packageOf(input)) ?? 0) + info.bytesInOutput);
+  for (const file of files) {
+    for (const [input, info] of Object.entries(metafile.outputs[file]!.inputs))
+      totals.set(packageOf(input), (totals.get(packageOf(input)) ?? 0) + info.bytesInOutput);
   }
-  return [...totals.entries()]
-    .map(([name, bytes]) => ({ name, bytes }))
-    .sort((a, b) => b.bytes - a.bytes)
-    .slice(0, 8);
+  return totals;
 }
+
+const top = (totals: Map<string, number>, n = 8): PackageBytes[] =>
+  [...totals.entries()]
+    .map(([name, bytes]) => ({ name, bytes }))
+    .filter((p) => p.bytes > 0)
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, n);
+
+const jsOutputs = (metafile: Metafile) => Object.keys(metafile.outputs).filter((f) => f.endsWith('.mjs'));
+const sum = (metafile: Metafile, files: Iterable<string>) => [...files].reduce((n, f) => n + metafile.outputs[f]!.bytes, 0);
 
 /**
  * Wall-clock ms of `import()` in fresh processes, and the CPU ms the import took (user + system of
@@ -68,7 +94,8 @@ function importTimes(file: string, count: number, sourceMaps: boolean): { times:
   const cpu: number[] = [];
   for (let i = 0; i < count; i++) {
     const r = spawnSync(process.execPath, [...(sourceMaps ? ['--enable-source-maps'] : []), '--input-type=module', '-e', code], {
-      env: { PATH: process.env.PATH ?? '', ...fakeFunctionEnv() },
+      // The runtime is Node 24: the SDK's warning for Node 20 (this machine) would not be printed there.
+      env: { PATH: process.env.PATH ?? '', AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: '1', ...fakeFunctionEnv() },
       encoding: 'utf8',
       timeout: 30_000,
     });
@@ -81,8 +108,19 @@ function importTimes(file: string, count: number, sourceMaps: boolean): { times:
   return { times, cpu };
 }
 
+/**
+ * The sender's remaining levers, cumulatively: packages replaced by an empty module (`stub`: the
+ * bundle would not run — this only weighs them) or left to the runtime (`external`).
+ */
+const SENDER_LEVERS: ReadonlyArray<{ without: string; stub?: readonly string[]; external?: readonly string[] }> = [
+  { without: 'the X-Ray SDK (Powertools Tracer; tracing stays on)', stub: ['aws-xray-sdk-core'] },
+  { without: "nodemailer's MIME builder (MailComposer, which the sender needs)", stub: ['nodemailer/lib/mail-composer/index.js'] },
+  { without: "the bundled AWS SDK (`@aws-sdk/*`, `@smithy/*` external: the runtime's copy)", external: ['@aws-sdk/*', '@smithy/*'] },
+];
+
 const args = sectionArgs<BundlesArgs>();
 const dir = mkdtempSync(join(tmpdir(), 'mailroom-bundles-'));
+const target = `node${process.versions.node.split('.')[0]}`;
 const results: BundleResult[] = [];
 const levers: BundleLever[] = [];
 try {
@@ -90,77 +128,58 @@ try {
     .filter((n) => existsSync(join('functions', n, 'handler.ts')))
     .sort();
   for (const name of names) {
-    const outfile = join(dir, name, 'index.mjs');
-    const result = await build({
-      entryPoints: [join('functions', name, 'handler.ts')],
-      outfile,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: BUNDLE_OPTIONS.format,
-      mainFields: [...BUNDLE_OPTIONS.mainFields],
-      minify: BUNDLE_OPTIONS.minify,
-      sourcemap: BUNDLE_OPTIONS.sourcemap,
-      sourcesContent: BUNDLE_OPTIONS.sourcesContent,
-      legalComments: BUNDLE_OPTIONS.legalComments,
-      alias: { ...BUNDLE_OPTIONS.alias },
-      banner: { js: BUNDLE_OPTIONS.banner },
-      loader: { ...BUNDLE_OPTIONS.loader },
-      metafile: true,
-      logLevel: 'silent',
-    });
-    const bytes = Object.entries(result.metafile.outputs)
-      .filter(([f]) => f.endsWith('.mjs'))
-      .reduce((n, [, o]) => n + o.bytes, 0);
-    const mapBytes = Object.entries(result.metafile.outputs)
-      .filter(([f]) => f.endsWith('.map'))
-      .reduce((n, [, o]) => n + o.bytes, 0);
-    progress(`bundle ${name}: ${(bytes / 1024).toFixed(0)} KiB; importing ${args.imports}× in fresh processes`);
-    const withMaps = importTimes(outfile, args.imports, true);
-    const withoutMaps = withMaps.error ? { times: [], cpu: [] } : importTimes(outfile, Math.max(1, Math.ceil(args.imports / 4)), false);
+    const outdir = join(dir, name);
+    const { metafile } = await build(functionBuildOptions(join('functions', name, 'handler.ts'), outdir, target));
+    const cold = coldPathOutputs(metafile);
+    const all = jsOutputs(metafile);
+    const deferred = all.filter((f) => !cold.includes(f));
+    const coldPackages = packageBytes(metafile, cold);
+    const lazyPackages = packageBytes(metafile, deferred);
+    for (const p of coldPackages.keys()) lazyPackages.delete(p);
+    const coldBytes = sum(metafile, cold);
+    const mapBytes = sum(
+      metafile,
+      Object.keys(metafile.outputs).filter((f) => f.endsWith('.map')),
+    );
+    progress(
+      `bundle ${name}: ${(coldBytes / 1024).toFixed(0)} KiB cold (${cold.length} files) of ${(sum(metafile, all) / 1024).toFixed(0)} KiB; importing ${args.imports}× in fresh processes`,
+    );
+    const entry = join(outdir, ENTRY_FILE);
+    const withMaps = importTimes(entry, args.imports, true);
+    const withoutMaps = withMaps.error ? { times: [], cpu: [] } : importTimes(entry, Math.max(1, Math.ceil(args.imports / 4)), false);
     results.push({
       name,
-      bytes,
+      coldBytes,
+      coldFiles: cold.length,
+      assetBytes: sum(metafile, all),
+      assetFiles: all.length,
       mapBytes,
       importMs: withMaps.times,
       importCpuMs: withMaps.cpu,
       importMsNoSourceMaps: withoutMaps.times,
       importCpuMsNoSourceMaps: withoutMaps.cpu,
       ...(withMaps.error ? { importError: withMaps.error } : {}),
-      topPackages: topPackages(result.metafile),
+      topPackages: top(coldPackages),
+      deferredPackages: top(lazyPackages, 6),
     });
-    progress(`  median import ${median(withMaps.times).toFixed(1)} ms${withMaps.error ? ` (error: ${withMaps.error})` : ''}`);
+    progress(
+      `  median import ${median(withMaps.cpu).toFixed(1)} ms CPU, ${median(withMaps.times).toFixed(1)} ms wall${withMaps.error ? ` (error: ${withMaps.error})` : ''}`,
+    );
   }
-  // The sender's levers: the same build with groups of packages replaced by an empty module
-  // (cumulative; the bundle would not run — this only weighs what each group costs).
-  const groups: Array<[string, string[]]> = [
-    ['the HTML renderer (juice, cheerio, html-to-text)', ['juice/client', 'html-to-text']],
-    ["nodemailer's SMTP transport", ['nodemailer']],
-    ['ajv (template variable schemas)', ['ajv', 'ajv/dist/2020.js']],
-    ['the X-Ray SDK (Powertools Tracer)', ['aws-xray-sdk-core']],
-    ['@aws-sdk/client-s3 (attachments)', ['@aws-sdk/client-s3']],
-  ];
   const stub = join(process.cwd(), 'infra/stubs/no-source-map.cjs');
   const without = new Set<string>();
-  for (const [label, packages] of groups) {
-    for (const p of packages) without.add(p);
-    const r = await build({
-      entryPoints: [join('functions', 'sender', 'handler.ts')],
-      outfile: join(dir, 'lever', 'index.mjs'),
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: BUNDLE_OPTIONS.format,
-      mainFields: [...BUNDLE_OPTIONS.mainFields],
-      minify: true,
-      alias: { ...BUNDLE_OPTIONS.alias },
-      loader: { ...BUNDLE_OPTIONS.loader },
-      banner: { js: BUNDLE_OPTIONS.banner },
-      metafile: true,
-      logLevel: 'silent',
+  const external: string[] = [];
+  for (const lever of SENDER_LEVERS) {
+    for (const p of lever.stub ?? []) without.add(p);
+    external.push(...(lever.external ?? []));
+    const options = functionBuildOptions(join('functions', 'sender', 'handler.ts'), join(dir, 'lever'), target);
+    const { metafile } = await build({
+      ...options,
+      sourcemap: false,
+      external: [...external],
       plugins: [{ name: 'without', setup: (b) => b.onResolve({ filter: /.*/ }, (a) => (without.has(a.path) ? { path: stub } : undefined)) }],
     });
-    levers.push({ without: label, bytes: Object.values(r.metafile.outputs).reduce((n, o) => n + o.bytes, 0) });
+    levers.push({ without: lever.without, bytes: sum(metafile, coldPathOutputs(metafile)) });
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

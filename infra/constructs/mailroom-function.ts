@@ -1,12 +1,11 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Annotations, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, AssetHashType, type BundlingOptions, DockerImage, Duration, type ILocalBundling, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, Code, Function as LambdaFunction, type FunctionOptions, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -15,7 +14,7 @@ import type { Construct } from 'constructs';
 import { acknowledgeResourceStar, acknowledgeWildcardAction, acknowledgeWildcardResource } from './nag';
 import { ENV } from '#shared/config/env';
 import type { Lane } from '#shared/config/lanes';
-import { BUNDLE_ALIASES, BUNDLE_OPTIONS } from '#infra/bundling';
+import { bundleFunction, ENTRY_FILE, esbuildTarget } from '#infra/bundling';
 import type { FunctionName } from '#infra/definitions';
 
 /** Repository root (infra/constructs/ → ../../), so entries resolve wherever synth runs from. */
@@ -52,7 +51,7 @@ export interface AcceptEmailBinding {
   readonly bus: IEventBus;
 }
 
-export interface MailroomFunctionProps extends Omit<NodejsFunctionProps, 'entry' | 'runtime' | 'architecture' | 'bundling' | 'logGroup' | 'role'> {
+export interface MailroomFunctionProps extends Omit<FunctionOptions, 'architecture' | 'logGroup' | 'role'> {
   /** Folder under functions/ holding handler.ts. */
   readonly name: FunctionName;
   /** Log retention. @default one month */
@@ -61,10 +60,11 @@ export interface MailroomFunctionProps extends Omit<NodejsFunctionProps, 'entry'
 
 /**
  * A Lambda function of Mailroom: Node.js (newest), arm64, X-Ray, its own log group, bundled by the
- * local esbuild as minified ESM with source maps. The bind* helpers set the environment variable
- * AND grant the access in one call, so the two never drift apart.
+ * local esbuild as minified ESM with source maps, split into an entry file and chunks
+ * (infra/bundling.ts; NodejsFunction cannot split: it passes esbuild an `--outfile`). The bind*
+ * helpers set the environment variable AND grant the access in one call, so the two never drift apart.
  */
-export class MailroomFunction extends NodejsFunction {
+export class MailroomFunction extends LambdaFunction {
   public readonly mailroomName: FunctionName;
 
   constructor(scope: Construct, id: string, props: MailroomFunctionProps) {
@@ -84,9 +84,8 @@ export class MailroomFunction extends NodejsFunction {
       memorySize: 512,
       timeout: Duration.seconds(10),
       ...rest,
-      entry,
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
+      code: functionCode(entry),
+      handler: `${path.basename(ENTRY_FILE, '.mjs')}.handler`,
       runtime: MAILROOM_RUNTIME,
       architecture: Architecture.ARM_64,
       tracing: Tracing.ACTIVE,
@@ -97,24 +96,6 @@ export class MailroomFunction extends NodejsFunction {
         POWERTOOLS_METRICS_NAMESPACE: 'Mailroom',
         NODE_OPTIONS: '--enable-source-maps',
         ...environment,
-      },
-      bundling: {
-        forceDockerBundling: false,
-        // infra/bundling.ts: the same options the bench measures.
-        format: OutputFormat.ESM,
-        banner: BUNDLE_OPTIONS.banner,
-        mainFields: [...BUNDLE_OPTIONS.mainFields],
-        minify: BUNDLE_OPTIONS.minify,
-        sourceMap: BUNDLE_OPTIONS.sourcemap,
-        sourcesContent: BUNDLE_OPTIONS.sourcesContent,
-        loader: { ...BUNDLE_OPTIONS.loader },
-        esbuildArgs: {
-          '--legal-comments': BUNDLE_OPTIONS.legalComments,
-          '--alias': Object.entries(BUNDLE_ALIASES).map(([from, to]) => `${from}=${to}`),
-        },
-        // The runtime ships AWS SDK v3; bundling our pinned copy instead keeps behaviour
-        // identical to the tests and avoids surprise SDK upgrades.
-        externalModules: [],
       },
     });
     this.mailroomName = name;
@@ -287,6 +268,35 @@ export function laneJson(scope: Construct, queues: LaneQueues, pick: (q: IQueue)
 
 function grantQueueAttributes(fn: MailroomFunction, queue: IQueue): void {
   fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl'], resources: [queue.queueArn] }));
+}
+
+/**
+ * The function's asset: esbuild (the local one, never Docker) bundles `entry` into the asset
+ * directory — index.mjs, chunks/*.mjs and their source maps (infra/bundling.ts). As NodejsFunction
+ * does, the asset is hashed by its output, and skipped stacks (`aws:cdk:bundling-stacks`) bundle nothing.
+ */
+function functionCode(entry: string): Code {
+  return Code.fromAsset(REPO_ROOT, {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      // Required by the type; never pulled: local bundling always succeeds or throws.
+      image: DockerImage.fromRegistry('dummy'),
+      local: new EsbuildLocalBundling(entry, esbuildTarget(MAILROOM_RUNTIME.name)),
+    },
+  });
+}
+
+/** CDK's local bundling hook: one synchronous esbuild build per function (its `entry` keys the asset cache). */
+class EsbuildLocalBundling implements ILocalBundling {
+  constructor(
+    public readonly entry: string,
+    public readonly target: string,
+  ) {}
+
+  tryBundle(outputDir: string, _options: BundlingOptions): boolean {
+    bundleFunction(this.entry, outputDir, this.target);
+    return true;
+  }
 }
 
 /** Stands in for a handler that does not exist yet, and only when nothing is bundled. */

@@ -5,7 +5,7 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
@@ -58,8 +58,13 @@ export function createEventBridgeClient(): EventBridgeClient {
   return traced(new EventBridgeClient({}));
 }
 
-export function createS3Client(): S3Client {
-  return traced(new S3Client({ forcePathStyle: true }));
+/**
+ * An S3 client from the SDK module the caller loaded: s3-attachment-store.ts imports
+ * `@aws-sdk/client-s3` with its first attachment (`import()`), so only functions that handle
+ * attachments ship it, and none reads it at cold start (infra/bundling.ts splits it off).
+ */
+export function createS3Client(sdk: typeof import('@aws-sdk/client-s3')): S3Client {
+  return traced(new sdk.S3Client({ forcePathStyle: true }));
 }
 
 export function createSecretsClient(): SecretsManagerClient {

@@ -1,7 +1,7 @@
 import { ValidationError } from '#shared/domain/errors';
 import { schemaFromVariables, TEMPLATE_ID, type TemplateContent, type TemplateVersion, type TenantTemplate } from '#shared/domain/template';
 import type { TemplateStore } from '#shared/ports/index';
-import { type LoadedTemplate, PREVIEW_DEFAULTS, checkTemplateRenders, validateTemplateVariables } from '#shared/rendering/template-core';
+import type { LoadedTemplate } from '#shared/rendering/template-core';
 import { getRepositoryTemplate } from '#shared/rendering/template-repository';
 import type { TemplateInfo, TemplateLookup } from '#shared/use-cases/accept-email';
 
@@ -9,7 +9,14 @@ import type { TemplateInfo, TemplateLookup } from '#shared/use-cases/accept-emai
  * Which template an accepted email uses, and the accept-time check of its variables. Only the
  * schema check and Handlebars run here (template-core.ts): ingest bundles neither juice nor
  * html-to-text. The tenant CRUD, previews and rendering are in templates.ts.
+ *
+ * template-core (ajv, Handlebars) is loaded by the first email that names a template, not at cold
+ * start: in the Lambda bundles it is a separate chunk (infra/bundling.ts), and the sender, which
+ * imports this module for `TemplateVersionCache` and `toLoadedTemplate` only, never loads it here.
  */
+let core: Promise<typeof import('#shared/rendering/template-core')> | undefined;
+const loadCore = () => (core ??= import('#shared/rendering/template-core'));
+type TemplateCore = Awaited<ReturnType<typeof loadCore>>;
 
 export interface TemplateLookupDeps {
   readonly templates: TemplateStore;
@@ -56,7 +63,12 @@ export class TemplateVersionCache {
   }
 }
 
-function templateInfo(loaded: LoadedTemplate, version: number | string, content?: Pick<TemplateContent, 'from' | 'replyTo'>): TemplateInfo {
+function templateInfo(
+  { PREVIEW_DEFAULTS, checkTemplateRenders, validateTemplateVariables }: TemplateCore,
+  loaded: LoadedTemplate,
+  version: number | string,
+  content?: Pick<TemplateContent, 'from' | 'replyTo'>,
+): TemplateInfo {
   return {
     id: loaded.id,
     version,
@@ -82,15 +94,15 @@ export function createTemplateLookup(deps: TemplateLookupDeps, cache = new Templ
       const own = validId(id) ? await deps.templates.get(tenantId, id) : undefined;
       if (own?.publishedVersion) {
         const stored = await cache.get(deps.templates, tenantId, id, own.publishedVersion);
-        if (stored) return templateInfo(toLoadedTemplate(stored, tenantId, id, stored.version), stored.version, stored);
+        if (stored) return templateInfo(await loadCore(), toLoadedTemplate(stored, tenantId, id, stored.version), stored.version, stored);
       }
       const repo = repositoryOf(deps)(id);
-      if (repo) return templateInfo(repo, repo.version);
+      if (repo) return templateInfo(await loadCore(), repo, repo.version);
       // Resend's send by alias: the tenant's template whose alias this is (a list scan; see docs/api.md).
       const aliased = own ? undefined : await findTemplateByAlias(deps.templates, tenantId, id);
       if (aliased?.publishedVersion) {
         const stored = await cache.get(deps.templates, tenantId, aliased.id, aliased.publishedVersion);
-        if (stored) return templateInfo(toLoadedTemplate(stored, tenantId, aliased.id, stored.version), stored.version, stored);
+        if (stored) return templateInfo(await loadCore(), toLoadedTemplate(stored, tenantId, aliased.id, stored.version), stored.version, stored);
       }
       if (aliased)
         throw new ValidationError(

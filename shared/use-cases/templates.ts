@@ -7,9 +7,8 @@ import { encodeCursor, isCursor } from '#shared/domain/list-cursor';
 import { toValidationError } from '#shared/domain/send-request';
 import { TEMPLATE_ID, type TemplateContent, type TemplateVersion, type TenantTemplate } from '#shared/domain/template';
 import type { Clock, TemplateStore, TenantStore } from '#shared/ports/index';
-import { templateEnv } from '#shared/rendering/template-env';
 import { getRepositoryTemplate } from '#shared/rendering/template-repository';
-import { type LoadedTemplate, PREVIEW_DEFAULTS, type RenderedTemplate, renderTemplate, validateTemplateVariables } from '#shared/rendering/templates';
+import type { LoadedTemplate, RenderedTemplate } from '#shared/rendering/templates';
 import { findTemplateByAlias, toLoadedTemplate } from '#shared/use-cases/template-lookup';
 
 // The accept-time lookup lives apart so ingest's import graph stays free of the HTML renderer.
@@ -144,14 +143,23 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
 }
 
 /**
+ * The renderer (Handlebars, ajv, juice, html-to-text) loads with the first write or preview, not at
+ * cold start: listing, reading and deleting templates never need it (a separate chunk in the Lambda
+ * bundles, infra/bundling.ts).
+ */
+let renderer: Promise<[typeof import('#shared/rendering/templates'), typeof import('#shared/rendering/template-env')]> | undefined;
+const loadRenderer = () => (renderer ??= Promise.all([import('#shared/rendering/templates'), import('#shared/rendering/template-env')]));
+
+/**
  * Refuses a template that cannot work: a Handlebars syntax error, prototype access, an invalid
  * schema, a sample that does not match the schema or does not render.
  */
-function checkContent(content: TemplateContent, id: string): void {
+async function checkContent(content: TemplateContent, id: string): Promise<void> {
   if (content.schema !== undefined && content.variables?.length)
     throw new ValidationError(`Template "${id}": give \`schema\` (JSON Schema) or \`variables\` (Resend's list), not both.`);
   const size = Buffer.byteLength(JSON.stringify(content), 'utf8');
   if (size > MAX_TEMPLATE_BYTES) throw new ValidationError(`Template "${id}" is ${size} bytes; at most ${MAX_TEMPLATE_BYTES} are allowed.`, 'invalid_template');
+  const [{ PREVIEW_DEFAULTS, renderTemplate, validateTemplateVariables }, { templateEnv }] = await loadRenderer();
   templateEnv.compile(content.subject, 'plain', `template "${id}" (subject)`);
   templateEnv.compile(content.html, 'html', `template "${id}" (html)`);
   if (content.text !== undefined) templateEnv.compile(content.text, 'plain', `template "${id}" (text)`);
@@ -249,7 +257,7 @@ export async function createTemplate(deps: TemplatesDeps, principal: Principal, 
   const { id: _id, reply_to: _r, variables: _v, ...rest } = input;
   const content = defined({ ...rest, ...resendFields(input), subject: input.subject ?? '', name: input.name ?? id }) as TemplateContent;
   await assertAliasFree(deps, principal.tenantId, content.alias, id);
-  checkContent(content, id);
+  await checkContent(content, id);
   const now = deps.clock.now().toISOString();
   // A re-created id continues the numbering of a deleted one: a version number is never reused.
   const lastVersion = await deps.templates.latestVersionNumber(principal.tenantId, id);
@@ -340,7 +348,7 @@ export async function updateTemplate(deps: TemplatesDeps, principal: Principal, 
     variables: merged.variables,
   }) as unknown as TemplateContent;
   if (content.alias !== current.alias) await assertAliasFree(deps, principal.tenantId, content.alias, current.id);
-  checkContent(content, current.id);
+  await checkContent(content, current.id);
   const updated = await deps.templates.updateDraft(principal.tenantId, current.id, content, deps.clock.now().toISOString());
   if (!updated) throw new NotFoundError(`Template "${id}" not found.`);
   return updated;
@@ -378,7 +386,7 @@ export async function duplicateTemplate(deps: TemplatesDeps, principal: Principa
 export async function publishTemplate(deps: TemplatesDeps, principal: Principal, id: string): Promise<TemplateVersion> {
   assertCanWrite(principal);
   const draft = await ownTemplate(deps, principal, id);
-  checkContent(draft, draft.id);
+  await checkContent(draft, draft.id);
   return deps.templates.publish(draft, deps.clock.now().toISOString());
 }
 
@@ -417,6 +425,7 @@ export async function previewTemplate(
     version = repo.version;
   }
   const tenant = await deps.tenants?.get(principal.tenantId);
+  const [{ PREVIEW_DEFAULTS, renderTemplate }] = await loadRenderer();
   const rendered = renderTemplate(loaded, input.variables ?? loaded.meta.sample ?? {}, {
     baseUrl: tenant?.baseUrl ?? PREVIEW_DEFAULTS.baseUrl,
     extraVariables: PREVIEW_DEFAULTS.extraVariables,
