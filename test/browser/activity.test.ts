@@ -32,7 +32,7 @@ describe('activity feed, raw MIME and provider attempts (Chromium)', () => {
   let page: Page;
   const problems: string[] = [];
   /** The email that bounces and then draws a complaint, and the ambiguous one (seeded). */
-  let bounced: { id: string; subject: string };
+  let bounced: { id: string; subject: string; sentAt: string };
   const ambiguousId = `amb_${Date.now()}`;
 
   beforeAll(async () => {
@@ -78,9 +78,9 @@ describe('activity feed, raw MIME and provider attempts (Chromium)', () => {
     await browser?.close();
   });
 
-  async function screenshot(name: string): Promise<void> {
+  async function screenshot(name: string, fullPage = false): Promise<void> {
     const file = path.join(ARTIFACTS, `console-${name}.png`);
-    await page.screenshot({ path: file, fullPage: false });
+    await page.screenshot({ path: file, fullPage });
     const doc = path.join(DOC_IMAGES, `console-${name}.png`);
     if (process.env.MAILROOM_UPDATE_SCREENSHOTS === '1' || !existsSync(doc)) copyFileSync(file, doc);
   }
@@ -109,7 +109,7 @@ describe('activity feed, raw MIME and provider attempts (Chromium)', () => {
     });
     expect(sent.status).toBe(200);
     const view = await waitForStatus(s, sent.body.id, ['sent']);
-    bounced = { id: view.id, subject: view.subject };
+    bounced = { id: view.id, subject: view.subject, sentAt: view.sent_at };
     // GET /emails/{id} renders the template for a sent email: the subject is the rendered one.
     expect(view.subject).toContain('Linus');
     const raw = await fetch(`${s.apiUrl}/emails/${view.id}/raw`, { headers: { authorization: `Bearer ${s.apiKey}` } });
@@ -143,9 +143,10 @@ describe('activity feed, raw MIME and provider attempts (Chromium)', () => {
   });
 
   it('GET /activity: a bounce and then a complaint of the same email are two events, newest first, by type and window, paged by id', async () => {
-    const t0 = new Date(Date.now() - 60_000);
+    // A bounce 2 s after the send, a complaint 2 s later (as SES would time them).
+    const t0 = new Date(Date.parse(bounced.sentAt) + 2_000);
     expect(await track('bounce-permanent', bounced.id, t0)).toMatchObject({ kind: 'recorded', status: 'bounced' });
-    expect(await track('complaint', bounced.id, new Date(t0.getTime() + 30_000))).toMatchObject({ kind: 'recorded' });
+    expect(await track('complaint', bounced.id, new Date(t0.getTime() + 2_000))).toMatchObject({ kind: 'recorded' });
     // The fan-out function reads the outbound events from its queue: wait for both items.
     const both = await waitFor(async () => {
       const r = await feed(`?limit=10`);
@@ -213,7 +214,9 @@ describe('activity feed, raw MIME and provider attempts (Chromium)', () => {
     const parsed = await simpleParser(readFileSync(saved));
     expect(parsed.headers.get('x-mailroom-email-id')).toBe(bounced.id);
     expect(parsed.html).toContain('Linus');
-    await screenshot('email-detail');
+    // The whole page: the details and attempts on the left, the preview and the header block on the right.
+    await page.evaluate('window.scrollTo(0, 0)');
+    await screenshot('email-detail', true);
   });
 
   it('shows a seeded ambiguous provider attempt in amber, with what it means', async () => {
