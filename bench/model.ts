@@ -11,6 +11,8 @@
  * queue polling, custom metrics, storage and PITR.
  */
 
+import { METRIC_SERIES, seriesCount, seriesOfMetric } from '#shared/observability/metric-series';
+
 // biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON
 type Json = any;
 export type Template = { Resources: Record<string, { Type: string; Properties?: Json }> };
@@ -106,6 +108,16 @@ export interface Inventory {
 
 const ref = (v: Json): string => (v && typeof v === 'object' ? (v.Ref ?? v['Fn::GetAtt']?.[0] ?? JSON.stringify(v)) : String(v));
 
+/**
+ * Series a Metrics Insights alarm query reads (billed one alarm metric each): for a query over one of
+ * Mailroom's own metrics, every series shared/observability/metric-series.ts lists for it; otherwise
+ * the assumed `fallback`.
+ */
+export function insightsSeries(query: string, fallback: number): number {
+  const own = /^\s*SELECT\s+\w+\((\w+)\)\s+FROM\s+Mailroom\s*$/i.exec(query)?.[1];
+  return own && own in METRIC_SERIES ? seriesOfMetric(own as keyof typeof METRIC_SERIES) : fallback;
+}
+
 export function inventory(template: Template, insightsSeriesPerQuery: number): Inventory {
   const all = Object.entries(template.Resources);
   const of = (type: string) => all.filter(([, r]) => r.Type === type);
@@ -121,10 +133,10 @@ export function inventory(template: Template, insightsSeriesPerQuery: number): I
       continue;
     }
     const stats = metrics.filter((m) => m.MetricStat).length;
-    const insights = metrics.filter((m) => typeof m.Expression === 'string' && /^\s*SELECT\b/i.test(m.Expression)).length;
-    if (insights > 0) alarms.insights++;
+    const queries = metrics.filter((m) => typeof m.Expression === 'string' && /^\s*SELECT\b/i.test(m.Expression)).map((m) => m.Expression as string);
+    if (queries.length > 0) alarms.insights++;
     else alarms.math++;
-    alarmMetrics += stats + insights * insightsSeriesPerQuery;
+    alarmMetrics += stats + queries.reduce((n, q) => n + insightsSeries(q, insightsSeriesPerQuery), 0);
   }
   const rule = of('AWS::XRay::SamplingRule')[0]?.[1].Properties?.SamplingRule;
   return {
@@ -330,6 +342,35 @@ export function flows(inv: Inventory, m: Measured, prices: ModelPrices, s: Scena
     ...(tracking ? { mapping: tracking } : {}),
     apiRequests: 0,
   });
+  // The webhook fan-out rule forwards every Mailroom-bus event (anything but "Email Requested") to its
+  // queue: one SendMessage by EventBridge each, then the fan-out function (webhooks and the activity
+  // page read that stream). Per event it lists the tenant's webhooks (one Query); a notable event
+  // (bounce, complaint, failure, delay, suppression) also reads the email and writes an activity item.
+  // Deliveries to a tenant's webhooks are per subscribed endpoint, not per email: not in this model.
+  const fanout = mappingOf('WebhooksFanout');
+  const busEvents = out.reduce((a, f) => a + f.units * f.work.events, 0);
+  if (fanout && busEvents > 0) {
+    const notable = (V * A('notableEventsPerEmail', 0.02)) / busEvents;
+    out.push({
+      name: 'webhook fan-out (every Mailroom-bus event, through the rule into its queue)',
+      functionId: fn('WebhooksFanout'),
+      units: busEvents,
+      batch: effectiveBatch(fanout, busEvents / SECONDS_PER_MONTH, pollers),
+      work: {
+        cpuMs: A('fanoutCpuMsPerEvent', 1),
+        awsCalls: 1 + 2 * notable,
+        sesCalls: 0,
+        awsCallsPerInvocation: 0,
+        writeUnits: notable * A('activityWriteUnits', 2),
+        readUnits: A('fanoutReadUnitsPerEvent', 0.5) + notable,
+        events: 0,
+        sqsSends: 0,
+        logBytes: 0,
+      },
+      mapping: fanout,
+      apiRequests: 0,
+    });
+  }
   return out;
 }
 
@@ -392,9 +433,9 @@ export function monthlyCost(template: Template, m: Measured, prices: ModelPrices
   let receives = 0;
   let deletes = 0;
   for (const f of fl) sends += f.units * f.work.sqsSends;
-  // Every SES event reaches the tracking queue through the rule (one SendMessage by EventBridge each).
-  const track = fl.find((f) => f.name.startsWith('track'));
-  if (track?.mapping) sends += track.units;
+  // Every SES event reaches the tracking queue, and every Mailroom-bus event the fan-out queue,
+  // through a rule (one SendMessage by EventBridge each).
+  for (const f of fl) if (f.mapping && (f.name.startsWith('track') || f.name.startsWith('webhook fan-out'))) sends += f.units;
   for (const mapping of inv.mappings) {
     const f = fl.find((x) => x.mapping?.id === mapping.id);
     const batches = f ? f.units / f.batch : 0;
@@ -477,12 +518,15 @@ export function monthlyCost(template: Template, m: Measured, prices: ModelPrices
     `${n(traces, 0)} traces × $${p('xrayPerMillionTracesRecorded')}/M; ${tracedFns.size} functions traced, ${inv.sampling ? `sampling rule: ${n(inv.sampling.fixedRate * 100, 2)} % of invocations, reservoir ${inv.sampling.reservoirPerSecond}/s` : "Lambda's default: the first invocation each second per function + 5 % of the rest"}`,
   );
 
-  // Custom metrics: billed per hour they are published, so only with traffic.
-  const metricCount = A('customMetricCount', 40);
+  // Custom metrics: billed per hour they are published, so only with traffic. The series are the ones
+  // shared/observability/metric-series.ts lists (test/unit/metric-series.test.ts holds the code to it).
+  const series = seriesCount();
+  const incidentShare = A('incidentMetricHoursShare', 0.05);
+  const billedSeries = series['with-mail'] + series['on-incident'] * incidentShare;
   add(
     'CloudWatch custom metrics (EMF)',
-    V > 0 ? metricCount * p('cloudWatchCustomMetricPerMonth') : 0,
-    `${metricCount} metric × dimension sets published every hour × $${p('cloudWatchCustomMetricPerMonth')} (0 without traffic: a metric is billed for the hours it is published)`,
+    V > 0 ? billedSeries * p('cloudWatchCustomMetricPerMonth') : 0,
+    `${series['with-mail']} series published every hour mail flows + ${series['on-incident']} published only in hours with an incident (failure, fallback, refusal, stuck email; ${n(incidentShare * 100, 0)} % of the month assumed) = ${n(billedSeries, 1)} series × $${p('cloudWatchCustomMetricPerMonth')} (shared/observability/metric-series.ts: ${series.total} series in all; 0 without traffic: a metric is billed for the hours it is published)`,
   );
 
   // Scheduled functions (rate(…) rules): billed whether or not mail flows.
@@ -514,7 +558,7 @@ export function monthlyCost(template: Template, m: Measured, prices: ModelPrices
   add(
     'CloudWatch dashboard',
     inv.dashboards * p('cloudWatchDashboardPerMonth'),
-    `${inv.dashboards} × $${p('cloudWatchDashboardPerMonth')} (no free tier counted)`,
+    `${inv.dashboards} × $${p('cloudWatchDashboardPerMonth')} (built only with -c dashboard=true; no free tier counted)`,
   );
   add('Secrets Manager', inv.secrets * p('secretsManagerPerSecretMonth'), `${inv.secrets} secret(s) × $${p('secretsManagerPerSecretMonth')}`);
   return { lines, flows: fl, inventory: inv };

@@ -8,6 +8,8 @@ import { cpus, totalmem, loadavg, platform, release } from 'node:os';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FREE, fixedMonthly, monthlyCost, PRICED, totalUsd, type Line, type Measured, type ModelPrices, type Template, type UnitWork } from './model';
+import { ENV } from '#shared/config/env';
+import { seriesCount } from '#shared/observability/metric-series';
 import { progress, runSection } from './lib/child';
 import { spread, type Spread } from './lib/stats';
 import { benchChart } from './report/svg';
@@ -234,6 +236,13 @@ const modelled = VOLUMES.map((v) => ({
   single: monthlyCost(template, measured, prices, { emailsPerMonth: v, batchedAccepts: false }),
 }));
 const fixed = fixedMonthly(template, measured, prices);
+const emfSeries = seriesCount();
+const inv10 = monthlyCost(template, measured, prices, { emailsPerMonth: 10_000_000, batchedAccepts: true }).inventory;
+/** MAILROOM_MUTED_EVENTS of the ingest function as the template sets it (the default deploy's choice). */
+const mutedInTemplate = String(
+  Object.entries(template.Resources).find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.includes('ApiIngest'))?.[1].Properties?.Environment
+    ?.Variables?.[ENV.MUTED_EVENTS] ?? '',
+);
 // X-Ray as priced (the stack's sampling rule) and as it would be under Lambda's built-in rule alone.
 const withoutRule: Template = { Resources: Object.fromEntries(Object.entries(template.Resources).filter(([, r]) => r.Type !== 'AWS::XRay::SamplingRule')) };
 const xrayLine = (t: Template, v: number) =>
@@ -467,7 +476,7 @@ L();
 L('## 6. Cost: every path, every billed item');
 L();
 L(
-  `The model (bench/model.ts) prices the template \`cdk synth\` produces for a production deploy (bench/lib/template.ts: alarm e-mail, sending identities and SES quota set, every other setting at its default), resource by resource, at three monthly volumes, with prices from bench/prices.json (us-east-1 list prices, read ${prices.readOn}; sources below). test/infra/cost-coverage.test.ts fails when the template gains a resource type the model neither prices nor names as free. Measured inputs: calls, capacity units and Mailroom-bus entries per email and per SES event (§1), CPU per email (§2–3, the sender as deployed with EMF on: ${fmt(measured.send.cpuMs, 3)} ms; tracking ${fmt(measured.track.cpuMs, 2)} ms per event, an upper bound that includes the in-process emulators), log bytes per email (§2–3), the stored email item once delivered (${measured.emailItemBytes} B). Assumptions (prices.json \`assumptions\`, each with its reason): lane mix ${['critical', 'transactional', 'marketing', 'bulk'].map((l) => `${l} ${fmt(A(`laneShare.${l}`) * 100, 0)} %`).join(', ')}; ${A('sesEventsPerEmail')} SES events per email (Send, Delivery) plus ${A('engagementEventsPerMarketingEmail')} opens/clicks per marketing/bulk email; ${A('awsCallLatencyMs')} ms per AWS call and ${A('sesCallLatencyMs')} ms per SES call the function waits for, one after another (an upper bound); Lambda's CPU share at the function's memory (1,769 MB = one vCPU); ${A('esmPollers')} pollers per event source mapping long-polling ${A('esmLongPollSeconds')} s; ${A('customMetricCount')} EMF metric series; mail kept ${A('emailRetentionDays')} days; immediate sends (a scheduled email adds one Scheduler invocation, $${fmt(prices.aws.schedulerPerMillionInvocations!.value, 2)} per million); no attachments; free tiers ignored.`,
+  `The model (bench/model.ts) prices the template \`cdk synth\` produces for a production deploy (bench/lib/template.ts: alarm e-mail, sending identities and SES quota set, every other setting at its default), resource by resource, at three monthly volumes, with prices from bench/prices.json (us-east-1 list prices, read ${prices.readOn}; sources below). test/infra/cost-coverage.test.ts fails when the template gains a resource type the model neither prices nor names as free. Measured inputs: calls, capacity units and Mailroom-bus entries per email and per SES event (§1), CPU per email (§2–3, the sender as deployed with EMF on: ${fmt(measured.send.cpuMs, 3)} ms; tracking ${fmt(measured.track.cpuMs, 2)} ms per event, an upper bound that includes the in-process emulators), log bytes per email (§2–3), the stored email item once delivered (${measured.emailItemBytes} B). Assumptions (prices.json \`assumptions\`, each with its reason): lane mix ${['critical', 'transactional', 'marketing', 'bulk'].map((l) => `${l} ${fmt(A(`laneShare.${l}`) * 100, 0)} %`).join(', ')}; ${A('sesEventsPerEmail')} SES events per email (Send, Delivery) plus ${A('engagementEventsPerMarketingEmail')} opens/clicks per marketing/bulk email; ${A('awsCallLatencyMs')} ms per AWS call and ${A('sesCallLatencyMs')} ms per SES call the function waits for, one after another (an upper bound); Lambda's CPU share at the function's memory (1,769 MB = one vCPU); ${A('esmPollers')} pollers per event source mapping long-polling ${A('esmLongPollSeconds')} s; ${emfSeries.total} EMF series (shared/observability/metric-series.ts: ${emfSeries['with-mail']} published whenever mail flows, ${emfSeries['on-incident']} only in incident hours, ${fmt(A('incidentMetricHoursShare') * 100, 0)} % of the month); the webhook fan-out (every Mailroom-bus event) at ${A('fanoutCpuMsPerEvent')} ms CPU and ${A('fanoutReadUnitsPerEvent')} RRU per event and ${A('notableEventsPerEmail')} activity items per email (not measured); outbound detail-types muted as the template says (${mutedInTemplate || 'none'}); mail kept ${A('emailRetentionDays')} days; immediate sends (a scheduled email adds one Scheduler invocation, $${fmt(prices.aws.schedulerPerMillionInvocations!.value, 2)} per million); no attachments; free tiers ignored.`,
 );
 L();
 L('### Totals');
@@ -509,15 +518,30 @@ L();
   L(
     `- **DynamoDB writes** — ${fmt(wruPerEmail, 1)} WRU per email. The plan in docs/capacity.md ("The next lever") — \`gsi1\` KEYS_ONLY or an INCLUDE of fields that never change, and a small status item that claims, \`sent\` and tracking update while the body is written once — brings it to ≈ 6: ${fmt(Math.max(0, wruPerEmail - 6) * 10 * wruPrice, 0)} USD a month less at 10 M. It also lifts one tenant's ceiling from ~100 to ~1,000 emails/s (one 1-WRU index write per email on its partition key).`,
   );
+  // What the bus entries cost in all: EventBridge, and the fan-out rule's SendMessage, batches and function.
+  const noEvents: Measured = {
+    ...measured,
+    acceptSingle: { ...measured.acceptSingle, events: 0 },
+    acceptBatch: { ...measured.acceptBatch, events: 0 },
+    send: { ...measured.send, events: 0 },
+    track: { ...measured.track, events: 0 },
+  };
+  const eventsCost10 = total10 - totalUsd(monthlyCost(template, noEvents, prices, { emailsPerMonth: 10_000_000, batchedAccepts: true }).lines);
+  const fanoutFlow = at10M.batched.flows.find((f) => f.name.startsWith('webhook fan-out'));
+  const acceptNote = mutedInTemplate.includes('Email Accepted')
+    ? acceptEntries > 0.05
+      ? `"Email Accepted" is muted by default now (MAILROOM_MUTED_EVENTS; a scheduled email's still goes out, it is \`email.scheduled\`), but the accept figure here (${fmt(acceptEntries, 2)} per email) was measured before: \`--only aws-calls\` measures it again, ≈ ${fmt((acceptEntries * eventsCost10) / Math.max(0.01, entriesPerEmail), 0)} USD a month less at 10 M.`
+      : `"Email Accepted" is muted by default (MAILROOM_MUTED_EVENTS; a scheduled email's still goes out, it is \`email.scheduled\`): ${fmt(acceptEntries, 2)} per email at accept.`
+    : `"Email Accepted" (${fmt(acceptEntries, 2)} per email at accept) is published (-c mutedEvents=none).`;
   L(
-    `- **Outbound events** — ${fmt(entriesPerEmail, 2)} Mailroom-bus entries per email, $1 per million. "Email Accepted" (${fmt(acceptEntries, 2)} per email at accept) is news to no one who called the API: off by default, or only where a rule listens, saves ${fmt(acceptEntries * 10, 0)} USD a month at 10 M.`,
+    `- **Outbound events** — ${fmt(entriesPerEmail, 2)} Mailroom-bus entries per email, $1 per million at EventBridge, and the webhook fan-out rule forwards every one to its queue (its SendMessage, then batches of ${fmt(fanoutFlow?.batch ?? 1, 1)} through the fan-out function with its 5 s window): ${fmt(eventsCost10, 2)} USD a month at 10 M for the events in all. ${acceptNote} The next lever is a per-tenant gate: publishers mark the events of tenants that have webhooks and the rule forwards only those, plus the notable types the activity page keeps (bounces, complaints, failures, delays, suppressions).`,
   );
   L(
-    `- **Fixed costs** — ${fmt(fixed.total, 2)} USD a month with no mail, ${fmt(usdOf('CloudWatch alarms'), 2)} of it alarms (${at10M.batched.inventory.alarmMetrics} billed alarm metrics: every math alarm bills each metric it reads, so one per-operation DynamoDB alarm is 10 metrics). Alarming on the table's account-level metrics (no Operation dimension) and one Errors/Throttles alarm over all functions (metric math over the functions is billed per function: use the account-wide AWS/Lambda metrics instead) would take it under $5. Custom metrics (${fmt(usdOf('CloudWatch custom metrics (EMF)'), 0)} USD a month whenever mail flows) are ${prices.assumptions.customMetricCount?.value ?? 40} series: fewer dimension sets is the lever.`,
+    `- **Fixed costs** — ${fmt(fixed.total, 2)} USD a month with no mail (goal ≤ 5), ${fmt(usdOf('CloudWatch alarms'), 2)} of it alarms: ${at10M.batched.inventory.alarmMetrics} billed alarm metrics (was 149) — one alarm per DLQ, the critical lane's backlog age, account-wide Lambda Errors and Throttles (no FunctionName dimension; \`-c functionAlarms=function\` for per-function alarms), the main table's write throttles, SES reputation and quota, and the breaker, fallback, failing and stuck signals on exact EMF series (a Metrics Insights alarm is billed per series it reads); docs/runbook.md#alarms says which signals were folded into which alarm. The dashboard ($3) is built only with \`-c dashboard=true\`. The rest is idle queue polling (${inv10.mappings.length} event source mappings × ${A('esmPollers')} pollers), the secret and the reconciler's runs. Custom metrics (${fmt(usdOf('CloudWatch custom metrics (EMF)'), 2)} USD a month whenever mail flows, ${emfSeries.total} series, was 43): per lane only where /health reads them, totals elsewhere.`,
   );
   const perMillion10 = (prefix: string) => at10M.batched.lines.filter((l) => l.item.startsWith(prefix)).reduce((a, l) => a + l.usd, 0) / 10;
   L(
-    `- **SQS and Lambda** — $${fmt(perMillion10('SQS'), 2)} and $${fmt(perMillion10('Lambda'), 2)} per million at 10 M. Most SQS requests are the tracking path (the rule's SendMessage of every SES event, then its receive and delete) and the one-message batches of the lanes without a batching window (critical, transactional: a receive and a delete per email); a 1 s window on the transactional lane would batch under load at the price of up to a second of latency. API Gateway costs $${fmt(perMillion10('API Gateway'), 2)} per million with batched accepts, $1 with single sends.`,
+    `- **SQS and Lambda** — $${fmt(perMillion10('SQS'), 2)} and $${fmt(perMillion10('Lambda'), 2)} per million at 10 M. Most SQS requests are the rules' SendMessage of every SES event (tracking) and every Mailroom-bus event (webhook fan-out), their receives and deletes, and the one-message batches of the lanes without a batching window (critical, transactional: a receive and a delete per email); a 1 s window on the transactional lane would batch under load at the price of up to a second of latency. API Gateway costs $${fmt(perMillion10('API Gateway'), 2)} per million with batched accepts, $1 with single sends.`,
   );
   L();
 }

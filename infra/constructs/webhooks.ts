@@ -17,6 +17,9 @@ import { MailroomFunction } from './mailroom-function';
  */
 export const WEBHOOK_DELIVERY_MAX_RECEIVES = 1_000;
 
+/** Batching window of the fan-out queue's event source mapping (seconds). */
+export const WEBHOOK_FANOUT_WINDOW_SECONDS = 5;
+
 export interface WebhooksProps {
   readonly table: ITable;
   /** The Mailroom bus whose "Email …" events are fanned out to webhooks. */
@@ -59,7 +62,16 @@ export class Webhooks extends Construct {
       environment: { [ENV.WEBHOOK_CONCURRENCY]: String(props.perEndpointConcurrency ?? 4) },
     });
 
-    const fanout = new EventQueue(this, 'Events', { fn: this.fanoutFn, name: 'webhook', batchSize: 10, maxConcurrency: 5 });
+    // Every outbound event comes through here, webhooks or not: a 5 s batching window makes batches
+    // of up to 10 below a backlog (a receive, a delete and an invocation per batch, not per event),
+    // at the price of up to 5 s before a webhook is queued or an activity item written.
+    const fanout = new EventQueue(this, 'Events', {
+      fn: this.fanoutFn,
+      name: 'webhook',
+      batchSize: 10,
+      maxConcurrency: 5,
+      maxBatchingWindow: Duration.seconds(WEBHOOK_FANOUT_WINDOW_SECONDS),
+    });
     this.eventQueue = fanout.queue;
     this.eventDeadLetterQueue = fanout.deadLetterQueue;
     this.rule = new events.Rule(this, 'Rule', {

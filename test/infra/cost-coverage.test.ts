@@ -17,6 +17,7 @@ import {
   type Template,
 } from '../../bench/model';
 import { synthProductionTemplate } from '../../bench/lib/template';
+import { seriesCount } from '#shared/observability/metric-series';
 
 const prices = JSON.parse(readFileSync('bench/prices.json', 'utf8')) as ModelPrices;
 const unit = { cpuMs: 0.3, awsCalls: 1, sesCalls: 0, awsCallsPerInvocation: 1, writeUnits: 4, readUnits: 1, events: 1, sqsSends: 0, logBytes: 300 };
@@ -70,6 +71,46 @@ describe('cost model coverage of the synthesized template', () => {
     expect(inv.alarmMetrics).toBeGreaterThanOrEqual(Object.values(template.Resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm').length);
     expect(lines.map((l) => l.item)).not.toContain('DynamoDB writes (WRU)');
     expect(total).toBeGreaterThan(alarms.usd);
+  });
+
+  it('keeps the zero-traffic cost of the default template at or under $5 a month; the dashboard adds its $3 only when built', () => {
+    const { total, lines } = fixedMonthly(template, measured, prices);
+    expect(total).toBeLessThanOrEqual(5);
+    expect(lines.map((l) => l.item)).not.toContain('CloudWatch dashboard');
+    expect(inventory(template, 4).alarmMetrics).toBeLessThanOrEqual(22);
+    const withDashboard = synthProductionTemplate({ dashboard: 'true' });
+    expect(fixedMonthly(withDashboard, measured, prices).total).toBeCloseTo(total + prices.aws.cloudWatchDashboardPerMonth!.value);
+  });
+
+  it("prices the webhook fan-out of every Mailroom-bus event: its rule's SendMessage, the batches and the function", () => {
+    const s = { emailsPerMonth: 10_000_000, batchedAccepts: true };
+    const { flows: fl, lines } = monthlyCost(template, measured, prices, s);
+    const fanout = fl.find((f) => f.name.startsWith('webhook fan-out'))!;
+    const busEvents = fl.filter((f) => f !== fanout).reduce((a, f) => a + f.units * f.work.events, 0);
+    expect(fanout.units).toBeCloseTo(busEvents);
+    expect(fanout.mapping?.windowSeconds).toBeGreaterThan(0);
+    // No bus events, no fan-out: its SQS sends and invocations go with them.
+    const silent: Measured = {
+      ...measured,
+      acceptBatch: { ...measured.acceptBatch, events: 0 },
+      send: { ...measured.send, events: 0 },
+      track: { ...measured.track, events: 0 },
+    };
+    const quiet = monthlyCost(template, silent, prices, s);
+    expect(quiet.flows.some((f) => f.name.startsWith('webhook fan-out'))).toBe(false);
+    const sqs = (l: typeof lines) => l.find((x) => x.item === 'SQS requests')!.usd;
+    expect(sqs(lines) - sqs(quiet.lines)).toBeGreaterThanOrEqual((busEvents / 1_000_000) * prices.aws.sqsPerMillionRequests!.value);
+  });
+
+  it('prices the EMF series the functions can publish (shared/observability/metric-series.ts), and none without traffic', () => {
+    const series = seriesCount();
+    const line = (v: number) =>
+      monthlyCost(template, measured, prices, { emailsPerMonth: v, batchedAccepts: true }).lines.find((l) => l.item === 'CloudWatch custom metrics (EMF)')!;
+    const perSeries = prices.aws.cloudWatchCustomMetricPerMonth!.value;
+    const share = prices.assumptions.incidentMetricHoursShare!.value;
+    expect(line(1_000_000).usd).toBeCloseTo((series['with-mail'] + series['on-incident'] * share) * perSeries);
+    expect(line(0).usd).toBe(0);
+    expect(line(1_000_000).how).toContain(`${series.total} series`);
   });
 
   it('grows with volume: ten times the mail costs more, but less than ten times as much (fixed costs spread)', () => {

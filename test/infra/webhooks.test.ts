@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '#shared/config/env';
 import type { MailroomStack } from '#infra/mailroom-stack';
 import { EMAIL_REQUESTED } from '#infra/constructs/events';
+import { WEBHOOK_FANOUT_WINDOW_SECONDS } from '#infra/constructs/webhooks';
 import { envOf, grantsOf, logicalId, resourcesOf, synthTemplate } from './fixture';
 
 process.env.CDK_VALIDATION = 'false';
@@ -39,6 +40,14 @@ describe('webhooks (issue 17)', () => {
         ScalingConfig: { MaximumConcurrency: Match.anyValue() },
       });
     }
+  });
+
+  it('batches the fan-out (every outbound event passes through it) with a batching window', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [id(stack.webhooks.eventQueue), 'Arn'] },
+      BatchSize: 10,
+      MaximumBatchingWindowInSeconds: WEBHOOK_FANOUT_WINDOW_SECONDS,
+    });
   });
 
   it('gives the delivery queue a DLQ, a visibility timeout of 6 × the function timeout, and hardened settings', () => {
