@@ -127,11 +127,18 @@ export class CallTally {
   };
 
   /**
-   * Write units including an estimate for unmetered PartiQL UPDATEs: each is priced like the
-   * average UpdateItem of the same tally (same items, same size), as AWS bills them.
+   * What one unmetered PartiQL UPDATE costs, measured on an equivalent UpdateItem (the same write on
+   * an item of the same size: for the sender's claims, a single `claim`). Unset: the average UpdateItem
+   * of the same tally.
+   */
+  statementUnits: number | undefined;
+
+  /**
+   * Write units including an estimate for unmetered PartiQL UPDATEs: each is priced at
+   * `statementUnits`, else like the average UpdateItem of the same tally, as AWS bills them.
    */
   get writeUnitsWithEstimates(): number {
-    const perUpdate = this.updateItems > 0 ? this.updateItemUnits / this.updateItems : 0;
+    const perUpdate = this.statementUnits ?? (this.updateItems > 0 ? this.updateItemUnits / this.updateItems : 0);
     return this.writeUnits + this.unmeteredStatements * perUpdate;
   }
 
@@ -156,6 +163,7 @@ export class CallTally {
     this.updateItemUnits = 0;
     this.updateItems = 0;
     this.unmeteredStatements = 0;
+    this.statementUnits = undefined;
   }
 
   snapshot(): Record<string, number> {

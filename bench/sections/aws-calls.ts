@@ -12,7 +12,9 @@ import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { LANES } from '#shared/config/lanes';
 import { ENV } from '#shared/config/env';
-import { emailKey } from '#shared/adapters/dynamodb-email-store';
+import { randomUUID } from 'node:crypto';
+import { DynamoEmailStore, emailKey } from '#shared/adapters/dynamodb-email-store';
+import { createDocumentClient } from '#shared/adapters/aws-clients';
 import type { SQSEvent } from 'aws-lambda';
 import { createTrackingHandler } from '#functions/tracking/app';
 import { API_FUNCTIONS, createLaneSender } from '#infra/local/functions';
@@ -156,16 +158,27 @@ try {
     batches.push(messages);
     sent += messages.length;
   }
+  // DynamoDB Local meters no PartiQL statement: price a claim statement by the same claim as one
+  // UpdateItem, on a copy of one of these emails (same size, never enqueued), outside the counts.
+  const claimPrice = new CallTally();
+  const store = new DynamoEmailStore(createDocumentClient(stack.dynamo), stack.names.table);
+  const sample = (await store.get(JSON.parse(batches[0]![0]!.Body!).emailId as string))!;
+  const priced = { ...sample, id: randomUUID() };
+  await store.create(priced);
+  claimPrice.start();
+  await store.claim(priced.id, { token: randomUUID(), now: new Date(), leaseSeconds: 60, scheduleVersion: priced.scheduleVersion });
+  claimPrice.stop();
   await measure(
     'sender, per email (SQS batch of ' + lane.batchSize + ')',
     sent,
     async () => {
+      tally.statementUnits = claimPrice.writeUnits;
       for (const messages of batches) {
         const r = await sender(sqsEvent(messages, stack.queues.queueArns.transactional), lambdaContext('sender'));
         if (r?.batchItemFailures?.length) throw new Error(`sender failed ${r.batchItemFailures.length} records`);
       }
     },
-    'per email: SES SendEmail and the `sent` status write (a conditional UpdateItem); per batch: the claims (one PartiQL BatchExecuteStatement of conditional UPDATEs, then one consistent BatchGetItem of the claimed emails), one BatchGetItem of suppressions and one PutEvents of the "Email Sent" events; tenant (30 s) and circuit-breaker state (2 s) from per-container caches (a batch that finds the breaker cache expired reads it once per concurrent send: a GetItem each). DynamoDB Local returns no ConsumedCapacity for BatchExecuteStatement, so each claim statement is priced here like the `sent` UpdateItem on the same item, as AWS bills it',
+    'per email: SES SendEmail and the `sent` status write (a conditional UpdateItem); per batch: the claims (one PartiQL BatchExecuteStatement of conditional UPDATEs, then one consistent BatchGetItem of the claimed emails), one BatchGetItem of suppressions and one PutEvents of the "Email Sent" events; tenant (30 s) and circuit-breaker state (2 s) from per-container caches (a batch that finds the breaker cache expired reads it once per concurrent send: a GetItem each). DynamoDB Local returns no ConsumedCapacity for BatchExecuteStatement, so each claim statement is priced at what the same claim costs as one UpdateItem on a copy of the same email, measured apart, as AWS bills it',
   );
   // The counts above only mean something if the events really went out (one "Email Sent" per email).
   const sentEvents = eventBridge.entries.filter((e) => e.DetailType === 'Email Sent').length;

@@ -10,6 +10,7 @@ import { DynamoTenantStore } from '#shared/adapters/dynamodb-tenant-store';
 import { CachedTenantStore } from '#shared/adapters/cached-tenant-store';
 import { DynamoSuppressionStore } from '#shared/adapters/dynamodb-suppression-store';
 import { eventPublisherFromEnv } from '#shared/adapters/eventbridge-event-publisher';
+import { BufferedEmailMetrics } from '#shared/adapters/buffered-email-metrics';
 import { BufferedEventPublisher } from '#shared/adapters/buffered-event-publisher';
 import { createSigningKeySource } from '#shared/adapters/signing-key';
 import { DynamoSenderCap } from '#shared/adapters/dynamodb-sender-cap';
@@ -72,7 +73,9 @@ export const makeSenderHandler = (deps: SendEmailDeps) => {
   // run batches concurrently. The batch's "Email …" events go out together once it is done.
   return async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
     const events = deps.events ? new BufferedEventPublisher(deps.events) : undefined;
-    const batchDeps: SendEmailDeps = events ? { ...deps, events } : deps;
+    // Likewise the counters: one write per tenant and hour for the batch.
+    const counters = deps.counters ? new BufferedEmailMetrics(deps.counters) : undefined;
+    const batchDeps: SendEmailDeps = { ...deps, ...(events ? { events } : {}), ...(counters ? { counters } : {}) };
     try {
       // Claims and the suppression lookup for the whole batch first (one BatchGetItem), then each send.
       const deliveries = new Map<string, LaneDelivery>();
@@ -88,6 +91,7 @@ export const makeSenderHandler = (deps: SendEmailDeps) => {
         context ? { context } : undefined,
       );
     } finally {
+      await counters?.flush();
       await events?.flush();
     }
   };

@@ -1,5 +1,6 @@
 import { ENV, loadEnv, trackingEnvSchema } from '#shared/config/env';
 import { createDocumentClient } from '#shared/adapters/aws-clients';
+import { BufferedEmailMetrics } from '#shared/adapters/buffered-email-metrics';
 import { DynamoEmailMetrics } from '#shared/adapters/dynamodb-email-metrics';
 import { DynamoEmailStore } from '#shared/adapters/dynamodb-email-store';
 import { DynamoSuppressionStore } from '#shared/adapters/dynamodb-suppression-store';
@@ -66,7 +67,20 @@ export interface TrackingHandlerDeps extends RecordDeliveryDeps {
  * hands batches here (partial batch failures, backoff, DLQ; see shared/http/queued-events.ts).
  * A bare SES event (direct invoke, `mailroom events simulate`) is handled on its own.
  */
-export const makeTrackingHandler = (deps: TrackingHandlerDeps) => queuedEventHandler(makeTrackingEventHandler(deps), deps.retry ? { retry: deps.retry } : {});
+export const makeTrackingHandler = (deps: TrackingHandlerDeps) => {
+  const options = deps.retry ? { retry: deps.retry } : {};
+  if (!deps.counters) return queuedEventHandler(makeTrackingEventHandler(deps), options);
+  const inner = deps.counters;
+  // A counter buffer per invocation: a batch's counts are one write per tenant and hour, after it.
+  return async (...args: Parameters<ReturnType<typeof queuedEventHandler>>) => {
+    const counters = new BufferedEmailMetrics(inner);
+    try {
+      return await queuedEventHandler(makeTrackingEventHandler({ ...deps, counters }), options)(...args);
+    } finally {
+      await counters.flush();
+    }
+  };
+};
 
 export function createTrackingDeps(env: Record<string, string | undefined>): TrackingHandlerDeps {
   const config = loadEnv(trackingEnvSchema, env);

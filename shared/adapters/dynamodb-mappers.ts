@@ -73,7 +73,7 @@ const EMAIL_SHAPE: Record<string, Check> = {
  * JSON in one Binary attribute, so the item every status write rewrites (and pays for per KB) stays
  * small. Everything a list filter or the `emailList` index reads stays a plain attribute.
  */
-const BODY_FIELDS = ['html', 'text', 'headers', 'template', 'attachments'] as const;
+const BODY_FIELDS = ['html', 'text', 'headers', 'template', 'attachments', 'replyTo', 'fromAsSent', 'topicId'] as const;
 /** The Binary attribute holding BODY_FIELDS; an item written before it existed has them as plain attributes. */
 export const EMAIL_BODY_ATTRIBUTE = 'body';
 /** String set of the provider event ids recorded on an email (tracking's de-duplication, in a condition). */

@@ -4,6 +4,7 @@
  */
 import type { EmailRecord, LastError } from '#shared/domain/email';
 import { ProviderError } from '#shared/domain/errors';
+import { messageIdFor } from '#shared/domain/message-id';
 import { type AmbiguitySettings, appendAttempts, type ProviderAttempt } from '#shared/domain/provider-attempts';
 import { metrics, METRIC } from '#shared/observability/metrics';
 import { logger } from '#shared/observability/logger';
@@ -72,10 +73,14 @@ export async function recordSent(
       provider: sent.provider,
       ...(sent.providerMessageId ? { providerMessageId: sent.providerMessageId } : {}),
       // The built message's Date is the claim time (send-email.ts builds the MIME with it).
-      ...(sent.messageId ? { messageId: sent.messageId, messageDate: claimed.now.toISOString() } : {}),
+      ...(sent.messageId ? { messageDate: claimed.now.toISOString() } : {}),
+      // Stored only when it is not the one derived from id and sender (the view derives that one): bytes on every later write.
+      ...(sent.messageId && sent.messageId !== messageIdFor(email.id, email.from) ? { messageId: sent.messageId } : {}),
       sentAt: sentAt.toISOString(),
       attempts: attempt,
       leaseUntil: undefined,
+      // The claim is over: its token would only make every later write of the email larger.
+      claimToken: undefined,
       ...(sent.attempts.length ? { providerAttempts: appendAttempts(email, sent.attempts) } : {}),
       ...(dropped.length ? { suppressedRecipients: dropped } : {}),
     },

@@ -510,7 +510,7 @@ describe('DynamoEmailStore on DynamoDB Local', () => {
       await store.create(e);
       const raw = (await client.send(new GetItemCommand({ TableName: table, Key: { pk: { S: `EMAIL#${e.id}` }, sk: { S: 'EMAIL' } } }))).Item!;
       expect(raw.body?.B).toBeInstanceOf(Uint8Array);
-      for (const field of ['html', 'text', 'headers', 'attachments']) expect(raw).not.toHaveProperty(field);
+      for (const field of ['html', 'text', 'headers', 'attachments', 'replyTo']) expect(raw).not.toHaveProperty(field);
       expect(raw).not.toHaveProperty('gsi1pk');
       expect(await store.get(e.id)).toEqual(e);
     });

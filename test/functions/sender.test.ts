@@ -63,6 +63,30 @@ describe('sender function', () => {
     const out = await t.handler({ Records: [record('m1', bodyFor('a')), record('m2', bodyFor('b'))] } as SQSEvent);
     expect(out.batchItemFailures).toEqual([]);
     expect(t.ses.sent.map((m) => m.emailId)).toEqual(['a', 'b']);
+    // The claim is over once sent, and the Message-ID is the derived one: neither is stored (bytes on every later write).
+    const stored = t.emails.items.get('a')!;
+    expect(stored).toMatchObject({ status: 'sent', messageDate: expect.any(String) });
+    expect(stored).not.toHaveProperty('claimToken');
+    expect(stored).not.toHaveProperty('messageId');
+  });
+
+  it("counts a batch's sent emails with one counter write, after the batch", async () => {
+    const t = setup();
+    const adds: Array<{ tenantId: string; counts: unknown }> = [];
+    const handler = makeSenderHandler({
+      emails: t.emails,
+      queue: t.queue,
+      clock: { now: () => NOW },
+      lane: LANES.critical,
+      provider: t.ses,
+      leaseSeconds: 60,
+      random: () => 0,
+      counters: { add: async (tenantId, counts) => void adds.push({ tenantId, counts }) },
+    });
+    for (const id of ['c1', 'c2', 'c3']) await t.emails.create(email(id));
+    const out = await handler({ Records: ['c1', 'c2', 'c3'].map((id, i) => record(`m${i}`, bodyFor(id))) } as SQSEvent);
+    expect(out.batchItemFailures).toEqual([]);
+    expect(adds).toEqual([{ tenantId: email('c1').tenantId, counts: { sent: 3 } }]);
   });
 
   it('reports only the record to retry as a batch item failure, after setting its visibility to the backoff', async () => {

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { MemoryEventPublisher } from '#shared/adapters/memory/memory-adapters';
+import { MemoryEmailMetrics } from '#shared/adapters/memory/memory-email-metrics';
 import { MemoryEmailStore } from '#shared/adapters/memory/memory-email-store';
 import { MemorySuppressionStore } from '#shared/adapters/memory/memory-suppression-store';
 import type { EmailRecord } from '#shared/domain/email';
@@ -136,6 +137,24 @@ describe('tracking handler (SES events → status, history, suppression, outboun
 
   it('drops an unreadable event without throwing (a retry cannot fix it)', async () => {
     expect(await track({ source: 'aws.ses', detail: { nope: true } })).toMatchObject({ kind: 'invalid' });
+  });
+
+  it("counts a queue batch's events with one counter write per tenant and hour, after the batch", async () => {
+    const counters = new MemoryEmailMetrics();
+    const adds: number[] = [];
+    const counting = { add: async (...a: Parameters<MemoryEmailMetrics['add']>) => (adds.push(1), counters.add(...a)) };
+    const batched = makeTrackingHandler({ emails, suppressions, events, counters: counting, clock: systemClock });
+    await emails.create(email('em2', 'sent'));
+    const records = ['em1', 'em2'].map((id, i) => ({
+      messageId: `m${i}`,
+      receiptHandle: `r${i}`,
+      body: JSON.stringify(sesEventFor('delivery', { id, tenantId: 'acme' })),
+      attributes: { ApproximateReceiveCount: '1' },
+      eventSource: 'aws:sqs',
+    }));
+    expect(await batched({ Records: records } as never)).toEqual({ batchItemFailures: [] });
+    expect(adds).toHaveLength(1);
+    expect((await counters.hours('acme', new Date(0), new Date('2100-01-01T00:00:00Z'))).map((h) => h.counts)).toEqual([{ delivered: 2 }]);
   });
 
   it('reports an event for an unknown email without throwing', async () => {
