@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { useEffect, useRef, type ReactNode } from 'react';
 import { CopyButton } from './ui';
 
 /**
@@ -18,8 +18,15 @@ export function ShownOnce({
   children?: ReactNode;
   onDone: () => void;
 }) {
+  // The form that asked for it may be far below: bring the secret into view and focus, so it is not missed.
+  const ref = useRef<HTMLElement>(null);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs again for each new secret shown.
+  useEffect(() => {
+    ref.current?.scrollIntoView({ block: 'nearest' });
+    ref.current?.focus();
+  }, [value]);
   return (
-    <section className="once" aria-labelledby="once-title" role="status">
+    <section className="once" aria-labelledby="once-title" role="status" ref={ref} tabIndex={-1}>
       <h2 id="once-title">{title}</h2>
       <p className="copyable">
         <code data-testid="shown-once">{value}</code>
