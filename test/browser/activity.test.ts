@@ -15,6 +15,8 @@ import { createTrackingDeps, makeTrackingEventHandler } from '#functions/trackin
 import { DynamoEmailStore } from '#shared/adapters/dynamodb-email-store';
 import type { EmailRecord } from '#shared/domain/email';
 import { sesEventFor } from '#test/support/ses-fixtures';
+import { startWebhookReceiver } from '#test/support/webhook-receiver';
+import { ENV } from '#shared/config/env';
 import { api, useLocalStack, waitFor, waitForStatus } from '#test/support/local-stack';
 
 const CHROMIUM = process.env.MAILROOM_CHROMIUM ?? '/usr/bin/chromium';
@@ -26,7 +28,8 @@ const UI_TIMEOUT = 20_000;
 const KEY = 'mailroom.console.apiKey';
 
 describe('activity feed, raw MIME and provider attempts (Chromium)', () => {
-  const stack = useLocalStack({ consoleDir: CONSOLE_DIR });
+  // A webhook gets two attempts (a retry after 1 s) and is disabled after two failures in a row, so the test sees both kinds of webhook trouble.
+  const stack = useLocalStack({ consoleDir: CONSOLE_DIR, env: { [ENV.WEBHOOK_RETRY_SCHEDULE]: '1', [ENV.WEBHOOK_DISABLE_AFTER]: '2' } });
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
@@ -264,6 +267,39 @@ describe('activity feed, raw MIME and provider attempts (Chromium)', () => {
     await page.getByRole('note').filter({ hasText: 'may have accepted the message' }).waitFor();
     // It reached a provider, so its message exists too (rebuilt for the headers view).
     await page.locator('dl.headers[data-source="raw"]').waitFor();
+  });
+
+  it('lists a webhook event that failed for good and the webhook’s disable, each linked to the webhook', async () => {
+    const s = stack();
+    const receiver = await startWebhookReceiver([500, 500, 500]);
+    try {
+      const hook = await api(s, 'POST', '/webhooks', { endpoint: receiver.url, events: ['email.sent'] });
+      expect(hook.status).toBe(201);
+      const sent = await api(s, 'POST', '/emails', { from: s.from, to: 'hooked@example.org', subject: 'Hooked', text: 'hi' });
+      await waitForStatus(s, sent.body.id, ['sent']);
+      const trouble = await waitFor(
+        async () => {
+          const [failed, disabled] = await Promise.all([feed('?type=webhook.failed'), feed('?type=webhook.disabled')]);
+          return failed.body.data?.length && disabled.body.data?.length ? { failed: failed.body.data[0], disabled: disabled.body.data[0] } : undefined;
+        },
+        { timeoutMs: 30_000, what: 'the webhook’s failure and disable in the feed' },
+      );
+      expect(trouble.failed).toMatchObject({
+        webhook_id: hook.body.id,
+        email_id: sent.body.id,
+        detail: { endpoint: receiver.url, http_status: 500, attempts: 2, reason: 'email.sent' },
+      });
+      expect(trouble.disabled).toMatchObject({ webhook_id: hook.body.id, detail: { message: expect.stringContaining('2 failed attempts') } });
+      expect(receiver.received).toHaveLength(2);
+      await goto('activity?type=webhook.failed');
+      const row = page.locator(`tbody tr[data-activity-id="${trouble.failed.id}"]`);
+      await row.waitFor();
+      expect(await row.textContent()).toContain('http_status: 500');
+      await row.getByRole('link', { name: hook.body.id }).click();
+      await waitFor(async () => page.url() === `${s.apiUrl}/console/webhooks/${hook.body.id}`, { what: 'the webhook page' });
+    } finally {
+      await receiver.stop();
+    }
   });
 
   it('logged no script errors', () => {

@@ -133,7 +133,7 @@ export function ActivityPage() {
                   <>
                     {' '}
                     <span className="hint">
-                      webhook <code>{a.webhook_id}</code>
+                      webhook <Link to={`webhooks/${encodeURIComponent(a.webhook_id)}`}>{a.webhook_id}</Link>
                     </span>
                   </>
                 ) : null}
