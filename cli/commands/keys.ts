@@ -72,7 +72,7 @@ export function registerKeys(program: Command): void {
   const keyStore = async (opts: { stack?: string }) => new DynamoApiKeyStore(createDocumentClient(), (await resolveTarget(opts)).tableName);
   keys
     .command('list')
-    .description("list a tenant's keys (prefix, name, scopes, created, revoked; never the key)")
+    .description("list a tenant's keys (prefix, name, scopes, created, last used, revoked; never the key)")
     .requiredOption('--tenant <id>', 'tenant')
     .option('--stack <name>', 'a deployed stack (default: the local stack)')
     .option('--json', 'print JSON')
@@ -80,8 +80,16 @@ export function registerKeys(program: Command): void {
       const views = await listApiKeys({ keys: await keyStore(opts) }, opts.tenant);
       if (opts.json) return console.log(JSON.stringify(views, null, 2));
       if (views.length === 0) return console.log(`Tenant ${opts.tenant} has no API keys.`);
-      const rows = views.map((v) => [v.prefix + '…', v.name ?? '-', v.scopes.join(','), v.senderDomain ?? '-', v.createdAt, v.revokedAt ?? '-']);
-      const head = ['PREFIX', 'NAME', 'SCOPES', 'SENDER DOMAIN', 'CREATED', 'REVOKED'];
+      const rows = views.map((v) => [
+        v.prefix + '…',
+        v.name ?? '-',
+        v.scopes.join(','),
+        v.senderDomain ?? '-',
+        v.createdAt,
+        v.lastUsedAt ?? '-',
+        v.revokedAt ?? '-',
+      ]);
+      const head = ['PREFIX', 'NAME', 'SCOPES', 'SENDER DOMAIN', 'CREATED', 'LAST USED', 'REVOKED'];
       const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
       for (const r of [head, ...rows])
         console.log(
