@@ -5,7 +5,8 @@ import { activityPosition } from '#shared/domain/activity';
 import type { Principal } from '#shared/domain/api-key';
 import type { EmailRecord } from '#shared/domain/email';
 import { ForbiddenError, MalformedRequestError, ValidationError } from '#shared/domain/errors';
-import { activityId, listActivity, recordEmailActivity } from '#shared/use-cases/activity';
+import { activityId, listActivity, recordEmailActivity, recordWebhookDisabled } from '#shared/use-cases/activity';
+import type { Webhook } from '#shared/domain/webhook';
 import type { BusEvent } from '#shared/use-cases/webhook-delivery';
 
 const NOW = new Date('2026-05-01T10:00:00Z');
@@ -75,6 +76,19 @@ describe('activity log: writing from the outbound event stream', () => {
     expect(await recordEmailActivity(deps, { ...bounce, id: 'bus-9', detail: { ...bounce.detail, tenant: 'evil' } })).toBe(false);
     expect(await recordEmailActivity(deps, { ...bounce, id: 'bus-10', detail: { ...bounce.detail, id: 'em_missing' } })).toBe(false);
     expect(activity.items.size).toBe(1);
+  });
+});
+
+describe('activity log: webhook trouble', () => {
+  it('writes one disable for deliveries that failed together (same webhook read), another after a re-enable', async () => {
+    const { activity } = setup();
+    const hook = { id: 'wh_1', tenantId: 'acme', endpoint: 'https://hooks.example.com/in', updatedAt: '2026-05-01T09:00:00.000Z' } as Webhook;
+    expect(await recordWebhookDisabled({ activity, clock }, hook, 'Disabled after 50 failed attempts in a row.')).toBe(true);
+    expect(await recordWebhookDisabled({ activity, clock }, hook, 'Disabled after 51 failed attempts in a row.')).toBe(false);
+    expect(await recordWebhookDisabled({ activity, clock }, { ...hook, updatedAt: '2026-05-01T09:30:00.000Z' }, 'Disabled again.')).toBe(true);
+    const items = (await listActivity({ activity }, reader, { type: 'webhook.disabled' })).data;
+    expect(items).toHaveLength(2);
+    expect(items[0]).toMatchObject({ webhook_id: 'wh_1', email_id: null, detail: { endpoint: 'https://hooks.example.com/in' } });
   });
 });
 
