@@ -12,7 +12,8 @@
 import type { Principal } from '#shared/domain/api-key';
 import { normalizeAddress } from '#shared/domain/address';
 import type { EmailRecord } from '#shared/domain/email';
-import { NotFoundError, PayloadTooLargeError } from '#shared/domain/errors';
+import { DependencyError, NotFoundError, PayloadTooLargeError } from '#shared/domain/errors';
+import { isTransientDependencyError } from '#shared/domain/failure-classification';
 import { buildMime } from '#shared/rendering/mime';
 import type { ContentBuilder, EmailStore } from '#shared/ports/index';
 import { getEmail } from './get-email';
@@ -42,7 +43,15 @@ export async function rawEmail(
       `Email ${email.id} has no raw message: it is built when the email is sent, and this one (${email.status}) never reached a provider.`,
     );
   }
-  const content = await deps.content.build(email);
+  let content: Awaited<ReturnType<ContentBuilder['build']>>;
+  try {
+    content = await deps.content.build(email);
+  } catch (error) {
+    // An attachment read that failed (S3) may work next time; a template that is gone or no longer renders will not.
+    if (isTransientDependencyError(error))
+      throw new DependencyError('The message could not be rebuilt right now (reading its attachments failed); try again.', { cause: error });
+    throw new NotFoundError(`Email ${email.id}'s message can no longer be rebuilt: ${String((error as Error).message).slice(0, 300)}`);
+  }
   const suppressed = new Set(email.suppressedRecipients ?? []);
   const keep = (list: string[]) => (suppressed.size ? list.filter((r) => !suppressed.has(r) && !suppressed.has(normalizeAddress(r) ?? r)) : list);
   const { raw } = await buildMime({

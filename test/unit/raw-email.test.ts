@@ -106,5 +106,8 @@ describe('GET /emails/{id}/raw: the message rebuilt with the sender’s composer
     await expect(rawEmail({ emails, content }, principal('t2'), 'em_raw_1')).rejects.toBeInstanceOf(NotFoundError);
     emails.items.set('em_queued', emailRecord({ id: 'em_queued' }));
     await expect(rawEmail({ emails, content }, principal('t1'), 'em_queued')).rejects.toThrow(/never reached a provider/);
+    // A template that is gone cannot be rebuilt: a 404 that says why, not a 500.
+    const gone = { build: async () => Promise.reject(new Error('Template "welcome" is not in this deployment.')) };
+    await expect(rawEmail({ emails, content: gone }, principal('t1'), 'em_raw_1')).rejects.toThrow(/can no longer be rebuilt: Template "welcome"/);
   });
 });

@@ -229,7 +229,8 @@ function MessageHeaders({ email }: { email: EmailView }) {
   const { data: raw, error } = useLoader(() => (built ? api.rawEmail(email.id) : Promise.resolve(undefined)), [api, version, built]);
   const download = useMemo(() => (raw ? URL.createObjectURL(new Blob([raw], { type: 'message/rfc822' })) : undefined), [raw]);
   useEffect(() => () => (download ? URL.revokeObjectURL(download) : undefined), [download]);
-  const headers = raw ? parseHeaderBlock(raw) : built ? [] : headersOf(email);
+  // Without the message (not sent yet, or it could not be rebuilt): the addressing headers from the email itself.
+  const headers = raw ? parseHeaderBlock(raw) : built && !error ? [] : headersOf(email);
   return (
     <div className="panel">
       <h2 id="headers-title">Headers</h2>
