@@ -17,7 +17,7 @@ import type { EmailRecord } from '#shared/domain/email';
 import { sesEventFor } from '#test/support/ses-fixtures';
 import { startWebhookReceiver } from '#test/support/webhook-receiver';
 import { ENV } from '#shared/config/env';
-import { api, useLocalStack, waitFor, waitForStatus } from '#test/support/local-stack';
+import { api, sesInbox, useLocalStack, waitFor, waitForStatus } from '#test/support/local-stack';
 
 const CHROMIUM = process.env.MAILROOM_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = path.resolve('test-results/activity');
@@ -127,6 +127,11 @@ describe('activity feed, raw MIME and provider attempts (Chromium)', () => {
     expect(parsed.subject).toContain('Linus');
     expect(parsed.html).toContain('Linus');
     expect(parsed.text).toContain('Linus');
+    // What the SES emulator received (it keeps the parsed parts, not the bytes): the same subject, HTML and text.
+    const received = (await sesInbox(s)).find((m) => m.subject === view.subject && m.destination.to.includes('linus@example.org'));
+    expect(received).toBeDefined();
+    expect(parsed.html).toBe(received.body.html);
+    expect(parsed.text).toBe(received.body.text);
     // The Date the sender stamped (its claim time), not the time of this request.
     expect(parsed.date!.getTime()).toBeLessThanOrEqual(Date.parse(view.sent_at));
 
