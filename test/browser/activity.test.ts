@@ -132,7 +132,10 @@ describe('activity feed, raw MIME and provider attempts (Chromium)', () => {
     expect(received).toBeDefined();
     expect(parsed.html).toBe(received.body.html);
     expect(parsed.text).toBe(received.body.text);
-    // The Date the sender stamped (its claim time), not the time of this request.
+    // The Date the sender stamped (its claim time, stored as messageDate), not the time of this request.
+    const stored = await new DynamoEmailStore(s.doc, s.names.table).get(view.id);
+    expect(stored?.messageDate).toBeDefined();
+    expect(parsed.date!.getTime()).toBe(Math.floor(Date.parse(stored!.messageDate!) / 1000) * 1000);
     expect(parsed.date!.getTime()).toBeLessThanOrEqual(Date.parse(view.sent_at));
 
     // Another tenant's email is not found; an email that never reached a provider has no message.
