@@ -17,7 +17,7 @@ import { hasMatch, matchesEmail } from '#shared/domain/email-filter';
 import { PENDING_STATUSES, SENDING_STUCK_AFTER_LEASE_SECONDS, stuckFrom } from '#shared/domain/stuck';
 import type { ClaimInput, ClaimManyInput, ClaimResult, EmailStore, ListEmailsInput, StuckEmail, StuckEmailStore, TransitionInput } from '#shared/ports/index';
 import { MAIN_TABLE } from '#infra/definitions';
-import { KEYS, PENDING_SHARDS, pendingKey, pendingPartition } from './dynamodb-keys';
+import { EMAIL_LIST_SHARDS, emailListPartition, KEYS, PENDING_SHARDS, pendingKey, pendingPartition } from './dynamodb-keys';
 import { EMAIL_EVENT_IDS_ATTRIBUTE, emailToItem, parseEmailItem, parseStuckEmailItem } from './dynamodb-mappers';
 import { withBatchRetry } from './dynamodb-util';
 import type { EmailListPage, EmailListPosition } from '#shared/ports/index';
@@ -586,27 +586,28 @@ export class DynamoEmailStore implements EmailStore, StuckEmailStore, ProviderEv
   }
 
   /**
-   * One page of the tenant's emails, newest first, from the `emailList` index. Without `before` it
-   * reads newest → oldest from `after` (exclusive); with `before` it reads oldest → newest from there
-   * and turns the page round. It asks for `limit + 1` matches, so `hasMore` is exact: a page that is
+   * One page of the tenant's emails, newest first, from the `emailList` index: its EMAIL_LIST_SHARDS
+   * partitions read in parallel and merged in order (EmailListStream). Without `before` it reads
+   * newest → oldest from `after` (exclusive); with `before` it reads oldest → newest from there and
+   * turns the page round. It asks for `limit + 1` matches, so `hasMore` is exact: a page that is
    * exactly full says no more. The index holds only fields that never change (MAIN_TABLE.emailList):
    * lane (a FilterExpression), recipient, subject, sender, tag and created range are matched on the
-   * index items; the ones that pass are read whole (one BatchGetItem per index page, eventually
+   * index items; the ones that pass are read whole (one BatchGetItem per chunk, eventually
    * consistent like the index), and status and provider message id are matched on them. Filters
-   * apply after DynamoDB's `Limit`, so a filtered page reads up to MAX_LIST_QUERIES index pages;
-   * when that read budget runs out first, the page is short, `hasMore` is true and `resume` is the
-   * last email read. The start key is rebuilt from the tenant and the position, never taken from
-   * the client.
+   * apply after DynamoDB's `Limit`, so a filtered page reads up to MAX_LIST_QUERIES index pages per
+   * shard; when that read budget runs out first, the page is short, `hasMore` is true and `resume`
+   * is the last email read. The start keys are rebuilt from the tenant and the position, never taken
+   * from the client.
    */
   async listByTenant(input: ListEmailsInput): Promise<EmailListPage> {
     const forward = !input.before;
     const from = input.before ?? input.after;
     const names: Record<string, string> = { '#lpk': LIST.partitionKey, '#lsk': LIST.sortKey };
-    const values: Record<string, unknown> = { ':pk': KEYS.tenantPartition(input.tenantId), ':prefix': 'EMAIL#' };
     const conditions: string[] = [];
+    const filterValues: Record<string, unknown> = {};
     if (input.lane) {
       names['#lane'] = 'lane';
-      values[':lane'] = input.lane;
+      filterValues[':lane'] = input.lane;
       conditions.push('#lane = :lane');
     }
     const filtered = conditions.length > 0 || input.status !== undefined || input.providerMessageId !== undefined || hasMatch(input);
@@ -617,33 +618,45 @@ export class DynamoEmailStore implements EmailStore, StuckEmailStore, ProviderEv
     // Newest first: once an email older than `createdAfter` is read, none further can match.
     const pastRange = (e: ListedEmail) => forward && input.createdAfter !== undefined && e.createdAt < input.createdAfter;
     const want = input.limit + 1;
+    const stream = new EmailListStream(
+      (cursor) =>
+        this.doc.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: LIST.name,
+            KeyConditionExpression: '#lpk = :pk AND begins_with(#lsk, :prefix)',
+            ...(conditions.length ? { FilterExpression: conditions.join(' AND ') } : {}),
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: { ':pk': emailListPartition(input.tenantId, cursor.shard), ':prefix': 'EMAIL#', ...filterValues },
+            ScanIndexForward: !forward,
+            Limit: filtered ? FILTERED_READ_PAGE : want,
+            ...(cursor.start ? { ExclusiveStartKey: cursor.start } : {}),
+          }),
+        ),
+      Array.from({ length: EMAIL_LIST_SHARDS }, (_, shard) => (from ? listStartKey(input.tenantId, from, shard) : undefined)),
+      forward,
+      MAX_LIST_QUERIES * EMAIL_LIST_SHARDS,
+    );
     const found: EmailRecord[] = [];
-    let start: Record<string, unknown> | undefined = from ? listStartKey(input.tenantId, from) : undefined;
     let lastRead: ListedEmail | undefined;
-    for (let reads = 0; reads < MAX_LIST_QUERIES; reads++) {
-      const out = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: LIST.name,
-          KeyConditionExpression: '#lpk = :pk AND begins_with(#lsk, :prefix)',
-          ...(conditions.length ? { FilterExpression: conditions.join(' AND ') } : {}),
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ScanIndexForward: !forward,
-          Limit: filtered ? FILTERED_READ_PAGE : want - found.length,
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      const candidates: string[] = [];
-      let ended = false;
-      for (const item of (out.Items ?? []) as ListedEmail[]) {
-        if (pastRange(item)) {
-          ended = true;
-          break;
+    let ended = false;
+    let spent = false;
+    while (found.length < want && !ended && !spent) {
+      // The next index items in list order: a page's worth, or FILTERED_READ_PAGE when filters may drop most.
+      const chunk: ListedEmail[] = [];
+      const size = filtered ? FILTERED_READ_PAGE : want - found.length;
+      while (chunk.length < size) {
+        const item = await stream.next();
+        if (item === 'spent') spent = true;
+        else if (!item || pastRange(item)) ended = true;
+        else {
+          lastRead = item;
+          chunk.push(item);
+          continue;
         }
-        lastRead = item;
-        if (matchesEmail(item, onIndex)) candidates.push(item.id);
+        break;
       }
+      const candidates = chunk.filter((item) => matchesEmail(item, onIndex)).map((item) => item.id);
       const emails = await this.readMany(candidates, false);
       for (const id of candidates) {
         const email = emails.get(id);
@@ -652,15 +665,14 @@ export class DynamoEmailStore implements EmailStore, StuckEmailStore, ProviderEv
         found.push(email);
         if (found.length === want) break;
       }
-      if (found.length === want) {
-        const page = found.slice(0, input.limit);
-        const last = page.at(-1)!;
-        return { emails: forward ? page : page.reverse(), hasMore: true, resume: { createdAt: last.createdAt, id: last.id } };
-      }
-      start = out.LastEvaluatedKey;
-      if (ended || !start) return { emails: forward ? found : found.reverse(), hasMore: false };
     }
-    // Read budget spent before the page filled: resume after the last email read.
+    if (found.length === want) {
+      const page = found.slice(0, input.limit);
+      const last = page.at(-1)!;
+      return { emails: forward ? page : page.reverse(), hasMore: true, resume: { createdAt: last.createdAt, id: last.id } };
+    }
+    if (ended) return { emails: forward ? found : found.reverse(), hasMore: false };
+    // Read budget spent before the page filled: resume after the last email read (every shard is read up to it).
     return {
       emails: forward ? found : found.reverse(),
       hasMore: true,
@@ -669,12 +681,72 @@ export class DynamoEmailStore implements EmailStore, StuckEmailStore, ProviderEv
   }
 }
 
-/** An `emailList` index item: the fields MAIN_TABLE.emailList projects. */
-type ListedEmail = Pick<EmailRecord, 'id' | 'lane' | 'from' | 'to' | 'cc' | 'bcc' | 'subject' | 'tags' | 'createdAt'>;
+/** An `emailList` index item: the fields MAIN_TABLE.emailList projects, and its sort key. */
+type ListedEmail = Pick<EmailRecord, 'id' | 'lane' | 'from' | 'to' | 'cc' | 'bcc' | 'subject' | 'tags' | 'createdAt'> & Record<string, unknown>;
 
-/** `emailList` start key of a list position: rebuilt from the caller's tenant, so a position cannot reach another tenant. */
-function listStartKey(tenantId: string, at: EmailListPosition): Record<string, unknown> {
-  return { ...emailKey(at.id), ...KEYS.emailByTenant(tenantId, at.createdAt, at.id) };
+/** One `emailList` shard as a list query reads it: what it has read and not yet handed out, and where its next Query starts. */
+interface ShardCursor {
+  readonly shard: number;
+  items: ListedEmail[];
+  start: Record<string, unknown> | undefined;
+  done: boolean;
+}
+
+/**
+ * A tenant's `emailList` shards as one stream in list order (a k-way merge on the sort key,
+ * `EMAIL#<createdAt>#<id>`, unique per email). An item is handed out only when every shard not yet
+ * read to its end has an item waiting, so once an item is out, nothing before it in list order is
+ * left unread in any shard: the last item handed out is a safe place to resume. Empty shards are
+ * read in parallel; at most `budget` Queries in all.
+ */
+class EmailListStream {
+  private readonly cursors: ShardCursor[];
+  private queries = 0;
+
+  constructor(
+    private readonly query: (cursor: ShardCursor) => Promise<{ Items?: Record<string, unknown>[]; LastEvaluatedKey?: Record<string, unknown> }>,
+    starts: ReadonlyArray<Record<string, unknown> | undefined>,
+    private readonly forward: boolean,
+    private readonly budget: number,
+  ) {
+    this.cursors = starts.map((start, shard) => ({ shard, items: [], start, done: false }));
+  }
+
+  /** The next index item in list order; undefined once every shard is read to its end; `spent` when the Query budget ran out first. */
+  async next(): Promise<ListedEmail | undefined | 'spent'> {
+    for (;;) {
+      const empty = this.cursors.filter((c) => c.items.length === 0 && !c.done);
+      if (empty.length === 0) break;
+      if (this.queries + empty.length > this.budget) return 'spent';
+      this.queries += empty.length;
+      await Promise.all(
+        empty.map(async (cursor) => {
+          const out = await this.query(cursor);
+          cursor.items.push(...((out.Items ?? []) as ListedEmail[]));
+          cursor.start = out.LastEvaluatedKey;
+          cursor.done = !out.LastEvaluatedKey;
+        }),
+      );
+    }
+    let best: ShardCursor | undefined;
+    for (const cursor of this.cursors) {
+      const head = cursor.items[0];
+      if (!head) continue;
+      const key = head[LIST.sortKey] as string;
+      const bestKey = best?.items[0]?.[LIST.sortKey] as string | undefined;
+      if (bestKey === undefined || (this.forward ? key > bestKey : key < bestKey)) best = cursor;
+    }
+    return best?.items.shift();
+  }
+}
+
+/** `emailList` start key of a list position in one shard: rebuilt from the caller's tenant, so a position cannot reach another tenant. */
+function listStartKey(tenantId: string, at: EmailListPosition, shard: number): Record<string, unknown> {
+  return {
+    ...emailKey(at.id),
+    [LIST.partitionKey]: emailListPartition(tenantId, shard),
+    [LIST.sortKey]: KEYS.emailByTenant(tenantId, at.createdAt, at.id)[LIST.sortKey],
+  };
 }
 
 /** A sending email's stuck time is its lease's (plus the visibility timeout) when that is later than its index key. */
@@ -701,5 +773,5 @@ function refusedClaim(current: EmailRecord | undefined, scheduleVersion: number)
 
 /** Index items one filtered Query reads (DynamoDB's `Limit` counts items read, not matches). */
 const FILTERED_READ_PAGE = 100;
-/** Most Query calls one `GET /emails` makes (a filtered page, or an unfiltered one cut by the 1 MB limit): bounds its latency and read cost. */
+/** Most Query calls one `GET /emails` makes per shard (a filtered page, or an unfiltered one cut by the 1 MB limit): bounds its latency and read cost. */
 const MAX_LIST_QUERIES = 5;

@@ -6,6 +6,7 @@ import { SENDING_STUCK_AFTER_LEASE_SECONDS } from '#shared/domain/stuck';
 import { createDocumentClient } from '#shared/adapters/aws-clients';
 import type { EmailListPosition } from '#shared/ports/index';
 import { DynamoEmailStore } from '#shared/adapters/dynamodb-email-store';
+import { EMAIL_LIST_SHARDS } from '#shared/adapters/dynamodb-keys';
 import type { EmailRecord } from '#shared/domain/email';
 import { createTables } from '#infra/local/bootstrap';
 import { LOCAL_AWS, startDynamoDbLocal } from '#infra/local/emulators';
@@ -192,6 +193,42 @@ describe('DynamoEmailStore on DynamoDB Local', () => {
     const newest = await store.listByTenant({ tenantId, limit: 2, before: { createdAt: at(3).toISOString(), id: 'list-3' } });
     expect(newest).toMatchObject({ hasMore: false });
     expect(newest.emails.map((x) => x.id)).toEqual(['list-5', 'list-4']);
+  });
+
+  it("spreads one tenant's list entries over the emailList shards and merges them back in order, both ways", async () => {
+    const tenantId = `shards-${Math.random().toString(36).slice(2, 8)}`;
+    // 40 emails, several in the same millisecond (the id breaks the tie), in no particular order.
+    const all = Array.from({ length: 40 }, (_, i) =>
+      email({ id: `sh-${String((i * 17) % 40).padStart(2, '0')}`, tenantId, createdAt: at(Math.floor(i / 3)).toISOString() }),
+    );
+    await store.createMany(all);
+    const partitions = new Set<string>();
+    for (const e of all) {
+      const raw = (await client.send(new GetItemCommand({ TableName: table, Key: { pk: { S: `EMAIL#${e.id}` }, sk: { S: 'EMAIL' } } }))).Item!;
+      partitions.add(raw.listPk!.S!);
+    }
+    expect(partitions.size).toBe(EMAIL_LIST_SHARDS);
+    const order = [...all].sort((x, y) => `${y.createdAt}#${y.id}`.localeCompare(`${x.createdAt}#${x.id}`)).map((e) => e.id);
+    const forward: string[] = [];
+    let resume: EmailListPosition | undefined;
+    for (let pages = 0; pages < 20; pages++) {
+      const page = await store.listByTenant({ tenantId, limit: 7, ...(resume ? { after: resume } : {}) });
+      forward.push(...page.emails.map((x) => x.id));
+      if (!page.hasMore) break;
+      resume = page.resume;
+    }
+    expect(forward).toEqual(order);
+    // Backwards from the oldest: each page is newest first, the pages come oldest first.
+    const oldest = all.find((e) => e.id === order.at(-1))!;
+    const backward: string[][] = [];
+    let before: EmailListPosition | undefined = { createdAt: oldest.createdAt, id: oldest.id };
+    for (let pages = 0; before && pages < 20; pages++) {
+      const page = await store.listByTenant({ tenantId, limit: 7, before });
+      backward.unshift(page.emails.map((x) => x.id));
+      const newest = page.emails[0];
+      before = page.hasMore && newest ? { createdAt: newest.createdAt, id: newest.id } : undefined;
+    }
+    expect(backward.flat()).toEqual(order.slice(0, -1));
   });
 
   it("never reaches another tenant's emails from a position in them", async () => {
