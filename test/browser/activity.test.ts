@@ -206,6 +206,21 @@ describe('activity feed, raw MIME and provider attempts (Chromium)', () => {
     await rows.first().getByRole('link').click();
     await page.getByTestId('email-id').waitFor();
     expect(page.url()).toBe(`${stack().apiUrl}/console/emails/${bounced.id}`);
+    // On a phone, with a window from the Overview and the pager showing: nothing scrolls sideways.
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      await goto(
+        `activity?type=email.bounced&since=${encodeURIComponent(bounced.sentAt)}&until=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`,
+      );
+      await rows.first().waitFor();
+      await page.getByRole('button', { name: 'all times' }).waitFor();
+      expect(await page.evaluate('document.scrollingElement.scrollWidth <= window.innerWidth')).toBe(true);
+      // "all times" drops the window and keeps the type.
+      await page.getByRole('button', { name: 'all times' }).click();
+      await waitFor(async () => search().get('since') === null && search().get('type') === 'email.bounced', { what: 'the window cleared' });
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
   });
 
   it('shows the message headers from the raw MIME on the email page and downloads the raw MIME', async () => {
