@@ -17,6 +17,18 @@ import { recordEmailActivity } from '#shared/use-cases/activity';
 /** The fan-out's use cases' ports: webhooks, and the tenant's activity log (the same stream, read once). */
 export type WebhookFanoutDeps = FanOutDeps & { readonly activity: ActivityLog };
 
+/** The email store for one record: both use cases ask for the event's email, DynamoDB is asked once. */
+function readOnce(emails: FanOutDeps['emails']): FanOutDeps['emails'] {
+  const read = new Map<string, ReturnType<FanOutDeps['emails']['get']>>();
+  return {
+    get(id) {
+      let email = read.get(id);
+      if (!email) read.set(id, (email = emails.get(id)));
+      return email;
+    },
+  };
+}
+
 function parseBusEvent(record: SQSRecord): BusEvent | undefined {
   try {
     const body = JSON.parse(record.body) as Partial<BusEvent>;
@@ -39,8 +51,9 @@ export const makeWebhookFanoutHandler = (deps: WebhookFanoutDeps) => {
     const event = parseBusEvent(record);
     // A malformed record can never succeed: logged and dropped, not retried.
     if (!event) return logger.error('Malformed bus event on the webhook fan-out queue; dropped', { messageId: record.messageId });
-    if (await recordEmailActivity(deps, event)) logger.debug('Activity recorded', { eventId: event.id, detailType: event['detail-type'] });
-    const queued = await fanOutEvent(deps, event);
+    const perRecord = { ...deps, emails: readOnce(deps.emails) };
+    if (await recordEmailActivity(perRecord, event)) logger.debug('Activity recorded', { eventId: event.id, detailType: event['detail-type'] });
+    const queued = await fanOutEvent(perRecord, event);
     if (queued) logger.debug('Webhook deliveries queued', { eventId: event.id, detailType: event['detail-type'], queued });
   };
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => processPartialResponse(event, recordHandler, processor, { context });
