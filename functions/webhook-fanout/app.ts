@@ -22,8 +22,10 @@ function readOnce(emails: FanOutDeps['emails']): FanOutDeps['emails'] {
   const read = new Map<string, ReturnType<FanOutDeps['emails']['get']>>();
   return {
     get(id) {
-      let email = read.get(id);
-      if (!email) read.set(id, (email = emails.get(id)));
+      const known = read.get(id);
+      if (known) return known;
+      const email = emails.get(id);
+      read.set(id, email);
       return email;
     },
   };
