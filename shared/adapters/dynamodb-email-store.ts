@@ -453,9 +453,10 @@ export class DynamoEmailStore implements EmailStore, StuckEmailStore, ProviderEv
    * Records a provider event in one conditional UpdateItem, without reading the email first: the
    * status moves forward where the transition table allows (else, or when there is no status to move
    * to, the event only joins the history), and the event id joins a string set the condition checks,
-   * so a redelivered event writes nothing. Only a refused write reads the email (to tell a duplicate,
-   * an early event and an out-of-order one apart). With `onlyWhile`, one eventually consistent read of
-   * the status comes first, so an event that would change nothing costs a read, not a write.
+   * so a redelivered event writes nothing. Only a refused move reads the email (to tell a duplicate,
+   * an early event and an out-of-order one apart); an event that only joins the history (rare) is read
+   * before its write. With `onlyWhile`, one eventually consistent read of the status comes first, so an
+   * event that would change nothing costs a read, not a write.
    */
   async recordProviderEvent(id: string, input: ProviderEventInput): Promise<ProviderEventResult> {
     if (input.onlyWhile) {
@@ -466,6 +467,7 @@ export class DynamoEmailStore implements EmailStore, StuckEmailStore, ProviderEv
       const status = out.Item.status as Status;
       if (!input.onlyWhile.includes(status)) return { kind: 'skipped', status };
     }
+    let read = false;
     if (input.to) {
       const allowed = statusesBefore(input.to).filter((s) => !input.onlyWhile || input.onlyWhile.includes(s));
       if (allowed.length > 0) {
@@ -473,13 +475,23 @@ export class DynamoEmailStore implements EmailStore, StuckEmailStore, ProviderEv
         if (moved) return { kind: 'moved', email: moved };
         const refused = await this.refusedEvent(id, input);
         if (refused) return refused;
+        read = true;
       }
     }
+    // Only joining the history (out of order, Reject, Send before `sent`: the rare events): read first,
+    // so an event the previous version recorded (its id only in the history entry) is known too.
     const statuses = STATUSES.filter((s) => !input.deferWhile.includes(s) && (!input.onlyWhile || input.onlyWhile.includes(s)));
-    const appended = await this.recordIf(id, input, statuses, false);
-    if (appended) return { kind: 'appended', email: appended };
-    // Refused again: the email is gone, has the event, or moved into a status that defers or skips it.
-    return (await this.refusedEvent(id, input)) ?? { kind: 'duplicate', email: (await this.get(id))! };
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (!read) {
+        const refused = await this.refusedEvent(id, input);
+        if (refused) return refused;
+      }
+      read = false;
+      const appended = await this.recordIf(id, input, statuses, false);
+      if (appended) return { kind: 'appended', email: appended };
+      // Refused after the read said yes: a concurrent copy of the event, or a concurrent status change — read again.
+    }
+    throw new Error(`Event ${input.eventId} could not be recorded on email ${id}: it kept changing meanwhile`);
   }
 
   /** One conditional write of a provider event: the email's status in `statuses`, the event id new to it. */

@@ -527,6 +527,16 @@ describe('DynamoEmailStore on DynamoDB Local', () => {
       });
       await store.create(e);
       expect(await store.recordProviderEvent(e.id, delivery('old-1'))).toMatchObject({ kind: 'duplicate' });
+      // An event that only joins the history (a Reject: no status to move to) is known as well.
+      const rejected = email({
+        status: 'sent',
+        lastEvent: 'sent',
+        events: [{ type: 'rejected', at: at(1).toISOString(), detail: { ses_event_id: 'old-reject' } }],
+      });
+      await store.create(rejected);
+      const reject = { eventId: 'old-reject', event: { type: 'rejected', at: at(2).toISOString(), detail: { ses_event_id: 'old-reject' } }, deferWhile: [] };
+      expect(await store.recordProviderEvent(rejected.id, reject)).toMatchObject({ kind: 'duplicate' });
+      expect((await store.get(rejected.id))!.events).toHaveLength(1);
     });
   });
 
