@@ -168,6 +168,7 @@ const bundleRow = (name: string) => {
     error: per.find((b) => b.importError)?.importError,
     top: first.topPackages,
     deferred: first.deferredPackages ?? [],
+    firstUse: first.firstUse ? { module: first.firstUse.module, cpu: spread(per.map((b) => spread(b.firstUse?.cpuMs ?? []).median)) } : undefined,
   };
 };
 const bundleRows = bundleNames.map(bundleRow);
@@ -410,6 +411,10 @@ L(
 L(
   "- Deferred until first use, where the hot path does not need them: the HTML renderer (Handlebars' HTML parts, juice, cheerio, html-to-text: shared/use-cases/template-content.ts), nodemailer's SMTP transport (shared/adapters/smtp-mail-provider.ts), the S3 client (attachments only: shared/adapters/s3-attachment-store.ts builds it with its first attachment), ajv and Handlebars on the accept path (shared/use-cases/template-lookup.ts loads template-core with the first email that names a template, so the sender, which imports that module for its version cache only, never does), the tenant-template renderer in the templates function (loaded by the first write or preview; list, get and delete never load it), and — for free — the AWS SDK's credential providers other than the environment's (the SDK already `import()`s them).",
 );
+if (sender?.firstUse)
+  L(
+    `- Deferred is not free, it moves: the first email in a sender container that needs the HTML renderer (\`${sender.firstUse.module}\`: a template, or HTML without a text part) loads its chunk once, ${sp(sender.firstUse.cpu, 0)} ms CPU with source maps (measured after the cold import, in fresh processes). Before the split it cost its parse at every cold start, and its evaluation on first use anyway; a container that only sends emails with both parts never pays it.`,
+  );
 L(
   "- Kept on the cold path on purpose: nodemailer's MIME builder (MailComposer builds every email; its MIME-type table is most of its bytes), zod (every function parses its environment and input with it), the Powertools Tracer with the X-Ray SDK (tracing stays on; its cost is in the lever table), and the bundled AWS SDK.",
 );

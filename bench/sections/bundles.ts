@@ -11,7 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { coldPathOutputs, ENTRY_FILE, functionBuildOptions } from '#infra/bundling';
@@ -56,7 +56,12 @@ export interface BundleResult {
   readonly topPackages: PackageBytes[];
   /** Largest packages found only in chunks behind an `import()` (deferred until first use). */
   readonly deferredPackages: PackageBytes[];
+  /** CPU ms (source maps on) the first use of a deferred module costs once per container, after the cold import. */
+  readonly firstUse?: { readonly module: string; readonly cpuMs: number[] };
 }
+
+/** Deferred modules whose first use is timed: the sender's HTML renderer (a template, or HTML without text). */
+const FIRST_USE: Readonly<Record<string, string>> = { sender: 'shared/rendering/templates.ts' };
 
 function packageOf(input: string): string {
   const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
@@ -88,14 +93,16 @@ const sum = (metafile: Metafile, files: Iterable<string>) => [...files].reduce((
  * the process during the import): on a loaded machine the wall clock measures the other work too,
  * the CPU time much less so — on Lambda the function has its CPU share to itself.
  */
-function importTimes(file: string, count: number, sourceMaps: boolean): { times: number[]; cpu: number[]; error?: string } {
-  const code = `const c=process.cpuUsage();const t=performance.now();try{await import(${JSON.stringify(pathToFileURL(file).href)});const w=performance.now()-t;const u=process.cpuUsage(c);process.stdout.write(w+' '+(u.user+u.system)/1000)}catch(e){process.stdout.write('ERR '+String(e&&e.message||e).slice(0,300))}`;
+function importTimes(file: string, count: number, sourceMaps: boolean, after?: string): { times: number[]; cpu: number[]; error?: string } {
+  // With `after`: the entry is imported first, and what is timed is the import of `after` (a chunk's first use).
+  const first = after ? `await import(${JSON.stringify(pathToFileURL(file).href)});` : '';
+  const code = `${first}const c=process.cpuUsage();const t=performance.now();try{await import(${JSON.stringify(pathToFileURL(after ?? file).href)});const w=performance.now()-t;const u=process.cpuUsage(c);process.stdout.write(w+' '+(u.user+u.system)/1000)}catch(e){process.stdout.write('ERR '+String(e&&e.message||e).slice(0,300))}`;
   const times: number[] = [];
   const cpu: number[] = [];
   for (let i = 0; i < count; i++) {
     const r = spawnSync(process.execPath, [...(sourceMaps ? ['--enable-source-maps'] : []), '--input-type=module', '-e', code], {
       // The runtime is Node 24: the SDK's warning for Node 20 (this machine) would not be printed there.
-      env: { PATH: process.env.PATH ?? '', AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: '1', ...fakeFunctionEnv() },
+      env: { PATH: process.env.PATH ?? '', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...fakeFunctionEnv() },
       encoding: 'utf8',
       timeout: 30_000,
     });
@@ -147,6 +154,19 @@ try {
     const entry = join(outdir, ENTRY_FILE);
     const withMaps = importTimes(entry, args.imports, true);
     const withoutMaps = withMaps.error ? { times: [], cpu: [] } : importTimes(entry, Math.max(1, Math.ceil(args.imports / 4)), false);
+    const deferredModule = FIRST_USE[name];
+    const deferredChunk = deferredModule && Object.entries(metafile.outputs).find(([, o]) => o.entryPoint === deferredModule)?.[0];
+    const firstUse = deferredChunk
+      ? {
+          module: deferredModule,
+          cpuMs: importTimes(
+            entry,
+            Math.max(1, Math.ceil(args.imports / 4)),
+            true,
+            resolve(deferredChunk) /* metafile paths are relative to the repository root, the bench's cwd */,
+          ).cpu,
+        }
+      : undefined;
     results.push({
       name,
       coldBytes,
@@ -161,6 +181,7 @@ try {
       ...(withMaps.error ? { importError: withMaps.error } : {}),
       topPackages: top(coldPackages),
       deferredPackages: top(lazyPackages, 6),
+      ...(firstUse ? { firstUse } : {}),
     });
     progress(
       `  median import ${median(withMaps.cpu).toFixed(1)} ms CPU, ${median(withMaps.times).toFixed(1)} ms wall${withMaps.error ? ` (error: ${withMaps.error})` : ''}`,

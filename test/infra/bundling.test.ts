@@ -64,7 +64,7 @@ function importInFreshNode(file: string, then = 'process.stdout.write(typeof m.h
   const run = spawnSync(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', code], {
     env: {
       PATH: process.env.PATH ?? '',
-      AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: '1',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       AWS_REGION: 'us-east-1',
       MAILROOM_TABLE_NAME: 'mailroom-main',
       MAILROOM_LANE: 'transactional',
