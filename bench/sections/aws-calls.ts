@@ -234,7 +234,7 @@ try {
         if (r?.batchItemFailures?.length) throw new Error(`tracking failed ${r.batchItemFailures.length} records`);
       }
     },
-    'per SES event: the email read by id, one conditional status write (with the event in its history) and the "Email …" event on the Mailroom bus; Send then Delivery for every sent email',
+    'per SES event, Send then Delivery for every sent email: Delivery is one conditional UpdateItem (status, history entry and event id in one write, no read); Send for an email already sent is one eventually consistent status read and no write; the counters are one UpdateItem per batch and tenant-hour; "Email Delivered" goes on the Mailroom bus',
   );
 
   const queuedBytes = dynamoItemBytes(await item(firstId));
