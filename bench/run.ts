@@ -14,7 +14,7 @@ import { progress, runSection } from './lib/child';
 import { spread, type Spread } from './lib/stats';
 import { benchChart } from './report/svg';
 import type { AwsCallsResult, CallCase } from './sections/aws-calls';
-import type { BundleLever, BundleResult } from './sections/bundles';
+import type { BundleLever, BundleResult, TracerImport } from './sections/bundles';
 import type { E2eResult } from './sections/end-to-end';
 import type { IngestCpuResult } from './sections/ingest-cpu';
 import type { SenderCpuResult } from './sections/sender-cpu';
@@ -58,7 +58,7 @@ interface Raw {
   readonly senderPlain: SenderCpuResult[];
   readonly senderTemplate: SenderCpuResult[];
   readonly ingest: IngestCpuResult[];
-  readonly bundles: Array<{ bundles: BundleResult[]; senderLevers: BundleLever[] }>;
+  readonly bundles: Array<{ bundles: BundleResult[]; senderLevers: BundleLever[]; tracer?: TracerImport }>;
   readonly e2e: E2eResult[];
   readonly senderLogs: SenderCpuResult;
   readonly ingestLogs: IngestCpuResult;
@@ -77,7 +77,7 @@ async function measure(base?: Raw): Promise<Raw> {
   const senderPlain: SenderCpuResult[] = [];
   const senderTemplate: SenderCpuResult[] = [];
   const ingest: IngestCpuResult[] = [];
-  const bundles: Array<{ bundles: BundleResult[]; senderLevers: BundleLever[] }> = [];
+  const bundles: Array<{ bundles: BundleResult[]; senderLevers: BundleLever[]; tracer?: TracerImport }> = [];
   const e2e: E2eResult[] = [];
   for (let r = 0; r < runs; r++) {
     progress(`run ${r + 1}/${runs}`);
@@ -415,8 +415,10 @@ if (sender?.firstUse)
   L(
     `- Deferred is not free, it moves: the first email in a sender container that needs the HTML renderer (\`${sender.firstUse.module}\`: a template, or HTML without a text part) loads its chunk once, ${sp(sender.firstUse.cpu, 0)} ms CPU with source maps (measured after the cold import, in fresh processes). Before the split it cost its parse at every cold start, and its evaluation on first use anyway; a container that only sends emails with both parts never pays it.`,
   );
+const tracerImport = bundles.find((r) => r.tracer)?.tracer;
+const tracerCpu = spread(bundles.map((r) => (r.tracer ? spread(r.tracer.cpuMs).median : Number.NaN)));
 L(
-  "- Kept on the cold path on purpose: nodemailer's MIME builder (MailComposer builds every email; its MIME-type table is most of its bytes), zod (every function parses its environment and input with it), the Powertools Tracer with the X-Ray SDK (tracing stays on; its cost is in the lever table), and the bundled AWS SDK.",
+  `- Kept on the cold path on purpose: nodemailer's MIME builder (MailComposer builds every email; its MIME-type table is most of its bytes), zod (every function parses its environment and input with it), the Powertools Tracer with the X-Ray SDK (tracing stays on${tracerImport ? `; \`${tracerImport.module}\` bundled and imported alone in a fresh process is ${Math.round(tracerImport.bytes / 1024)} KiB and ${sp(tracerCpu, 0)} ms CPU, part of every function's import above` : ''}), and the bundled AWS SDK.`,
 );
 L(
   "- Handlebars' compiler pulls in `source-map` only to emit source maps of compiled templates, which Mailroom never asks for; the bundles alias it to an empty module (infra/stubs/no-source-map.cjs) and Handlebars uses its own stand-in: −26 KiB wherever Handlebars is bundled.",

@@ -125,11 +125,21 @@ const SENDER_LEVERS: ReadonlyArray<{ without: string; stub?: readonly string[]; 
   { without: "the bundled AWS SDK (`@aws-sdk/*`, `@smithy/*` external: the runtime's copy)", external: ['@aws-sdk/*', '@smithy/*'] },
 ];
 
+/** The Powertools Tracer singleton (with the X-Ray SDK) alone, as every function imports it: what tracing costs a cold start. */
+export interface TracerImport {
+  readonly module: string;
+  readonly bytes: number;
+  readonly cpuMs: number[];
+}
+
+const TRACER_MODULE = 'shared/observability/tracer.ts';
+
 const args = sectionArgs<BundlesArgs>();
 const dir = mkdtempSync(join(tmpdir(), 'mailroom-bundles-'));
 const target = `node${process.versions.node.split('.')[0]}`;
 const results: BundleResult[] = [];
 const levers: BundleLever[] = [];
+let tracer: TracerImport | undefined;
 try {
   const names = readdirSync('functions')
     .filter((n) => existsSync(join('functions', n, 'handler.ts')))
@@ -187,6 +197,12 @@ try {
       `  median import ${median(withMaps.cpu).toFixed(1)} ms CPU, ${median(withMaps.times).toFixed(1)} ms wall${withMaps.error ? ` (error: ${withMaps.error})` : ''}`,
     );
   }
+  {
+    const { metafile } = await build(functionBuildOptions(TRACER_MODULE, join(dir, 'tracer'), target));
+    const cold = coldPathOutputs(metafile);
+    tracer = { module: TRACER_MODULE, bytes: sum(metafile, cold), cpuMs: importTimes(join(dir, 'tracer', ENTRY_FILE), args.imports, true).cpu };
+    progress(`tracer alone: ${(tracer.bytes / 1024).toFixed(0)} KiB, median import ${median(tracer.cpuMs).toFixed(1)} ms CPU`);
+  }
   const stub = join(process.cwd(), 'infra/stubs/no-source-map.cjs');
   const without = new Set<string>();
   const external: string[] = [];
@@ -205,4 +221,4 @@ try {
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
-emitResult({ bundles: results, senderLevers: levers });
+emitResult({ bundles: results, senderLevers: levers, tracer });
