@@ -19,21 +19,51 @@ import type { E2eResult } from './sections/end-to-end';
 import type { IngestCpuResult } from './sections/ingest-cpu';
 import type { SenderCpuResult } from './sections/sender-cpu';
 
-const { values: opts } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    runs: { type: 'string' },
-    out: { type: 'string', default: 'docs/performance.md' },
-    svg: { type: 'string', default: 'docs/images/bench.svg' },
-    /** Where the raw measurements are kept, so the report can be written again without measuring. */
-    raw: { type: 'string', default: '.mailroom/bench-raw.json' },
-    /** Write the report from a kept raw file instead of measuring (report or price changes only). */
-    from: { type: 'string' },
-    /** With --from: measure only these parts again (comma-separated: aws-calls, sender-cpu, ingest-cpu, bundles, end-to-end, logs, template) and keep the rest. */
-    only: { type: 'string' },
-  },
-});
-const reused = opts.from ? (JSON.parse(readFileSync(opts.from, 'utf8')) as Raw) : undefined;
+const USAGE = `usage: npm run bench [-- options]
+  --quick            smaller samples, one run (a minute or two; not for docs/performance.md)
+  --runs N           runs per figure (default 3; 1 with --quick)
+  --out FILE         the report (default docs/performance.md); --svg FILE its chart
+  --raw FILE         where the raw measurements are kept (default .mailroom/bench-raw.json)
+  --from FILE        write the report from kept measurements instead of measuring
+  --only A,B         with --from: measure these parts again, keep the rest
+                     (aws-calls, sender-cpu, ingest-cpu, bundles, end-to-end, logs, template)`;
+
+function parseOptions() {
+  try {
+    return parseArgs({ options: OPTIONS }).values;
+  } catch (error) {
+    process.stderr.write(`bench: ${(error as Error).message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+}
+
+const OPTIONS = {
+  help: { type: 'boolean', default: false },
+  quick: { type: 'boolean', default: false },
+  runs: { type: 'string' },
+  out: { type: 'string', default: 'docs/performance.md' },
+  svg: { type: 'string', default: 'docs/images/bench.svg' },
+  /** Where the raw measurements are kept, so the report can be written again without measuring. */
+  raw: { type: 'string', default: '.mailroom/bench-raw.json' },
+  /** Write the report from a kept raw file instead of measuring (report or price changes only). */
+  from: { type: 'string' },
+  /** With --from: measure only these parts again (comma-separated: aws-calls, sender-cpu, ingest-cpu, bundles, end-to-end, logs, template) and keep the rest. */
+  only: { type: 'string' },
+} as const;
+const opts = parseOptions();
+if (opts.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+function readRaw(file: string): Raw {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Raw;
+  } catch (error) {
+    process.stderr.write(`bench: --from ${file}: cannot read kept measurements (${(error as Error).message}); run a full \`npm run bench\` first\n`);
+    process.exit(2);
+  }
+}
+const reused = opts.from ? readRaw(opts.from) : undefined;
 const quick = reused ? reused.quick : opts.quick!;
 const runs = reused ? reused.runs : Number(opts.runs ?? (quick ? 1 : 3));
 const size = quick
@@ -67,7 +97,11 @@ interface Raw {
 
 const PARTS = ['aws-calls', 'sender-cpu', 'ingest-cpu', 'bundles', 'end-to-end', 'logs', 'template'] as const;
 const only = opts.only ? new Set(opts.only.split(',').map((p) => p.trim())) : undefined;
-for (const p of only ?? []) if (!(PARTS as readonly string[]).includes(p)) throw new Error(`--only: unknown part ${p} (one of ${PARTS.join(', ')})`);
+for (const p of only ?? []) {
+  if ((PARTS as readonly string[]).includes(p)) continue;
+  process.stderr.write(`bench: --only: unknown part "${p}" (one of ${PARTS.join(', ')})\n`);
+  process.exit(2);
+}
 
 /** Measures every part (or, with `base`, only the parts in `only`, keeping the others from `base`). */
 async function measure(base?: Raw): Promise<Raw> {
