@@ -8,7 +8,9 @@ import {
   PutCommand,
   QueryCommand,
   ScanCommand,
+  type ScanCommandInput,
   UpdateCommand,
+  type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { EmailEvent, EmailRecord } from '#shared/domain/email';
 import { CLAIMABLE, SEND_FINISHED, STATUSES, statusesBefore, type Status } from '#shared/domain/status';
@@ -389,39 +391,51 @@ export class DynamoEmailStore implements EmailStore, StuckEmailStore, ProviderEv
    * update is conditional on the email still being in the status it was read in. Returns how many.
    */
   async backfillPendingIndex(): Promise<number> {
-    let done = 0;
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.doc.send(
-        new ScanCommand({
-          TableName: this.tableName,
-          FilterExpression: `sk = :email AND attribute_not_exists(#ppk) AND #status IN (${PENDING_STATUSES.map((_, i) => `:s${i}`).join(', ')})`,
-          ExpressionAttributeNames: { '#ppk': PENDING.partitionKey, '#status': 'status' },
-          ExpressionAttributeValues: { ':email': 'EMAIL', ...Object.fromEntries(PENDING_STATUSES.map((st, i) => [`:s${i}`, st])) },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of out.Items ?? []) {
+    return this.backfill(
+      {
+        FilterExpression: `sk = :email AND attribute_not_exists(#ppk) AND #status IN (${PENDING_STATUSES.map((_, i) => `:s${i}`).join(', ')})`,
+        ExpressionAttributeNames: { '#ppk': PENDING.partitionKey, '#status': 'status' },
+        ExpressionAttributeValues: { ':email': 'EMAIL', ...Object.fromEntries(PENDING_STATUSES.map((st, i) => [`:s${i}`, st])) },
+      },
+      (item) => {
         let email: EmailRecord;
         try {
           email = parseEmailItem(item);
         } catch {
-          continue; // not an email the sender could send either; nothing to index
+          return undefined; // not an email the sender could send either; nothing to index
         }
         const stuck = stuckFrom(email, new Date(email.updatedAt));
-        if (!stuck) continue;
+        if (!stuck) return undefined;
         const key = pendingKey(email.id, stuck);
+        return {
+          Key: emailKey(email.id),
+          UpdateExpression: 'SET #ppk = :ppk, #psk = :psk',
+          ConditionExpression: '#status = :status AND attribute_not_exists(#ppk)',
+          ExpressionAttributeNames: { '#ppk': PENDING.partitionKey, '#psk': PENDING.sortKey, '#status': 'status' },
+          ExpressionAttributeValues: { ':ppk': key[PENDING.partitionKey], ':psk': key[PENDING.sortKey], ':status': email.status },
+        };
+      },
+    );
+  }
+
+  /**
+   * One backfill pass: a Scan of the items `scan` filters, and for each the conditional update
+   * `updateFor` builds (none: skipped). An update whose condition fails was done by someone else or
+   * is no longer due. Returns how many updates were written.
+   */
+  private async backfill(
+    scan: Pick<ScanCommandInput, 'FilterExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues' | 'ProjectionExpression'>,
+    updateFor: (item: Record<string, unknown>) => Omit<UpdateCommandInput, 'TableName'> | undefined,
+  ): Promise<number> {
+    let done = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.doc.send(new ScanCommand({ TableName: this.tableName, ...scan, ExclusiveStartKey: start }));
+      for (const item of out.Items ?? []) {
+        const update = updateFor(item);
+        if (!update) continue;
         try {
-          await this.doc.send(
-            new UpdateCommand({
-              TableName: this.tableName,
-              Key: emailKey(email.id),
-              UpdateExpression: 'SET #ppk = :ppk, #psk = :psk',
-              ConditionExpression: '#status = :status AND attribute_not_exists(#ppk)',
-              ExpressionAttributeNames: { '#ppk': PENDING.partitionKey, '#psk': PENDING.sortKey, '#status': 'status' },
-              ExpressionAttributeValues: { ':ppk': key[PENDING.partitionKey], ':psk': key[PENDING.sortKey], ':status': email.status },
-            }),
-          );
+          await this.doc.send(new UpdateCommand({ TableName: this.tableName, ...update }));
           done++;
         } catch (error) {
           if (!(error instanceof ConditionalCheckFailedException)) throw error;
@@ -554,47 +568,26 @@ export class DynamoEmailStore implements EmailStore, StuckEmailStore, ProviderEv
    * table's email items, filtered. Returns how many it moved.
    */
   async backfillEmailList(): Promise<number> {
-    let done = 0;
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.doc.send(
-        new ScanCommand({
-          TableName: this.tableName,
-          FilterExpression: 'sk = :email AND attribute_not_exists(#lpk) AND attribute_exists(tenantId) AND attribute_exists(createdAt)',
-          ExpressionAttributeNames: { '#lpk': LIST.partitionKey },
-          ExpressionAttributeValues: { ':email': 'EMAIL' },
-          ProjectionExpression: 'id, tenantId, createdAt',
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of out.Items ?? []) {
+    return this.backfill(
+      {
+        FilterExpression: 'sk = :email AND attribute_not_exists(#lpk) AND attribute_exists(tenantId) AND attribute_exists(createdAt)',
+        ExpressionAttributeNames: { '#lpk': LIST.partitionKey },
+        ExpressionAttributeValues: { ':email': 'EMAIL' },
+        ProjectionExpression: 'id, tenantId, createdAt',
+      },
+      (item) => {
         const { id, tenantId, createdAt } = item as { id?: unknown; tenantId?: unknown; createdAt?: unknown };
-        if (typeof id !== 'string' || typeof tenantId !== 'string' || typeof createdAt !== 'string') continue;
+        if (typeof id !== 'string' || typeof tenantId !== 'string' || typeof createdAt !== 'string') return undefined;
         const key = KEYS.emailByTenant(tenantId, createdAt, id);
-        try {
-          await this.doc.send(
-            new UpdateCommand({
-              TableName: this.tableName,
-              Key: emailKey(id),
-              UpdateExpression: 'SET #lpk = :lpk, #lsk = :lsk REMOVE #gpk, #gsk',
-              ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#lpk)',
-              ExpressionAttributeNames: {
-                '#lpk': LIST.partitionKey,
-                '#lsk': LIST.sortKey,
-                '#gpk': MAIN_TABLE.gsi1.partitionKey,
-                '#gsk': MAIN_TABLE.gsi1.sortKey,
-              },
-              ExpressionAttributeValues: { ':lpk': key[LIST.partitionKey], ':lsk': key[LIST.sortKey] },
-            }),
-          );
-          done++;
-        } catch (error) {
-          if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        }
-      }
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return done;
+        return {
+          Key: emailKey(id),
+          UpdateExpression: 'SET #lpk = :lpk, #lsk = :lsk REMOVE #gpk, #gsk',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#lpk)',
+          ExpressionAttributeNames: { '#lpk': LIST.partitionKey, '#lsk': LIST.sortKey, '#gpk': MAIN_TABLE.gsi1.partitionKey, '#gsk': MAIN_TABLE.gsi1.sortKey },
+          ExpressionAttributeValues: { ':lpk': key[LIST.partitionKey], ':lsk': key[LIST.sortKey] },
+        };
+      },
+    );
   }
 
   /**
