@@ -18,6 +18,8 @@ export const benchTenant = (): Tenant => {
     allowedSenders: ['example.com'],
     baseUrl: 'https://app.example.com',
     retentionDays: 30,
+    // No webhooks (as createTenant starts a tenant): only notable events reach the webhook fan-out.
+    webhookEvents: [],
     limits: { ...DEFAULT_LIMITS, requestsPerSecond: 1_000_000, burst: 1_000_000, emailsPerDay: 100_000_000 },
     createdAt: now,
     updatedAt: now,

@@ -105,10 +105,11 @@ export function createSenderDeps(env: Record<string, string | undefined>): SendE
   const table = config[ENV.TABLE_NAME];
   const fallback = createSmtpMailProvider({ url: config[ENV.SMTP_URL], secretArn: config[ENV.SMTP_SECRET_ARN] });
   // One cache per container, shared by sendEmail and the content builder (SES tenant, limits, baseUrl).
-  const tenants = new CachedTenantStore(new DynamoTenantStore(doc, table));
+  const tenants = new CachedTenantStore(new DynamoTenantStore(doc, table), config[ENV.TENANT_CACHE_SECONDS]);
   const attachments = createS3AttachmentStore(config[ENV.ATTACHMENTS_BUCKET]);
   const emails = new DynamoEmailStore(doc, table);
-  const events = eventPublisherFromEnv(config);
+  // Marks events a webhook of the tenant subscribes to, from the same cache (no extra read).
+  const events = eventPublisherFromEnv(config, tenants);
   const publicApiUrl = config[ENV.PUBLIC_API_URL];
   const domainSets = config[ENV.SES_DOMAIN_CONFIGURATION_SETS];
   // Marketing and bulk mail carries RFC 8058 one-click unsubscribe headers and `unsubscribe_url`.

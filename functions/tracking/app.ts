@@ -1,5 +1,7 @@
 import { ENV, loadEnv, trackingEnvSchema } from '#shared/config/env';
 import { createDocumentClient } from '#shared/adapters/aws-clients';
+import { CachedTenantStore } from '#shared/adapters/cached-tenant-store';
+import { DynamoTenantStore } from '#shared/adapters/dynamodb-tenant-store';
 import { BufferedEmailMetrics } from '#shared/adapters/buffered-email-metrics';
 import { DynamoEmailMetrics } from '#shared/adapters/dynamodb-email-metrics';
 import { DynamoEmailStore } from '#shared/adapters/dynamodb-email-store';
@@ -87,7 +89,9 @@ export function createTrackingDeps(env: Record<string, string | undefined>): Tra
   const doc = createDocumentClient();
   const table = config[ENV.TABLE_NAME];
   const emails = new DynamoEmailStore(doc, table);
-  const events = eventPublisherFromEnv(config);
+  // Which events a webhook of the tenant subscribes to (the fan-out rule forwards only those and the
+  // notable types): one GetItem per tenant per MAILROOM_TENANT_CACHE_SECONDS per container.
+  const events = eventPublisherFromEnv(config, new CachedTenantStore(new DynamoTenantStore(doc, table), config[ENV.TENANT_CACHE_SECONDS]));
   return {
     emails,
     suppressions: new DynamoSuppressionStore(doc, table),

@@ -7,6 +7,7 @@ import { DynamoEndpointSlots, DynamoWebhookEventLog, DynamoWebhookStore } from '
 import { HttpWebhookTransport } from '#shared/adapters/http-webhook-transport';
 import { SqsWebhookQueue } from '#shared/adapters/sqs-webhook-queue';
 import { DynamoActivityLog } from '#shared/adapters/dynamodb-activity-log';
+import { DynamoTenantStore } from '#shared/adapters/dynamodb-tenant-store';
 import type { WebhookDeliveryMessage } from '#shared/domain/webhook';
 import { withPowertools } from '#shared/http/middy';
 import { logger } from '#shared/observability/logger';
@@ -64,6 +65,7 @@ export function createWebhookDeliveryDeps(env: Record<string, string | undefined
     slots: new DynamoEndpointSlots(doc, config[ENV.TABLE_NAME]),
     transport: new HttpWebhookTransport({ allowLoopback: config[ENV.WEBHOOK_ALLOW_LOOPBACK] }),
     activity: new DynamoActivityLog(doc, config[ENV.TABLE_NAME]),
+    tenants: new DynamoTenantStore(doc, config[ENV.TABLE_NAME]),
     clock: systemClock,
     settings: {
       retrySchedule: config[ENV.WEBHOOK_RETRY_SCHEDULE],

@@ -4,6 +4,7 @@ import { ENV, loadEnv } from '#shared/config/env';
 import { webhookFanoutEnvSchema } from '#shared/config/account-env';
 import { createDocumentClient, createSqsClient } from '#shared/adapters/aws-clients';
 import { DynamoEmailStore } from '#shared/adapters/dynamodb-email-store';
+import { DynamoTenantStore } from '#shared/adapters/dynamodb-tenant-store';
 import { DynamoWebhookEventLog, DynamoWebhookStore } from '#shared/adapters/dynamodb-webhooks';
 import { SqsWebhookQueue } from '#shared/adapters/sqs-webhook-queue';
 import { withPowertools } from '#shared/http/middy';
@@ -70,6 +71,7 @@ export function createWebhookFanoutDeps(env: Record<string, string | undefined>)
     queue: new SqsWebhookQueue(createSqsClient(), config[ENV.WEBHOOK_QUEUE_URL], config[ENV.WEBHOOK_DLQ_URL]),
     emails: new DynamoEmailStore(doc, config[ENV.TABLE_NAME]),
     activity: new DynamoActivityLog(doc, config[ENV.TABLE_NAME]),
+    tenants: new DynamoTenantStore(doc, config[ENV.TABLE_NAME]),
     clock: systemClock,
   };
 }

@@ -69,6 +69,8 @@ export function createWebhooksDeps(env: Record<string, string | undefined>): Web
     log: new DynamoWebhookEventLog(doc, config[ENV.TABLE_NAME]),
     queue: new SqsWebhookQueue(createSqsClient(), config[ENV.WEBHOOK_QUEUE_URL], config[ENV.WEBHOOK_DLQ_URL]),
     clock: systemClock,
+    // Uncached: the tenant is read right before its `webhookEvents` is written back.
+    tenants: new DynamoTenantStore(doc, config[ENV.TABLE_NAME]),
     allowLoopback: config[ENV.WEBHOOK_ALLOW_LOOPBACK],
   };
 }

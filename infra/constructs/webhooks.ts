@@ -5,6 +5,8 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '#shared/config/env';
+import { ACTIVITY_DETAIL_TYPES } from '#shared/domain/activity';
+import { WEBHOOK_SUBSCRIBED_FIELD } from '#shared/domain/outbound-events';
 import { EventQueue } from './event-queue';
 import { EMAIL_REQUESTED, MAILROOM_EVENT_SOURCE } from './events';
 import { deadLetterQueue, HARDENED_QUEUE, visibilityFor } from './lanes';
@@ -31,8 +33,28 @@ export interface WebhooksProps {
 }
 
 /**
- * Webhook delivery, one consumer of the bus among others: a rule puts every outbound "Email …"
- * event on the fan-out queue; the fan-out function writes one logged event per subscribed webhook
+ * The fan-out rule's pattern: Mailroom's own events (source mailroom, this account) that someone
+ * there listens to — a type the activity log records, or an event its publisher marked because a
+ * webhook of the email's tenant subscribes to it (shared/domain/outbound-events.ts reachesFanOut).
+ * A tenant without webhooks costs the fan-out nothing for its sent, delivered, opened and clicked mail.
+ */
+export function fanOutEventPattern(account: string): events.EventPattern {
+  return {
+    source: [MAILROOM_EVENT_SOURCE],
+    account: [account],
+    // EventBridge's $or (not in the CDK's EventPattern type): either branch admits the event.
+    ...({
+      $or: [
+        { 'detail-type': [...ACTIVITY_DETAIL_TYPES] },
+        { 'detail-type': events.Match.anythingBut(EMAIL_REQUESTED), detail: { [WEBHOOK_SUBSCRIBED_FIELD]: [true] } },
+      ],
+    } as events.EventPattern),
+  };
+}
+
+/**
+ * Webhook delivery, one consumer of the bus among others: a rule puts the outbound "Email …"
+ * events someone listens to on the fan-out queue (fanOutEventPattern); the fan-out function writes one logged event per subscribed webhook
  * and queues one delivery each; the delivery function signs and posts, hiding a failed message for
  * the retry delay (ChangeMessageVisibility) and parking it on the delivery DLQ when the budget is
  * spent. Both DLQs are alarmed by Observability (`eventDlqs`).
@@ -62,7 +84,7 @@ export class Webhooks extends Construct {
       environment: { [ENV.WEBHOOK_CONCURRENCY]: String(props.perEndpointConcurrency ?? 4) },
     });
 
-    // Every outbound event comes through here, webhooks or not: a 5 s batching window makes batches
+    // Notable events and those a webhook subscribes to come through here: a 5 s batching window makes batches
     // of up to 10 below a backlog (a receive, a delete and an invocation per batch, not per event),
     // at the price of up to 5 s before a webhook is queued or an activity item written.
     const fanout = new EventQueue(this, 'Events', {
@@ -75,10 +97,10 @@ export class Webhooks extends Construct {
     this.eventQueue = fanout.queue;
     this.eventDeadLetterQueue = fanout.deadLetterQueue;
     this.rule = new events.Rule(this, 'Rule', {
-      description: 'Mailroom: outbound "Email …" events → webhook fan-out queue',
+      description: 'Mailroom: outbound "Email …" events a webhook or the activity log listens to → webhook fan-out queue',
       eventBus: props.bus,
       // Only what Mailroom itself reported (source mailroom, this account): a publisher's event never reaches a webhook.
-      eventPattern: { source: [MAILROOM_EVENT_SOURCE], account: [Stack.of(this).account], detailType: events.Match.anythingBut(EMAIL_REQUESTED) },
+      eventPattern: fanOutEventPattern(Stack.of(this).account),
       targets: [fanout.target],
     });
 

@@ -128,6 +128,7 @@ const TENANT_SHAPE: Record<string, Check> = {
   createdAt: str,
   updatedAt: str,
   defaultLane: optional(isLane),
+  webhookEvents: optional(strings),
 };
 
 /** A tenant item as a Tenant; StoredItemError when it is not one. */

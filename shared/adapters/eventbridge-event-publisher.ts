@@ -2,11 +2,12 @@ import { ENV } from '#shared/config/env';
 import { type EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { logger } from '#shared/observability/logger';
 import { redactAddress, type RecipientLogging } from '#shared/observability/redact';
-import type { EventPublisher, MailroomEvent } from '#shared/ports/index';
+import type { EventPublisher, MailroomEvent, TenantStore } from '#shared/ports/index';
 import { createEventBridgeClient, createSqsClient } from './aws-clients';
 import { type LocalEventLog, type LoggedEvent, localEventLog } from './local-event-log';
 import { MutedEventPublisher } from './muted-event-publisher';
 import { QueueCopyEventPublisher } from './queue-copy-event-publisher';
+import { SubscriptionFlagEventPublisher } from './subscription-flag-event-publisher';
 
 /** `source` of every event Mailroom puts on its bus. */
 export const EVENT_SOURCE = 'mailroom';
@@ -76,16 +77,24 @@ export class LocalEventPublisher implements EventPublisher {
   }
 }
 
-/** The publisher a function's config asks for: EventBridge (AWS, LocalStack) or the local one, less the muted types. */
-export function createEventPublisher(config: {
-  busName?: string | undefined;
-  mode: 'eventbridge' | 'local';
-  recipientLogging: RecipientLogging;
-  webhookEventQueueUrl?: string | undefined;
-  /** Detail-types left off the bus (shared/domain/outbound-events.ts); none when absent. */
-  muted?: readonly string[] | undefined;
-}): EventPublisher | undefined {
-  const publisher = basePublisher(config);
+/**
+ * The publisher a function's config asks for: EventBridge (AWS, LocalStack) or the local one, less
+ * the muted types, each event marked when a webhook of its tenant subscribes to it (`tenants`: the
+ * function's tenant cache).
+ */
+export function createEventPublisher(
+  config: {
+    busName?: string | undefined;
+    mode: 'eventbridge' | 'local';
+    recipientLogging: RecipientLogging;
+    webhookEventQueueUrl?: string | undefined;
+    /** Detail-types left off the bus (shared/domain/outbound-events.ts); none when absent. */
+    muted?: readonly string[] | undefined;
+  },
+  tenants: Pick<TenantStore, 'get'>,
+): EventPublisher | undefined {
+  const base = basePublisher(config);
+  const publisher = base && new SubscriptionFlagEventPublisher(base, tenants);
   return publisher && config.muted?.length ? new MutedEventPublisher(publisher, config.muted) : publisher;
 }
 
@@ -102,19 +111,25 @@ function basePublisher(config: Parameters<typeof createEventPublisher>[0]): Even
   return new EventBridgeEventPublisher(createEventBridgeClient(), config.busName, config.recipientLogging);
 }
 
-/** The event publisher a function's parsed environment names (bus, mode, recipient logging, webhook queue, muted types). */
-export function eventPublisherFromEnv(config: {
-  readonly [ENV.EVENT_BUS_NAME]?: string | undefined;
-  readonly [ENV.EVENT_PUBLISHER]: 'eventbridge' | 'local';
-  readonly [ENV.RECIPIENT_LOGGING]: RecipientLogging;
-  readonly [ENV.WEBHOOK_EVENT_QUEUE_URL]?: string | undefined;
-  readonly [ENV.MUTED_EVENTS]?: readonly string[] | undefined;
-}): EventPublisher | undefined {
-  return createEventPublisher({
-    busName: config[ENV.EVENT_BUS_NAME],
-    mode: config[ENV.EVENT_PUBLISHER],
-    recipientLogging: config[ENV.RECIPIENT_LOGGING],
-    webhookEventQueueUrl: config[ENV.WEBHOOK_EVENT_QUEUE_URL],
-    muted: config[ENV.MUTED_EVENTS],
-  });
+/** The event publisher a function's parsed environment names (bus, mode, recipient logging, webhook queue, muted types), marking by `tenants`. */
+export function eventPublisherFromEnv(
+  config: {
+    readonly [ENV.EVENT_BUS_NAME]?: string | undefined;
+    readonly [ENV.EVENT_PUBLISHER]: 'eventbridge' | 'local';
+    readonly [ENV.RECIPIENT_LOGGING]: RecipientLogging;
+    readonly [ENV.WEBHOOK_EVENT_QUEUE_URL]?: string | undefined;
+    readonly [ENV.MUTED_EVENTS]?: readonly string[] | undefined;
+  },
+  tenants: Pick<TenantStore, 'get'>,
+): EventPublisher | undefined {
+  return createEventPublisher(
+    {
+      busName: config[ENV.EVENT_BUS_NAME],
+      mode: config[ENV.EVENT_PUBLISHER],
+      recipientLogging: config[ENV.RECIPIENT_LOGGING],
+      webhookEventQueueUrl: config[ENV.WEBHOOK_EVENT_QUEUE_URL],
+      muted: config[ENV.MUTED_EVENTS],
+    },
+    tenants,
+  );
 }

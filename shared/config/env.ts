@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { TENANT_CACHE_SECONDS } from '#shared/adapters/cached-tenant-store';
 import { DEFAULT_MUTED_EVENTS } from '#shared/domain/outbound-events';
 import { publisherBindingSchema } from '#shared/domain/publishers';
 import { CONFIGURATION_SET_VARIANTS, type ConfigurationSetVariant } from '#shared/domain/sending-domain';
@@ -51,6 +52,12 @@ export const ENV = {
    * all). A scheduled email's "Email Accepted" is published anyway (it is `email.scheduled`).
    */
   MUTED_EVENTS: 'MAILROOM_MUTED_EVENTS',
+  /**
+   * Seconds a publishing function (ingest, intake, senders, tracking) trusts a tenant it has read
+   * (default 30, TENANT_CACHE_SECONDS): limits, senders and the webhook subscriptions that mark
+   * events for the fan-out reach it within this time. The local test stack sets 0.
+   */
+  TENANT_CACHE_SECONDS: 'MAILROOM_TENANT_CACHE_SECONDS',
   SCHEDULE_GROUP: 'MAILROOM_SCHEDULE_GROUP',
   SCHEDULER_ROLE_ARN: 'MAILROOM_SCHEDULER_ROLE_ARN',
   SCHEDULER_DLQ_ARN: 'MAILROOM_SCHEDULER_DLQ_ARN',
@@ -143,6 +150,7 @@ const eventSettings = {
         .map((t) => t.trim())
         .filter(Boolean),
     ),
+  [ENV.TENANT_CACHE_SECONDS]: z.coerce.number().int().nonnegative().default(TENANT_CACHE_SECONDS),
 };
 
 /** Unsubscribe link signing (senders sign, the unsubscribe function verifies). */

@@ -27,6 +27,9 @@ const BY_DETAIL_TYPE: Readonly<Record<string, ActivityType>> = {
   'Email Suppressed': 'email.suppressed',
 };
 
+/** The outbound detail-types the log records: the webhook fan-out rule forwards these whoever listens (infra/constructs/webhooks.ts). */
+export const ACTIVITY_DETAIL_TYPES: readonly string[] = Object.keys(BY_DETAIL_TYPE);
+
 /** The activity type of an outbound event, or undefined when it is not notable (sent, delivered, opened…). */
 export const activityTypeOf = (detailType: string): ActivityType | undefined => BY_DETAIL_TYPE[detailType];
 

@@ -7,6 +7,7 @@
  * muted: a muted "Email Accepted" still goes out for a scheduled email (`email.scheduled`), and a
  * type that always maps to a webhook event (`Email Sent` → `email.sent`, …) cannot be muted at all.
  */
+import { ACTIVITY_DETAIL_TYPES } from './activity';
 import { webhookTypeOf } from './webhook';
 
 /** Every detail-type Mailroom puts on its bus (docs/events.md, "Status events out"). */
@@ -45,4 +46,18 @@ export function mutedEventRefusal(detailType: string): string | undefined {
   if (!MUTABLE_DETAIL_TYPES.includes(detailType as OutboundDetailType))
     return `'${detailType}' is a webhook event (${webhookTypeOf(detailType, {})}) that tenants subscribe to at runtime, so it is always published`;
   return undefined;
+}
+
+/**
+ * The Mailroom-internal field a publisher sets (`true`) on an event some webhook of the email's
+ * tenant subscribes to (Tenant.webhookEvents, read through the publisher's tenant cache). The webhook
+ * fan-out rule forwards an event that carries it, or whose type the activity log records
+ * (ACTIVITY_DETAIL_TYPES), and nothing else: a tenant without webhooks costs the fan-out nothing for
+ * its sent, delivered, opened and clicked mail. Customers' own rules still see every event.
+ */
+export const WEBHOOK_SUBSCRIBED_FIELD = 'webhook_subscribed';
+
+/** Whether the webhook fan-out receives this event (the rule's pattern, and the local queue copy, decide by it). */
+export function reachesFanOut(event: { readonly detailType: string; readonly detail: Record<string, unknown> }): boolean {
+  return ACTIVITY_DETAIL_TYPES.includes(event.detailType) || event.detail[WEBHOOK_SUBSCRIBED_FIELD] === true;
 }

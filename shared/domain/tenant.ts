@@ -1,5 +1,6 @@
 import type { DomainDelivery } from './sending-domain';
 import type { Lane } from '#shared/config/lanes';
+import type { WebhookEventType } from './webhook';
 
 export interface TenantLimits {
   /** Sustained API requests per second (token bucket refill). */
@@ -20,6 +21,12 @@ export interface Tenant {
   readonly verifiedDomains?: string[];
   /** Tracking and TLS of each verified domain (`/domains`), kept in step by the domains function: the senders pick the SES configuration set by it. */
   readonly domainDelivery?: Readonly<Record<string, DomainDelivery>>;
+  /**
+   * The event types the tenant's enabled webhooks subscribe to (their union), kept in step by the
+   * webhooks function: publishers mark an event the fan-out must see by it. Absent (a tenant from
+   * before it was kept) = not known, so every event is marked until the fan-out fills it in.
+   */
+  readonly webhookEvents?: WebhookEventType[];
   readonly defaultLane?: Lane;
   readonly sesTenantName?: string;
   readonly retentionDays: number;

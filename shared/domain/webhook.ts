@@ -42,6 +42,12 @@ export function webhookTypeOf(detailType: string, detail: Record<string, unknown
 
 export type WebhookStatus = 'enabled' | 'disabled';
 
+/** The event types some enabled webhook subscribes to, in WEBHOOK_EVENT_TYPES order (what the tenant record keeps). */
+export function subscribedTypes(webhooks: readonly Pick<Webhook, 'status' | 'events'>[]): WebhookEventType[] {
+  const subscribed = new Set(webhooks.filter((w) => w.status === 'enabled').flatMap((w) => w.events));
+  return WEBHOOK_EVENT_TYPES.filter((t) => subscribed.has(t));
+}
+
 export interface Webhook {
   readonly id: string;
   readonly tenantId: string;

@@ -87,6 +87,8 @@ export async function createTenant(deps: { tenants: TenantStore; clock: Clock },
     id,
     allowedSenders: [],
     retentionDays: DEFAULT_TENANT_RETENTION_DAYS,
+    // A new tenant has no webhooks: its sent/delivered/opened/clicked events skip the fan-out from the start.
+    webhookEvents: [],
     ...rest,
     limits: mergeLimits(DEFAULT_LIMITS, limits),
     createdAt: now,

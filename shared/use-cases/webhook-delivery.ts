@@ -14,11 +14,21 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import type { EmailRecord } from '#shared/domain/email';
-import { WEBHOOK_LOG_RETENTION_DAYS, webhookTypeOf, type WebhookDeliveryMessage, type WebhookEventRecord, type WebhookEventType } from '#shared/domain/webhook';
-import type { Clock, EmailStore } from '#shared/ports/index';
+import {
+  WEBHOOK_LOG_RETENTION_DAYS,
+  webhookTypeOf,
+  type Webhook,
+  type WebhookDeliveryMessage,
+  type WebhookEventRecord,
+  type WebhookEventType,
+} from '#shared/domain/webhook';
+import { WEBHOOK_SUBSCRIBED_FIELD } from '#shared/domain/outbound-events';
+import { logger } from '#shared/observability/logger';
+import type { Clock, EmailStore, TenantStore } from '#shared/ports/index';
 import type { EndpointSlots, WebhookEventLog, WebhookQueue, WebhookStore, WebhookTransport } from '#shared/ports/webhooks';
 import type { ActivityLog } from '#shared/ports/activity';
 import { recordWebhookDisabled, recordWebhookFailure } from './activity';
+import { type SubscriptionSyncDeps, syncWebhookSubscriptions } from './webhook-subscriptions';
 
 /** An outbound event as EventBridge hands it to an SQS target (and the local publisher copies it). */
 export interface BusEvent {
@@ -33,6 +43,8 @@ export interface FanOutDeps {
   readonly log: WebhookEventLog;
   readonly queue: WebhookQueue;
   readonly emails: Pick<EmailStore, 'get'>;
+  /** Tenant records, uncached: a marked event no webhook wanted re-syncs the tenant's `webhookEvents`. */
+  readonly tenants: TenantStore;
   readonly clock: Clock;
 }
 
@@ -68,6 +80,15 @@ export function webhookData(type: WebhookEventType, detail: Record<string, unkno
   return data;
 }
 
+/** Best effort: a failed re-sync costs extra forwards until the next one, never an event. */
+async function resync(deps: SubscriptionSyncDeps, tenantId: string, webhooks?: readonly Webhook[]): Promise<void> {
+  try {
+    await syncWebhookSubscriptions(deps, tenantId, webhooks);
+  } catch (error) {
+    logger.warn('Could not re-sync the tenant’s webhook subscriptions', { tenantId, error: (error as Error).message });
+  }
+}
+
 /** Same bus event + same webhook → same `msg_` id, so a redelivered fan-out is recognised. */
 export const webhookEventId = (busEventId: string, webhookId: string): string =>
   `msg_${createHash('sha256').update(`${busEventId}\n${webhookId}`).digest('base64url').slice(0, 27)}`;
@@ -77,8 +98,13 @@ export async function fanOutEvent(deps: FanOutDeps, event: BusEvent): Promise<nu
   const type = webhookTypeOf(event['detail-type'], event.detail);
   const tenantId = str(event.detail.tenant);
   if (!type || !tenantId) return 0;
-  const subscribers = (await deps.webhooks.list(tenantId)).filter((w) => w.status === 'enabled' && w.events.includes(type));
-  if (subscribers.length === 0) return 0;
+  const webhooks = await deps.webhooks.list(tenantId);
+  const subscribers = webhooks.filter((w) => w.status === 'enabled' && w.events.includes(type));
+  if (subscribers.length === 0) {
+    // Marked as subscribed, yet no webhook wants it: the tenant's copy is stale or was never filled in. Put it right.
+    if (event.detail[WEBHOOK_SUBSCRIBED_FIELD] === true) await resync(deps, tenantId, webhooks);
+    return 0;
+  }
   const emailId = str(event.detail.id);
   const email = emailId ? await deps.emails.get(emailId) : undefined;
   // Every webhook event is about one of the tenant's emails: an event naming another tenant's (or no) email is not delivered.
@@ -126,6 +152,8 @@ export interface DeliveryDeps {
   readonly transport: WebhookTransport;
   /** The tenant's activity log: events that failed for good and webhooks disabled are logged there. */
   readonly activity: ActivityLog;
+  /** Tenant records, uncached: a webhook disabled after a failure streak leaves the tenant's `webhookEvents`. */
+  readonly tenants: TenantStore;
   readonly clock: Clock;
   readonly settings: DeliverySettings;
 }
@@ -214,6 +242,7 @@ export async function deliverEvent(deps: DeliveryDeps, message: WebhookDeliveryM
       const reason = `Disabled after ${streak} failed attempts in a row.`;
       await deps.webhooks.disable(webhook.tenantId, webhook.id, reason, sentAt.toISOString());
       await recordWebhookDisabled(deps, webhook, reason);
+      await resync(deps, webhook.tenantId);
     }
     const used = event.attempts - event.budgetStart;
     if (used > settings.retrySchedule.length || streak >= settings.disableAfter) {

@@ -5,6 +5,9 @@
  * gets its `whsec_` signing secret; the fan-out (webhook-delivery.ts) signs and posts matching
  * events; the delivery log (events, attempts) is readable here and an event can be replayed.
  * Endpoints must be public https URLs as deployed; local mode may allow loopback (a laptop receiver).
+ * Every change keeps the tenant's `webhookEvents` in step (webhook-subscriptions.ts): widened before
+ * the webhook is written, made exact after, so a failure in between leaves the fan-out receiving
+ * more than it needs, never less. The list re-syncs it (a backfill for tenants from before it).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
@@ -12,17 +15,20 @@ import * as z from 'zod';
 import type { Principal } from '#shared/domain/api-key';
 import { NotFoundError, ValidationError } from '#shared/domain/errors';
 import { WEBHOOK_EVENT_TYPES, type Webhook, type WebhookAttempt, type WebhookEventRecord } from '#shared/domain/webhook';
-import type { Clock } from '#shared/ports/index';
+import type { Clock, TenantStore } from '#shared/ports/index';
 import type { WebhookEventLog, WebhookQueue, WebhookStore } from '#shared/ports/webhooks';
 import { isNonPublicAddress } from './attachments';
 import { requireFullAccess } from './api-keys-resource';
 import { pageByAfterBefore, zodMessage } from './resource-paging';
+import { syncWebhookSubscriptions } from './webhook-subscriptions';
 
 export interface WebhooksDeps {
   readonly webhooks: WebhookStore;
   readonly log: WebhookEventLog;
   readonly queue: WebhookQueue;
   readonly clock: Clock;
+  /** Tenant records, uncached: their `webhookEvents` is kept in step with the webhooks. */
+  readonly tenants: TenantStore;
   /** Local mode only: accept http:// and loopback endpoints (127.0.0.0/8, ::1, localhost). */
   readonly allowLoopback: boolean;
 }
@@ -74,6 +80,12 @@ async function load(deps: WebhooksDeps, principal: Principal, id: string): Promi
   return webhook;
 }
 
+/** Before a webhook is written: the tenant's types widened by what it will subscribe to (never narrowed here). */
+async function widenSubscriptions(deps: WebhooksDeps, webhook: Webhook): Promise<void> {
+  const current = await deps.webhooks.list(webhook.tenantId);
+  await syncWebhookSubscriptions(deps, webhook.tenantId, [...current, webhook]);
+}
+
 const summary = (w: Webhook) => ({ id: w.id, endpoint: w.endpoint, created_at: w.createdAt, status: w.status, events: w.events });
 
 export async function createWebhook(deps: WebhooksDeps, principal: Principal, body: unknown) {
@@ -91,7 +103,9 @@ export async function createWebhook(deps: WebhooksDeps, principal: Principal, bo
     updatedAt: now,
     failureStreak: 0,
   };
+  await widenSubscriptions(deps, webhook);
   await deps.webhooks.create(webhook);
+  await syncWebhookSubscriptions(deps, webhook.tenantId);
   return { object: 'webhook' as const, id: webhook.id, signing_secret: webhook.secret };
 }
 
@@ -103,7 +117,10 @@ export async function getWebhook(deps: WebhooksDeps, principal: Principal, id: s
 
 export async function listWebhooks(deps: WebhooksDeps, principal: Principal, query: Record<string, string | undefined>) {
   requireFullAccess(principal, 'webhooks');
-  const all = (await deps.webhooks.list(principal.tenantId)).sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
+  const listed = await deps.webhooks.list(principal.tenantId);
+  // The tenant's copy re-synced from what was just read (no write when current): backfills tenants from before it.
+  await syncWebhookSubscriptions(deps, principal.tenantId, listed);
+  const all = [...listed].sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
   const page = pageByAfterBefore(all, (w) => w.id, query);
   return { object: 'list' as const, has_more: page.hasMore, data: page.items.map(summary) };
 }
@@ -123,13 +140,16 @@ export async function updateWebhook(deps: WebhooksDeps, principal: Principal, id
     ...(input.status !== undefined ? { status: input.status } : {}),
     updatedAt: deps.clock.now().toISOString(),
   };
+  await widenSubscriptions(deps, next);
   if (!(await deps.webhooks.update(next))) throw new NotFoundError(`Webhook ${id.slice(0, 64)} not found.`);
+  await syncWebhookSubscriptions(deps, w.tenantId);
   return { object: 'webhook' as const, id };
 }
 
 export async function deleteWebhook(deps: WebhooksDeps, principal: Principal, id: string) {
   requireFullAccess(principal, 'webhooks');
   if (!(await deps.webhooks.delete(principal.tenantId, id))) throw new NotFoundError(`Webhook ${id.slice(0, 64)} not found.`);
+  await syncWebhookSubscriptions(deps, principal.tenantId);
   return { object: 'webhook' as const, id, deleted: true };
 }
 

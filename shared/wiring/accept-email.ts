@@ -31,12 +31,14 @@ export function createAcceptEmailDeps(env: Record<string, string | undefined>): 
   const table = config[ENV.TABLE_NAME];
   const emails = new DynamoEmailStore(doc, table);
   const attachmentStore = createS3AttachmentStore(config[ENV.ATTACHMENTS_BUCKET]);
-  const events = eventPublisherFromEnv(config);
+  // One read per tenant per MAILROOM_TENANT_CACHE_SECONDS per container, not one per request; the
+  // publisher marks a scheduled email's event for the fan-out from the same cache.
+  const tenants = new CachedTenantStore(new DynamoTenantStore(doc, table), config[ENV.TENANT_CACHE_SECONDS]);
+  const events = eventPublisherFromEnv(config, tenants);
   return {
     emails,
     ...(events ? { events } : {}),
-    // One read per tenant per TENANT_CACHE_SECONDS per container, not one per request.
-    tenants: new CachedTenantStore(new DynamoTenantStore(doc, table)),
+    tenants,
     templates: createTemplateLookup({ templates: new DynamoTemplateStore(doc, table) }),
     ...(attachmentStore ? { attachments: createAttachmentIntake({ store: attachmentStore, fetch: createPublicFetcher() }) } : {}),
     rateLimiter: new DynamoRateLimiter(doc, table),

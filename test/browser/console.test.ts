@@ -16,6 +16,7 @@ import { DynamoEmailStore } from '#shared/adapters/dynamodb-email-store';
 import { systemClock } from '#shared/ports/index';
 import { recordDeliveryEvent } from '#shared/use-cases/record-delivery-event';
 import { createEventPublisher } from '#shared/adapters/eventbridge-event-publisher';
+import { DynamoTenantStore } from '#shared/adapters/dynamodb-tenant-store';
 import { ENV } from '#shared/config/env';
 import { sesEventFor } from '#test/support/ses-fixtures';
 import type { EmailRecord } from '#shared/domain/email';
@@ -592,7 +593,10 @@ describe('operator console (Chromium)', () => {
         counters: new DynamoEmailMetrics(s.doc, s.names.table),
         clock: systemClock,
         // As the tracking function publishes it: "Email Bounced" reaches the activity log through the fan-out.
-        events: createEventPublisher({ mode: 'local', recipientLogging: 'mask', webhookEventQueueUrl: s.env[ENV.WEBHOOK_EVENT_QUEUE_URL] })!,
+        events: createEventPublisher(
+          { mode: 'local', recipientLogging: 'mask', webhookEventQueueUrl: s.env[ENV.WEBHOOK_EVENT_QUEUE_URL] },
+          new DynamoTenantStore(s.doc, s.names.table),
+        )!,
       },
       bounce,
     );

@@ -2,6 +2,7 @@ import type { Context, SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { makeWebhookFanoutHandler } from '#functions/webhook-fanout/app';
 import { MemoryActivityLog } from '#shared/adapters/memory/memory-activity-log';
+import { MemoryTenantStore } from '#shared/adapters/memory/memory-adapters';
 import { MemoryWebhookEventLog, MemoryWebhookQueue, MemoryWebhookStore } from '#shared/adapters/memory/memory-webhooks';
 import type { EmailRecord } from '#shared/domain/email';
 import { newSigningSecret } from '#shared/use-cases/webhooks';
@@ -24,6 +25,7 @@ function setup() {
     log: new MemoryWebhookEventLog(),
     queue: new MemoryWebhookQueue(),
     activity: new MemoryActivityLog(),
+    tenants: new MemoryTenantStore(),
     clock: { now: () => NOW },
     emails: {
       get: async (id: string) => {

@@ -76,3 +76,29 @@ export function envOf(template: Template, stack: Stack, fn: IConstruct): Record<
   const resource = template.toJSON().Resources[logicalId(stack, fn)] as { Properties: { Environment?: { Variables?: Record<string, unknown> } } };
   return resource.Properties.Environment?.Variables ?? {};
 }
+
+type PatternValue = string | number | boolean | null | Record<string, unknown>;
+
+/**
+ * EventBridge pattern matching for what Mailroom's patterns use: value lists (strings, numbers,
+ * booleans, unresolved tokens), `anything-but`, `exists`, `prefix`, nested `detail` fields and `$or`.
+ * A field the event lacks matches only `exists: false`.
+ */
+export function eventPatternMatches(pattern: Record<string, unknown>, event: Record<string, unknown>): boolean {
+  return Object.entries(pattern).every(([key, expected]) => {
+    if (key === '$or') return (expected as Array<Record<string, unknown>>).some((branch) => eventPatternMatches(branch, event));
+    const actual = event[key];
+    if (!Array.isArray(expected))
+      return !!actual && typeof actual === 'object' && eventPatternMatches(expected as Record<string, unknown>, actual as Record<string, unknown>);
+    return (expected as PatternValue[]).some((e) => {
+      if (e === null || typeof e !== 'object') return actual !== undefined && e === actual;
+      // An unresolved token (the stack's account) stands for its value: the event carries the same token.
+      if ('Ref' in e || Object.keys(e).some((k) => k.startsWith('Fn::'))) return JSON.stringify(e) === JSON.stringify(actual);
+      if ('exists' in e) return (actual !== undefined) === e.exists;
+      if (actual === undefined) return false;
+      if ('anything-but' in e) return !asArray(e['anything-but']).includes(actual);
+      if ('prefix' in e) return typeof actual === 'string' && actual.startsWith(String(e.prefix));
+      throw new Error(`pattern operator not understood by this test matcher: ${JSON.stringify(e)}`);
+    });
+  });
+}

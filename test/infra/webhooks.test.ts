@@ -4,7 +4,9 @@ import { ENV } from '#shared/config/env';
 import type { MailroomStack } from '#infra/mailroom-stack';
 import { EMAIL_REQUESTED } from '#infra/constructs/events';
 import { WEBHOOK_FANOUT_WINDOW_SECONDS } from '#infra/constructs/webhooks';
-import { envOf, grantsOf, logicalId, resourcesOf, synthTemplate } from './fixture';
+import { ACTIVITY_DETAIL_TYPES } from '#shared/domain/activity';
+import { OUTBOUND_DETAIL_TYPES, WEBHOOK_SUBSCRIBED_FIELD } from '#shared/domain/outbound-events';
+import { envOf, eventPatternMatches, grantsOf, logicalId, resourcesOf, synthTemplate } from './fixture';
 
 process.env.CDK_VALIDATION = 'false';
 
@@ -16,16 +18,42 @@ describe('webhooks (issue 17)', () => {
   });
   const id = (c: Parameters<typeof logicalId>[1]) => logicalId(stack, c);
 
-  it('puts every outbound Mailroom event (never a publisher’s) on the fan-out queue', () => {
+  it('forwards Mailroom events someone listens to: notable types always, other types only when marked subscribed (never a publisher’s)', () => {
     const rule = template.toJSON().Resources[id(stack.webhooks.rule)];
-    expect(rule.Properties.EventPattern).toEqual({
-      source: ['mailroom'],
-      account: [{ Ref: 'AWS::AccountId' }],
-      'detail-type': [{ 'anything-but': [EMAIL_REQUESTED] }],
+    const pattern = rule.Properties.EventPattern;
+    const account = { Ref: 'AWS::AccountId' };
+    const event = (detailType: string, detail: Record<string, unknown> = {}, from: { source?: string; account?: unknown } = {}) => ({
+      source: from.source ?? 'mailroom',
+      account: from.account ?? account,
+      'detail-type': detailType,
+      detail: { id: 'em_1', tenant: 'acme', ...detail },
     });
+    const forwarded = (e: Record<string, unknown>) => eventPatternMatches(pattern, e);
+    // What the activity log records reaches the fan-out whoever listens.
+    for (const t of ['Email Bounced', 'Email Complained', 'Email Failed', 'Email Delivery Delayed', 'Email Suppressed']) {
+      expect({ t, forwarded: forwarded(event(t)) }).toEqual({ t, forwarded: true });
+    }
+    // The rest only with the publisher's mark.
+    for (const t of ['Email Sent', 'Email Delivered', 'Email Opened', 'Email Clicked', 'Email Accepted']) {
+      expect({ t, forwarded: forwarded(event(t)) }).toEqual({ t, forwarded: false });
+      expect({ t, forwarded: forwarded(event(t, { [WEBHOOK_SUBSCRIBED_FIELD]: false })) }).toEqual({ t, forwarded: false });
+      expect({ t, forwarded: forwarded(event(t, { [WEBHOOK_SUBSCRIBED_FIELD]: true })) }).toEqual({ t, forwarded: true });
+    }
+    // Never an intake request, nor anything another source or account put on the bus, marked or not.
+    expect(forwarded(event(EMAIL_REQUESTED, { [WEBHOOK_SUBSCRIBED_FIELD]: true }))).toBe(false);
+    expect(forwarded(event('Email Bounced', {}, { source: 'billing' }))).toBe(false);
+    expect(forwarded(event('Email Sent', { [WEBHOOK_SUBSCRIBED_FIELD]: true }, { account: '210987654321' }))).toBe(false);
     expect(rule.Properties.Targets).toEqual([
       expect.objectContaining({ Arn: { 'Fn::GetAtt': [id(stack.webhooks.eventQueue), 'Arn'] }, DeadLetterConfig: expect.anything() }),
     ]);
+  });
+
+  it('keeps every webhook event type of a notable detail-type forwarded without a mark (the activity log and webhooks share them)', () => {
+    const pattern = template.toJSON().Resources[id(stack.webhooks.rule)].Properties.EventPattern;
+    const unmarked = OUTBOUND_DETAIL_TYPES.filter((t) =>
+      eventPatternMatches(pattern, { source: 'mailroom', account: { Ref: 'AWS::AccountId' }, 'detail-type': t, detail: { tenant: 'acme' } }),
+    );
+    expect(unmarked.sort()).toEqual([...ACTIVITY_DETAIL_TYPES].sort());
   });
 
   it('consumes both queues with event source mappings that report batch item failures', () => {

@@ -1,12 +1,21 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll } from 'vitest';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '#infra/local/stack';
+import { ENV } from '#shared/config/env';
 
 /** Starts a whole local Mailroom (emulators on free ports) for one test file. */
 export function useLocalStack(options: LocalStackOptions = {}): () => LocalStack {
   let stack: LocalStack | undefined;
   beforeAll(async () => {
-    stack = await startLocalStack({ apiPort: 0, ports: { dynamodb: 0, sqs: 0, ses: 0, smtp: 0, smtpWeb: 0 }, logLevel: 'ERROR', ...options });
+    stack = await startLocalStack({
+      apiPort: 0,
+      ports: { dynamodb: 0, sqs: 0, ses: 0, smtp: 0, smtpWeb: 0 },
+      logLevel: 'ERROR',
+      ...options,
+      // No tenant cache in the publishers: a webhook a test creates gets the very next email's events
+      // (deployed, within MAILROOM_TENANT_CACHE_SECONDS; the staleness is unit-tested).
+      env: { [ENV.TENANT_CACHE_SECONDS]: '0', ...options.env },
+    });
   });
   afterAll(async () => {
     await stack?.stop();

@@ -9,6 +9,7 @@ import { assertEndpointAllowed, newSigningSecret } from '#shared/use-cases/webho
 import { HttpWebhookTransport } from '#shared/adapters/http-webhook-transport';
 import { ValidationError } from '#shared/domain/errors';
 import { MemoryActivityLog } from '#shared/adapters/memory/memory-activity-log';
+import { MemoryTenantStore } from '#shared/adapters/memory/memory-adapters';
 
 const NOW = new Date('2026-05-01T10:00:00Z');
 const clock = { now: () => NOW };
@@ -60,6 +61,7 @@ function setup(script: Array<number | 'timeout'> = [], settings: Partial<Deliver
   const slots = new MemoryEndpointSlots();
   const { transport, received } = scriptedTransport(script);
   const activity = new MemoryActivityLog();
+  const tenants = new MemoryTenantStore();
   const deps: DeliveryDeps = {
     webhooks,
     log,
@@ -67,11 +69,12 @@ function setup(script: Array<number | 'timeout'> = [], settings: Partial<Deliver
     slots,
     transport,
     activity,
+    tenants,
     clock,
     settings: { retrySchedule: [5, 300, 1800], disableAfter: 50, concurrency: 2, timeoutMs: 1000, ...settings },
   };
-  const fanDeps = { webhooks, log, queue, clock, emails: { get: async (id: string) => (id === email.id ? email : undefined) } };
-  return { deps, fanDeps, webhooks, log, queue, slots, received, activity };
+  const fanDeps = { webhooks, log, queue, clock, tenants, emails: { get: async (id: string) => (id === email.id ? email : undefined) } };
+  return { deps, fanDeps, webhooks, log, queue, slots, received, activity, tenants };
 }
 
 const sentEvent = { id: 'bus-1', 'detail-type': 'Email Sent', detail: { id: 'em_1', tenant: 'acme', lane: 'transactional', at: '2026-05-01T10:00:00.000Z' } };
