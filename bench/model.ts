@@ -12,6 +12,7 @@
  */
 
 import { METRIC_SERIES, seriesCount, seriesOfMetric } from '#shared/observability/metric-series';
+import { TENANT_CACHE_SECONDS } from '#shared/adapters/cached-tenant-store';
 
 // biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON
 type Json = any;
@@ -333,29 +334,40 @@ export function flows(inv: Inventory, m: Measured, prices: ModelPrices, s: Scena
     sesEvents += units * (A('sesEventsPerEmail', 2) + (lane === 'marketing' || lane === 'bulk' ? A('engagementEventsPerMarketingEmail', 0) : 0));
   }
   const tracking = mappingOf('Tracking');
+  // Tracking marks the events a tenant's webhooks subscribe to from a per-container tenant cache: one
+  // GetItem (0.5 RRU) per tenant per TENANT_CACHE_SECONDS per container, at most (every container
+  // busy with every tenant all month), spread over the month's SES events.
+  const tenantReads =
+    sesEvents > 0
+      ? Math.min(1, (A('tenantsWithMail', 10) * (tracking?.maximumConcurrency ?? pollers) * SECONDS_PER_MONTH) / TENANT_CACHE_SECONDS / sesEvents)
+      : 0;
   out.push({
     name: 'track (every SES event: send, delivery, opens/clicks on marketing)',
     functionId: fn('Tracking'),
     units: sesEvents,
     batch: tracking ? effectiveBatch(tracking, sesEvents / SECONDS_PER_MONTH, pollers) : 1,
-    work: m.track,
+    work: { ...m.track, awsCalls: m.track.awsCalls + tenantReads, readUnits: m.track.readUnits + tenantReads * 0.5 },
     ...(tracking ? { mapping: tracking } : {}),
     apiRequests: 0,
   });
-  // The webhook fan-out rule forwards every Mailroom-bus event (anything but "Email Requested") to its
-  // queue: one SendMessage by EventBridge each, then the fan-out function (webhooks and the activity
-  // page read that stream). Per event it lists the tenant's webhooks (one Query); a notable event
-  // (bounce, complaint, failure, delay, suppression) also reads the email and writes an activity item.
-  // Deliveries to a tenant's webhooks are per subscribed endpoint, not per email: not in this model.
+  // The webhook fan-out rule forwards the Mailroom-bus events someone there listens to: the notable
+  // types the activity page keeps (bounce, complaint, failure, delay, suppression) always, the rest
+  // (sent, delivered, opened, clicked, scheduled) only when the publisher marked them because a webhook
+  // of the email's tenant subscribes to the type (infra/constructs/webhooks.ts fanOutEventPattern):
+  // the share of those is an assumption. Each forwarded event costs EventBridge's SendMessage, then
+  // the fan-out function lists the tenant's webhooks (one Query); a notable one also reads the email
+  // and writes an activity item. Deliveries to webhooks are per subscribed endpoint: not in this model.
   const fanout = mappingOf('WebhooksFanout');
   const busEvents = out.reduce((a, f) => a + f.units * f.work.events, 0);
-  if (fanout && busEvents > 0) {
-    const notable = (V * A('notableEventsPerEmail', 0.02)) / busEvents;
+  const notableEvents = Math.min(busEvents, V * A('notableEventsPerEmail', 0.02));
+  const forwarded = notableEvents + (busEvents - notableEvents) * A('webhookSubscribedShare', 1);
+  if (fanout && forwarded > 0) {
+    const notable = notableEvents / forwarded;
     out.push({
-      name: 'webhook fan-out (every Mailroom-bus event, through the rule into its queue)',
+      name: 'webhook fan-out (notable events, and those a webhook subscribes to, through the rule into its queue)',
       functionId: fn('WebhooksFanout'),
-      units: busEvents,
-      batch: effectiveBatch(fanout, busEvents / SECONDS_PER_MONTH, pollers),
+      units: forwarded,
+      batch: effectiveBatch(fanout, forwarded / SECONDS_PER_MONTH, pollers),
       work: {
         cpuMs: A('fanoutCpuMsPerEvent', 1),
         awsCalls: 1 + 2 * notable,
@@ -433,8 +445,8 @@ export function monthlyCost(template: Template, m: Measured, prices: ModelPrices
   let receives = 0;
   let deletes = 0;
   for (const f of fl) sends += f.units * f.work.sqsSends;
-  // Every SES event reaches the tracking queue, and every Mailroom-bus event the fan-out queue,
-  // through a rule (one SendMessage by EventBridge each).
+  // Every SES event reaches the tracking queue, and every forwarded Mailroom-bus event the fan-out
+  // queue, through a rule (one SendMessage by EventBridge each).
   for (const f of fl) if (f.mapping && (f.name.startsWith('track') || f.name.startsWith('webhook fan-out'))) sends += f.units;
   for (const mapping of inv.mappings) {
     const f = fl.find((x) => x.mapping?.id === mapping.id);

@@ -82,12 +82,19 @@ describe('cost model coverage of the synthesized template', () => {
     expect(fixedMonthly(withDashboard, measured, prices).total).toBeCloseTo(total + prices.aws.cloudWatchDashboardPerMonth!.value);
   });
 
-  it("prices the webhook fan-out of every Mailroom-bus event: its rule's SendMessage, the batches and the function", () => {
+  it("prices the webhook fan-out of the Mailroom-bus events it forwards: its rule's SendMessage, the batches and the function", () => {
     const s = { emailsPerMonth: 10_000_000, batchedAccepts: true };
     const { flows: fl, lines } = monthlyCost(template, measured, prices, s);
     const fanout = fl.find((f) => f.name.startsWith('webhook fan-out'))!;
     const busEvents = fl.filter((f) => f !== fanout).reduce((a, f) => a + f.units * f.work.events, 0);
-    expect(fanout.units).toBeCloseTo(busEvents);
+    // Notable events always; the others in the share whose tenant has a webhook subscribed to them.
+    const notable = s.emailsPerMonth * prices.assumptions.notableEventsPerEmail!.value;
+    const share = prices.assumptions.webhookSubscribedShare!.value;
+    expect(share).toBeLessThan(1);
+    expect(fanout.units).toBeCloseTo(notable + (busEvents - notable) * share);
+    // Were every tenant subscribed to everything, every event would be forwarded, as before the gate.
+    const everyone = { ...prices, assumptions: { ...prices.assumptions, webhookSubscribedShare: { value: 1 } } };
+    expect(monthlyCost(template, measured, everyone, s).flows.find((f) => f.name.startsWith('webhook fan-out'))!.units).toBeCloseTo(busEvents);
     expect(fanout.mapping?.windowSeconds).toBeGreaterThan(0);
     // No bus events, no fan-out: its SQS sends and invocations go with them.
     const silent: Measured = {
@@ -99,7 +106,7 @@ describe('cost model coverage of the synthesized template', () => {
     const quiet = monthlyCost(template, silent, prices, s);
     expect(quiet.flows.some((f) => f.name.startsWith('webhook fan-out'))).toBe(false);
     const sqs = (l: typeof lines) => l.find((x) => x.item === 'SQS requests')!.usd;
-    expect(sqs(lines) - sqs(quiet.lines)).toBeGreaterThanOrEqual((busEvents / 1_000_000) * prices.aws.sqsPerMillionRequests!.value);
+    expect(sqs(lines) - sqs(quiet.lines)).toBeGreaterThanOrEqual((fanout.units / 1_000_000) * prices.aws.sqsPerMillionRequests!.value);
   });
 
   it('prices the EMF series the functions can publish (shared/observability/metric-series.ts), and none without traffic', () => {
