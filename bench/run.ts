@@ -557,7 +557,16 @@ L();
   );
   L();
   L(
-    `- **DynamoDB writes** — ${fmt(wruPerEmail, 1)} WRU per email. The plan in docs/capacity.md ("The next lever") — \`gsi1\` KEYS_ONLY or an INCLUDE of fields that never change, and a small status item that claims, \`sent\` and tracking update while the body is written once — brings it to ≈ 6: ${fmt(Math.max(0, wruPerEmail - 6) * 10 * wruPrice, 0)} USD a month less at 10 M. It also lifts one tenant's ceiling from ~100 to ~1,000 emails/s (one 1-WRU index write per email on its partition key).`,
+    `- **DynamoDB writes** — ${fmt(wruPerEmail, 1)} WRU per email (was 25.0): emails are listed through their own \`emailList\` index of fields that never change, so claims, \`sent\` and tracking skip it; the body is brotli-compressed, so the item stays near 1 KB; an SES event is one conditional write without a read. What is left, and the levers to ≈ 7 (pending index KEYS_ONLY in a later deployment, a compact history so Delivery stays under 1 KB, counters per batch on one-message lanes), are in docs/capacity.md ("DynamoDB writes per email"); ${fmt(Math.max(0, wruPerEmail - 6) * 10 * wruPrice, 0)} USD a month at 10 M separates today from the goal of 6.`,
+  );
+  // Why $5 per million is out of reach as designed: the on-demand per-request floor of the stages every email passes through.
+  const floor = {
+    wru: 6 * wruPrice,
+    sqs: 3 * prices.aws.sqsPerMillionRequests!.value,
+    events: 2 * prices.aws.eventBridgeCustomEventsPerMillion!.value,
+  };
+  L(
+    `- **Why ≤ $5 per million is not met** — on-demand list prices put a floor under any design that stores each email, queues it and tracks two SES events: even at the WRU goal (6 × $${fmt(wruPrice, 3)}) that is $${fmt(floor.wru, 2)}, plus a lane message sent, received and deleted ($${fmt(floor.sqs, 2)}), plus "Email Sent" and "Email Delivered" on the bus ($${fmt(floor.events, 2)}) — $${fmt(floor.wru + floor.sqs + floor.events, 2)} before Lambda, logs, metrics and storage. Under it lie a different table layout (email ids that carry their tenant's list key, so no list index: −1 WRU, a data migration), provisioned DynamoDB capacity with auto scaling for steady volume (≈ 2.4× cheaper per write at 70 % utilisation: $0.00065 per WCU-hour, at the price of throttling on a burst above it), and leaving "Email Sent"/"Email Delivered" off the bus for tenants no rule or webhook listens to (a contract change for consumers of the bus).`,
   );
   // What the bus entries cost in all: EventBridge, and the fan-out rule's SendMessage, batches and function.
   const noEvents: Measured = {

@@ -99,7 +99,7 @@ try {
     async () => {
       firstId = expect200(await ingest(apiEvent('POST /emails', { body: plainEmail(1), principal }), lambdaContext('ingest'))).id!;
     },
-    'warm container: the tenant comes from the per-container cache (one GetItem per tenant per 30 s, TENANT_CACHE_SECONDS); the rate limit and daily quota are one UpdateItem; "Email Accepted" is one PutEvents',
+    'warm container: the tenant comes from the per-container cache (one GetItem per tenant per 30 s, TENANT_CACHE_SECONDS); the rate limit and daily quota are one UpdateItem; "Email Accepted" is muted by default (MAILROOM_MUTED_EVENTS), so no PutEvents',
   );
   const item = async (id: string) =>
     (await stack.dynamo.send(new GetItemCommand({ TableName: stack.names.table, Key: { pk: { S: emailKey(id).pk }, sk: { S: emailKey(id).sk } } }))).Item ?? {};
