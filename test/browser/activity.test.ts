@@ -5,11 +5,10 @@
  * queue → the fan-out function). Screenshots go to test-results/activity/ and, when missing or with
  * MAILROOM_UPDATE_SCREENSHOTS=1, to docs/images/console-{activity,email-detail}.png.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { simpleParser } from 'mailparser';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { build } from 'vite';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTrackingDeps, makeTrackingEventHandler } from '#functions/tracking/app';
 import { DynamoEmailStore } from '#shared/adapters/dynamodb-email-store';
@@ -18,20 +17,16 @@ import { sesEventFor } from '#test/support/ses-fixtures';
 import { startWebhookReceiver } from '#test/support/webhook-receiver';
 import { ENV } from '#shared/config/env';
 import { api, sesInbox, useLocalStack, waitFor, waitForStatus } from '#test/support/local-stack';
+import { buildConsole, DESKTOP, launchChromium, noHorizontalScroll, openPage, screenshot as saveScreenshot, watchPage } from '#test/support/browser';
 
-const CHROMIUM = process.env.MAILROOM_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = path.resolve('test-results/activity');
 /** This file's own console build, so another browser test building console/dist at the same time cannot disturb it. */
 const CONSOLE_DIR = path.join(ARTIFACTS, 'console-dist');
-const DOC_IMAGES = path.resolve('docs/images');
-const UI_TIMEOUT = 20_000;
-const KEY = 'mailroom.console.apiKey';
 
 describe('activity feed, raw MIME and provider attempts (Chromium)', () => {
   // A webhook gets two attempts (a retry after 1 s) and is disabled after two failures in a row, so the test sees both kinds of webhook trouble.
   const stack = useLocalStack({ consoleDir: CONSOLE_DIR, env: { [ENV.WEBHOOK_RETRY_SCHEDULE]: '1', [ENV.WEBHOOK_DISABLE_AFTER]: '2' } });
   let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
   const problems: string[] = [];
   /** The email that bounces and then draws a complaint, and the ambiguous one (seeded). */
@@ -39,55 +34,23 @@ describe('activity feed, raw MIME and provider attempts (Chromium)', () => {
   const ambiguousId = `amb_${Date.now()}`;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM} (apt-get install -y chromium, or set MAILROOM_CHROMIUM).`);
-    // As console.test.ts: build what `npm run console:build` builds (React's production build).
-    const nodeEnv = process.env.NODE_ENV;
-    process.env.NODE_ENV = 'production';
-    try {
-      await build({
-        configFile: path.resolve('console/vite.config.ts'),
-        mode: 'production',
-        logLevel: 'error',
-        build: { outDir: CONSOLE_DIR, emptyOutDir: true },
-      });
-    } finally {
-      process.env.NODE_ENV = nodeEnv;
-    }
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--disable-dev-shm-usage',
-      ],
-    });
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId: 'UTC', locale: 'en-US', acceptDownloads: true });
-    await context.addInitScript(`if (window.top === window) sessionStorage.setItem(${JSON.stringify(KEY)}, ${JSON.stringify(stack().apiKey)})`);
-    page = await context.newPage();
-    page.setDefaultTimeout(UI_TIMEOUT);
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(m.text());
-    });
-    page.on('pageerror', (e) => problems.push(String(e)));
-    mkdirSync(ARTIFACTS, { recursive: true });
+    browser = await launchChromium();
+    await buildConsole(CONSOLE_DIR);
+    ({ page } = await openPage(browser, {
+      ...DESKTOP,
+      timezoneId: 'UTC',
+      acceptDownloads: true,
+      apiKey: stack().apiKey,
+      // Every console error counts here, failed loads included.
+      watch: (p) => watchPage(p, problems, { failedLoads: 'console' }),
+    }));
   }, 180_000);
 
   afterAll(async () => {
     await browser?.close();
   });
 
-  async function screenshot(name: string, fullPage = false): Promise<void> {
-    const file = path.join(ARTIFACTS, `console-${name}.png`);
-    await page.screenshot({ path: file, fullPage });
-    const doc = path.join(DOC_IMAGES, `console-${name}.png`);
-    if (process.env.MAILROOM_UPDATE_SCREENSHOTS === '1' || !existsSync(doc)) copyFileSync(file, doc);
-  }
-
+  const screenshot = (name: string, fullPage = false) => saveScreenshot(page, name, { artifacts: ARTIFACTS, fullPage });
   const goto = (route: string) => page.goto(`${stack().apiUrl}/console/${route}`);
   const search = () => new URL(page.url()).searchParams;
   const feed = (query = '') => api(stack(), 'GET', `/activity${query}`);
@@ -214,7 +177,7 @@ describe('activity feed, raw MIME and provider attempts (Chromium)', () => {
       );
       await rows.first().waitFor();
       await page.getByRole('button', { name: 'all times' }).waitFor();
-      expect(await page.evaluate('document.scrollingElement.scrollWidth <= window.innerWidth')).toBe(true);
+      expect(await noHorizontalScroll(page)).toBe(true);
       // "all times" drops the window and keeps the type.
       await page.getByRole('button', { name: 'all times' }).click();
       await waitFor(async () => search().get('since') === null && search().get('type') === 'email.bounced', { what: 'the window cleared' });

@@ -5,35 +5,27 @@
  * and its revocation. Screenshots go to test-results/console/ and, when missing or with
  * MAILROOM_UPDATE_SCREENSHOTS=1, to docs/images/console-{webhooks,domains,api-keys}.png.
  */
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { Resend } from 'resend';
-import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '#shared/config/env';
-import { CONSOLE_DIST_DIR } from '#infra/local/console-static';
 import { verifyLocalDomain } from '../../cli/commands/domains';
 import { api, useLocalStack, waitFor } from '#test/support/local-stack';
 import { type ReceivedWebhook, startWebhookReceiver } from '#test/support/webhook-receiver';
+import {
+  buildConsole,
+  DESKTOP,
+  launchChromium,
+  noHorizontalScroll,
+  openPage,
+  PHONE,
+  screenshot as saveScreenshot,
+  watchPage,
+  ZONE,
+} from '#test/support/browser';
 
-const CHROMIUM = process.env.MAILROOM_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = path.resolve('test-results/console');
-const DOC_IMAGES = path.resolve('docs/images');
-const UI_TIMEOUT = 20_000;
-const ZONE = 'America/New_York';
-const KEY = 'mailroom.console.apiKey';
-const signedIn = (key: string) => `if (window.top === window) sessionStorage.setItem(${JSON.stringify(KEY)}, ${JSON.stringify(key)})`;
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-];
 
 describe('console: webhooks, domains and API keys (Chromium)', () => {
   // No authorizer cache, so a revoked key is refused on its next request (as deployed: within AUTHORIZER_CACHE_SECONDS).
@@ -50,43 +42,19 @@ describe('console: webhooks, domains and API keys (Chromium)', () => {
   const domainName = 'mail.admin-console.example';
 
   function watch(p: Page): void {
-    p.on('console', (m) => {
-      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(m.text());
-    });
-    p.on('response', (r) => {
-      if (r.status() >= 400) problems.push(`${r.status()} ${r.request().method()} ${r.url()}`);
-    });
+    watchPage(p, problems);
     p.on('request', (r) => {
       if (r.method() === 'POST' && r.url().endsWith('/replay')) replays.push(r.url());
     });
-    p.on('pageerror', (e) => problems.push(String(e)));
   }
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `Chromium is not installed at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (.ci/run does this in CI), or point MAILROOM_CHROMIUM at a Chromium binary.`,
-      );
-    }
-    // Build what `npm run console:build` builds (vitest's NODE_ENV=test would give React's development build).
-    const nodeEnv = process.env.NODE_ENV;
-    process.env.NODE_ENV = 'production';
-    try {
-      await build({ configFile: path.resolve('console/vite.config.ts'), mode: 'production', logLevel: 'error' });
-    } finally {
-      process.env.NODE_ENV = nodeEnv;
-    }
-    expect(existsSync(path.join(CONSOLE_DIST_DIR, 'index.html'))).toBe(true);
+    browser = await launchChromium();
+    await buildConsole();
     // Fails twice (the first attempt and its retry), then answers 200.
     receiver = await startWebhookReceiver([500, 500]);
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId: ZONE, locale: 'en-US' });
+    ({ context, page } = await openPage(browser, { ...DESKTOP, timezoneId: ZONE, apiKey: stack().apiKey, watch }));
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: stack().apiUrl });
-    await context.addInitScript(signedIn(stack().apiKey));
-    page = await context.newPage();
-    watch(page);
-    page.setDefaultTimeout(UI_TIMEOUT);
-    mkdirSync(ARTIFACTS, { recursive: true });
   }, 180_000);
 
   afterAll(async () => {
@@ -94,19 +62,9 @@ describe('console: webhooks, domains and API keys (Chromium)', () => {
     await receiver?.stop();
   });
 
-  async function screenshot(name: string, on: Page = page): Promise<void> {
-    const file = path.join(ARTIFACTS, `console-${name}.png`);
-    await on.screenshot({ path: file, fullPage: false });
-    const doc = path.join(DOC_IMAGES, `console-${name}.png`);
-    if (process.env.MAILROOM_UPDATE_SCREENSHOTS === '1' || !existsSync(doc)) {
-      mkdirSync(DOC_IMAGES, { recursive: true });
-      copyFileSync(file, doc);
-    }
-  }
-
+  const screenshot = (name: string, on: Page = page) => saveScreenshot(on, name, { artifacts: ARTIFACTS });
   const goto = (route: string, on: Page = page) => on.goto(`${stack().apiUrl}/console/${route}`);
   const dialog = (name: string | RegExp) => page.getByRole('dialog', { name });
-  const noHorizontalScroll = (on: Page) => on.evaluate('document.scrollingElement.scrollWidth <= window.innerWidth') as Promise<boolean>;
   const sdk = (key = stack().apiKey) => new Resend(key, { baseUrl: stack().apiUrl });
   const parsed = (d: ReceivedWebhook) => JSON.parse(d.body) as { type: string; data: { email_id?: string } };
   const deliveriesOf = (emailId: string) => receiver.received.filter((d) => parsed(d).type === 'email.sent' && parsed(d).data.email_id === emailId);
@@ -335,11 +293,7 @@ describe('console: webhooks, domains and API keys (Chromium)', () => {
   });
 
   it('is usable on a phone (390×844): none of the three pages (or their detail pages) scrolls sideways', async () => {
-    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, timezoneId: ZONE, isMobile: true, hasTouch: true });
-    await phone.addInitScript(signedIn(stack().apiKey));
-    const p = await phone.newPage();
-    watch(p);
-    p.setDefaultTimeout(UI_TIMEOUT);
+    const { context: phone, page: p } = await openPage(browser, { ...PHONE, timezoneId: ZONE, apiKey: stack().apiKey, watch });
     for (const [route, ready] of [
       ['webhooks', 'tr[data-webhook-id]'],
       [`webhooks/${webhookId}`, 'tr[data-event-id]'],

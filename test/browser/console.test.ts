@@ -4,12 +4,10 @@
  * Screenshots of every page go to test-results/console/ (artifacts) and, when missing or when
  * MAILROOM_UPDATE_SCREENSHOTS=1, to docs/images/console-<page>.png for the README.
  */
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { Resend } from 'resend';
-import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoEmailMetrics } from '#shared/adapters/dynamodb-email-metrics';
 import { DynamoEmailStore } from '#shared/adapters/dynamodb-email-store';
@@ -20,26 +18,23 @@ import { DynamoTenantStore } from '#shared/adapters/dynamodb-tenant-store';
 import { ENV } from '#shared/config/env';
 import { sesEventFor } from '#test/support/ses-fixtures';
 import type { EmailRecord } from '#shared/domain/email';
-import { CONSOLE_DIST_DIR } from '#infra/local/console-static';
 import { api, useLocalStack, waitFor, waitForStatus } from '#test/support/local-stack';
+import {
+  buildConsole,
+  CONSOLE_KEY as KEY,
+  DESKTOP,
+  launchChromium,
+  noHorizontalScroll as fits,
+  openPage,
+  PHONE,
+  screenshot as saveScreenshot,
+  signedIn,
+  UI_TIMEOUT,
+  watchPage,
+  ZONE,
+} from '#test/support/browser';
 
-const CHROMIUM = process.env.MAILROOM_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = path.resolve('test-results/console');
-const DOC_IMAGES = path.resolve('docs/images');
-const UI_TIMEOUT = 20_000;
-/** The browser's zone in these tests: UTC−5 in December, so local and UTC times differ. */
-const ZONE = 'America/New_York';
-const KEY = 'mailroom.console.apiKey';
-/** An init script that signs a page in with `key` (top document only: the sandboxed email preview may not touch storage). */
-const signedIn = (key: string) => `if (window.top === window) sessionStorage.setItem(${JSON.stringify(KEY)}, ${JSON.stringify(key)})`;
-
-function requireChromium(): void {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium is not installed at ${CHROMIUM}: the console browser tests need Debian's chromium package. Install it with \`apt-get install -y chromium\` (.ci/run does this in CI), or point MAILROOM_CHROMIUM at a Chromium binary.`,
-    );
-  }
-}
 
 describe('operator console (Chromium)', () => {
   const stack = useLocalStack();
@@ -50,70 +45,22 @@ describe('operator console (Chromium)', () => {
   // A tenant key may not read lanes (operator routes): the console asks once and says an operator key is needed.
   const expectedFailures = new Set<string>(['401 /lanes', '403 /lanes']);
 
-  /** CSP violations, script errors and unexpected failed requests surface here; the console must produce none. */
-  function watch(p: Page): void {
-    p.on('console', (m) => {
-      // Failed loads are checked by URL below (the wrong-key sign-in is refused on purpose).
-      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(m.text());
-    });
-    p.on('response', (r) => {
-      if (r.status() >= 400 && !expectedFailures.has(`${r.status()} ${new URL(r.url()).pathname}`))
-        problems.push(`${r.status()} ${r.request().method()} ${r.url()}`);
-    });
-    p.on('pageerror', (e) => problems.push(String(e)));
-  }
+  /** CSP violations, script errors and unexpected failed requests surface here (the wrong-key sign-in is refused on purpose). */
+  const watch = (p: Page) => watchPage(p, problems, { expected: (r) => expectedFailures.has(`${r.status()} ${new URL(r.url()).pathname}`) });
 
   beforeAll(async () => {
-    requireChromium();
-    // The console is built here, so `npm test` on a fresh clone tests what `npm start` serves.
-    // vitest sets NODE_ENV=test, which would make Vite ship React's development build (with
-    // StrictMode's doubled effects): build exactly what `npm run console:build` builds.
-    const nodeEnv = process.env.NODE_ENV;
-    process.env.NODE_ENV = 'production';
-    try {
-      await build({ configFile: path.resolve('console/vite.config.ts'), mode: 'production', logLevel: 'error' });
-    } finally {
-      process.env.NODE_ENV = nodeEnv;
-    }
-    expect(existsSync(path.join(CONSOLE_DIST_DIR, 'index.html'))).toBe(true);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      // Without the background-networking flags Chromium keeps trying to reach Google's services.
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--disable-dev-shm-usage',
-      ],
-    });
-    // A fixed zone west of UTC, so "shown in the browser's zone" and "parsed in it" can be checked.
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId: ZONE, locale: 'en-US' });
-    page = await context.newPage();
-    watch(page);
-    page.setDefaultTimeout(UI_TIMEOUT);
-    mkdirSync(ARTIFACTS, { recursive: true });
+    browser = await launchChromium();
+    await buildConsole();
+    // Not signed in: the first test signs in.
+    ({ context, page } = await openPage(browser, { ...DESKTOP, timezoneId: ZONE, watch }));
   }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
   });
 
-  async function screenshot(name: string, on: Page = page): Promise<void> {
-    const file = path.join(ARTIFACTS, `console-${name}.png`);
-    await on.screenshot({ path: file, fullPage: false });
-    const doc = path.join(DOC_IMAGES, `console-${name}.png`);
-    if (process.env.MAILROOM_UPDATE_SCREENSHOTS === '1' || !existsSync(doc)) {
-      mkdirSync(DOC_IMAGES, { recursive: true });
-      copyFileSync(file, doc);
-    }
-  }
-
-  const noHorizontalScroll = (on: Page = page) => on.evaluate('document.scrollingElement.scrollWidth <= window.innerWidth') as Promise<boolean>;
+  const screenshot = (name: string, on: Page = page) => saveScreenshot(on, name, { artifacts: ARTIFACTS });
+  const noHorizontalScroll = (on: Page = page) => fits(on);
   const search = () => new URL(page.url()).searchParams;
   const dialog = (name: string | RegExp) => page.getByRole('dialog', { name });
   const goto = (route: string) => page.goto(`${stack().apiUrl}/console/${route}`);
@@ -171,7 +118,7 @@ describe('operator console (Chromium)', () => {
   });
 
   it('remembers the key on this device only when asked, so a new tab opens a shared link signed in', async () => {
-    const profile = await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId: ZONE });
+    const profile = await browser.newContext({ viewport: DESKTOP.viewport, timezoneId: ZONE });
     const first = await profile.newPage();
     watch(first);
     await first.goto(`${stack().apiUrl}/console/`);
@@ -449,11 +396,7 @@ describe('operator console (Chromium)', () => {
     await nav('Lanes');
     await page.getByText('they need an operator key').waitFor();
     // The operator signs in with the deployment's operator key.
-    const operator = await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId: ZONE, locale: 'en-US' });
-    await operator.addInitScript(signedIn(s.operatorKey));
-    const op = await operator.newPage();
-    watch(op);
-    op.setDefaultTimeout(UI_TIMEOUT);
+    const { context: operator, page: op } = await openPage(browser, { ...DESKTOP, timezoneId: ZONE, apiKey: s.operatorKey, watch });
     await op.goto(`${s.apiUrl}/console/lanes`);
     const lane = op.locator('tr[data-lane="transactional"]');
     await lane.waitFor();
@@ -661,11 +604,7 @@ describe('operator console (Chromium)', () => {
   // The Activity page (the feed, its filter in the URL, raw MIME on the email page) is tested in activity.test.ts.
 
   it('is usable on a phone (390×844): no page scrolls sideways and the DLQ actions are on screen', async () => {
-    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, timezoneId: ZONE, isMobile: true, hasTouch: true });
-    await phone.addInitScript(signedIn(stack().apiKey));
-    const p = await phone.newPage();
-    watch(p);
-    p.setDefaultTimeout(UI_TIMEOUT);
+    const { context: phone, page: p } = await openPage(browser, { ...PHONE, timezoneId: ZONE, apiKey: stack().apiKey, watch });
     const email = (await api(stack(), 'GET', '/emails?limit=1')).body.data[0].id as string;
     const pages: Array<[string, string]> = [
       ['', 'Overview'],
