@@ -1,32 +1,20 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { KEYS } from '#shared/adapters/dynamodb-keys';
 import { DynamoApiKeyStore } from '#shared/adapters/dynamodb-tenant-store';
 import { createApiKey } from '#shared/use-cases/api-keys';
-import { createTables } from '#infra/local/bootstrap';
-import { LOCAL_AWS, startDynamoDbLocal } from '#infra/local/emulators';
+import { useDynamoDbLocal } from '#test/support/dynamodb-local';
 
 const TABLE = { table: 'api-keys-test-main', idempotencyTable: 'api-keys-test-idem' };
 
 describe('API key store on DynamoDB Local', () => {
-  let dynamo: Awaited<ReturnType<typeof startDynamoDbLocal>>;
+  const dynamo = useDynamoDbLocal(TABLE);
   let doc: DynamoDBDocumentClient;
   let store: DynamoApiKeyStore;
 
-  beforeAll(async () => {
-    dynamo = await startDynamoDbLocal(0);
-    const client = new DynamoDBClient({
-      endpoint: dynamo.endpoint,
-      region: LOCAL_AWS.region,
-      credentials: { accessKeyId: LOCAL_AWS.accessKeyId, secretAccessKey: LOCAL_AWS.secretAccessKey },
-    });
-    await createTables(client, TABLE);
-    doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  beforeAll(() => {
+    doc = dynamo().doc;
     store = new DynamoApiKeyStore(doc, TABLE.table);
-  });
-  afterAll(async () => {
-    await dynamo?.stop();
   });
 
   it('records a key’s last use, only ever forwards, and lists it with the key', async () => {

@@ -1,31 +1,19 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DeleteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { breakerKey, DynamoCircuitBreaker, readBreakerState } from '#shared/adapters/dynamodb-circuit-breaker';
-import { createTables } from '#infra/local/bootstrap';
-import { LOCAL_AWS, startDynamoDbLocal } from '#infra/local/emulators';
+import { useDynamoDbLocal } from '#test/support/dynamodb-local';
 
 describe('DynamoDB circuit breaker (DynamoDB Local)', () => {
   const table = 'breaker-test-main';
-  let ddb: Awaited<ReturnType<typeof startDynamoDbLocal>>;
+  const ddb = useDynamoDbLocal({ table, idempotencyTable: 'breaker-test-idem' });
   let doc: DynamoDBDocumentClient;
   let now = 1_700_000_000_000;
   const clock = () => now;
   const settings = { failureThreshold: 3, windowSeconds: 10, openSeconds: 5, probeSeconds: 4, cacheMs: 0 };
   const breaker = (extra: Partial<typeof settings> = {}) => new DynamoCircuitBreaker(doc, table, { ...settings, ...extra }, clock);
 
-  beforeAll(async () => {
-    ddb = await startDynamoDbLocal(0);
-    const client = new DynamoDBClient({
-      endpoint: ddb.endpoint,
-      region: LOCAL_AWS.region,
-      credentials: { accessKeyId: LOCAL_AWS.accessKeyId, secretAccessKey: LOCAL_AWS.secretAccessKey },
-    });
-    doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-    await createTables(client, { table, idempotencyTable: 'breaker-test-idem' });
-  });
-  afterAll(async () => {
-    await ddb?.stop();
+  beforeAll(() => {
+    doc = ddb().doc;
   });
   beforeEach(async () => {
     now = 1_700_000_000_000;

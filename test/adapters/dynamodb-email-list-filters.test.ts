@@ -1,11 +1,8 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDocumentClient } from '#shared/adapters/aws-clients';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoEmailStore } from '#shared/adapters/dynamodb-email-store';
 import type { EmailRecord } from '#shared/domain/email';
 import type { EmailListPosition } from '#shared/ports/index';
-import { createTables } from '#infra/local/bootstrap';
-import { LOCAL_AWS, startDynamoDbLocal } from '#infra/local/emulators';
+import { useDynamoDbLocal } from '#test/support/dynamodb-local';
 
 function email(n: number, overrides: Partial<EmailRecord> = {}): EmailRecord {
   const createdAt = new Date(Date.UTC(2030, 0, 1, 0, 0, 0, n)).toISOString();
@@ -33,30 +30,17 @@ function email(n: number, overrides: Partial<EmailRecord> = {}): EmailRecord {
 }
 
 describe('DynamoEmailStore.listByTenant with filters (DynamoDB Local)', () => {
-  let dynamo: { endpoint: string; stop(): Promise<void> };
-  let client: DynamoDBClient;
   let store: DynamoEmailStore;
   const table = 'mailroom-filters-main';
+  const dynamo = useDynamoDbLocal({ table, idempotencyTable: 'mailroom-filters-idempotency' });
 
   beforeAll(async () => {
-    dynamo = await startDynamoDbLocal(0);
-    client = new DynamoDBClient({
-      endpoint: dynamo.endpoint,
-      region: LOCAL_AWS.region,
-      credentials: { accessKeyId: LOCAL_AWS.accessKeyId, secretAccessKey: LOCAL_AWS.secretAccessKey },
-    });
-    await createTables(client, { table, idempotencyTable: 'mailroom-filters-idempotency' });
-    store = new DynamoEmailStore(createDocumentClient(client), table);
+    store = new DynamoEmailStore(dynamo().doc, table);
     // 260 emails; every 50th is failed and in the bulk lane: matches are sparse, more than one Query page apart.
     const all = Array.from({ length: 260 }, (_, i) =>
       email(i + 1, (i + 1) % 50 === 0 ? { status: 'failed', lane: 'bulk', to: ['Ops Team <OPS@acme.test>'] } : {}),
     );
     await store.createMany(all);
-  });
-
-  afterAll(async () => {
-    client?.destroy();
-    await dynamo?.stop();
   });
 
   const pageAll = async (

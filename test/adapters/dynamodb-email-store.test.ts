@@ -1,5 +1,5 @@
 import { type ConsumedCapacity, CreateTableCommand, DescribeTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { BatchExecuteStatementCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { StoredItemError } from '#shared/adapters/dynamodb-mappers';
 import { SENDING_STUCK_AFTER_LEASE_SECONDS } from '#shared/domain/stuck';
@@ -8,8 +8,9 @@ import type { EmailListPosition } from '#shared/ports/index';
 import { DynamoEmailStore } from '#shared/adapters/dynamodb-email-store';
 import { EMAIL_LIST_SHARDS } from '#shared/adapters/dynamodb-keys';
 import type { EmailRecord } from '#shared/domain/email';
+import { LOCAL_AWS } from '#infra/local/emulators';
 import { createTables } from '#infra/local/bootstrap';
-import { LOCAL_AWS, startDynamoDbLocal } from '#infra/local/emulators';
+import { useDynamoDbLocal } from '#test/support/dynamodb-local';
 
 const T0 = new Date('2030-01-01T00:00:00.000Z');
 let seq = 0;
@@ -45,25 +46,14 @@ const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
 const ev = (type: string, seconds = 0) => ({ type, at: at(seconds).toISOString() });
 
 describe('DynamoEmailStore on DynamoDB Local', () => {
-  let dynamo: { endpoint: string; stop(): Promise<void> };
-  let client: DynamoDBClient;
   let store: DynamoEmailStore;
   const table = 'mailroom-test-main';
+  const dynamo = useDynamoDbLocal({ table, idempotencyTable: 'mailroom-test-idempotency' });
+  let client: DynamoDBClient;
 
   beforeAll(async () => {
-    dynamo = await startDynamoDbLocal(0);
-    client = new DynamoDBClient({
-      endpoint: dynamo.endpoint,
-      region: LOCAL_AWS.region,
-      credentials: { accessKeyId: LOCAL_AWS.accessKeyId, secretAccessKey: LOCAL_AWS.secretAccessKey },
-    });
-    await createTables(client, { table, idempotencyTable: 'mailroom-test-idempotency' });
-    store = new DynamoEmailStore(createDocumentClient(client), table);
-  });
-
-  afterAll(async () => {
-    client?.destroy();
-    await dynamo?.stop();
+    client = dynamo().client;
+    store = new DynamoEmailStore(dynamo().doc, table);
   });
 
   it('writes an email and reads it back without key attributes', async () => {
@@ -391,7 +381,7 @@ describe('DynamoEmailStore on DynamoDB Local', () => {
   describe('what each write costs (ReturnConsumedCapacity INDEXES)', () => {
     /** A store whose every call reports the capacity it consumed, per table and index. */
     function metered() {
-      const metered = new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_AWS.region, credentials: { ...LOCAL_AWS } });
+      const metered = new DynamoDBClient({ endpoint: dynamo().endpoint, region: LOCAL_AWS.region, credentials: { ...LOCAL_AWS } });
       const calls: Array<{ op: string; capacity?: ConsumedCapacity }> = [];
       metered.middlewareStack.add(
         (next, context) => async (args) => {

@@ -1,35 +1,23 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoSuppressionStore } from '#shared/adapters/dynamodb-suppression-store';
-import { createTables } from '#infra/local/bootstrap';
-import { LOCAL_AWS, startDynamoDbLocal } from '#infra/local/emulators';
+import { useDynamoDbLocal } from '#test/support/dynamodb-local';
 
 const TABLE = { table: 'supp-test-main', idempotencyTable: 'supp-test-idem' };
 const at = '2030-01-01T00:00:00Z';
 
 describe('DynamoSuppressionStore batch lookup on DynamoDB Local', () => {
-  let dynamo: Awaited<ReturnType<typeof startDynamoDbLocal>>;
+  const dynamo = useDynamoDbLocal(TABLE);
   let store: DynamoSuppressionStore;
   let calls = 0;
 
   beforeAll(async () => {
-    dynamo = await startDynamoDbLocal(0);
-    const client = new DynamoDBClient({
-      endpoint: dynamo.endpoint,
-      region: LOCAL_AWS.region,
-      credentials: { accessKeyId: LOCAL_AWS.accessKeyId, secretAccessKey: LOCAL_AWS.secretAccessKey },
-    });
-    await createTables(client, TABLE);
-    const doc = DynamoDBDocumentClient.from(client);
+    const { doc } = dynamo();
     const counting = { send: (command: never) => (calls++, doc.send(command)) } as unknown as DynamoDBDocumentClient;
     store = new DynamoSuppressionStore(counting, TABLE.table);
     await store.put({ tenantId: 't1', address: 'ada@example.org', reason: 'bounce', scope: 'all', createdAt: at });
     await store.put({ tenantId: 't1', address: 'news@example.org', reason: 'unsubscribe', scope: 'marketing', createdAt: at });
     await store.put({ tenantId: 't2', address: 'bob@example.org', reason: 'complaint', scope: 'all', createdAt: at });
-  });
-  afterAll(async () => {
-    await dynamo?.stop();
   });
 
   it("answers several emails of several tenants in one BatchGetItem, each by its own tenant's list and lane", async () => {

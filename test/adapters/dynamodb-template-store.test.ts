@@ -1,11 +1,9 @@
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDocumentClient } from '#shared/adapters/aws-clients';
+import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoTemplateStore } from '#shared/adapters/dynamodb-template-store';
 import { ConflictError } from '#shared/domain/errors';
 import type { TenantTemplate } from '#shared/domain/template';
-import { createTables } from '#infra/local/bootstrap';
-import { LOCAL_AWS, startDynamoDbLocal } from '#infra/local/emulators';
+import { useDynamoDbLocal } from '#test/support/dynamodb-local';
 
 function template(id: string, overrides: Partial<TenantTemplate> = {}): TenantTemplate {
   return {
@@ -24,25 +22,14 @@ function template(id: string, overrides: Partial<TenantTemplate> = {}): TenantTe
 }
 
 describe('DynamoTemplateStore on DynamoDB Local', () => {
-  let dynamo: { endpoint: string; stop(): Promise<void> };
-  let client: DynamoDBClient;
   let store: DynamoTemplateStore;
   const table = 'mailroom-test-main';
+  const dynamo = useDynamoDbLocal({ table, idempotencyTable: 'mailroom-test-idempotency' });
+  let client: DynamoDBClient;
 
   beforeAll(async () => {
-    dynamo = await startDynamoDbLocal(0);
-    client = new DynamoDBClient({
-      endpoint: dynamo.endpoint,
-      region: LOCAL_AWS.region,
-      credentials: { accessKeyId: LOCAL_AWS.accessKeyId, secretAccessKey: LOCAL_AWS.secretAccessKey },
-    });
-    await createTables(client, { table, idempotencyTable: 'mailroom-test-idempotency' });
-    store = new DynamoTemplateStore(createDocumentClient(client), table);
-  });
-
-  afterAll(async () => {
-    client?.destroy();
-    await dynamo?.stop();
+    client = dynamo().client;
+    store = new DynamoTemplateStore(dynamo().doc, table);
   });
 
   it('creates a draft under TENANT#<t> / TEMPLATE#<id>#DRAFT and reads it back', async () => {

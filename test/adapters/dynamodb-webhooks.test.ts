@@ -1,32 +1,20 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDomainStore } from '#shared/adapters/dynamodb-domain-store';
 import { DynamoEndpointSlots, DynamoWebhookEventLog } from '#shared/adapters/dynamodb-webhooks';
 import { ConflictError } from '#shared/domain/errors';
 import type { SendingDomain } from '#shared/domain/sending-domain';
 import type { WebhookEventRecord } from '#shared/domain/webhook';
-import { createTables } from '#infra/local/bootstrap';
-import { LOCAL_AWS, startDynamoDbLocal } from '#infra/local/emulators';
+import { useDynamoDbLocal } from '#test/support/dynamodb-local';
 
 const TABLE = { table: 'webhooks-test-main', idempotencyTable: 'webhooks-test-idem' };
 
 describe('webhook and domain storage on DynamoDB Local', () => {
-  let dynamo: Awaited<ReturnType<typeof startDynamoDbLocal>>;
+  const dynamo = useDynamoDbLocal(TABLE);
   let doc: DynamoDBDocumentClient;
 
-  beforeAll(async () => {
-    dynamo = await startDynamoDbLocal(0);
-    const client = new DynamoDBClient({
-      endpoint: dynamo.endpoint,
-      region: LOCAL_AWS.region,
-      credentials: { accessKeyId: LOCAL_AWS.accessKeyId, secretAccessKey: LOCAL_AWS.secretAccessKey },
-    });
-    await createTables(client, TABLE);
-    doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-  });
-  afterAll(async () => {
-    await dynamo?.stop();
+  beforeAll(() => {
+    doc = dynamo().doc;
   });
 
   it('never lets more than `cap` deliveries hold an endpoint at once, even when workers race', async () => {

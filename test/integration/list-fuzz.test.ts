@@ -4,13 +4,11 @@
  * `/templates`. Never a 5xx; a cursor the API did not issue is 400 `validation_error`; a page never
  * shows another tenant's items. Seeded like the ingest fuzz test (FUZZ_SEED, FUZZ_RUNS).
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { makeEmailsHandler } from '#functions/emails/app';
 import { makeSuppressionsHandler } from '#functions/suppressions/app';
 import { makeTemplatesHandler } from '#functions/templates/app';
-import { createDocumentClient } from '#shared/adapters/aws-clients';
 import { DynamoEmailStore } from '#shared/adapters/dynamodb-email-store';
 import { DynamoSuppressionStore } from '#shared/adapters/dynamodb-suppression-store';
 import { DynamoTemplateStore } from '#shared/adapters/dynamodb-template-store';
@@ -19,8 +17,7 @@ import type { EmailRecord } from '#shared/domain/email';
 import { encodeCursor } from '#shared/domain/list-cursor';
 import { withApi } from '#shared/http/middy';
 import { systemClock } from '#shared/ports/index';
-import { createTables } from '#infra/local/bootstrap';
-import { LOCAL_AWS, startDynamoDbLocal } from '#infra/local/emulators';
+import { useDynamoDbLocal } from '#test/support/dynamodb-local';
 import { lambdaContext } from '#infra/local/api-server';
 import { apiEvent } from '#test/support/api-event';
 
@@ -77,19 +74,11 @@ const FORGED = [
 ];
 
 describe('list endpoints under hostile cursors (DynamoDB Local)', () => {
-  let dynamo: { endpoint: string; stop(): Promise<void> };
-  let client: DynamoDBClient;
   let call: (route: string, query: Record<string, string>) => Promise<{ status: number; body: any }>;
+  const dynamo = useDynamoDbLocal({ table, idempotencyTable: 'mailroom-list-fuzz-idempotency' });
 
   beforeAll(async () => {
-    dynamo = await startDynamoDbLocal(0);
-    client = new DynamoDBClient({
-      endpoint: dynamo.endpoint,
-      region: LOCAL_AWS.region,
-      credentials: { accessKeyId: LOCAL_AWS.accessKeyId, secretAccessKey: LOCAL_AWS.secretAccessKey },
-    });
-    await createTables(client, { table, idempotencyTable: 'mailroom-list-fuzz-idempotency' });
-    const doc = createDocumentClient(client);
+    const { doc } = dynamo();
     const emails = new DynamoEmailStore(doc, table);
     const templates = new DynamoTemplateStore(doc, table);
     const suppressions = new DynamoSuppressionStore(doc, table);
@@ -111,11 +100,6 @@ describe('list endpoints under hostile cursors (DynamoDB Local)', () => {
       const res = await fn(apiEvent(route, { principal: ACME, query }), lambdaContext('fuzz'));
       return { status: res.statusCode, body: JSON.parse(res.body) };
     };
-  });
-
-  afterAll(async () => {
-    client?.destroy();
-    await dynamo?.stop();
   });
 
   const LISTS: Array<[string, Record<string, string>]> = [
