@@ -1,17 +1,6 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { lambdaSources } from '#test/support/source-files';
 import { CUSTOM_DIMENSIONS } from '#infra/constructs/observability';
-
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const full = path.join(dir, name);
-    if (statSync(full).isDirectory()) return name === 'node_modules' ? [] : sourceFiles(full);
-    return full.endsWith('.ts') && !full.endsWith('.generated.ts') ? [full] : [];
-  });
-}
 
 /** Per-email or per-person data must never become a metric dimension: it multiplies the bill and leaks data. */
 const FORBIDDEN = /email|recipient|tenant|address|\bto\b|\bfrom\b|\bid\b|subject|key/i;
@@ -21,9 +10,7 @@ const FORBIDDEN_VALUE = /emailId|tenantId|tenant\b|recipient|address|messageId|\
 /** Every `addDimension(name, value)` / `addDimensions({...})` call in shared/ and functions/. */
 function dimensionCalls(): Array<{ file: string; name: string; value: string }> {
   const calls: Array<{ file: string; name: string; value: string }> = [];
-  for (const file of [...sourceFiles(path.join(ROOT, 'shared')), ...sourceFiles(path.join(ROOT, 'functions'))]) {
-    const text = readFileSync(file, 'utf8');
-    const rel = path.relative(ROOT, file);
+  for (const { file: rel, text } of lambdaSources()) {
     for (const m of text.matchAll(/\.addDimension\(\s*([^,]+?)\s*,\s*([^)]+?)\s*\)/g)) calls.push({ file: rel, name: m[1]!, value: m[2]! });
     for (const m of text.matchAll(/\.addDimensions\(\s*\{([^}]*)\}\s*\)/g)) {
       for (const pair of m[1]!.split(',').filter((p) => p.trim())) {

@@ -1,18 +1,7 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { lambdaSources } from '#test/support/source-files';
 import { METRIC } from '#shared/observability/metrics';
 import { METRIC_SERIES, seriesCount, seriesOf, seriesOfMetric } from '#shared/observability/metric-series';
-
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const full = path.join(dir, name);
-    if (statSync(full).isDirectory()) return name === 'node_modules' ? [] : sourceFiles(full);
-    return full.endsWith('.ts') && !full.endsWith('.generated.ts') ? [full] : [];
-  });
-}
 
 interface Emission {
   readonly file: string;
@@ -29,15 +18,14 @@ interface Emission {
  */
 function emissions(): Emission[] {
   const out: Emission[] = [];
-  for (const file of [...sourceFiles(path.join(ROOT, 'shared')), ...sourceFiles(path.join(ROOT, 'functions'))]) {
-    const text = readFileSync(file, 'utf8');
+  for (const { file, text } of lambdaSources()) {
     for (const m of text.matchAll(/\.addMetric\(\s*METRIC\.(\w+)/g)) {
       const before = text.slice(0, m.index);
       const start = Math.max(before.lastIndexOf(';'), before.lastIndexOf('{'), before.lastIndexOf('}')) + 1;
       const chain = before.slice(start);
       const literals: Record<string, string[]> = {};
       for (const d of chain.matchAll(/\.addDimension\(\s*'(\w+)'\s*,\s*([^)]*)\)/g)) literals[d[1]!] = [...d[2]!.matchAll(/'([^']*)'/g)].map((l) => l[1]!);
-      out.push({ file: path.relative(ROOT, file), metric: m[1]!, dimensions: Object.keys(literals).sort().join('+'), literals });
+      out.push({ file, metric: m[1]!, dimensions: Object.keys(literals).sort().join('+'), literals });
     }
   }
   return out;
