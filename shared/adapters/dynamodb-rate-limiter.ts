@@ -74,20 +74,25 @@ export class DynamoRateLimiter implements RateLimiter {
     return describe(limits, Math.max(tat, now), now, true);
   }
 
-  async consume(tenantId: string, count: number, limits: TenantLimits, options: { sender?: string } = {}): Promise<void> {
-    if (count <= 0) return;
+  async consume(tenantId: string, count: number, limits: TenantLimits, options: { sender?: string } = {}): Promise<RateLimitStatus | undefined> {
+    if (count <= 0) return undefined;
     const now = this.clock.now().getTime();
-    if (hasRateLimit(limits) || limits.emailsPerDay > 0) await this.takeTokens(tenantId, count, limits, now);
+    const tat = hasRateLimit(limits) || limits.emailsPerDay > 0 ? await this.takeTokens(tenantId, count, limits, now) : undefined;
     if (options.sender && limits.perSenderHourlyCap > 0) {
       const sender = options.sender;
       await this.countWindow(senderCapKey(tenantId, sender, utcHour(now)), count, limits.perSenderHourlyCap, now, 2 * 3_600, (used) =>
         senderCapError(sender, limits.perSenderHourlyCap, used, count, now),
       );
     }
+    // The bucket as this write left it (UPDATED_NEW): the headers need no second read.
+    return tat === undefined ? undefined : describe(limits, Math.max(tat, now), now, true);
   }
 
-  /** The request rate and the daily quota, in one conditional update of the bucket item. */
-  private async takeTokens(tenantId: string, count: number, limits: TenantLimits, now: number): Promise<void> {
+  /**
+   * The request rate and the daily quota, in one conditional update of the bucket item. Answers the
+   * bucket's new `tat` (undefined: the tenant has a daily quota but no rate limit).
+   */
+  private async takeTokens(tenantId: string, count: number, limits: TenantLimits, now: number): Promise<number | undefined> {
     const rate = hasRateLimit(limits);
     const quota = limits.emailsPerDay;
     if (quota > 0 && count > quota) throw dailyQuotaError(quota, 0, count, now);
@@ -135,8 +140,10 @@ export class DynamoRateLimiter implements RateLimiter {
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
         );
-        if (rate) this.lastTat.set(tenantId, Number(out.Attributes?.tat ?? now + inc));
-        return;
+        if (!rate) return undefined;
+        const tat = Number(out.Attributes?.tat ?? now + inc);
+        this.lastTat.set(tenantId, tat);
+        return tat;
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
         // What refused us? The rate first (as a client would want to hear), then the day.

@@ -218,8 +218,15 @@ export interface RateLimiter {
   /**
    * Takes `count` tokens (a batch counts its emails), then `count` from the daily quota and, with
    * `sender`, from that sender's hourly cap; throws RateLimitError (429) when any is exhausted.
+   * Answers the request bucket as this charge left it (what `status` would read next; undefined:
+   * no rate limit), so a request that was charged needs no second read for its `ratelimit-*` headers.
    */
-  consume(tenantId: string, count: number, limits: import('#shared/domain/tenant').TenantLimits, options?: { sender?: string }): Promise<void>;
+  consume(
+    tenantId: string,
+    count: number,
+    limits: import('#shared/domain/tenant').TenantLimits,
+    options?: { sender?: string },
+  ): Promise<RateLimitStatus | undefined>;
   /** The tenant's request bucket as it stands (undefined: the tenant has no rate limit). */
   status?(tenantId: string, limits: import('#shared/domain/tenant').TenantLimits): Promise<RateLimitStatus | undefined>;
 }

@@ -11,7 +11,8 @@ export type RateLimitHeaders = (tenantId: string) => Promise<Record<string, stri
  * `limits.burst` emails refilling at `limits.requestsPerSecond` (a batch of 40 takes 40). Reads
  * do not take from it; they are bounded by the API stage's throttle. Reading the bucket costs one
  * GetItem (the tenant's limits come from the 30-second tenant cache); a failed read leaves the
- * headers out rather than failing the request.
+ * headers out rather than failing the request. A send that was charged writes its headers itself
+ * from the charge's answer (functions/ingest/app.ts), and the middleware then reads nothing.
  */
 export function createRateLimitHeaders(deps: { tenants: TenantStore; limiter: RateLimiter }): RateLimitHeaders {
   return async (tenantId) => {

@@ -33,7 +33,7 @@ describe('DynamoRateLimiter on DynamoDB Local', () => {
     await dynamo?.stop();
   });
 
-  const outcome = (p: Promise<void>) =>
+  const outcome = (p: Promise<unknown>) =>
     p.then(
       () => 'ok' as const,
       (e: unknown) => {
@@ -68,7 +68,7 @@ describe('DynamoRateLimiter on DynamoDB Local', () => {
     expect(retryAfter).toBe(2);
     clock.ms += retryAfter * 1000;
     // A fresh container (no hint) must reach the same decision from the table alone.
-    await expect(new DynamoRateLimiter(doc, TABLE.table, clock).consume('retry', 1, l)).resolves.toBeUndefined();
+    await expect(new DynamoRateLimiter(doc, TABLE.table, clock).consume('retry', 1, l)).resolves.toMatchObject({ allowed: true });
   });
 
   it('refills over time and stores only the theoretical arrival time', async () => {
@@ -88,11 +88,14 @@ describe('DynamoRateLimiter on DynamoDB Local', () => {
   it('counts a batch as its number of emails', async () => {
     const clock = new FakeClock();
     const limiter = new DynamoRateLimiter(doc, TABLE.table, clock);
-    await limiter.consume('batch', 7, limits());
+    // Each charge answers the bucket it left: what a read of the bucket says next.
+    const charged = await limiter.consume('batch', 7, limits());
+    expect(charged).toMatchObject({ limit: 10, remaining: 3, resetSeconds: 7 });
+    expect(await limiter.status('batch', limits())).toMatchObject({ limit: 10, remaining: 3, resetSeconds: 7 });
     const refused = await outcome(limiter.consume('batch', 4, limits()));
     expect(refused).toBeInstanceOf(RateLimitError);
     expect((refused as RateLimitError).headers?.['ratelimit-remaining']).toBe('3');
-    await expect(limiter.consume('batch', 3, limits())).resolves.toBeUndefined();
+    await expect(limiter.consume('batch', 3, limits())).resolves.toMatchObject({ limit: 10, remaining: 0, resetSeconds: 10 });
     expect(await outcome(limiter.consume('batch-too-big', 11, limits()))).toBeInstanceOf(RateLimitError);
   });
 

@@ -34,6 +34,7 @@ class CountingRateLimiter implements RateLimiter {
   calls: Array<{ tenantId: string; count: number; sender?: string }> = [];
   async consume(tenantId: string, count: number, _limits: TenantLimits, options?: { sender?: string }) {
     this.calls.push({ tenantId, count, ...(options?.sender ? { sender: options.sender } : {}) });
+    return undefined;
   }
 }
 

@@ -8,6 +8,7 @@ import type { TenantLimits } from '#shared/domain/tenant';
 import type { ApiEvent } from '#shared/http/api';
 import { withApi } from '#shared/http/middy';
 import { lambdaContext } from '#infra/local/api-server';
+import { createRateLimitHeaders } from '#shared/use-cases/rate-limit-status';
 
 const NOW = new Date('2030-03-01T10:00:00Z');
 const email = (i: number) => ({ from: 'news@example.com', to: 'ada@example.org', subject: `n${i}`, text: 'x' });
@@ -18,30 +19,28 @@ function setup(limits: TenantLimits) {
   const tenants = new MemoryTenantStore();
   void tenants.put({ id: 't1', allowedSenders: [], retentionDays: 7, limits, createdAt: NOW.toISOString(), updatedAt: NOW.toISOString() });
   const limiter = new MemoryRateLimiter({ now: () => NOW });
-  const handler = withApi(
-    makeIngestHandler({
-      emails,
-      queue,
-      tenants,
-      rateLimiter: limiter,
-      idempotency: createMemoryIdempotency(),
-      clock: { now: () => NOW },
-      defaultRetentionDays: 30,
-      maxBodyBytes: 100_000,
-    }),
-  );
+  const ingest = makeIngestHandler({
+    emails,
+    queue,
+    tenants,
+    rateLimiter: limiter,
+    idempotency: createMemoryIdempotency(),
+    clock: { now: () => NOW },
+    defaultRetentionDays: 30,
+    maxBodyBytes: 100_000,
+  });
+  const handler = withApi(ingest);
+  const event = (route: 'POST /emails' | 'POST /emails/batch', body: unknown, headers: Record<string, string> = {}) =>
+    ({
+      routeKey: route,
+      headers,
+      body: JSON.stringify(body),
+      isBase64Encoded: false,
+      requestContext: { authorizer: { lambda: { tenantId: 't1', scopes: 'emails:send', keyPrefix: 'mr_t' } } },
+    }) as unknown as ApiEvent;
   const call = (route: 'POST /emails' | 'POST /emails/batch', body: unknown, headers: Record<string, string> = {}) =>
-    handler(
-      {
-        routeKey: route,
-        headers,
-        body: JSON.stringify(body),
-        isBase64Encoded: false,
-        requestContext: { authorizer: { lambda: { tenantId: 't1', scopes: 'emails:send', keyPrefix: 'mr_t' } } },
-      } as unknown as ApiEvent,
-      lambdaContext('ingest'),
-    );
-  return { emails, queue, limiter, call };
+    handler(event(route, body, headers), lambdaContext('ingest'));
+  return { emails, queue, limiter, tenants, ingest, event, call };
 }
 
 describe('ingest rate limits', () => {
@@ -55,6 +54,26 @@ describe('ingest rate limits', () => {
     expect(res.headers).toMatchObject({ 'retry-after': '1', 'ratelimit-limit': '2', 'ratelimit-remaining': '0', 'ratelimit-reset': '2' });
     expect(t.emails.items.size).toBe(2);
     expect(t.queue.sent).toHaveLength(2);
+  });
+
+  it('answers each charged send with the bucket its own charge left, without reading the bucket again', async () => {
+    const t = setup({ requestsPerSecond: 1, burst: 3, emailsPerDay: 0, perSenderHourlyCap: 0 });
+    let reads = 0;
+    const status = t.limiter.status.bind(t.limiter);
+    t.limiter.status = (...args) => (reads++, status(...args));
+    const headered = withApi(t.ingest, { rateLimitHeaders: createRateLimitHeaders({ tenants: t.tenants, limiter: t.limiter }) });
+    const first = await headered(t.event('POST /emails', email(1)), lambdaContext('ingest'));
+    expect(first.statusCode).toBe(200);
+    expect(first.headers).toMatchObject({ 'ratelimit-limit': '3', 'ratelimit-remaining': '2', 'ratelimit-reset': '1' });
+    const batch = await headered(t.event('POST /emails/batch', [email(2), email(3)]), lambdaContext('ingest'));
+    expect(batch.statusCode).toBe(200);
+    expect(batch.headers).toMatchObject({ 'ratelimit-limit': '3', 'ratelimit-remaining': '0', 'ratelimit-reset': '3' });
+    expect(reads).toBe(0);
+    // A request refused before its charge (bad input) still gets the headers, from one read.
+    const bad = await headered(t.event('POST /emails', { from: 'news@example.com' }), lambdaContext('ingest'));
+    expect(bad.statusCode).toBe(422);
+    expect(bad.headers).toMatchObject({ 'ratelimit-limit': '3', 'ratelimit-remaining': '0' });
+    expect(reads).toBe(1);
   });
 
   it('charges a batch its number of emails', async () => {

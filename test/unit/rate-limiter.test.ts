@@ -84,7 +84,7 @@ describe('MemoryRateLimiter', () => {
     const limiter = new MemoryRateLimiter(new FakeClock());
     for (let i = 0; i < 5; i++) await limiter.consume('a', 1, limits());
     await refusal(limiter.consume('a', 1, limits()));
-    await expect(limiter.consume('b', 5, limits())).resolves.toBeUndefined();
+    await expect(limiter.consume('b', 5, limits())).resolves.toMatchObject({ allowed: true, limit: 5 });
   });
 
   it('enforces the daily quota per UTC day and resets at midnight', async () => {

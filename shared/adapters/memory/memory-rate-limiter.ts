@@ -18,9 +18,9 @@ export class MemoryRateLimiter implements RateLimiter {
     return describe(limits, Math.max(this.tats.get(tenantId) ?? now, now), now, true);
   }
 
-  async consume(tenantId: string, count: number, limits: TenantLimits, options: { sender?: string } = {}): Promise<void> {
+  async consume(tenantId: string, count: number, limits: TenantLimits, options: { sender?: string } = {}): Promise<RateLimitStatus | undefined> {
     this.calls.push({ tenantId, count, ...(options.sender ? { sender: options.sender } : {}) });
-    if (count <= 0) return;
+    if (count <= 0) return undefined;
     const now = this.clock.now().getTime();
     // Like DynamoRateLimiter: the bucket and the day are charged together or not at all.
     const decision = hasRateLimit(limits) ? decideBucket(limits, this.tats.get(tenantId), now, count) : undefined;
@@ -34,6 +34,7 @@ export class MemoryRateLimiter implements RateLimiter {
         senderCapError(sender, limits.perSenderHourlyCap, used, count, now),
       );
     }
+    return decision ? describe(limits, decision.tat, now, true) : undefined;
   }
 
   private count(key: string, count: number, limit: number, refuse: (used: number) => Error): void {
