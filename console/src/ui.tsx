@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState, type MouseEvent, type ReactNode } from 'react';
 import { ApiError, type List } from './api';
-import { href, navigate } from './router';
+import { href, navigate, setSearch, useSearchParams } from './router';
 
 /** A real link that navigates inside the SPA (and still opens in a new tab with a modifier key). */
 export function Link({
@@ -128,6 +128,46 @@ export function LiveToggle({ live, onChange, seconds }: { live: boolean; onChang
 export function nextCursorOf<T extends { id?: string }>(list: List<T> | undefined): string | undefined {
   if (!list?.has_more) return undefined;
   return list.next_cursor ?? list.data.at(-1)?.id;
+}
+
+/**
+ * A list the API pages with cursors, its stack of `after` cursors kept in the URL (`?after=…&after=…`, so
+ * Back and reload return to the same page): the loader's state, this page's rows and the Pager's props.
+ * `lastKey` is what names the last row as the next `after` when the API answers no `next_cursor`.
+ */
+export function usePagedList<T>(
+  load: (after: string | undefined) => Promise<List<T>>,
+  deps: unknown[],
+  lastKey: (row: T) => string | undefined = (row) => (row as { id?: string }).id,
+) {
+  const cursors = useSearchParams().getAll('after');
+  const after = cursors.at(-1);
+  const list = useLoader(() => load(after), [...deps, after]);
+  const last = list.data?.data.at(-1);
+  const nextCursor = list.data?.has_more ? (list.data.next_cursor ?? (last === undefined ? undefined : lastKey(last))) : undefined;
+  const onChange = (pages: string[]) => setSearch({ after: pages });
+  return { ...list, rows: list.data?.data ?? [], pager: { cursors, nextCursor, onChange } };
+}
+
+/**
+ * An action the operator starts (a form's submit, a button): `run(task)` clears the last error, is
+ * `busy` while the task runs, and keeps what it threw as `error` (for an ErrorBox).
+ */
+export function useAction() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const run = useCallback(async (task: () => Promise<unknown>) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await task();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+  return { busy, error, run };
 }
 
 /**

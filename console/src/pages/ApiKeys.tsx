@@ -2,11 +2,10 @@ import { useState, type FormEvent } from 'react';
 import { AUTHORIZER_CACHE_SECONDS } from '#infra/definitions';
 import type { ApiKeySummary } from '../api';
 import { useConfirm } from '../confirm';
-import { setSearch, useSearchParams } from '../router';
 import { ShownOnce } from '../secret';
 import { useApi } from '../session';
 import { Time } from '../time';
-import { ErrorBox, Notice, Pager, TableState, useLoader } from '../ui';
+import { ErrorBox, Notice, Pager, TableState, useAction, useLoader, usePagedList } from '../ui';
 
 type Permission = 'full_access' | 'sending_access';
 
@@ -20,15 +19,12 @@ function CreateKey({ onCreated }: { onCreated: (name: string, token: string) => 
   const [name, setName] = useState('');
   const [permission, setPermission] = useState<Permission>('sending_access');
   const [domainId, setDomainId] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
+  const { busy, error, run } = useAction();
   // The domains a sending key may be bound to (read once; a restricted key simply gets none).
   const domains = useLoader(() => api.domains({ limit: 100 }), [api]);
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
+    void run(async () => {
       const created = await api.createApiKey({
         name: name.trim(),
         permission,
@@ -36,11 +32,7 @@ function CreateKey({ onCreated }: { onCreated: (name: string, token: string) => 
       });
       setName('');
       onCreated(name.trim(), created.token);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <form className="panel" onSubmit={submit} aria-labelledby="create-key-title">
@@ -85,14 +77,10 @@ function CreateKey({ onCreated }: { onCreated: (name: string, token: string) => 
 export function ApiKeysPage() {
   const api = useApi();
   const confirm = useConfirm();
-  const params = useSearchParams();
-  const cursors = params.getAll('after');
-  const after = cursors.at(-1);
   const [token, setToken] = useState<{ name: string; value: string }>();
   const [notice, setNotice] = useState('');
-  const [actionError, setActionError] = useState<unknown>();
-  const { data, error, pending, reload } = useLoader(() => api.apiKeys({ limit: 50, after }), [api, after]);
-  const rows = data?.data ?? [];
+  const action = useAction();
+  const { error, pending, reload, rows, pager } = usePagedList((after) => api.apiKeys({ limit: 50, after }), [api]);
   const isMine = (k: ApiKeySummary) => k.prefix === api.keyPrefix;
 
   const revoke = async (k: ApiKeySummary) => {
@@ -116,14 +104,11 @@ export function ApiKeysPage() {
       confirmLabel: 'Revoke key',
     });
     if (!ok) return;
-    setActionError(undefined);
-    try {
+    await action.run(async () => {
       await api.revokeApiKey(k.id);
       setNotice(`Revoked “${k.name}”: requests with it are refused within ${CACHE_MINUTES} minutes.`);
       await reload();
-    } catch (err) {
-      setActionError(err);
-    }
+    });
   };
 
   return (
@@ -139,7 +124,7 @@ export function ApiKeysPage() {
         </ShownOnce>
       ) : null}
       <Notice>{notice || null}</Notice>
-      <ErrorBox error={error ?? actionError} />
+      <ErrorBox error={error ?? action.error} />
       <table className="cards">
         <caption className="sr-only">Your API keys</caption>
         <thead>
@@ -185,7 +170,7 @@ export function ApiKeysPage() {
           </TableState>
         </tbody>
       </table>
-      <Pager cursors={cursors} onChange={(pages) => setSearch({ after: pages })} nextCursor={data?.has_more ? data.data.at(-1)?.id : undefined} />
+      <Pager {...pager} />
       <CreateKey
         onCreated={(name, value) => {
           setNotice('');

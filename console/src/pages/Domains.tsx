@@ -1,10 +1,10 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { DomainView } from '../api';
 import { useConfirm } from '../confirm';
-import { navigate, setSearch, useSearchParams } from '../router';
+import { navigate } from '../router';
 import { useApi } from '../session';
 import { Time } from '../time';
-import { CopyButton, ErrorBox, Link, Notice, Pager, StatusChip, TableState, useLoader } from '../ui';
+import { CopyButton, ErrorBox, Link, Notice, Pager, StatusChip, TableState, useAction, useLoader, usePagedList } from '../ui';
 
 const tracking = (d: { open_tracking: boolean; click_tracking: boolean }) =>
   [d.open_tracking ? 'opens' : '', d.click_tracking ? 'clicks' : ''].filter(Boolean).join(', ') || 'off';
@@ -12,20 +12,14 @@ const tracking = (d: { open_tracking: boolean; click_tracking: boolean }) =>
 function AddDomain() {
   const api = useApi();
   const [name, setName] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
-  const submit = async (e: FormEvent) => {
+  const { busy, error, run } = useAction();
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
+    void run(async () => {
       const created = await api.createDomain({ name: name.trim() });
       // Its page shows the DNS records to publish.
       navigate(`domains/${encodeURIComponent(created.id)}`);
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+    });
   };
   return (
     <form className="panel" onSubmit={submit} aria-labelledby="add-domain-title">
@@ -54,11 +48,7 @@ function AddDomain() {
 
 export function DomainsPage() {
   const api = useApi();
-  const params = useSearchParams();
-  const cursors = params.getAll('after');
-  const after = cursors.at(-1);
-  const { data, error, pending } = useLoader(() => api.domains({ limit: 20, after }), [api, after]);
-  const rows = data?.data ?? [];
+  const { error, pending, rows, pager } = usePagedList((after) => api.domains({ limit: 20, after }), [api]);
   return (
     <section aria-labelledby="domains-title">
       <h1 id="domains-title">Domains</h1>
@@ -99,7 +89,7 @@ export function DomainsPage() {
           </TableState>
         </tbody>
       </table>
-      <Pager cursors={cursors} onChange={(pages) => setSearch({ after: pages })} nextCursor={data?.has_more ? data.data.at(-1)?.id : undefined} />
+      <Pager {...pager} />
       <AddDomain />
     </section>
   );

@@ -1,22 +1,21 @@
 import { useState } from 'react';
 import type { Suppression } from '../api';
 import { useConfirm } from '../confirm';
-import { setSearch, useSearchParams } from '../router';
 import { useApi } from '../session';
 import { Time } from '../time';
-import { ErrorBox, Link, Notice, Pager, TableState, useLoader } from '../ui';
+import { ErrorBox, Link, Notice, Pager, TableState, useAction, usePagedList } from '../ui';
 
 export function SuppressionsPage() {
   const api = useApi();
   const confirm = useConfirm();
-  const params = useSearchParams();
-  const cursors = params.getAll('after');
   const [removed, setRemoved] = useState<Suppression>();
   const [notice, setNotice] = useState('');
-  const [actionError, setActionError] = useState<unknown>();
-  const after = cursors.at(-1);
-  const { data, error, pending, reload } = useLoader(() => api.suppressions({ limit: 50, after }), [api, after]);
-  const rows = data?.data ?? [];
+  const action = useAction();
+  const { error, pending, reload, rows, pager } = usePagedList(
+    (after) => api.suppressions({ limit: 50, after }),
+    [api],
+    (s) => s.email,
+  );
   const remove = async (s: Suppression) => {
     const ok = await confirm({
       title: `Remove ${s.email} from the suppression list?`,
@@ -29,28 +28,22 @@ export function SuppressionsPage() {
       confirmLabel: 'Remove',
     });
     if (!ok) return;
-    setActionError(undefined);
-    try {
+    await action.run(async () => {
       await api.removeSuppression(s.email);
       setRemoved(s);
       setNotice(`Removed ${s.email}; Mailroom will send to it again.`);
       await reload();
-    } catch (err) {
-      setActionError(err);
-    }
+    });
   };
   // Undo puts the address back with its reason and scope (the link to its source email is not restored).
   const undo = async () => {
     if (!removed) return;
-    setActionError(undefined);
-    try {
+    await action.run(async () => {
       await api.addSuppression({ email: removed.email, reason: removed.reason, scope: removed.scope });
       setNotice(`Suppressed ${removed.email} again.`);
       setRemoved(undefined);
       await reload();
-    } catch (err) {
-      setActionError(err);
-    }
+    });
   };
   return (
     <section aria-labelledby="suppressions-title">
@@ -68,7 +61,7 @@ export function SuppressionsPage() {
           </>
         ) : null}
       </Notice>
-      <ErrorBox error={error ?? actionError} />
+      <ErrorBox error={error ?? action.error} />
       <table className="cards">
         <caption className="sr-only">Suppressed addresses</caption>
         <thead>
@@ -105,12 +98,7 @@ export function SuppressionsPage() {
           </TableState>
         </tbody>
       </table>
-      <Pager
-        cursors={cursors}
-        onChange={(pages) => setSearch({ after: pages })}
-        nextCursor={data?.has_more ? (data.next_cursor ?? data.data.at(-1)?.email) : undefined}
-        labels={['← Previous', 'Next →']}
-      />
+      <Pager {...pager} />
     </section>
   );
 }

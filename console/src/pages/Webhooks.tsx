@@ -6,7 +6,7 @@ import { navigate, setSearch, useSearchParams } from '../router';
 import { ShownOnce } from '../secret';
 import { useApi } from '../session';
 import { Time } from '../time';
-import { ErrorBox, Link, Notice, Pager, StatusChip, TableState, useLoader } from '../ui';
+import { ErrorBox, Link, Notice, Pager, StatusChip, TableState, useAction, useLoader, usePagedList } from '../ui';
 
 /** Checkboxes for the event types Mailroom sends (Resend's names). */
 function EventPicker({ id, selected, onChange }: { id: string; selected: readonly string[]; onChange: (events: string[]) => void }) {
@@ -35,21 +35,14 @@ function CreateWebhook({ onCreated }: { onCreated: (endpoint: string, secret: st
   const api = useApi();
   const [endpoint, setEndpoint] = useState('');
   const [events, setEvents] = useState<string[]>(DEFAULT_EVENTS);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
-  const submit = async (e: FormEvent) => {
+  const { busy, error, run } = useAction();
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
+    void run(async () => {
       const created = await api.createWebhook({ endpoint: endpoint.trim(), events });
       setEndpoint('');
       onCreated(endpoint.trim(), created.signing_secret);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <form className="panel" onSubmit={submit} aria-labelledby="create-webhook-title">
@@ -80,14 +73,10 @@ function CreateWebhook({ onCreated }: { onCreated: (endpoint: string, secret: st
 export function WebhooksPage() {
   const api = useApi();
   const confirm = useConfirm();
-  const params = useSearchParams();
-  const cursors = params.getAll('after');
-  const after = cursors.at(-1);
   const [secret, setSecret] = useState<{ endpoint: string; value: string }>();
   const [notice, setNotice] = useState('');
-  const [actionError, setActionError] = useState<unknown>();
-  const { data, error, pending, reload } = useLoader(() => api.webhooks({ limit: 20, after }), [api, after]);
-  const rows = data?.data ?? [];
+  const action = useAction();
+  const { error, pending, reload, rows, pager } = usePagedList((after) => api.webhooks({ limit: 20, after }), [api]);
 
   const remove = async (w: WebhookSummary) => {
     const ok = await confirm({
@@ -96,14 +85,11 @@ export function WebhooksPage() {
       confirmLabel: 'Delete webhook',
     });
     if (!ok) return;
-    setActionError(undefined);
-    try {
+    await action.run(async () => {
       await api.deleteWebhook(w.id);
       setNotice(`Deleted the webhook to ${w.endpoint}.`);
       await reload();
-    } catch (err) {
-      setActionError(err);
-    }
+    });
   };
 
   return (
@@ -119,7 +105,7 @@ export function WebhooksPage() {
         </ShownOnce>
       ) : null}
       <Notice>{notice || null}</Notice>
-      <ErrorBox error={error ?? actionError} />
+      <ErrorBox error={error ?? action.error} />
       <table className="cards">
         <caption className="sr-only">Your webhooks</caption>
         <thead>
@@ -163,7 +149,7 @@ export function WebhooksPage() {
           </TableState>
         </tbody>
       </table>
-      <Pager cursors={cursors} onChange={(pages) => setSearch({ after: pages })} nextCursor={data?.has_more ? data.data.at(-1)?.id : undefined} />
+      <Pager {...pager} />
       <CreateWebhook
         onCreated={(endpoint, value) => {
           setNotice('');
