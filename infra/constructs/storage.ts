@@ -44,23 +44,18 @@ export class Storage extends Construct {
       sortKey: { name: MAIN_TABLE.gsi1.sortKey, type: dynamodb.AttributeType.STRING },
       projectionType: dynamodb.ProjectionType.ALL,
     });
-    // Emails only, a few immutable fields: status writes skip it (MAIN_TABLE.emailList). A deployed
-    // table gets it as one added index; `mailroom reconcile --backfill` moves older emails onto it.
-    this.table.addGlobalSecondaryIndex({
-      indexName: MAIN_TABLE.emailList.name,
-      partitionKey: { name: MAIN_TABLE.emailList.partitionKey, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: MAIN_TABLE.emailList.sortKey, type: dynamodb.AttributeType.STRING },
-      projectionType: dynamodb.ProjectionType.INCLUDE,
-      nonKeyAttributes: [...MAIN_TABLE.emailList.projection],
-    });
-    // Sparse: only emails on their way carry its keys (the reconciler's reads, shared/domain/stuck.ts).
-    this.table.addGlobalSecondaryIndex({
-      indexName: MAIN_TABLE.pending.name,
-      partitionKey: { name: MAIN_TABLE.pending.partitionKey, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: MAIN_TABLE.pending.sortKey, type: dynamodb.AttributeType.STRING },
-      projectionType: dynamodb.ProjectionType.INCLUDE,
-      nonKeyAttributes: [...MAIN_TABLE.pending.projection],
-    });
+    // emailList: emails only, a few immutable fields, so status writes skip it. A deployed table gets it
+    // as one added index; `mailroom reconcile --backfill` moves older emails onto it.
+    // pending: sparse, only emails on their way carry its keys (the reconciler's reads, shared/domain/stuck.ts).
+    for (const index of [MAIN_TABLE.emailList, MAIN_TABLE.pending]) {
+      this.table.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING },
+        projectionType: dynamodb.ProjectionType.INCLUDE,
+        nonKeyAttributes: [...index.projection],
+      });
+    }
 
     // Idempotency records live 24 h; losing them on stack deletion loses nothing of value.
     this.idempotencyTable = new dynamodb.Table(this, 'IdempotencyTable', {

@@ -85,23 +85,18 @@ export async function createTables(
   return { addedPendingIndex, addedEmailListIndex };
 }
 
-const EMAIL_LIST_INDEX = {
-  IndexName: MAIN_TABLE.emailList.name,
+/** A main-table index that projects only the fields its definition names. */
+const projectedIndex = (index: (typeof MAIN_TABLE)['emailList' | 'pending']) => ({
+  IndexName: index.name,
   KeySchema: [
-    { AttributeName: MAIN_TABLE.emailList.partitionKey, KeyType: 'HASH' as const },
-    { AttributeName: MAIN_TABLE.emailList.sortKey, KeyType: 'RANGE' as const },
+    { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
+    { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
   ],
-  Projection: { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...MAIN_TABLE.emailList.projection] },
-};
+  Projection: { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...index.projection] },
+});
 
-const PENDING_INDEX = {
-  IndexName: MAIN_TABLE.pending.name,
-  KeySchema: [
-    { AttributeName: MAIN_TABLE.pending.partitionKey, KeyType: 'HASH' as const },
-    { AttributeName: MAIN_TABLE.pending.sortKey, KeyType: 'RANGE' as const },
-  ],
-  Projection: { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...MAIN_TABLE.pending.projection] },
-};
+const EMAIL_LIST_INDEX = projectedIndex(MAIN_TABLE.emailList);
+const PENDING_INDEX = projectedIndex(MAIN_TABLE.pending);
 
 /**
  * A data folder from before an index existed: add it. Emails from before carry no keys of it yet: the
