@@ -4,8 +4,8 @@ import { DynamoDomainStore } from '#shared/adapters/dynamodb-domain-store';
 import { DynamoEndpointSlots, DynamoWebhookEventLog } from '#shared/adapters/dynamodb-webhooks';
 import { ConflictError } from '#shared/domain/errors';
 import type { SendingDomain } from '#shared/domain/sending-domain';
-import type { WebhookEventRecord } from '#shared/domain/webhook';
 import { useDynamoDbLocal } from '#test/support/dynamodb-local';
+import { pendingWebhookEvent } from '#test/support/webhook-events';
 
 const TABLE = { table: 'webhooks-test-main', idempotencyTable: 'webhooks-test-idem' };
 
@@ -37,19 +37,7 @@ describe('webhook and domain storage on DynamoDB Local', () => {
 
   it('writes an event once, lists events newest first with `after`, and attempts newest first', async () => {
     const log = new DynamoWebhookEventLog(doc, TABLE.table);
-    const event = (id: string, createdAt: string): WebhookEventRecord => ({
-      id,
-      webhookId: 'wh_1',
-      tenantId: 't1',
-      type: 'email.sent',
-      createdAt,
-      status: 'pending',
-      attempts: 0,
-      budgetStart: 0,
-      nextAttemptAt: null,
-      payload: '{}',
-      expiresAt: 2_000_000_000,
-    });
+    const event = (id: string, createdAt: string) => pendingWebhookEvent({ id, webhookId: 'wh_1', tenantId: 't1', createdAt });
     expect(await log.putEvent(event('msg_a', '2026-01-01T00:00:01Z'))).toBe(true);
     expect(await log.putEvent(event('msg_a', '2026-01-01T00:00:01Z'))).toBe(false);
     await log.putEvent(event('msg_b', '2026-01-01T00:00:02Z'));

@@ -10,6 +10,7 @@ import { subscribedTypes, type WebhookEventType } from '#shared/domain/webhook';
 import { createTenant } from '#shared/use-cases/tenants';
 import { deliverEvent, fanOutEvent } from '#shared/use-cases/webhook-delivery';
 import { createWebhook, deleteWebhook, listWebhooks, updateWebhook, type WebhooksDeps } from '#shared/use-cases/webhooks';
+import { pendingWebhookEvent } from '#test/support/webhook-events';
 
 const NOW = new Date('2026-05-01T10:00:00Z');
 const clock = { now: () => NOW };
@@ -102,19 +103,7 @@ describe('the tenant keeps the union of its enabled webhooks’ event types', ()
     const created = await createWebhook(deps, admin, { endpoint, events: ['email.sent'] });
     await createWebhook(deps, admin, { endpoint: 'https://other.example.com/in', events: ['email.bounced'] });
     const eventId = 'msg_1';
-    await deps.log.putEvent({
-      id: eventId,
-      webhookId: created.id,
-      tenantId: 'acme',
-      type: 'email.sent',
-      createdAt: NOW.toISOString(),
-      status: 'pending',
-      attempts: 0,
-      budgetStart: 0,
-      nextAttemptAt: null,
-      payload: '{}',
-      expiresAt: 2_000_000_000,
-    });
+    await deps.log.putEvent(pendingWebhookEvent({ id: eventId, webhookId: created.id, tenantId: 'acme', createdAt: NOW.toISOString() }));
     const outcome = await deliverEvent(
       {
         ...deps,
