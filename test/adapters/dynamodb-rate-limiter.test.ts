@@ -1,11 +1,9 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { bucketKey, dailyAttribute, DynamoRateLimiter } from '#shared/adapters/dynamodb-rate-limiter';
 import { RateLimitError } from '#shared/domain/errors';
 import type { TenantLimits } from '#shared/domain/tenant';
-import { createTables } from '#infra/local/bootstrap';
-import { LOCAL_AWS, startDynamoDbLocal } from '#infra/local/emulators';
+import { useDynamoDbLocal } from '#test/support/dynamodb-local';
 
 const TABLE = { table: 'rate-test-main', idempotencyTable: 'rate-test-idem' };
 const limits = (over: Partial<TenantLimits> = {}): TenantLimits => ({ requestsPerSecond: 1, burst: 10, emailsPerDay: 0, perSenderHourlyCap: 0, ...over });
@@ -16,21 +14,11 @@ class FakeClock {
 }
 
 describe('DynamoRateLimiter on DynamoDB Local', () => {
-  let dynamo: Awaited<ReturnType<typeof startDynamoDbLocal>>;
+  const dynamo = useDynamoDbLocal(TABLE);
   let doc: DynamoDBDocumentClient;
 
-  beforeAll(async () => {
-    dynamo = await startDynamoDbLocal(0);
-    const client = new DynamoDBClient({
-      endpoint: dynamo.endpoint,
-      region: LOCAL_AWS.region,
-      credentials: { accessKeyId: LOCAL_AWS.accessKeyId, secretAccessKey: LOCAL_AWS.secretAccessKey },
-    });
-    doc = DynamoDBDocumentClient.from(client);
-    await createTables(client, TABLE);
-  });
-  afterAll(async () => {
-    await dynamo?.stop();
+  beforeAll(() => {
+    doc = dynamo().doc;
   });
 
   const outcome = (p: Promise<unknown>) =>
