@@ -9,7 +9,7 @@ import { type Browser, type BrowserContext, type BrowserContextOptions, chromium
 import { build } from 'vite';
 import { CONSOLE_DIST_DIR } from '#infra/local/console-static';
 
-export const CHROMIUM = process.env.MAILROOM_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM = process.env.MAILROOM_CHROMIUM ?? '/usr/bin/chromium';
 /** How long a page action or wait may take before the test fails. */
 export const UI_TIMEOUT = 20_000;
 /** A zone west of UTC (UTC−5 in December), so "shown in the browser's zone" and "parsed in it" can be checked. */
