@@ -91,8 +91,8 @@ export const makeSenderHandler = (deps: SendEmailDeps) => {
         context ? { context } : undefined,
       );
     } finally {
-      await counters?.flush();
-      await events?.flush();
+      // Independent writes (a counter item, the bus), each logging its own failure: side by side.
+      await Promise.all([counters?.flush(), events?.flush()]);
     }
   };
 };
