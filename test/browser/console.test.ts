@@ -568,7 +568,33 @@ describe('operator console (Chromium)', () => {
     expect(await figure('bounce_rate')).toBe(`${((answer.totals.bounce_rate ?? 0) * 100).toFixed(2)} %`);
     // The chart's table alternative lists the API's rows, and SES's thresholds are drawn in.
     const volume = page.locator('figure.chart').first();
-    expect(await volume.locator('tbody tr').count()).toBe(7);
+    expect(await volume.locator('details tbody tr').count()).toBe(7);
+    // uPlot draws each chart on a canvas the width of its panel, named by the chart's title.
+    for (const name of [
+      'Volume and outcomes per period',
+      "Bounce rate per period against SES's thresholds",
+      "Complaint rate per period against SES's threshold",
+    ]) {
+      const plot = page.getByRole('img', { name, exact: true });
+      const canvas = plot.locator('canvas');
+      expect(await canvas.count()).toBe(1);
+      const box = await canvas.boundingBox();
+      expect(box?.width).toBeGreaterThan(0);
+      expect(box?.height).toBeGreaterThan(0);
+      // A ResizeObserver keeps it as wide as its container (whole pixels, so within one).
+      await waitFor(async () => Math.abs(((await canvas.boundingBox())?.width ?? 0) - ((await plot.boundingBox())?.width ?? 0)) <= 1, {
+        what: `${name}: canvas as wide as its panel`,
+      });
+    }
+    // The legend shows the values at the pointer, and only while it is on the plot: today's at the right edge.
+    const sentValue = volume.locator('.u-legend .u-series').nth(1).locator('.u-value');
+    expect(await sentValue.isVisible()).toBe(false);
+    const over = await volume.locator('.u-over').boundingBox();
+    await page.mouse.move((over?.x ?? 0) + (over?.width ?? 0) - 1, (over?.y ?? 0) + (over?.height ?? 0) / 2);
+    await waitFor(async () => (await sentValue.isVisible()) && (await sentValue.textContent()) === (answer.data?.at(-1)?.sent ?? 0).toLocaleString('en-US'), {
+      what: "the legend to show today's sent count",
+    });
+    await page.mouse.move(0, 0);
     expect(await page.getByText('SES warning 2 %').count()).toBeGreaterThan(0);
     expect(await page.getByText('SES review 5 %').count()).toBeGreaterThan(0);
     expect(await page.getByText('SES 0.1 %').count()).toBeGreaterThan(0);
@@ -583,7 +609,7 @@ describe('operator console (Chromium)', () => {
     // The range is in the URL.
     await page.getByRole('button', { name: 'Last 24 hours' }).click();
     await waitFor(async () => search().get('range') === '24h', { what: 'the range in the URL' });
-    await waitFor(async () => (await volume.locator('tbody tr').count()) >= 24, { what: 'hourly rows' });
+    await waitFor(async () => (await volume.locator('details tbody tr').count()) >= 24, { what: 'hourly rows' });
     await page.getByRole('button', { name: 'Last 7 days' }).click();
     await page.locator('dl.totals').waitFor();
     expect(await noHorizontalScroll()).toBe(true);
@@ -598,7 +624,9 @@ describe('operator console (Chromium)', () => {
     // How fast the landing page is useful (a figure for docs/console.md, not an assertion).
     await goto('');
     await page.locator('dl.totals').waitFor();
-    console.info(`overview: totals shown ${await page.evaluate('Math.round(performance.now())')} ms after navigation start`);
+    const totalsAt = await page.evaluate('Math.round(performance.now())');
+    await page.locator('figure.chart canvas').nth(2).waitFor();
+    console.info(`overview: totals shown ${totalsAt} ms, charts drawn ${await page.evaluate('Math.round(performance.now())')} ms after navigation start`);
   });
 
   // The Activity page (the feed, its filter in the URL, raw MIME on the email page) is tested in activity.test.ts.
