@@ -514,6 +514,15 @@ const lost = e2e.reduce((n, r) => n + r.pipeline.failures + r.bare.failures, 0);
 L();
 L(`Emails not sent within the run: ${lost} (over all runs and both sides).`);
 L();
+if (medianRun.bare.diagnostics && medianRun.pipeline.diagnostics) {
+  const cpu = (x: NonNullable<typeof medianRun.bare.diagnostics>) => x.cpuMsPerEmail.node + x.cpuMsPerEmail.children;
+  const bareCpu = cpu(medianRun.bare.diagnostics);
+  const pipelineCpu = cpu(medianRun.pipeline.diagnostics);
+  L(
+    `**Why the ratio is where it is.** Both sides run in one process on the same 2 cores with DynamoDB Local's JVM beside them, and both use all the CPU they get, so the throughput ratio follows the CPU each email costs: ${fmt(bareCpu, 1)} ms bare against ${fmt(pipelineCpu, 1)} ms for the pipeline (node + JVM, median run) predicts ${fmt(bareCpu / pipelineCpu, 2)}; measured ${fmt(medianRun.ratio, 2)}. About 60 % of the pipeline's node CPU is AWS SDK client work and its HTTP (0.6–1 ms per call; a CPU profile of this section, issue 18), so calls per email are the lever: this change removed the read-back of the rate-limit bucket (GetItem 1.1 → 0.05 per email; the write returns the state the headers need), keeps the X-Ray SDK's per-promise hook out of processes that are not Lambda (shared/observability/xray-context-mode.ts), and flushes a batch's counters and events side by side. What is left is the work the guarantees need — create, the rate-limit charge, the conditional claim and the \`sent\` write, about 9 ms of JVM and 3.5 ms of node CPU per email on DynamoDB Local, already about twice the bare side's whole ${fmt(bareCpu, 1)} ms — so ≥ 0.5 is out of reach on these emulators without dropping a guarantee. The next lever is the rate limiter's write per request (~15 % of the pipeline's CPU): tokens reserved per container in chunks, at the price of tokens idle in one container and an over-counted daily quota; by the same arithmetic it would reach ≈ 0.35–0.37.`,
+  );
+  L();
+}
 L('## 6. Cost: every path, every billed item');
 L();
 L(
