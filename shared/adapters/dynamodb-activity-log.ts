@@ -3,7 +3,8 @@ import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/
 import { MAIN_TABLE } from '#infra/definitions';
 import type { ActivityItem } from '#shared/domain/activity';
 import type { ActivityLog, ActivityPosition, ActivityQuery } from '#shared/ports/activity';
-import { KEYS, recordOf } from './dynamodb-keys';
+import { KEYS } from './dynamodb-keys';
+import { parseActivityItem } from './dynamodb-record-parsers';
 
 const sortKey = (p: ActivityPosition) => KEYS.activity('', p.at, p.id).sk;
 
@@ -65,7 +66,7 @@ export class DynamoActivityLog implements ActivityLog {
         Limit: query.limit + (cursor ? 2 : 1),
       }),
     );
-    const items = (out.Items ?? []).map((i) => recordOf<ActivityItem>(i)!).filter((i) => i.id !== cursor?.id);
+    const items = (out.Items ?? []).map(parseActivityItem).filter((i) => i.id !== cursor?.id);
     const page = items.slice(0, query.limit);
     return { items: query.before ? page.reverse() : page, hasMore: items.length > query.limit };
   }

@@ -3,11 +3,11 @@ import { type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCom
 import { ConflictError } from '#shared/domain/errors';
 import type { SendingDomain } from '#shared/domain/sending-domain';
 import type { DomainStore } from '#shared/ports/domains';
-import { KEYS, recordOf } from './dynamodb-keys';
+import { KEYS } from './dynamodb-keys';
+import { parseDomainItem, parseDomainItemIfAny } from './dynamodb-record-parsers';
 
 const key = KEYS.domain;
 const nameKey = KEYS.domainName;
-const strip = (item: Record<string, unknown> | undefined) => recordOf<SendingDomain>(item);
 
 /** Sending domains in the main table: `TENANT#<t>`/`DOMAIN#<id>` plus a `DOMAINNAME#<name>` owner item. */
 export class DynamoDomainStore implements DomainStore {
@@ -42,7 +42,7 @@ export class DynamoDomainStore implements DomainStore {
 
   async get(tenantId: string, id: string): Promise<SendingDomain | undefined> {
     const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: key(tenantId, id), ConsistentRead: true }));
-    return strip(out.Item);
+    return parseDomainItemIfAny(out.Item);
   }
 
   async list(tenantId: string): Promise<SendingDomain[]> {
@@ -57,7 +57,7 @@ export class DynamoDomainStore implements DomainStore {
           ...(start ? { ExclusiveStartKey: start } : {}),
         }),
       );
-      for (const i of out.Items ?? []) items.push(strip(i)!);
+      for (const i of out.Items ?? []) items.push(parseDomainItem(i));
       start = out.LastEvaluatedKey;
     } while (start);
     return items;

@@ -21,11 +21,6 @@ export const KEY_ATTRIBUTES = [
   MAIN_TABLE.emailList.sortKey,
 ] as const;
 
-/** A stored item as the record it holds (keys and index attributes dropped); undefined when there is none. */
-export function recordOf<T>(item: Record<string, unknown> | undefined): T | undefined {
-  return item ? (withoutKeys(item) as T) : undefined;
-}
-
 /** An item without its key and index attributes: what a mapper checks. */
 export function withoutKeys(item: Record<string, unknown>): Record<string, unknown> {
   const copy: Record<string, unknown> = { ...item };

@@ -4,6 +4,7 @@
  * unrelated. The checks are the fields the code relies on, kept cheap (the sender reads on every send).
  */
 import { brotliCompressSync, brotliDecompressSync, constants as zlib } from 'node:zlib';
+import * as z from 'zod';
 import { isLane } from '#shared/config/lanes';
 import type { ApiKeyRecord } from '#shared/domain/api-key';
 import type { EmailRecord } from '#shared/domain/email';
@@ -13,15 +14,23 @@ import type { StuckEmail } from '#shared/ports/index';
 import { MAIN_TABLE } from '#infra/definitions';
 import { withoutKeys } from './dynamodb-keys';
 
-/** A stored item that is not the record its key says it is. */
+/** A stored item that is not the record its key says it is; `key` is its `pk / sk` when the item has them. */
 export class StoredItemError extends Error {
   override readonly name = 'StoredItemError';
   constructor(
     readonly kind: string,
     readonly problems: readonly string[],
+    readonly key?: string,
   ) {
-    super(`A stored ${kind} item is malformed: ${problems.join('; ')}`);
+    super(`A stored ${kind} item${key ? ` (${key})` : ''} is malformed: ${problems.join('; ')}`);
   }
+}
+
+/** The `pk / sk` of a stored item, for an error that names it. */
+function keyOf(item: Record<string, unknown>): string | undefined {
+  const pk = item[MAIN_TABLE.partitionKey];
+  const sk = item[MAIN_TABLE.sortKey];
+  return typeof pk === 'string' ? `${pk} / ${String(sk)}` : undefined;
 }
 
 type Check = (value: unknown) => boolean;
@@ -34,20 +43,46 @@ const optional =
 const status: Check = (v) => typeof v === 'string' && (STATUSES as readonly string[]).includes(v);
 const strings: Check = (v) => Array.isArray(v) && v.every(str);
 
-function check(kind: string, item: Record<string, unknown>, shape: Record<string, Check>): void {
+function check(kind: string, item: Record<string, unknown>, shape: Record<string, Check>, key?: string): void {
   const problems = Object.entries(shape)
     .filter(([field, ok]) => !ok(item[field]))
     .map(([field]) => `\`${field}\` is ${item[field] === undefined ? 'missing' : `not valid (${typeof item[field]})`}`);
-  if (problems.length) throw new StoredItemError(kind, problems);
+  if (problems.length) throw new StoredItemError(kind, problems, key);
 }
 
-/** A mapper: the item without its keys, checked against `shape`. */
-function parserOf<T>(kind: string, shape: Record<string, Check>): (item: Record<string, unknown>) => T {
+/** One zod issue in the words `check` uses: `` `field.path` is missing `` or `` `field.path` is not valid (…) ``. */
+function problemOf(record: Record<string, unknown>, issue: z.core.$ZodIssue): string {
+  const field = issue.path.length ? issue.path.map(String).join('.') : '(item)';
+  const value = issue.path.reduce<unknown>((at, k) => (at !== null && typeof at === 'object' ? (at as Record<PropertyKey, unknown>)[k] : undefined), record);
+  return value === undefined ? `\`${field}\` is missing` : `\`${field}\` is not valid (${issue.message})`;
+}
+
+/**
+ * A mapper: the item without its keys and index attributes, checked against `shape` — the cheap
+ * field checks (email, tenant, API key: on every send) or a zod schema, whose output is the record
+ * (attributes it does not name are dropped). A StoredItemError names the item's key and the fields.
+ */
+export function parserOf<T>(kind: string, shape: Record<string, Check> | z.ZodType<T>): (item: Record<string, unknown>) => T {
   return (item) => {
     const record = withoutKeys(item);
-    check(kind, record, shape);
+    if (shape instanceof z.ZodType) {
+      const parsed = shape.safeParse(record);
+      if (!parsed.success)
+        throw new StoredItemError(
+          kind,
+          parsed.error.issues.map((issue) => problemOf(record, issue)),
+          keyOf(item),
+        );
+      return parsed.data;
+    }
+    check(kind, record, shape, keyOf(item));
     return record as unknown as T;
   };
+}
+
+/** A mapper for a read that may find nothing: undefined stays undefined. */
+export function optionalParserOf<T>(parse: (item: Record<string, unknown>) => T): (item: Record<string, unknown> | undefined) => T | undefined {
+  return (item) => (item === undefined ? undefined : parse(item));
 }
 
 const EMAIL_SHAPE: Record<string, Check> = {
@@ -96,6 +131,7 @@ export function emailToItem(email: EmailRecord): Record<string, unknown> {
 
 /** An email item (keys and index attributes dropped) as an EmailRecord; StoredItemError when it is not one. */
 export function parseEmailItem(item: Record<string, unknown>): EmailRecord {
+  const key = keyOf(item);
   const record = withoutKeys(item);
   delete record.reconciledAt;
   delete record.reconciles;
@@ -104,16 +140,16 @@ export function parseEmailItem(item: Record<string, unknown>): EmailRecord {
   const body = record[EMAIL_BODY_ATTRIBUTE];
   if (body !== undefined) {
     delete record[EMAIL_BODY_ATTRIBUTE];
-    if (!(body instanceof Uint8Array)) throw new StoredItemError('email', [`\`${EMAIL_BODY_ATTRIBUTE}\` is not valid (${typeof body})`]);
+    if (!(body instanceof Uint8Array)) throw new StoredItemError('email', [`\`${EMAIL_BODY_ATTRIBUTE}\` is not valid (${typeof body})`], key);
     let fields: unknown;
     try {
       fields = JSON.parse(brotliDecompressSync(body).toString('utf8'));
     } catch (error) {
-      throw new StoredItemError('email', [`\`${EMAIL_BODY_ATTRIBUTE}\` does not decompress (${(error as Error).message})`]);
+      throw new StoredItemError('email', [`\`${EMAIL_BODY_ATTRIBUTE}\` does not decompress (${(error as Error).message})`], key);
     }
     Object.assign(record, fields);
   }
-  check('email', record, EMAIL_SHAPE);
+  check('email', record, EMAIL_SHAPE, key);
   return record as unknown as EmailRecord;
 }
 
@@ -165,7 +201,7 @@ const STUCK_SHAPE: Record<string, Check> = {
 
 /** An item of the `pending` index (its projection) as a StuckEmail. */
 export function parseStuckEmailItem(item: Record<string, unknown>): StuckEmail {
-  check('pending email', item, STUCK_SHAPE);
+  check('pending email', item, STUCK_SHAPE, keyOf(item));
   const sortKey = item[MAIN_TABLE.pending.sortKey] as string;
   return {
     id: item.id as string,

@@ -6,11 +6,10 @@ import type { SuppressionQuery } from '#shared/ports/index';
 import type { SuppressionStore } from '#shared/ports/suppression-store';
 import { decodeCursor, encodeCursor, isStoredAddress } from '#shared/domain/list-cursor';
 import { withBatchRetry } from './dynamodb-util';
-import { KEYS, recordOf } from './dynamodb-keys';
+import { KEYS } from './dynamodb-keys';
+import { parseSuppressionItem, parseSuppressionItemIfAny } from './dynamodb-record-parsers';
 
 export const suppressionKey = KEYS.suppression;
-
-const fromItem = (item: Record<string, unknown> | undefined) => recordOf<Suppression>(item);
 
 /** The tenant's suppression list on the main table (`TENANT#<t>` / `SUPPRESSION#<address>`). */
 export class DynamoSuppressionStore implements SuppressionStore {
@@ -30,16 +29,16 @@ export class DynamoSuppressionStore implements SuppressionStore {
           ...(s.scope === 'marketing' ? { ConditionExpression: 'attribute_not_exists(pk)' } : {}),
         }),
       );
-      return fromItem(item)!;
+      return parseSuppressionItem(item);
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return (await this.get(s.tenantId, s.address)) ?? fromItem(item)!;
+      if (error instanceof ConditionalCheckFailedException) return (await this.get(s.tenantId, s.address)) ?? parseSuppressionItem(item);
       throw error;
     }
   }
 
   async get(tenantId: string, address: string): Promise<Suppression | undefined> {
     const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: suppressionKey(tenantId, address) }));
-    return fromItem(out.Item);
+    return parseSuppressionItemIfAny(out.Item);
   }
 
   /**
@@ -72,7 +71,7 @@ export class DynamoSuppressionStore implements SuppressionStore {
         }),
       );
       for (const item of out.Items ?? []) {
-        found.push(fromItem(item)!);
+        found.push(parseSuppressionItem(item));
         if (found.length > input.limit) break;
       }
       if (found.length > input.limit) {

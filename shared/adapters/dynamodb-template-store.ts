@@ -4,15 +4,14 @@ import { ConflictError } from '#shared/domain/errors';
 import { TEMPLATE_ID, type TemplateContent, type TemplateVersion, type TenantTemplate } from '#shared/domain/template';
 import type { TemplateStore } from '#shared/ports/index';
 import { decodeCursor, encodeCursor } from '#shared/domain/list-cursor';
-import { KEYS, recordOf } from './dynamodb-keys';
+import { KEYS } from './dynamodb-keys';
+import { parseTemplateDraftItem, parseTemplateDraftItemIfAny, parseTemplateVersionItemIfAny } from './dynamodb-record-parsers';
 
 const pk = KEYS.tenantPartition;
 const draftSk = (id: string) => KEYS.templateDraft('', id).sk;
 const versionSk = (id: string, version: number) => KEYS.templateVersion('', id, version).sk;
 
 const CONTENT_FIELDS = ['name', 'description', 'subject', 'html', 'text', 'lane', 'schema', 'sample', 'alias', 'from', 'replyTo', 'variables'] as const;
-
-const strip = recordOf;
 
 function contentOf(template: TemplateContent): TemplateContent {
   return Object.fromEntries(CONTENT_FIELDS.filter((f) => template[f] !== undefined).map((f) => [f, template[f]])) as unknown as TemplateContent;
@@ -47,7 +46,7 @@ export class DynamoTemplateStore implements TemplateStore {
 
   async get(tenantId: string, id: string): Promise<TenantTemplate | undefined> {
     const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: pk(tenantId), sk: draftSk(id) }, ConsistentRead: true }));
-    return strip<TenantTemplate>(out.Item);
+    return parseTemplateDraftItemIfAny(out.Item);
   }
 
   /**
@@ -67,7 +66,7 @@ export class DynamoTemplateStore implements TemplateStore {
         ...(from ? { ExclusiveStartKey: { pk: pk(tenantId), sk: draftSk(from), gsi1pk: pk(tenantId), gsi1sk: `TEMPLATE#${from}` } } : {}),
       }),
     );
-    const templates = (out.Items ?? []).map((i) => strip<TenantTemplate>(i)!);
+    const templates = (out.Items ?? []).map(parseTemplateDraftItem);
     if (templates.length <= input.limit) return { templates };
     const page = templates.slice(0, input.limit);
     return { templates: page, cursor: encodeCursor([page.at(-1)!.id]) };
@@ -89,7 +88,7 @@ export class DynamoTemplateStore implements TemplateStore {
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return strip<TenantTemplate>(out.Attributes);
+      return parseTemplateDraftItemIfAny(out.Attributes);
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return undefined;
       throw error;
@@ -146,9 +145,9 @@ export class DynamoTemplateStore implements TemplateStore {
     // Versions never change, so an eventually consistent read is enough once it is found.
     const key = { pk: pk(tenantId), sk: versionSk(id, version) };
     const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: key }));
-    if (out.Item) return strip<TemplateVersion>(out.Item);
+    if (out.Item) return parseTemplateVersionItemIfAny(out.Item);
     const consistent = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
-    return strip<TemplateVersion>(consistent.Item);
+    return parseTemplateVersionItemIfAny(consistent.Item);
   }
 
   async latestVersionNumber(tenantId: string, id: string): Promise<number> {

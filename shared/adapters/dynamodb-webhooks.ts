@@ -3,9 +3,8 @@ import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, Que
 import { randomUUID } from 'node:crypto';
 import type { Webhook, WebhookAttempt, WebhookEventRecord } from '#shared/domain/webhook';
 import type { EndpointSlots, WebhookEventLog, WebhookStore } from '#shared/ports/webhooks';
-import { KEYS, recordOf } from './dynamodb-keys';
-
-const strip = recordOf;
+import { KEYS } from './dynamodb-keys';
+import { parseWebhookAttemptItem, parseWebhookEventItem, parseWebhookEventItemIfAny, parseWebhookItem, parseWebhookItemIfAny } from './dynamodb-record-parsers';
 
 const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException || (error as Error)?.name === 'ConditionalCheckFailedException';
 
@@ -30,7 +29,7 @@ export class DynamoWebhookStore implements WebhookStore {
 
   async get(tenantId: string, id: string): Promise<Webhook | undefined> {
     const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: hookKey(tenantId, id), ConsistentRead: true }));
-    return strip<Webhook>(out.Item);
+    return parseWebhookItemIfAny(out.Item);
   }
 
   async list(tenantId: string): Promise<Webhook[]> {
@@ -45,7 +44,7 @@ export class DynamoWebhookStore implements WebhookStore {
           ...(start ? { ExclusiveStartKey: start } : {}),
         }),
       );
-      for (const i of out.Items ?? []) items.push(strip<Webhook>(i)!);
+      for (const i of out.Items ?? []) items.push(parseWebhookItem(i));
       start = out.LastEvaluatedKey;
     } while (start);
     return items;
@@ -158,7 +157,7 @@ export class DynamoWebhookEventLog implements WebhookEventLog {
 
   async getEvent(webhookId: string, eventId: string): Promise<WebhookEventRecord | undefined> {
     const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: eventKey(webhookId, eventId), ConsistentRead: true }));
-    return strip<WebhookEventRecord>(out.Item);
+    return parseWebhookEventItemIfAny(out.Item);
   }
 
   async listEvents(webhookId: string, input: { limit: number; after?: string }): Promise<{ items: WebhookEventRecord[]; hasMore: boolean }> {
@@ -179,7 +178,7 @@ export class DynamoWebhookEventLog implements WebhookEventLog {
         ...(start ? { ExclusiveStartKey: start } : {}),
       }),
     );
-    const items = (out.Items ?? []).map((i) => strip<WebhookEventRecord>(i)!);
+    const items = (out.Items ?? []).map(parseWebhookEventItem);
     return { items: items.slice(0, input.limit), hasMore: items.length > input.limit };
   }
 
@@ -228,7 +227,7 @@ export class DynamoWebhookEventLog implements WebhookEventLog {
         ...(start ? { ExclusiveStartKey: start } : {}),
       }),
     );
-    const items = (out.Items ?? []).map((i) => strip<WebhookAttempt>(i)!);
+    const items = (out.Items ?? []).map(parseWebhookAttemptItem);
     return { items: items.slice(0, input.limit), hasMore: items.length > input.limit };
   }
 }
