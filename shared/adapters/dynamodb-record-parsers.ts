@@ -38,6 +38,12 @@ const SUPPRESSION_SCHEMA = recordSchema<Suppression>()({
   createdAt: z.string(),
 });
 
+/** What the sender's suppression lookup projects (`address`, `scope`), checked all the same. */
+const SUPPRESSION_LOOKUP_SCHEMA = recordSchema<Pick<Suppression, 'address' | 'scope'>>()({
+  address: z.string(),
+  scope: z.enum(SUPPRESSION_SCOPES),
+});
+
 const TEMPLATE_VARIABLE = recordSchema<TemplateVariable>()({
   key: z.string(),
   type: z.enum(['string', 'number']),
@@ -160,6 +166,7 @@ const ACTIVITY_SCHEMA = recordSchema<ActivityItem>()({
 
 /** A suppression item as a Suppression; StoredItemError when it is not one. */
 export const parseSuppressionItem = parserOf('suppression', SUPPRESSION_SCHEMA);
+export const parseSuppressionLookupItem = parserOf('suppression', SUPPRESSION_LOOKUP_SCHEMA);
 export const parseTemplateDraftItem = parserOf('template', TEMPLATE_DRAFT_SCHEMA);
 export const parseTemplateVersionItem = parserOf('template version', TEMPLATE_VERSION_SCHEMA);
 export const parseDomainItem = parserOf('domain', DOMAIN_SCHEMA);

@@ -7,7 +7,7 @@ import type { SuppressionStore } from '#shared/ports/suppression-store';
 import { decodeCursor, encodeCursor, isStoredAddress } from '#shared/domain/list-cursor';
 import { withBatchRetry } from './dynamodb-util';
 import { KEYS } from './dynamodb-keys';
-import { parseSuppressionItem, parseSuppressionItemIfAny } from './dynamodb-record-parsers';
+import { parseSuppressionItem, parseSuppressionItemIfAny, parseSuppressionLookupItem } from './dynamodb-record-parsers';
 
 export const suppressionKey = KEYS.suppression;
 
@@ -111,12 +111,14 @@ export class DynamoSuppressionStore implements SuppressionStore {
       const left = await withBatchRetry(keys, async (batch) => {
         const out = await this.doc.send(
           new BatchGetCommand({
-            RequestItems: { [this.tableName]: { Keys: batch, ProjectionExpression: 'pk, address, #scope', ExpressionAttributeNames: { '#scope': 'scope' } } },
+            RequestItems: {
+              [this.tableName]: { Keys: batch, ProjectionExpression: 'pk, sk, address, #scope', ExpressionAttributeNames: { '#scope': 'scope' } },
+            },
           }),
         );
         for (const item of out.Responses?.[this.tableName] ?? []) {
-          const s = item as Pick<Suppression, 'address' | 'scope'> & { pk: string };
-          found.set(keyOf(s.pk.slice('TENANT#'.length), s.address), s);
+          const s = parseSuppressionLookupItem(item);
+          found.set(keyOf(String(item.pk).slice('TENANT#'.length), s.address), s);
         }
         return (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as typeof batch;
       });

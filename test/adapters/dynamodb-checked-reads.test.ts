@@ -46,6 +46,13 @@ describe('checked reads of suppressions, templates, domains, webhooks and activi
     await expect(store.get('sup', 'eve@example.org')).rejects.toThrow(StoredItemError);
     await expect(store.get('sup', 'eve@example.org')).rejects.toThrow('(TENANT#sup / SUPPRESSION#eve@example.org) is malformed: `reason` is missing');
     await expect(store.list('sup', { limit: 10 })).rejects.toThrow(/`reason` is missing/);
+    // The sender's lookup projects `address` and `scope` only (a missing `reason` does not matter to it) and checks them:
+    // a scope it cannot read fails the lookup, never an unchecked send.
+    await putRaw({ ...KEYS.suppression('sup', 'mal@example.org'), ...manual, address: 'mal@example.org', scope: 'some' });
+    expect(await store.suppressed('sup', ['eve@example.org', 'ADA@example.org'], 'transactional')).toEqual(new Set(['eve@example.org', 'ada@example.org']));
+    await expect(store.suppressed('sup', ['mal@example.org'], 'marketing')).rejects.toThrow(
+      '(TENANT#sup / SUPPRESSION#mal@example.org) is malformed: `scope` is not valid',
+    );
   });
 
   it('templates: drafts, an older draft, published versions', async () => {

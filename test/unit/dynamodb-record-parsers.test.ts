@@ -4,6 +4,7 @@ import {
   parseActivityItem,
   parseDomainItem,
   parseSuppressionItem,
+  parseSuppressionLookupItem,
   parseTemplateDraftItem,
   parseTemplateVersionItem,
   parseWebhookAttemptItem,
@@ -176,6 +177,16 @@ describe('checked mappers for suppressions, templates, domains, webhooks and act
       });
     });
   }
+
+  it("checks the sender's suppression lookup projection (address and scope) and drops the rest", () => {
+    expect(parseSuppressionLookupItem({ pk: 'TENANT#t1', sk: 'SUPPRESSION#a@b.c', address: 'a@b.c', scope: 'marketing' })).toEqual({
+      address: 'a@b.c',
+      scope: 'marketing',
+    });
+    expect(() => parseSuppressionLookupItem({ pk: 'TENANT#t1', sk: 'SUPPRESSION#a@b.c', address: 'a@b.c' })).toThrow(
+      'A stored suppression item (TENANT#t1 / SUPPRESSION#a@b.c) is malformed: `scope` is missing',
+    );
+  });
 
   it('names a nested field by its path', () => {
     expect(() => parseDomainItem({ ...keys, ...domain, records: [domain.records[0], { ...domain.records[1], status: 'lost' }] })).toThrow(
