@@ -87,7 +87,16 @@ describe('list endpoints under hostile cursors (DynamoDB Local)', () => {
     for (const tenantId of ['acme', 'globex']) {
       for (let i = 0; i < 4; i++) {
         await suppressions.put({ tenantId, address: `${tenantId}${i}@example.org`, reason: 'manual', scope: 'all', createdAt: now });
-        await templates.create({ tenantId, id: `${tenantId}-t${i}`, subject: 'Hi', html: '<p>Hi</p>', createdAt: now, updatedAt: now } as never);
+        await templates.create({
+          tenantId,
+          id: `${tenantId}-t${i}`,
+          name: `T${i}`,
+          subject: 'Hi',
+          html: '<p>Hi</p>',
+          lastVersion: 0,
+          createdAt: now,
+          updatedAt: now,
+        });
       }
     }
     const handlers = {
