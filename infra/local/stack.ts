@@ -31,6 +31,9 @@ import { DynamoEmailStore } from '#shared/adapters/dynamodb-email-store';
 import { createReconcilerDeps } from '#functions/reconciler/app';
 import { startLocalReconcilerLoop, type LocalReconcilerLoop } from './reconciler-loop';
 
+/** Local mode's tenant cache (MAILROOM_TENANT_CACHE_SECONDS; AWS uses TENANT_CACHE_SECONDS, 30 s). */
+export const LOCAL_TENANT_CACHE_SECONDS = 2;
+
 export interface LocalStackOptions {
   /** API port (0 = any free port). */
   readonly apiPort?: number;
@@ -153,6 +156,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [ENV.IDENTITIES]: 'local',
       // The local API server caches authorizer answers (authorizerCacheSeconds), so the function does not.
       [ENV.AUTHORIZER_CACHE_SECONDS]: '0',
+      // On a laptop a webhook created a moment ago should get the next email's events: tenants (and the
+      // webhook subscriptions the publishers mark events from) are cached for 2 s, not AWS's 30 s.
+      [ENV.TENANT_CACHE_SECONDS]: String(LOCAL_TENANT_CACHE_SECONDS),
       ...(options.smtpFallback === false ? {} : { [ENV.SMTP_URL]: emulators.smtpUrl }),
       ...options.env,
     };

@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { Resend } from 'resend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sesInbox, waitFor } from '#test/support/local-stack';
+import { startWebhookReceiver } from '#test/support/webhook-receiver';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -120,6 +121,33 @@ describe('a fresh clone, started the way the README says', { timeout: 300_000 },
       { what: 'the email in the SES inbox', timeoutMs: 60_000 },
     );
     expect(delivered).toHaveLength(1);
+  });
+
+  it('delivers signed webhooks to a receiver on 127.0.0.1 registered just after a send (tenant cached)', async () => {
+    // The send above left the tenant in the publishers' caches; a webhook created now must still get
+    // the next email's events (local mode caches tenants for 2 s, not AWS's 30 s).
+    const receiver = await startWebhookReceiver();
+    try {
+      const resend = new Resend(info.apiKey, { baseUrl: info.apiUrl });
+      const created = await resend.webhooks.create({ endpoint: receiver.url, events: ['email.sent'] });
+      expect(created.error).toBeNull();
+      const secret = created.data!.signing_secret;
+      await new Promise((r) => setTimeout(r, 2_500)); // past local mode's 2 s tenant cache (LOCAL_TENANT_CACHE_SECONDS)
+      const { data } = await resend.emails.send({ from: info.from, to: ['hooked@example.org'], subject: 'Webhook check', html: '<p>hook</p>' });
+      const hit = await waitFor(
+        async () => receiver.received.find((r) => (JSON.parse(r.body) as { data?: { email_id?: string } }).data?.email_id === data!.id),
+        { what: 'the email.sent webhook at the receiver', timeoutMs: 60_000 },
+      );
+      const headers = {
+        id: String(hit.headers['svix-id']),
+        timestamp: String(hit.headers['svix-timestamp']),
+        signature: String(hit.headers['svix-signature']),
+      };
+      const verified = resend.webhooks.verify({ payload: hit.body, headers, webhookSecret: secret }) as { type: string };
+      expect(verified.type).toBe('email.sent');
+    } finally {
+      await receiver.stop();
+    }
   });
 
   it('npm run smoke passes against it, and the CLI reports the email', async () => {
