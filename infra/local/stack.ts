@@ -224,7 +224,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const tenants = new DynamoTenantStore(doc, names.table);
     const createTenant = async (tenantId: string, extra: Partial<Tenant> = {}) => {
       const now = new Date().toISOString();
-      await tenants.put({ id: tenantId, allowedSenders: [], retentionDays: 30, limits: DEFAULT_LIMITS, createdAt: now, updatedAt: now, ...extra });
+      // A restart keeps what the tenant gained while running (its webhooks' event types, its domains'
+      // delivery options); a new tenant has no webhooks, like one made by `mailroom tenants create`.
+      const kept = await tenants.get(tenantId);
+      const base: Tenant = kept ?? {
+        id: tenantId,
+        allowedSenders: [],
+        retentionDays: 30,
+        limits: DEFAULT_LIMITS,
+        webhookEvents: [],
+        createdAt: now,
+        updatedAt: now,
+      };
+      await tenants.put({ ...base, ...extra, updatedAt: now });
       const { key } = await createApiKey({ keys, clock: systemClock }, { tenantId, scopes: ['admin'], name: 'local' });
       return { apiKey: key };
     };
