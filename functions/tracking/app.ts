@@ -72,12 +72,14 @@ export interface TrackingHandlerDeps extends RecordDeliveryDeps {
 export const makeTrackingHandler = (deps: TrackingHandlerDeps) => {
   const options = deps.retry ? { retry: deps.retry } : {};
   if (!deps.counters) return queuedEventHandler(makeTrackingEventHandler(deps), options);
-  const inner = deps.counters;
-  // A counter buffer per invocation: a batch's counts are one write per tenant and hour, after it.
-  return async (...args: Parameters<ReturnType<typeof queuedEventHandler>>) => {
-    const counters = new BufferedEmailMetrics(inner);
+  // Counts are buffered and written after each batch: one write per tenant and hour, not per event.
+  // One buffer and one handler per container; a flush takes whatever is pending, so batches that run
+  // side by side (local mode) lose nothing — one of them just writes the other's counts too.
+  const counters = new BufferedEmailMetrics(deps.counters);
+  const handle = queuedEventHandler(makeTrackingEventHandler({ ...deps, counters }), options);
+  return async (...args: Parameters<typeof handle>) => {
     try {
-      return await queuedEventHandler(makeTrackingEventHandler({ ...deps, counters }), options)(...args);
+      return await handle(...args);
     } finally {
       await counters.flush();
     }
