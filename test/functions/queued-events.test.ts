@@ -15,6 +15,7 @@ import type { MessageRetry } from '#shared/ports/message-retry';
 import { makeTrackingHandler } from '#functions/tracking/app';
 import { makeIntakeHandler, type IntakeDeps } from '#functions/intake/app';
 import { lambdaContext } from '#test/support/api-event';
+import { emailRecord } from '#test/support/emails';
 import { sesEventFor } from '#test/support/ses-fixtures';
 import { MemoryRateLimiter } from '#shared/adapters/memory/memory-rate-limiter';
 
@@ -46,27 +47,7 @@ class RecordingRetry implements MessageRetry {
 
 function email(id: string, status: EmailRecord['status']): EmailRecord {
   const now = '2024-05-01T10:00:00.000Z';
-  return {
-    id,
-    tenantId: 'acme',
-    lane: 'transactional',
-    status,
-    lastEvent: status,
-    from: 'Acme <hello@acme.test>',
-    to: ['recipient@example.com'],
-    cc: [],
-    bcc: [],
-    replyTo: [],
-    subject: 'Hi',
-    headers: {},
-    tags: [],
-    scheduleVersion: 0,
-    attempts: 1,
-    createdAt: now,
-    updatedAt: now,
-    expiresAt: 0,
-    events: [{ type: status, at: now }],
-  };
+  return emailRecord({ id, status, lastEvent: status, attempts: 1, createdAt: now, updatedAt: now, events: [{ type: status, at: now }] });
 }
 
 describe('tracking through its queue (EventBridge → SQS → event source mapping)', () => {

@@ -6,33 +6,25 @@ import { LANES } from '#shared/config/lanes';
 import type { EmailRecord } from '#shared/domain/email';
 import { ProviderError } from '#shared/domain/errors';
 import { makeSenderHandler } from '#functions/sender/app';
+import { emailRecord } from '#test/support/emails';
 import { sendOne } from '#test/support/send-one';
 import type { EventPublisher, MailroomEvent, SuppressionCheck, SuppressionQuery } from '#shared/ports/index';
 
 const NOW = new Date('2030-01-01T12:00:00Z');
 
-const email = (id: string): EmailRecord => ({
-  id,
-  tenantId: 't1',
-  lane: 'critical',
-  status: 'queued',
-  lastEvent: 'queued',
-  from: 'Shop <shop@example.com>',
-  to: ['ada@example.org'],
-  cc: [],
-  bcc: [],
-  replyTo: [],
-  subject: `Code for ${id}`,
-  text: '123456',
-  headers: {},
-  tags: [],
-  scheduleVersion: 0,
-  attempts: 0,
-  createdAt: NOW.toISOString(),
-  updatedAt: NOW.toISOString(),
-  expiresAt: 2_000_000_000,
-  events: [],
-});
+const email = (id: string): EmailRecord =>
+  emailRecord({
+    id,
+    tenantId: 't1',
+    lane: 'critical',
+    from: 'Shop <shop@example.com>',
+    to: ['ada@example.org'],
+    subject: `Code for ${id}`,
+    text: '123456',
+    createdAt: NOW.toISOString(),
+    updatedAt: NOW.toISOString(),
+    expiresAt: 2_000_000_000,
+  });
 
 const record = (messageId: string, body: string, receiveCount = 1): SQSRecord => ({
   messageId,

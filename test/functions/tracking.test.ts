@@ -7,33 +7,22 @@ import type { EmailRecord } from '#shared/domain/email';
 import type { Status } from '#shared/domain/status';
 import { systemClock } from '#shared/ports/index';
 import { EmailNotSentYetError, makeTrackingHandler } from '#functions/tracking/app';
+import { emailRecord } from '#test/support/emails';
 import { sesEventFor, type SesFixture } from '#test/support/ses-fixtures';
 
 function email(id: string, status: Status, extra: Partial<EmailRecord> = {}): EmailRecord {
   const now = '2024-05-01T10:00:00.000Z';
-  return {
+  return emailRecord({
     id,
-    tenantId: 'acme',
-    lane: 'transactional',
     status,
     lastEvent: status,
-    from: 'Acme <hello@acme.test>',
-    to: ['recipient@example.com'],
-    cc: [],
-    bcc: [],
-    replyTo: [],
-    subject: 'Hi',
-    headers: {},
-    tags: [],
-    scheduleVersion: 0,
     attempts: 1,
     createdAt: now,
     updatedAt: now,
-    expiresAt: 0,
     events: [{ type: status, at: now }],
     ...(status === 'sent' ? { provider: 'ses', providerMessageId: '010001234567abcd-11111111-2222-3333-4444-555555555555-000000' } : {}),
     ...extra,
-  };
+  });
 }
 
 describe('tracking handler (SES events → status, history, suppression, outbound events)', () => {

@@ -20,6 +20,7 @@ import { DEFAULT_LIMITS, type Tenant } from '#shared/domain/tenant';
 import type { DomainIdentities } from '#shared/ports/domains';
 import { createDomain, deleteDomain, getDomain, updateDomain } from '#shared/use-cases/domains';
 import type { SendEmailDeps } from '#shared/use-cases/send-email';
+import { emailRecord as baseEmail } from '#test/support/emails';
 import { sendOne } from '#test/support/send-one';
 
 const SETS: ConfigurationSetNames = Object.fromEntries(CONFIGURATION_SET_VARIANTS.map((v) => [v, `set-${v}`]));
@@ -54,28 +55,18 @@ describe('configurationSetFor', () => {
 const NOW = new Date('2030-01-01T12:00:00Z');
 
 function emailRecord(from: string): EmailRecord {
-  return {
+  return baseEmail({
     id: 'e1',
     tenantId: 't1',
     lane: 'marketing',
-    status: 'queued',
-    lastEvent: 'queued',
     from,
     to: ['ada@example.org'],
-    cc: [],
-    bcc: [],
-    replyTo: [],
     subject: 'News',
     text: 'Hello',
-    headers: {},
-    tags: [],
-    scheduleVersion: 0,
-    attempts: 0,
     createdAt: NOW.toISOString(),
     updatedAt: NOW.toISOString(),
     expiresAt: 2_000_000_000,
-    events: [],
-  };
+  });
 }
 
 async function sendFrom(from: string, domainDelivery: Tenant['domainDelivery'], configurationSets: SendEmailDeps['configurationSets']) {

@@ -4,6 +4,7 @@ import { MemoryEmailMetrics } from '#shared/adapters/memory/memory-email-metrics
 import { MemoryEmailStore } from '#shared/adapters/memory/memory-email-store';
 import type { EmailRecord } from '#shared/domain/email';
 import { recordDeliveryEvent } from '#shared/use-cases/record-delivery-event';
+import { emailRecord } from '#test/support/emails';
 import { sesEventFor } from '#test/support/ses-fixtures';
 import type { Principal } from '#shared/domain/api-key';
 import { ForbiddenError, ValidationError } from '#shared/domain/errors';
@@ -142,28 +143,18 @@ describe('tracking counts SES events once each', () => {
     const emails = new MemoryEmailStore();
     const counters = new MemoryEmailMetrics();
     const now = new Date().toISOString();
-    const email = {
+    const email = emailRecord({
       id: 'em_counted',
       tenantId: 't1',
-      lane: 'transactional',
       status: 'sent',
       lastEvent: 'sent',
       from: 'a@example.com',
-      to: ['recipient@example.com'],
-      cc: [],
-      bcc: [],
-      replyTo: [],
-      subject: 'Hi',
-      headers: {},
-      tags: [],
-      scheduleVersion: 0,
       attempts: 1,
       providerMessageId: 'ses-1',
       createdAt: now,
       updatedAt: now,
-      expiresAt: 0,
       events: [{ type: 'sent', at: now }],
-    } as unknown as EmailRecord;
+    });
     await emails.create(email);
     const deps = { emails, counters, clock: { now: () => new Date() } };
     for (const name of ['delivery', 'open', 'open', 'bounce-transient'] as const) {
