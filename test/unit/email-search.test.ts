@@ -4,32 +4,24 @@ import type { Principal } from '#shared/domain/api-key';
 import type { EmailRecord } from '#shared/domain/email';
 import { ValidationError } from '#shared/domain/errors';
 import { listEmails } from '#shared/use-cases/get-email';
+import { emailRecord } from '#test/support/emails';
 
 const principal: Principal = { tenantId: 't1', scopes: ['emails:read'], keyPrefix: 'mr_abc' };
 
 function email(id: string, createdAt: string, over: Partial<EmailRecord> = {}): EmailRecord {
-  return {
+  return emailRecord({
     id,
     tenantId: 't1',
-    lane: 'transactional',
     status: 'sent',
     lastEvent: 'sent',
     from: 'Billing <billing@example.com>',
     to: ['ada@example.org'],
-    cc: [],
-    bcc: [],
-    replyTo: [],
     subject: 'Your invoice',
-    headers: {},
-    tags: [],
-    scheduleVersion: 0,
     attempts: 1,
     createdAt,
     updatedAt: createdAt,
-    expiresAt: 0,
-    events: [],
     ...over,
-  } as EmailRecord;
+  });
 }
 
 async function store() {

@@ -11,6 +11,7 @@ import { getRepositoryTemplate } from '#shared/rendering/template-repository';
 import type { SendEmailDeps } from '#shared/use-cases/send-email';
 import { createTemplateContentBuilder } from '#shared/use-cases/template-content';
 import { rawEmail } from '#shared/use-cases/raw-email';
+import { emailRecord as baseEmail } from '#test/support/emails';
 import { sendOne } from '#test/support/send-one';
 
 const T0 = Date.parse('2030-01-01T12:00:00Z');
@@ -26,28 +27,22 @@ class RecordingProvider extends MemoryMailProvider {
 const principal = (tenantId: string): Principal => ({ tenantId, scopes: ['emails:read'], keyPrefix: 'mr_test' });
 
 function emailRecord(overrides: Partial<EmailRecord> = {}): EmailRecord {
-  return {
+  return baseEmail({
     id: 'em_raw_1',
     tenantId: 't1',
-    lane: 'transactional',
-    status: 'queued',
-    lastEvent: 'queued',
     from: 'Shop <shop@example.com>',
     to: ['Ada <ada@example.org>', 'blocked@example.org'],
     cc: ['grace@example.org'],
     bcc: ['audit@example.org'],
     replyTo: ['help@example.com'],
+    subject: undefined,
     template: { id: 'welcome', version: getRepositoryTemplate('welcome')!.version, variables: { name: 'Ada Lovelace', nickname: 'Ada' } },
     headers: { 'X-Campaign': 'spring' },
-    tags: [],
-    scheduleVersion: 0,
-    attempts: 0,
     createdAt: new Date(T0 - 60_000).toISOString(),
     updatedAt: new Date(T0 - 60_000).toISOString(),
     expiresAt: 2_000_000_000,
-    events: [],
     ...overrides,
-  };
+  });
 }
 
 /** Sends the email through the sender's use case (the clock moves 1.5 s per reading), recording the bytes SES got. */

@@ -6,12 +6,13 @@ import type { EmailRecord } from '#shared/domain/email';
 import type { Status } from '#shared/domain/status';
 import { MIN_STUCK_SECONDS, reconcileBackoffSeconds, SENDING_STUCK_AFTER_LEASE_SECONDS, stuckFrom, stuckGraceSeconds } from '#shared/domain/stuck';
 import { reconcileEmails } from '#shared/use-cases/reconcile-emails';
+import { emailRecord } from '#test/support/emails';
 
 const T0 = Date.parse('2026-12-01T08:00:00Z');
 
 function email(id: string, status: Status, extra: Partial<EmailRecord> = {}, lane: Lane = 'critical'): EmailRecord {
   const at = new Date(T0).toISOString();
-  return {
+  return emailRecord({
     id,
     tenantId: 't1',
     lane,
@@ -19,19 +20,12 @@ function email(id: string, status: Status, extra: Partial<EmailRecord> = {}, lan
     lastEvent: status,
     from: 'a@example.com',
     to: ['b@example.org'],
-    cc: [],
-    bcc: [],
-    replyTo: [],
-    headers: {},
-    tags: [],
-    scheduleVersion: 0,
-    attempts: 0,
+    subject: undefined,
     createdAt: at,
     updatedAt: at,
     expiresAt: T0 / 1000 + 86_400,
-    events: [],
     ...extra,
-  };
+  });
 }
 
 function setup(now = T0) {

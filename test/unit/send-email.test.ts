@@ -8,35 +8,25 @@ import { FailoverMailProvider } from '#shared/adapters/failover-mail-provider';
 import type { StoredAttempt } from '#shared/domain/provider-attempts';
 import type { BreakerState, CircuitBreaker, OutgoingMail } from '#shared/ports/index';
 import { fullJitter, type SendEmailDeps } from '#shared/use-cases/send-email';
+import { emailRecord as baseEmail } from '#test/support/emails';
 import { sendOne } from '#test/support/send-one';
 
 const NOW = new Date('2030-01-01T12:00:00Z');
 const NOW_SECONDS = NOW.getTime() / 1000;
 
 function emailRecord(overrides: Partial<EmailRecord> = {}): EmailRecord {
-  return {
+  return baseEmail({
     id: 'e1',
     tenantId: 't1',
-    lane: 'transactional',
-    status: 'queued',
-    lastEvent: 'queued',
     from: 'Shop <shop@example.com>',
     to: ['ada@example.org'],
-    cc: [],
-    bcc: [],
-    replyTo: [],
     subject: 'Your receipt',
     text: 'Thanks',
-    headers: {},
-    tags: [],
-    scheduleVersion: 0,
-    attempts: 0,
     createdAt: NOW.toISOString(),
     updatedAt: NOW.toISOString(),
     expiresAt: 2_000_000_000,
-    events: [],
     ...overrides,
-  };
+  });
 }
 
 /** A provider that remembers the MIME bytes of every call, failed or not. */

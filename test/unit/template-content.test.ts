@@ -14,29 +14,20 @@ const noNetwork: Fetcher = async (url) => {
   throw new Error(`unexpected fetch of ${url}`);
 };
 import { buildMime } from '#shared/rendering/mime';
+import { emailRecord } from '#test/support/emails';
 
 function email(overrides: Partial<EmailRecord> = {}): EmailRecord {
-  return {
+  return emailRecord({
     id: 'e1',
-    tenantId: 'acme',
-    lane: 'transactional',
     status: 'sending',
-    lastEvent: 'queued',
     from: 'hello@acme.test',
     to: ['ada@example.org'],
-    cc: [],
-    bcc: [],
-    replyTo: [],
-    headers: {},
-    tags: [],
-    scheduleVersion: 0,
-    attempts: 0,
+    subject: undefined,
     createdAt: '2030-01-01T00:00:00.000Z',
     updatedAt: '2030-01-01T00:00:00.000Z',
     expiresAt: 1_900_000_000,
-    events: [],
     ...overrides,
-  };
+  });
 }
 
 const draft: TenantTemplate = {
