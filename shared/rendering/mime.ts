@@ -28,6 +28,34 @@ export const CORRELATION_HEADER = 'X-Mailroom-Email-ID';
 
 export { messageIdFor } from '#shared/domain/message-id';
 
+/** What buildMime needs of a stored email, its rendered content, the recipients it goes to and its Date. */
+export function mimeInputOf(
+  email: { readonly id: string; readonly from: string; readonly replyTo: readonly string[]; readonly headers: Record<string, string> },
+  content: {
+    readonly subject: string;
+    readonly html?: string;
+    readonly text?: string;
+    readonly headers?: Record<string, string>;
+    readonly attachments?: readonly MimeAttachment[];
+  },
+  recipients: { readonly to: readonly string[]; readonly cc: readonly string[] },
+  date: Date,
+): MimeInput {
+  return {
+    emailId: email.id,
+    from: email.from,
+    to: recipients.to,
+    cc: recipients.cc,
+    replyTo: email.replyTo,
+    subject: content.subject,
+    ...(content.html !== undefined ? { html: content.html } : {}),
+    ...(content.text !== undefined ? { text: content.text } : {}),
+    headers: { ...email.headers, ...content.headers },
+    ...(content.attachments ? { attachments: content.attachments } : {}),
+    date,
+  };
+}
+
 /**
  * Builds the complete MIME message once (nodemailer's MailComposer). The same bytes go to SES
  * (Content.Raw) or to the SMTP fallback. Bcc recipients are not written into the headers; they

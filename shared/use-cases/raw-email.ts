@@ -14,7 +14,7 @@ import { normalizeAddress } from '#shared/domain/address';
 import type { EmailRecord } from '#shared/domain/email';
 import { DependencyError, NotFoundError, PayloadTooLargeError } from '#shared/domain/errors';
 import { isTransientDependencyError } from '#shared/domain/failure-classification';
-import { buildMime } from '#shared/rendering/mime';
+import { buildMime, mimeInputOf } from '#shared/rendering/mime';
 import type { ContentBuilder, EmailStore } from '#shared/ports/index';
 import { getEmail } from './get-email';
 
@@ -54,19 +54,7 @@ export async function rawEmail(
   }
   const suppressed = new Set(email.suppressedRecipients ?? []);
   const keep = (list: string[]) => (suppressed.size ? list.filter((r) => !suppressed.has(r) && !suppressed.has(normalizeAddress(r) ?? r)) : list);
-  const { raw } = await buildMime({
-    emailId: email.id,
-    from: email.from,
-    to: keep(email.to),
-    cc: keep(email.cc),
-    replyTo: email.replyTo,
-    subject: content.subject,
-    ...(content.html !== undefined ? { html: content.html } : {}),
-    ...(content.text !== undefined ? { text: content.text } : {}),
-    headers: { ...email.headers, ...content.headers },
-    ...(content.attachments ? { attachments: content.attachments } : {}),
-    date: dateOf(email),
-  });
+  const { raw } = await buildMime(mimeInputOf(email, content, { to: keep(email.to), cc: keep(email.cc) }, dateOf(email)));
   if (raw.length > MAX_RAW_BYTES) {
     throw new PayloadTooLargeError(
       `The message is ${raw.length} bytes, more than this API returns (${MAX_RAW_BYTES}); its attachments are at GET /emails/${email.id}/attachments.`,

@@ -5,7 +5,7 @@ import { isTransientDependencyError } from '#shared/domain/failure-classificatio
 import { configurationSetFor, domainOfAddress } from '#shared/domain/sending-domain';
 import { ambiguityDecision, attemptOf, acceptedAttempt } from '#shared/domain/provider-attempts';
 import { metrics, METRIC } from '#shared/observability/metrics';
-import { buildMime } from '#shared/rendering/mime';
+import { buildMime, mimeInputOf } from '#shared/rendering/mime';
 import type { EmailContent } from '#shared/ports/index';
 import { emailEvent } from './email-events';
 import { secondsToNextHour } from './pacing';
@@ -161,19 +161,7 @@ async function sendClaimed(deps: SendEmailDeps, claimed: ClaimedEmail, delivery:
     }
     return fail(deps, email, token, { class: 'permanent', code: 'RenderingFailed', message: String((error as Error).message).slice(0, 500) }, false);
   }
-  const { raw, messageId } = await buildMime({
-    emailId: email.id,
-    from: email.from,
-    to: to.length ? to : [],
-    cc,
-    replyTo: email.replyTo,
-    subject: content.subject,
-    html: content.html,
-    text: content.text,
-    headers: { ...email.headers, ...content.headers },
-    attachments: content.attachments,
-    date: now,
-  });
+  const { raw, messageId } = await buildMime(mimeInputOf(email, content, { to, cc }, now));
 
   const configurationSet = deps.configurationSets
     ? configurationSetFor(deps.configurationSets.laneDefault, tenant?.domainDelivery?.[domainOfAddress(email.from) ?? ''], deps.configurationSets.byDomain)
