@@ -8,6 +8,7 @@ import { DEFAULT_LIMITS, type TenantLimits } from '#shared/domain/tenant';
 import { withApi } from '#shared/http/middy';
 import type { Clock, QueuedMessage, RateLimiter } from '#shared/ports/index';
 import { hourKey } from '#shared/use-cases/pacing';
+import { emailRecord } from '#test/support/emails';
 import { sendOne } from '#test/support/send-one';
 import { makeIngestHandler, type IngestDeps } from '#functions/ingest/app';
 import { answer, apiEvent, lambdaContext } from '#test/support/api-event';
@@ -235,28 +236,18 @@ describe('per-sender hourly cap at send time', () => {
     };
     const ids = Array.from({ length: 250 }, (_, i) => `e${String(i).padStart(3, '0')}`);
     for (const id of ids) {
-      await emails.create({
-        id,
-        tenantId: 'acme',
-        lane: 'marketing',
-        status: 'queued',
-        lastEvent: 'queued',
-        from: 'News <news@acme.test>',
-        to: [`${id}@example.org`],
-        cc: [],
-        bcc: [],
-        replyTo: [],
-        subject: id,
-        text: 'hi',
-        headers: {},
-        tags: [],
-        scheduleVersion: 0,
-        attempts: 0,
-        createdAt: '',
-        updatedAt: '',
-        expiresAt: 0,
-        events: [],
-      });
+      await emails.create(
+        emailRecord({
+          id,
+          lane: 'marketing',
+          from: 'News <news@acme.test>',
+          to: [`${id}@example.org`],
+          subject: id,
+          text: 'hi',
+          createdAt: '',
+          updatedAt: '',
+        }),
+      );
     }
     const retries: string[] = [];
     for (const id of ids) {

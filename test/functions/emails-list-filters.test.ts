@@ -4,31 +4,23 @@ import type { EmailRecord } from '#shared/domain/email';
 import { withApi } from '#shared/http/middy';
 import { makeEmailsHandler } from '#functions/emails/app';
 import { answer, apiEvent, lambdaContext } from '#test/support/api-event';
+import { emailRecord } from '#test/support/emails';
 
 function email(n: number, overrides: Partial<EmailRecord> = {}): EmailRecord {
   const createdAt = new Date(Date.UTC(2030, 0, 1, 0, 0, n)).toISOString();
-  return {
+  return emailRecord({
     id: `e${String(n).padStart(3, '0')}`,
-    tenantId: 'acme',
-    lane: 'transactional',
     status: 'sent',
     lastEvent: 'sent',
     from: 'hello@acme.test',
     to: [`user${n}@example.org`],
-    cc: [],
-    bcc: [],
-    replyTo: [],
     subject: `Subject ${n}`,
-    headers: {},
-    tags: [],
-    scheduleVersion: 0,
     attempts: 1,
     createdAt,
     updatedAt: createdAt,
     expiresAt: 1_900_000_000,
-    events: [],
     ...overrides,
-  };
+  });
 }
 
 describe('GET /emails filters (status, lane, recipient)', () => {

@@ -4,25 +4,19 @@ import type { EmailRecord } from '#shared/domain/email';
 import { withApi } from '#shared/http/middy';
 import { makeEmailsHandler } from '#functions/emails/app';
 import { answer, apiEvent, lambdaContext, TENANT } from '#test/support/api-event';
+import { emailRecord } from '#test/support/emails';
 
 function email(id: string, overrides: Partial<EmailRecord> = {}): EmailRecord {
-  return {
+  return emailRecord({
     id,
-    tenantId: 'acme',
-    lane: 'transactional',
     status: 'sent',
     lastEvent: 'sent',
     from: '"Acme" <hello@acme.test>',
     to: ['ada@example.org'],
-    cc: [],
-    bcc: [],
-    replyTo: [],
     subject: `Subject ${id}`,
     html: '<p>Hi</p>',
     text: 'Hi',
-    headers: {},
     tags: [{ name: 'kind', value: 'welcome' }],
-    scheduleVersion: 0,
     attempts: 1,
     provider: 'ses',
     providerMessageId: 'ses-1',
@@ -35,7 +29,7 @@ function email(id: string, overrides: Partial<EmailRecord> = {}): EmailRecord {
       { type: 'sent', at: '2030-01-01T00:00:01.000Z' },
     ],
     ...overrides,
-  };
+  });
 }
 
 describe('GET /emails (emails handler, in-memory ports)', () => {

@@ -8,6 +8,7 @@ import { withApi } from '#shared/http/middy';
 import type { BreakerState, CircuitBreaker } from '#shared/ports/index';
 import type { LaneMetrics } from '#shared/ports/operations';
 import { makeHealthHandler } from '#functions/health/app';
+import { emailRecord } from '#test/support/emails';
 
 const clock = { now: () => new Date('2030-01-01T00:00:00Z') };
 const context = { functionName: 'health', awsRequestId: 'req-1', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
@@ -97,26 +98,18 @@ describe('GET /health', () => {
     const emails = new MemoryEmailStore();
     const at = new Date(clock.now().getTime() - 3_600_000).toISOString();
     for (const id of ['e1', 'e2']) {
-      await emails.create({
-        id,
-        tenantId: 't1',
-        lane: 'critical',
-        status: 'queued',
-        lastEvent: 'queued',
-        from: 'a@example.com',
-        to: ['b@example.org'],
-        cc: [],
-        bcc: [],
-        replyTo: [],
-        headers: {},
-        tags: [],
-        scheduleVersion: 0,
-        attempts: 0,
-        createdAt: at,
-        updatedAt: at,
-        expiresAt: 0,
-        events: [],
-      });
+      await emails.create(
+        emailRecord({
+          id,
+          tenantId: 't1',
+          lane: 'critical',
+          from: 'a@example.com',
+          to: ['b@example.org'],
+          subject: undefined,
+          createdAt: at,
+          updatedAt: at,
+        }),
+      );
     }
     const res = await withApi(makeHealthHandler({ queue: new MemoryLaneQueue(), clock, breaker: breaker('closed'), smtp: smtp(true), stuck: emails }))(
       event(),
