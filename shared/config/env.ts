@@ -257,18 +257,7 @@ export const schedulesEnvSchema = z.object({ ...common, [ENV.LANE_QUEUE_URLS]: l
 
 /** The EventBridge intake: everything ingest reads, plus the publisher bindings. */
 export const intakeEnvSchema = z.object({
-  [ENV.INTAKE_PUBLISHERS]: z
-    .string()
-    .transform((s, ctx) => {
-      try {
-        return JSON.parse(s) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'not JSON' });
-        return z.NEVER;
-      }
-    })
-    .pipe(z.array(publisherBindingSchema))
-    .optional(),
+  [ENV.INTAKE_PUBLISHERS]: jsonOf(z.array(publisherBindingSchema)).optional(),
 });
 
 export type IngestEnv = z.infer<typeof ingestEnvSchema>;
