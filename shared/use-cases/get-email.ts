@@ -94,15 +94,24 @@ function isoParam(value: string, param: string): string {
   return new Date(t).toISOString();
 }
 
-/** The search filters of `GET /emails` beyond status, lane and recipient: subject prefix, sender, tag, created-at range. */
-function searchFilters(query: {
+/** The query string of `GET /emails`. */
+export interface ListEmailsQuery {
+  limit?: string;
+  after?: string;
+  before?: string;
+  status?: string;
+  lane?: string;
+  to?: string;
   subject?: string;
   from?: string;
   tag?: string;
   created_after?: string;
   created_before?: string;
   provider_message_id?: string;
-}): EmailMatch {
+}
+
+/** The search filters of `GET /emails` beyond status, lane and recipient: subject prefix, sender, tag, created-at range. */
+function searchFilters(query: Pick<ListEmailsQuery, 'subject' | 'from' | 'tag' | 'created_after' | 'created_before' | 'provider_message_id'>): EmailMatch {
   const subject = query.subject?.trim();
   if (subject !== undefined && subject.length > 200) throw new ValidationError('`subject` must be at most 200 characters.');
   const from = query.from?.trim();
@@ -161,24 +170,7 @@ async function positionOf(deps: { emails: EmailStore }, principal: Principal, va
  * substring). `next_cursor` (Mailroom's extra) continues in the same direction when passed to the
  * same parameter: it also moves past emails a filtered page read without returning.
  */
-export async function listEmails(
-  deps: { emails: EmailStore },
-  principal: Principal,
-  query: {
-    limit?: string;
-    after?: string;
-    before?: string;
-    status?: string;
-    lane?: string;
-    to?: string;
-    subject?: string;
-    from?: string;
-    tag?: string;
-    created_after?: string;
-    created_before?: string;
-    provider_message_id?: string;
-  },
-) {
+export async function listEmails(deps: { emails: EmailStore }, principal: Principal, query: ListEmailsQuery) {
   if (!hasScope(principal, 'emails:read') && !hasScope(principal, 'emails:send')) {
     throw new ForbiddenError('This API key is not allowed to read emails (scope `emails:read`).');
   }
