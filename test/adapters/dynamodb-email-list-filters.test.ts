@@ -3,30 +3,23 @@ import { DynamoEmailStore } from '#shared/adapters/dynamodb-email-store';
 import type { EmailRecord } from '#shared/domain/email';
 import type { EmailListPosition } from '#shared/ports/index';
 import { useDynamoDbLocal } from '#test/support/dynamodb-local';
+import { emailRecord } from '#test/support/emails';
 
 function email(n: number, overrides: Partial<EmailRecord> = {}): EmailRecord {
   const createdAt = new Date(Date.UTC(2030, 0, 1, 0, 0, 0, n)).toISOString();
-  return {
+  return emailRecord({
     id: `f${String(n).padStart(4, '0')}`,
-    tenantId: 'acme',
-    lane: 'transactional',
     status: 'sent',
     lastEvent: 'sent',
     from: 'hello@acme.test',
     to: [`user${n}@example.org`],
-    cc: [],
-    bcc: [],
-    replyTo: [],
-    headers: {},
-    tags: [],
-    scheduleVersion: 0,
+    subject: undefined,
     attempts: 1,
     createdAt,
     updatedAt: createdAt,
     expiresAt: 1_900_000_000,
-    events: [],
     ...overrides,
-  };
+  });
 }
 
 describe('DynamoEmailStore.listByTenant with filters (DynamoDB Local)', () => {

@@ -11,35 +11,25 @@ import type { EmailRecord } from '#shared/domain/email';
 import { LOCAL_AWS } from '#infra/local/emulators';
 import { createTables } from '#infra/local/bootstrap';
 import { useDynamoDbLocal } from '#test/support/dynamodb-local';
+import { emailRecord } from '#test/support/emails';
 
 const T0 = new Date('2030-01-01T00:00:00.000Z');
 let seq = 0;
 
 function email(overrides: Partial<EmailRecord> = {}): EmailRecord {
   const id = overrides.id ?? `e-${++seq}-${Math.random().toString(36).slice(2, 8)}`;
-  return {
+  return emailRecord({
     id,
-    tenantId: 'acme',
-    lane: 'transactional',
-    status: 'queued',
-    lastEvent: 'queued',
     from: 'hello@acme.test',
     to: ['ada@example.org'],
-    cc: [],
-    bcc: [],
-    replyTo: [],
-    subject: 'Hi',
     html: '<p>Hi</p>',
     headers: { 'X-Ref': '1' },
-    tags: [],
-    scheduleVersion: 0,
-    attempts: 0,
     createdAt: T0.toISOString(),
     updatedAt: T0.toISOString(),
     expiresAt: 1_900_000_000,
     events: [{ type: 'queued', at: T0.toISOString() }],
     ...overrides,
-  };
+  });
 }
 
 const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);

@@ -10,8 +10,8 @@ import { S3AttachmentStore } from '#shared/adapters/s3-attachment-store';
 import { SesMailProvider } from '#shared/adapters/ses-mail-provider';
 import { LANES } from '#shared/config/lanes';
 import { ATTACHMENT_RETENTION } from '#shared/config/retention';
-import type { EmailRecord } from '#shared/domain/email';
 import { DEFAULT_LIMITS } from '#shared/domain/tenant';
+import { emailRecord } from '#test/support/emails';
 
 const ses = mockClient(SESv2Client);
 const s3 = mockClient(S3Client);
@@ -46,28 +46,17 @@ describe('tenant settings reach AWS', () => {
       createdAt: now.toISOString(),
       updatedAt: now.toISOString(),
     });
-    const record: EmailRecord = {
+    const record = emailRecord({
       id: 'e1',
-      tenantId: 'acme',
       lane: 'critical',
-      status: 'queued',
-      lastEvent: 'queued',
       from: 'a@example.com',
       to: ['b@example.org'],
-      cc: [],
-      bcc: [],
-      replyTo: [],
       subject: 's',
       text: 't',
-      headers: {},
-      tags: [],
-      scheduleVersion: 0,
-      attempts: 0,
       createdAt: now.toISOString(),
       updatedAt: now.toISOString(),
       expiresAt: 2_000_000_000,
-      events: [],
-    };
+    });
     await emails.create(record);
     const primary = new MemoryMailProvider('ses');
     const handler = makeSenderHandler({
