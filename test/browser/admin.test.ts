@@ -26,11 +26,17 @@ import {
 } from '#test/support/browser';
 
 const ARTIFACTS = path.resolve('test-results/console');
+// Its own console build: console.test.ts builds console/dist at the same time (browser files run in parallel).
+const CONSOLE_DIR = path.join(ARTIFACTS, 'admin-console-dist');
 
 describe('console: webhooks, domains and API keys (Chromium)', () => {
   // No authorizer cache, so a revoked key is refused on its next request (as deployed: within AUTHORIZER_CACHE_SECONDS).
   // A failed delivery is retried after 1 s, then not for 10 minutes: the log holds still at two attempts.
-  const stack = useLocalStack({ authorizerCacheSeconds: 0, env: { [ENV.WEBHOOK_RETRY_SCHEDULE]: '1,600', [ENV.WEBHOOK_TIMEOUT_MS]: '2000' } });
+  const stack = useLocalStack({
+    consoleDir: CONSOLE_DIR,
+    authorizerCacheSeconds: 0,
+    env: { [ENV.WEBHOOK_RETRY_SCHEDULE]: '1,600', [ENV.WEBHOOK_TIMEOUT_MS]: '2000' },
+  });
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
@@ -50,7 +56,7 @@ describe('console: webhooks, domains and API keys (Chromium)', () => {
 
   beforeAll(async () => {
     browser = await launchChromium();
-    await buildConsole();
+    await buildConsole(CONSOLE_DIR);
     // Fails twice (the first attempt and its retry), then answers 200.
     receiver = await startWebhookReceiver([500, 500]);
     ({ context, page } = await openPage(browser, { ...DESKTOP, timezoneId: ZONE, apiKey: stack().apiKey, watch }));
